@@ -1,0 +1,192 @@
+/**
+ * The `aiops` command. `run()` is a pure-ish function of argv and an io object so tests drive it
+ * in-process. Exit codes: 0 success, 1 failure (one line on stderr), 2 bad usage.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { type App, createApp } from './app.ts';
+import { type Config, loadConfig } from './config.ts';
+import { getIncident, listIncidents } from './db/incidents.ts';
+import { openDatabase } from './db/index.ts';
+import { migrate } from './db/migrate.ts';
+import { AiopsError, ErrorCode, asCodedError } from './errors.ts';
+import { incidentLine, incidentText } from './incident-text.ts';
+import type { AlertSource } from './ingest/alert.ts';
+import { ingestDelivery } from './ingest/ingest.ts';
+import { systemClock } from './clock.ts';
+import { createLogger } from './logger.ts';
+
+export const USAGE = `usage: aiops <command> [options]
+
+commands:
+  start                                   run the bot (webhooks, API, workers) on PORT
+  migrate                                 apply database migrations and exit
+  replay FILE [--source alertmanager|pagerduty]
+                                          feed one payload through ingest and print the incident
+  incidents [--status open|triggered|acknowledged|resolved] [--service S] [--limit N]
+                                          list incidents, newest first
+  help                                    this text`;
+
+export interface CliIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+const defaultIo: CliIo = {
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
+  cwd: process.cwd(),
+};
+
+function usageError(message: string): AiopsError {
+  return new AiopsError(ErrorCode.BadUsage, message);
+}
+
+/** Alertmanager bodies carry `alerts`; PagerDuty V3 bodies carry `event`. */
+export function detectSource(body: unknown): AlertSource | null {
+  if (body && typeof body === 'object') {
+    if ('alerts' in body) return 'alertmanager';
+    if ('event' in body || 'messages' in body) return 'pagerduty';
+  }
+  return null;
+}
+
+async function withDatabase<T>(config: Config, work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>) {
+  const db = await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.AIOPS_DATA_DIR });
+  try {
+    await migrate(db);
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function replay(config: Config, args: string[], io: CliIo): Promise<void> {
+  const { values, positionals } = parseArgs({ args, options: { source: { type: 'string' } }, allowPositionals: true });
+  const file = positionals[0];
+  if (!file || positionals.length > 1) throw usageError('replay takes exactly one FILE');
+  if (values.source && values.source !== 'alertmanager' && values.source !== 'pagerduty') {
+    throw usageError(`--source must be alertmanager or pagerduty, not ${values.source}`);
+  }
+  let rawBody: string;
+  try {
+    rawBody = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new AiopsError(ErrorCode.NotFound, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  let source = values.source as AlertSource | undefined;
+  if (!source) {
+    try {
+      source = detectSource(JSON.parse(rawBody)) ?? undefined;
+    } catch {
+      // Left to ingest, which names the JSON error precisely.
+    }
+    source ??= 'alertmanager';
+  }
+  const chosenSource = source;
+  await withDatabase(config, async (db) => {
+    const result = await ingestDelivery({ db, config, clock: systemClock }, { source: chosenSource, rawBody });
+    if (result.ignoredReason) io.stdout(`note: ${result.ignoredReason}`);
+    for (const id of result.incidentIds) {
+      const incident = await getIncident(db, id);
+      if (incident) io.stdout(incidentText(incident));
+    }
+  });
+}
+
+async function incidents(config: Config, args: string[], io: CliIo): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { status: { type: 'string' }, service: { type: 'string' }, limit: { type: 'string' } },
+  });
+  const status = values.status;
+  if (status && !['open', 'triggered', 'acknowledged', 'resolved'].includes(status)) {
+    throw usageError(`--status must be open, triggered, acknowledged or resolved, not ${status}`);
+  }
+  const limit = values.limit ? Number.parseInt(values.limit, 10) : 20;
+  if (!Number.isInteger(limit) || limit < 1) throw usageError('--limit must be a positive whole number');
+  await withDatabase(config, async (db) => {
+    const page = await listIncidents(db, {
+      status: status as 'open' | undefined,
+      ...(values.service ? { service: values.service } : {}),
+      limit,
+    });
+    if (page.incidents.length === 0) io.stdout('no incidents');
+    for (const incident of page.incidents) io.stdout(incidentLine(incident));
+  });
+}
+
+async function start(config: Config): Promise<App> {
+  const logger = createLogger(config.env.LOG_LEVEL);
+  if (!config.env.ALERTMANAGER_TOKEN) logger.warn('ALERTMANAGER_TOKEN is not set: /webhooks/alertmanager accepts unauthenticated requests');
+  if (config.env.PAGERDUTY_WEBHOOK_SECRETS.length === 0) {
+    logger.warn('PAGERDUTY_WEBHOOK_SECRETS is not set: /webhooks/pagerduty accepts unsigned requests');
+  }
+  const app = await createApp({ config, logger });
+  const { url } = await app.listen();
+  logger.info(
+    { url, database: app.deps.db.kind, config: config.configSource },
+    `aiops-bot listening on ${url} (database: ${app.deps.db.kind === 'pg' ? 'PostgreSQL' : `embedded, ${config.env.AIOPS_DATA_DIR}`})`,
+  );
+  return app;
+}
+
+export async function run(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    if (!command || command === 'help' || command === '--help' || command === '-h') {
+      io.stdout(USAGE);
+      return command ? 0 : 2;
+    }
+    const config = loadConfig(io.env, io.cwd);
+    switch (command) {
+      case 'start': {
+        const app = await start(config);
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        await app.close();
+        return 0;
+      }
+      case 'migrate': {
+        const db = await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.AIOPS_DATA_DIR });
+        try {
+          const names = await migrate(db);
+          io.stdout(names.length > 0 ? `applied ${names.join(', ')}` : 'schema is up to date');
+        } finally {
+          await db.close();
+        }
+        return 0;
+      }
+      case 'replay':
+        await replay(config, args, io);
+        return 0;
+      case 'incidents':
+        await incidents(config, args, io);
+        return 0;
+      default:
+        throw usageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    const coded = asCodedError(error);
+    if (coded.code === ErrorCode.BadUsage || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`aiops: ${coded.message}`);
+      io.stderr(USAGE);
+      return 2;
+    }
+    io.stderr(`aiops: ${coded.message}`);
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] && /cli\.ts$|aiops(\.js)?$/.test(process.argv[1]);
+if (invokedDirectly) {
+  run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

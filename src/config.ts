@@ -1,0 +1,194 @@
+/**
+ * The one place that reads the environment and `aiops.yml`. Both are pure functions of their input
+ * (an env object, a file's text) so tests build configs without touching process.env.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const optionalUrl = optionalString.pipe(z.url().optional());
+
+const envSchema = z.object({
+  PORT: optionalString
+    .transform((value) => (value === undefined ? 3000 : Number(value)))
+    .pipe(z.number({ error: 'must be a port number' }).int().min(0).max(65535)),
+  LOG_LEVEL: optionalString.pipe(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .optional(),
+  ),
+  AIOPS_DATA_DIR: optionalString.pipe(z.string().default('./.aiops')),
+  AIOPS_CONFIG: optionalString,
+  SLACK_BOT_TOKEN: optionalString.pipe(z.string().startsWith('xoxb-', 'must be a bot token (xoxb-…)').optional()),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString.pipe(z.string().startsWith('xapp-', 'must be an app token (xapp-…)').optional()),
+  SLACK_API_URL: optionalUrl,
+  AIOPS_DEFAULT_CHANNEL: optionalString,
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalUrl,
+  AIOPS_MODEL: optionalString.pipe(z.string().default('claude-sonnet-4-5')),
+  GITHUB_TOKEN: optionalString,
+  GITHUB_API_URL: optionalUrl,
+  ALERTMANAGER_TOKEN: optionalString,
+  PAGERDUTY_WEBHOOK_SECRETS: optionalString.transform((value) =>
+    value === undefined
+      ? []
+      : value
+          .split(',')
+          .map((secret) => secret.trim())
+          .filter(Boolean),
+  ),
+  AIOPS_API_TOKEN: optionalString,
+});
+
+export type EnvOptions = z.output<typeof envSchema>;
+
+const matcherValue = z.union([z.string(), z.array(z.string()).nonempty()]);
+
+const routeSchema = z.strictObject({
+  /** Label matchers; `service` and `severity` match the normalized fields. A value `/re/` is a regex. */
+  match: z.record(z.string(), matcherValue),
+  channel: z.string().min(1),
+});
+
+const serviceSchema = z.strictObject({
+  name: z.string().min(1),
+  channel: z.string().min(1).optional(),
+  repo: z
+    .string()
+    .regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name')
+    .optional(),
+});
+
+const fileSchema = z.strictObject({
+  defaults: z.strictObject({ channel: z.string().min(1).optional() }).default({}),
+  correlation: z
+    .strictObject({
+      windowMinutes: z.number().positive().max(7 * 24 * 60).default(30),
+    })
+    .default({ windowMinutes: 30 }),
+  ingest: z
+    .strictObject({
+      maxBodyBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(5 * 1024 * 1024),
+      /** Labels tried in order to name the service an alert belongs to. */
+      serviceLabels: z
+        .array(z.string().min(1))
+        .nonempty()
+        .default(['service', 'app_kubernetes_io_name', 'app', 'job', 'namespace']),
+    })
+    .default({
+      maxBodyBytes: 5 * 1024 * 1024,
+      serviceLabels: ['service', 'app_kubernetes_io_name', 'app', 'job', 'namespace'],
+    }),
+  services: z.array(serviceSchema).default([]),
+  routes: z.array(routeSchema).default([]),
+});
+
+export type FileConfig = z.output<typeof fileSchema>;
+export type RouteRule = z.output<typeof routeSchema>;
+
+export interface Config {
+  env: EnvOptions;
+  file: FileConfig;
+  /** Where the file came from, or `built-in defaults`. */
+  configSource: string;
+  defaultChannel: string;
+  correlationWindowMs: number;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, prefix: string): string {
+  const where = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+  return `${where}: ${issue.message}`;
+}
+
+export function readEnvOptions(env: Record<string, string | undefined> = process.env): EnvOptions {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConfigError(issue ? `invalid environment variable ${describeIssue(issue, '')}` : 'invalid environment');
+  }
+  return result.data;
+}
+
+export function parseConfigFile(text: string, source: string): FileConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ConfigError(`${source}: not valid YAML (${(error as Error).message.split('\n')[0]})`);
+  }
+  const result = fileSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConfigError(issue ? `${source}: ${describeIssue(issue, '')}` : `${source}: invalid`);
+  }
+  for (const [index, route] of result.data.routes.entries()) {
+    for (const [label, value] of Object.entries(route.match)) {
+      for (const pattern of Array.isArray(value) ? value : [value]) {
+        if (isRegexMatcher(pattern)) {
+          try {
+            new RegExp(pattern.slice(1, -1));
+          } catch {
+            throw new ConfigError(`${source}: routes.${index}.match.${label}: invalid regular expression ${pattern}`);
+          }
+        }
+      }
+    }
+  }
+  return result.data;
+}
+
+export function isRegexMatcher(pattern: string): boolean {
+  return pattern.length >= 2 && pattern.startsWith('/') && pattern.endsWith('/');
+}
+
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  cwd: string = process.cwd(),
+): Config {
+  const envOptions = readEnvOptions(env);
+  let file: FileConfig;
+  let configSource = 'built-in defaults';
+  const explicit = envOptions.AIOPS_CONFIG;
+  const candidate = explicit ?? path.join(cwd, 'aiops.yml');
+  if (explicit && !existsSync(explicit)) {
+    throw new ConfigError(`invalid environment variable AIOPS_CONFIG: file ${explicit} does not exist`);
+  }
+  if (existsSync(candidate)) {
+    file = parseConfigFile(readFileSync(candidate, 'utf8'), candidate);
+    configSource = candidate;
+  } else {
+    file = parseConfigFile('', 'built-in defaults');
+  }
+  return buildConfig(envOptions, file, configSource);
+}
+
+export function buildConfig(env: EnvOptions, file: FileConfig, configSource = 'built-in defaults'): Config {
+  return {
+    env,
+    file,
+    configSource,
+    defaultChannel: env.AIOPS_DEFAULT_CHANNEL ?? file.defaults.channel ?? '#incidents',
+    correlationWindowMs: file.correlation.windowMinutes * 60_000,
+  };
+}
+
+/** A config from an env object and optional YAML text, for tests and the benchmark. */
+export function configFrom(env: Record<string, string | undefined> = {}, yamlText = ''): Config {
+  return buildConfig(readEnvOptions(env), parseConfigFile(yamlText, 'aiops.yml'));
+}

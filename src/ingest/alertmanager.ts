@@ -1,0 +1,138 @@
+/** Alertmanager webhook (version 4): schema and normalization. Unknown fields are ignored. */
+import { z } from 'zod';
+import { ErrorCode, ValidationError } from '../errors.ts';
+import type { AlertGroup, NormalizedAlert, NormalizedDelivery } from './alert.ts';
+import { normalizeSeverity } from './alert.ts';
+import { labelsFingerprint } from './fingerprint.ts';
+import { parseWithSchema } from './parse.ts';
+
+// Go marshals a nil map as `null`, so every map may arrive as null.
+const stringMap = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((value) => value ?? {});
+
+const timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not an RFC 3339 timestamp');
+
+const alertSchema = z.object({
+  status: z.enum(['firing', 'resolved']).optional(),
+  labels: z.record(z.string(), z.string()),
+  annotations: stringMap,
+  startsAt: timestamp,
+  endsAt: timestamp.optional(),
+  generatorURL: z.string().optional(),
+  fingerprint: z.string().min(1).optional(),
+});
+
+export const alertmanagerPayloadSchema = z.object({
+  version: z.string().optional(),
+  groupKey: z.string().optional(),
+  truncatedAlerts: z.number().int().nonnegative().optional(),
+  status: z.enum(['firing', 'resolved']),
+  receiver: z.string(),
+  groupLabels: stringMap,
+  commonLabels: stringMap,
+  commonAnnotations: stringMap,
+  externalURL: z.string().optional(),
+  alerts: z.array(alertSchema),
+});
+
+export type AlertmanagerPayload = z.output<typeof alertmanagerPayloadSchema>;
+
+/** Go's zero time (`0001-01-01T00:00:00Z`) means "not set". */
+function optionalTime(value: string | undefined): Date | null {
+  if (!value) return null;
+  const date = new Date(value);
+  return date.getUTCFullYear() <= 1 ? null : date;
+}
+
+export function serviceOf(labels: Record<string, string>, serviceLabels: readonly string[]): string {
+  for (const key of serviceLabels) {
+    const value = labels[key];
+    if (value) return value;
+  }
+  return 'unknown';
+}
+
+export interface NormalizeOptions {
+  serviceLabels: readonly string[];
+}
+
+export function parseAlertmanagerPayload(body: unknown): AlertmanagerPayload {
+  const payload = parseWithSchema(alertmanagerPayloadSchema, body, 'Alertmanager webhook');
+  if (payload.version !== undefined && payload.version !== '4') {
+    throw new ValidationError(
+      ErrorCode.UnsupportedPayload,
+      `unsupported Alertmanager webhook version "${payload.version}": expected "4" (Alertmanager ≥ 0.16)`,
+      'version',
+    );
+  }
+  return payload;
+}
+
+export function normalizeAlertmanager(payload: AlertmanagerPayload, options: NormalizeOptions): NormalizedDelivery {
+  const alerts: NormalizedAlert[] = payload.alerts.map((alert) => {
+    const labels = alert.labels;
+    const annotations = alert.annotations;
+    const alertname = labels.alertname ?? payload.groupLabels.alertname ?? 'unnamed alert';
+    return {
+      fingerprint: alert.fingerprint ?? labelsFingerprint(labels),
+      // Old payloads carry no per-alert status; the group's then applies. `endsAt` is not trusted.
+      status: alert.status ?? payload.status,
+      alertname,
+      service: serviceOf(labels, options.serviceLabels),
+      severity: normalizeSeverity(labels.severity),
+      summary: annotations.summary ?? annotations.title ?? annotations.description ?? annotations.message ?? alertname,
+      labels,
+      annotations,
+      startsAt: new Date(alert.startsAt),
+      endsAt: optionalTime(alert.endsAt),
+      generatorUrl: alert.generatorURL ? alert.generatorURL : null,
+    };
+  });
+
+  const notes: string[] = [];
+  if (payload.truncatedAlerts) {
+    notes.push(`Alertmanager truncated ${payload.truncatedAlerts} alert(s) from this group (max_alerts)`);
+  }
+  if (alerts.length === 0) {
+    return { groups: [], deliveryKey: null, notes, ignoredReason: 'the group holds no alerts' };
+  }
+
+  const groups = new Map<string, NormalizedAlert[]>();
+  for (const alert of alerts) {
+    // The routing group is the incident; without a groupKey fall back to service + alertname.
+    const key = payload.groupKey ? `am:${payload.groupKey}` : `svc:${alert.service}:${alert.alertname}`;
+    const members = groups.get(key);
+    if (members) members.push(alert);
+    else groups.set(key, [alert]);
+  }
+
+  return {
+    deliveryKey: null,
+    notes,
+    groups: [...groups.entries()].map(([correlationKey, members]): AlertGroup => {
+      const first = members[0] as NormalizedAlert;
+      const common = payload.commonLabels;
+      const alertname = payload.groupLabels.alertname ?? common.alertname ?? first.alertname;
+      const summary = payload.commonAnnotations.summary ?? payload.commonAnnotations.title;
+      return {
+        source: 'alertmanager',
+        correlationKey,
+        keyIsIdentity: false,
+        title: truncate(summary && summary !== alertname ? `${alertname}: ${summary}` : alertname, 200),
+        service: serviceOf(common, options.serviceLabels) === 'unknown' ? first.service : serviceOf(common, options.serviceLabels),
+        labels: Object.keys(common).length > 0 ? common : first.labels,
+        externalId: null,
+        externalUrl: payload.externalURL ? payload.externalURL : null,
+        alerts: members,
+        notes: notes.map((text) => ({ kind: 'note', actor: 'alertmanager', detail: { text } })),
+        actor: 'alertmanager',
+      };
+    }),
+  };
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,157 @@
+/**
+ * The ingest use-case: one webhook delivery in, incidents out. The raw body is stored in the same
+ * transaction as its effects, so a 2xx always means "stored"; a delivery that fails to process is still
+ * stored (outcome `failed`) for replay, and the sender is told to retry.
+ */
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Db, Queryable } from '../db/index.ts';
+import { jsonParam } from '../db/json.ts';
+import { isConnectionError } from '../errors.ts';
+import type { AlertSource, NormalizedDelivery } from './alert.ts';
+import { normalizeAlertmanager, parseAlertmanagerPayload } from './alertmanager.ts';
+import { applyGroup } from './correlate.ts';
+import { normalizePagerDuty, parsePagerDutyPayload } from './pagerduty.ts';
+import { parseJsonBody } from './parse.ts';
+import { routeChannel } from './routing.ts';
+
+export interface IngestDeps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+}
+
+export interface IngestRequest {
+  source: AlertSource;
+  rawBody: string;
+  contentType?: string | undefined;
+  /** PagerDuty's `X-Webhook-Id`: the same on every retry of one delivery. */
+  webhookId?: string | undefined;
+}
+
+export interface IngestResult {
+  deliveryId: number;
+  incidentIds: number[];
+  openedIncidentIds: number[];
+  duplicate: boolean;
+  ignoredReason?: string;
+  notes: string[];
+  alerts: { firing: number; resolved: number };
+}
+
+/** Parses and validates a body for its source; throws ValidationError (→ 400) before anything is stored. */
+export function normalizeDelivery(deps: Pick<IngestDeps, 'config'>, request: IngestRequest): NormalizedDelivery {
+  const body = parseJsonBody(request.rawBody);
+  if (request.source === 'alertmanager') {
+    return normalizeAlertmanager(parseAlertmanagerPayload(body), {
+      serviceLabels: deps.config.file.ingest.serviceLabels,
+    });
+  }
+  return normalizePagerDuty(parsePagerDutyPayload(body), request.webhookId);
+}
+
+async function insertDelivery(
+  tx: Queryable,
+  request: IngestRequest,
+  deliveryKey: string | null,
+  receivedAt: Date,
+): Promise<number | null> {
+  const result = await tx.query<{ id: number }>(
+    `INSERT INTO webhook_deliveries (source, delivery_key, received_at, content_type, raw_body, outcome)
+     VALUES ($1, $2, $3, $4, $5, 'received')
+     ON CONFLICT (source, delivery_key) WHERE delivery_key IS NOT NULL DO NOTHING
+     RETURNING id`,
+    [request.source, deliveryKey, receivedAt, request.contentType ?? null, request.rawBody],
+  );
+  return result.rows[0]?.id ?? null;
+}
+
+export async function ingestDelivery(deps: IngestDeps, request: IngestRequest): Promise<IngestResult> {
+  const normalized = normalizeDelivery(deps, request);
+  const now = deps.clock.now();
+  const alerts = { firing: 0, resolved: 0 };
+  for (const group of normalized.groups) for (const alert of group.alerts) alerts[alert.status] += 1;
+
+  try {
+    return await deps.db.transaction(async (tx) => {
+      const deliveryId = await insertDelivery(tx, request, normalized.deliveryKey, now);
+      if (deliveryId === null) return duplicateResult(tx, request.source, normalized, alerts);
+
+      const incidentIds: number[] = [];
+      const openedIncidentIds: number[] = [];
+      const notes = [...normalized.notes];
+      // A fixed lock order (by key) keeps two deliveries that share groups from deadlocking.
+      const groups = [...normalized.groups].sort((a, b) => a.correlationKey.localeCompare(b.correlationKey));
+      for (const group of groups) {
+        const outcome = await applyGroup(tx, group, {
+          now,
+          windowMs: deps.config.correlationWindowMs,
+          channelFor: (subject) => routeChannel(deps.config, subject),
+        });
+        if (outcome.incidentId === null) {
+          notes.push(`no incident known for ${group.correlationKey}; stored only`);
+          continue;
+        }
+        if (!incidentIds.includes(outcome.incidentId)) incidentIds.push(outcome.incidentId);
+        if (outcome.opened) openedIncidentIds.push(outcome.incidentId);
+      }
+
+      const ignoredReason = normalized.ignoredReason ?? (incidentIds.length === 0 ? notes.at(-1) : undefined);
+      await tx.query(
+        'UPDATE webhook_deliveries SET outcome = $2, note = $3, incident_ids = $4::jsonb WHERE id = $1',
+        [
+          deliveryId,
+          incidentIds.length > 0 ? 'processed' : 'ignored',
+          [ignoredReason, ...notes].filter(Boolean).join('; ') || null,
+          jsonParam(incidentIds),
+        ],
+      );
+      return {
+        deliveryId,
+        incidentIds,
+        openedIncidentIds,
+        duplicate: false,
+        ...(ignoredReason ? { ignoredReason } : {}),
+        notes,
+        alerts,
+      };
+    });
+  } catch (error) {
+    if (!isConnectionError(error)) await storeFailedDelivery(deps, request, now, error);
+    throw error;
+  }
+}
+
+async function duplicateResult(
+  tx: Queryable,
+  source: AlertSource,
+  normalized: NormalizedDelivery,
+  alerts: IngestResult['alerts'],
+): Promise<IngestResult> {
+  const original = await tx.query<{ id: number; incident_ids: number[] }>(
+    'SELECT id, incident_ids FROM webhook_deliveries WHERE source = $1 AND delivery_key = $2',
+    [source, normalized.deliveryKey],
+  );
+  const row = original.rows[0];
+  return {
+    deliveryId: row?.id ?? 0,
+    incidentIds: row?.incident_ids ?? [],
+    openedIncidentIds: [],
+    duplicate: true,
+    ignoredReason: `duplicate delivery ${normalized.deliveryKey}; already processed`,
+    notes: [],
+    alerts,
+  };
+}
+
+/** Keeps the body of a delivery whose processing failed, so nothing is lost even on a bug. */
+async function storeFailedDelivery(deps: IngestDeps, request: IngestRequest, now: Date, error: unknown) {
+  const message = error instanceof Error ? error.message : String(error);
+  await deps.db
+    .query(
+      `INSERT INTO webhook_deliveries (source, delivery_key, received_at, content_type, raw_body, outcome, note)
+       VALUES ($1, NULL, $2, $3, $4, 'failed', $5)`,
+      [request.source, now, request.contentType ?? null, request.rawBody, message.slice(0, 2000)],
+    )
+    .catch(() => {});
+}

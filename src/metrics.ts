@@ -1,0 +1,50 @@
+/** Prometheus metrics, one registry per app instance (tests build many apps in one process). */
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  alertsReceived: Counter<'source' | 'status'>;
+  incidentsOpened: Counter<'source'>;
+  webhookRejects: Counter<'source' | 'reason'>;
+  webhookDuration: Histogram<'source' | 'code'>;
+  deliveries: Counter<'source' | 'outcome'>;
+}
+
+export function createMetrics(options: { collectProcessMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.collectProcessMetrics) collectDefaultMetrics({ register: registry, prefix: 'aiops_' });
+  return {
+    registry,
+    alertsReceived: new Counter({
+      name: 'aiops_alerts_received_total',
+      help: 'Alerts received in accepted webhook deliveries, by source and alert status.',
+      labelNames: ['source', 'status'],
+      registers: [registry],
+    }),
+    incidentsOpened: new Counter({
+      name: 'aiops_incidents_opened_total',
+      help: 'Incidents opened, by source.',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    webhookRejects: new Counter({
+      name: 'aiops_webhook_rejects_total',
+      help: 'Webhook requests answered with an error, by source and reason.',
+      labelNames: ['source', 'reason'],
+      registers: [registry],
+    }),
+    webhookDuration: new Histogram({
+      name: 'aiops_webhook_duration_seconds',
+      help: 'Time from request to answer for webhook deliveries.',
+      labelNames: ['source', 'code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    deliveries: new Counter({
+      name: 'aiops_webhook_deliveries_total',
+      help: 'Webhook deliveries stored, by source and outcome (processed, ignored, duplicate).',
+      labelNames: ['source', 'outcome'],
+      registers: [registry],
+    }),
+  };
+}
