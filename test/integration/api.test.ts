@@ -1,0 +1,120 @@
+import os from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/index.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { testDatabases } from '../support/databases.ts';
+import { alertmanagerBody, post } from '../support/payloads.ts';
+
+const API_TOKEN = 'api-token-123';
+
+describe.each(testDatabases())('incident API on $name', (database) => {
+  let db: Db;
+  let dispose: () => Promise<void>;
+  let app: TestApp;
+  const ids: number[] = [];
+
+  beforeAll(async () => {
+    ({ db, dispose } = await database.create());
+    app = await startTestApp(db, { env: { AIOPS_API_TOKEN: API_TOKEN } });
+    for (const [service, alertname] of [
+      ['cart', 'CrashLoop'],
+      ['search', 'HighLatency'],
+      ['cart', 'OOMKilled'],
+      ['billing', 'CertExpiry'],
+    ] as const) {
+      const response = await post(
+        `${app.url}/webhooks/alertmanager`,
+        alertmanagerBody({ groupKey: `${service}/${alertname}`, alerts: [{ labels: { alertname, service } }] }),
+      );
+      ids.push(...(response.json.incidentIds as number[]));
+      app.clock.advance(60_000);
+    }
+    await post(
+      `${app.url}/webhooks/alertmanager`,
+      alertmanagerBody({
+        groupKey: 'search/HighLatency',
+        alerts: [{ status: 'resolved', labels: { alertname: 'HighLatency', service: 'search' } }],
+      }),
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+    await dispose?.();
+  });
+
+  const get = async (path: string, token: string | null = API_TOKEN) => {
+    const response = await fetch(`${app.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  };
+  const listedIds = (json: Record<string, unknown>) => (json.incidents as { id: number }[]).map((incident) => incident.id);
+
+  it('lists incidents newest first, filtered by status and service', async () => {
+    expect(listedIds((await get('/api/incidents')).json)).toEqual([...ids].reverse());
+    expect(listedIds((await get('/api/incidents?service=cart')).json)).toEqual([ids[2], ids[0]]);
+    expect(listedIds((await get('/api/incidents?status=resolved')).json)).toEqual([ids[1]]);
+    expect(listedIds((await get('/api/incidents?status=open')).json)).toEqual([ids[3], ids[2], ids[0]]);
+  });
+
+  it('pages with limit and before', async () => {
+    const first = await get('/api/incidents?limit=3');
+    expect(listedIds(first.json)).toEqual([ids[3], ids[2], ids[1]]);
+    expect(first.json.nextBefore).toBe(ids[1]);
+    const second = await get(`/api/incidents?limit=3&before=${first.json.nextBefore}`);
+    expect(listedIds(second.json)).toEqual([ids[0]]);
+    expect(second.json.nextBefore).toBeNull();
+  });
+
+  it('answers 400 naming a bad query parameter', async () => {
+    const bad = await get('/api/incidents?status=sleeping');
+    expect(bad.status).toBe(400);
+    expect(bad.json.field).toBe('status');
+    expect((await get('/api/incidents?limit=0')).json.field).toBe('limit');
+  });
+
+  it('returns one incident with its alerts and timeline, 404 for an unknown one', async () => {
+    const detail = await get(`/api/incidents/${ids[1]}`);
+    expect(detail.status).toBe(200);
+    expect(detail.json).toMatchObject({
+      id: ids[1],
+      service: 'search',
+      status: 'resolved',
+      alerts: [{ alertname: 'HighLatency', status: 'resolved', deliveryCount: 2 }],
+    });
+    expect((detail.json.timeline as { kind: string }[]).map((event) => event.kind)).toEqual([
+      'opened',
+      'alerts_firing',
+      'alerts_resolved',
+      'resolved',
+    ]);
+    const missing = await get('/api/incidents/999999');
+    expect(missing.status).toBe(404);
+    expect(missing.json.message).toBe('incident 999999 not found');
+    expect((await get('/api/incidents/abc')).status).toBe(400);
+  });
+
+  it('requires the bearer token when AIOPS_API_TOKEN is set', async () => {
+    expect((await get('/api/incidents', null)).status).toBe(401);
+    expect((await get('/api/incidents', 'wrong')).status).toBe(401);
+  });
+});
+
+const externalAddress = Object.values(os.networkInterfaces())
+  .flat()
+  .find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
+
+describe.skipIf(!externalAddress)('incident API without a token', () => {
+  it('answers loopback clients and refuses others with 403', async () => {
+    const { db, dispose } = await testDatabases()[0]!.create();
+    const app = await startTestApp(db, { host: '0.0.0.0' });
+    try {
+      const port = new URL(app.url).port;
+      expect((await fetch(`http://127.0.0.1:${port}/api/incidents`)).status).toBe(200);
+      const remote = await fetch(`http://${externalAddress}:${port}/api/incidents`);
+      expect(remote.status).toBe(403);
+      expect(((await remote.json()) as { message: string }).message).toMatch(/loopback clients only/);
+    } finally {
+      await app.close();
+      await dispose();
+    }
+  });
+});
