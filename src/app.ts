@@ -11,7 +11,7 @@ import { migrate } from './db/migrate.ts';
 import type { AppDeps } from './deps.ts';
 import { sendJson } from './http/io.ts';
 import { Router } from './http/router.ts';
-import { JobWorker, type JobHandler } from './jobs/worker.ts';
+import { type JobHandler, JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 
@@ -36,9 +36,13 @@ export function createRequestListener(deps: AppDeps, router: Router): http.Reque
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const match = router.match(req.method ?? 'GET', url.pathname);
-    if (match === null) return sendJson(res, 404, { error: 'not_found', message: `no route for ${url.pathname}` });
+    if (match === null)
+      return sendJson(res, 404, { error: 'not_found', message: `no route for ${url.pathname}` });
     if (match === 'method-not-allowed') {
-      return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} not allowed on ${url.pathname}` });
+      return sendJson(res, 405, {
+        error: 'method_not_allowed',
+        message: `${req.method} not allowed on ${url.pathname}`,
+      });
     }
     Promise.resolve(match.handler(req, res, { params: match.params, url })).catch((error: unknown) => {
       deps.logger.error({ err: error, path: url.pathname }, 'unhandled request error');
@@ -59,7 +63,9 @@ export function buildRouter(deps: AppDeps): Router {
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.env.LOG_LEVEL);
-  const db = options.db ?? (await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.AIOPS_DATA_DIR }));
+  const db =
+    options.db ??
+    (await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.AIOPS_DATA_DIR }));
   const ownsDb = !options.db;
   const deps: AppDeps = {
     config,
@@ -73,7 +79,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const server = http.createServer(createRequestListener(deps, buildRouter(deps)));
   server.keepAliveTimeout = 65_000;
   const handlers = options.jobHandlers ?? {};
-  const worker = Object.keys(handlers).length > 0 ? new JobWorker({ db, clock: deps.clock, logger, handlers }) : null;
+  const worker =
+    Object.keys(handlers).length > 0 ? new JobWorker({ db, clock: deps.clock, logger, handlers }) : null;
 
   return {
     deps,
@@ -89,7 +96,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       worker?.start();
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      return { url: `http://${shownHost === '[::]' ? 'localhost' : shownHost}:${address.port}`, port: address.port };
+      return {
+        url: `http://${shownHost === '[::]' ? 'localhost' : shownHost}:${address.port}`,
+        port: address.port,
+      };
     },
     async close() {
       await worker?.stop();

@@ -5,15 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type App, createApp } from './app.ts';
+import { systemClock } from './clock.ts';
 import { type Config, loadConfig } from './config.ts';
 import { getIncident, listIncidents } from './db/incidents.ts';
 import { openDatabase } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
-import { AiopsError, ErrorCode, asCodedError } from './errors.ts';
+import { AiopsError, asCodedError, ErrorCode } from './errors.ts';
 import { incidentLine, incidentText } from './incident-text.ts';
 import type { AlertSource } from './ingest/alert.ts';
 import { ingestDelivery } from './ingest/ingest.ts';
-import { systemClock } from './clock.ts';
 import { createLogger } from './logger.ts';
 
 export const USAGE = `usage: aiops <command> [options]
@@ -54,7 +54,10 @@ export function detectSource(body: unknown): AlertSource | null {
   return null;
 }
 
-async function withDatabase<T>(config: Config, work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>) {
+async function withDatabase<T>(
+  config: Config,
+  work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
+) {
   const db = await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.AIOPS_DATA_DIR });
   try {
     await migrate(db);
@@ -65,7 +68,11 @@ async function withDatabase<T>(config: Config, work: (db: Awaited<ReturnType<typ
 }
 
 async function replay(config: Config, args: string[], io: CliIo): Promise<void> {
-  const { values, positionals } = parseArgs({ args, options: { source: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { source: { type: 'string' } },
+    allowPositionals: true,
+  });
   const file = positionals[0];
   if (!file || positionals.length > 1) throw usageError('replay takes exactly one FILE');
   if (values.source && values.source !== 'alertmanager' && values.source !== 'pagerduty') {
@@ -75,7 +82,10 @@ async function replay(config: Config, args: string[], io: CliIo): Promise<void> 
   try {
     rawBody = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new AiopsError(ErrorCode.NotFound, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new AiopsError(
+      ErrorCode.NotFound,
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
   }
   let source = values.source as AlertSource | undefined;
   if (!source) {
@@ -88,7 +98,10 @@ async function replay(config: Config, args: string[], io: CliIo): Promise<void> 
   }
   const chosenSource = source;
   await withDatabase(config, async (db) => {
-    const result = await ingestDelivery({ db, config, clock: systemClock }, { source: chosenSource, rawBody });
+    const result = await ingestDelivery(
+      { db, config, clock: systemClock },
+      { source: chosenSource, rawBody },
+    );
     if (result.ignoredReason) io.stdout(`note: ${result.ignoredReason}`);
     for (const id of result.incidentIds) {
       const incident = await getIncident(db, id);
@@ -121,7 +134,8 @@ async function incidents(config: Config, args: string[], io: CliIo): Promise<voi
 
 async function start(config: Config): Promise<App> {
   const logger = createLogger(config.env.LOG_LEVEL);
-  if (!config.env.ALERTMANAGER_TOKEN) logger.warn('ALERTMANAGER_TOKEN is not set: /webhooks/alertmanager accepts unauthenticated requests');
+  if (!config.env.ALERTMANAGER_TOKEN)
+    logger.warn('ALERTMANAGER_TOKEN is not set: /webhooks/alertmanager accepts unauthenticated requests');
   if (config.env.PAGERDUTY_WEBHOOK_SECRETS.length === 0) {
     logger.warn('PAGERDUTY_WEBHOOK_SECRETS is not set: /webhooks/pagerduty accepts unsigned requests');
   }
@@ -138,7 +152,9 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
   const [command, ...args] = argv;
   try {
     if (!command || command === 'help' || command === '--help' || command === '-h') {
-      io.stdout(USAGE);
+      // `help` asked for it (stdout, 0); no command at all is bad usage (stderr, 2).
+      if (command) io.stdout(USAGE);
+      else io.stderr(USAGE);
       return command ? 0 : 2;
     }
     const config = loadConfig(io.env, io.cwd);
@@ -154,7 +170,10 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
         return 0;
       }
       case 'migrate': {
-        const db = await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.AIOPS_DATA_DIR });
+        const db = await openDatabase({
+          databaseUrl: config.env.DATABASE_URL,
+          dataDir: config.env.AIOPS_DATA_DIR,
+        });
         try {
           const names = await migrate(db);
           io.stdout(names.length > 0 ? `applied ${names.join(', ')}` : 'schema is up to date');
@@ -174,7 +193,10 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
     }
   } catch (error) {
     const coded = asCodedError(error);
-    if (coded.code === ErrorCode.BadUsage || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      coded.code === ErrorCode.BadUsage ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       io.stderr(`aiops: ${coded.message}`);
       io.stderr(USAGE);
       return 2;

@@ -30,9 +30,13 @@ const envSchema = z.object({
   ),
   AIOPS_DATA_DIR: optionalString.pipe(z.string().default('./.aiops')),
   AIOPS_CONFIG: optionalString,
-  SLACK_BOT_TOKEN: optionalString.pipe(z.string().startsWith('xoxb-', 'must be a bot token (xoxb-…)').optional()),
+  SLACK_BOT_TOKEN: optionalString.pipe(
+    z.string().startsWith('xoxb-', 'must be a bot token (xoxb-…)').optional(),
+  ),
   SLACK_SIGNING_SECRET: optionalString,
-  SLACK_APP_TOKEN: optionalString.pipe(z.string().startsWith('xapp-', 'must be an app token (xapp-…)').optional()),
+  SLACK_APP_TOKEN: optionalString.pipe(
+    z.string().startsWith('xapp-', 'must be an app token (xapp-…)').optional(),
+  ),
   SLACK_API_URL: optionalUrl,
   AIOPS_DEFAULT_CHANNEL: optionalString,
   ANTHROPIC_API_KEY: optionalString,
@@ -75,7 +79,11 @@ const fileSchema = z.strictObject({
   defaults: z.strictObject({ channel: z.string().min(1).optional() }).default({}),
   correlation: z
     .strictObject({
-      windowMinutes: z.number().positive().max(7 * 24 * 60).default(30),
+      windowMinutes: z
+        .number()
+        .positive()
+        .max(7 * 24 * 60)
+        .default(30),
     })
     .default({ windowMinutes: 30 }),
   ingest: z
@@ -113,14 +121,17 @@ export interface Config {
 
 function describeIssue(issue: z.core.$ZodIssue, prefix: string): string {
   const where = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-  return `${where}: ${issue.message}`;
+  // A top-level issue (an unknown key) has no path: no empty `: ` before the message.
+  return where ? `${where}: ${issue.message}` : issue.message;
 }
 
 export function readEnvOptions(env: Record<string, string | undefined> = process.env): EnvOptions {
   const result = envSchema.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new ConfigError(issue ? `invalid environment variable ${describeIssue(issue, '')}` : 'invalid environment');
+    throw new ConfigError(
+      issue ? `invalid environment variable ${describeIssue(issue, '')}` : 'invalid environment',
+    );
   }
   return result.data;
 }
@@ -144,7 +155,9 @@ export function parseConfigFile(text: string, source: string): FileConfig {
           try {
             new RegExp(pattern.slice(1, -1));
           } catch {
-            throw new ConfigError(`${source}: routes.${index}.match.${label}: invalid regular expression ${pattern}`);
+            throw new ConfigError(
+              `${source}: routes.${index}.match.${label}: invalid regular expression ${pattern}`,
+            );
           }
         }
       }

@@ -9,7 +9,12 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { app: 'aiops-bot' },
       redact: {
-        paths: ['headers.authorization', 'headers["x-pagerduty-signature"]', 'headers["x-slack-signature"]', '*.token'],
+        paths: [
+          'headers.authorization',
+          'headers["x-pagerduty-signature"]',
+          'headers["x-slack-signature"]',
+          '*.token',
+        ],
         censor: '[redacted]',
       },
     },

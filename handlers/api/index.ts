@@ -13,12 +13,16 @@ function guarded(deps: AppDeps, handler: RouteHandler): RouteHandler {
     try {
       if (token) requireBearer(req, token, 'the API');
       else if (!isLoopback(req.socket.remoteAddress)) {
-        throw new AiopsError(ErrorCode.Forbidden, 'the API is open to loopback clients only; set AIOPS_API_TOKEN');
+        throw new AiopsError(
+          ErrorCode.Forbidden,
+          'the API is open to loopback clients only; set AIOPS_API_TOKEN',
+        );
       }
       await handler(req, res, ctx);
     } catch (error) {
       const answer = sendError(res, error);
-      if (answer.status >= 500) deps.logger.error({ err: error, path: ctx.url.pathname }, 'api request failed');
+      if (answer.status >= 500)
+        deps.logger.error({ err: error, path: ctx.url.pathname }, 'api request failed');
     }
   };
 }

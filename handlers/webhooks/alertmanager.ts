@@ -7,5 +7,11 @@ import { receiveWebhook } from './receive.ts';
 export function alertmanagerWebhook(deps: AppDeps) {
   const token = deps.config.env.ALERTMANAGER_TOKEN;
   return (req: IncomingMessage, res: ServerResponse) =>
-    receiveWebhook(deps, 'alertmanager', { beforeBody: (request) => requireBearer(request, token, 'the Alertmanager webhook') }, req, res);
+    receiveWebhook(
+      deps,
+      'alertmanager',
+      { beforeBody: (request) => requireBearer(request, token, 'the Alertmanager webhook') },
+      req,
+      res,
+    );
 }

@@ -13,7 +13,10 @@ export function pagerdutyWebhook(deps: AppDeps) {
     const value = Array.isArray(header) ? header.join(',') : header;
     if (!value) throw new AiopsError(ErrorCode.Unauthorized, 'missing X-PagerDuty-Signature header');
     if (!verifyPagerDutySignature(rawBody, value, secrets)) {
-      throw new AiopsError(ErrorCode.Unauthorized, 'X-PagerDuty-Signature does not match any configured secret');
+      throw new AiopsError(
+        ErrorCode.Unauthorized,
+        'X-PagerDuty-Signature does not match any configured secret',
+      );
     }
   };
   return (req: IncomingMessage, res: ServerResponse) =>

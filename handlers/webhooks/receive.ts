@@ -57,8 +57,17 @@ export async function receiveWebhook(
     const answer = sendError(res, error);
     status = answer.status;
     deps.metrics.webhookRejects.inc({ source, reason: answer.body.error });
-    const log = answer.status >= 500 ? deps.logger.error.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
-    log({ source, status: answer.status, err: answer.status >= 500 ? error : undefined, reason: answer.body.message }, 'webhook refused');
+    const log =
+      answer.status >= 500 ? deps.logger.error.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
+    log(
+      {
+        source,
+        status: answer.status,
+        err: answer.status >= 500 ? error : undefined,
+        reason: answer.body.message,
+      },
+      'webhook refused',
+    );
   } finally {
     stopTimer({ code: String(status) });
   }

@@ -82,14 +82,23 @@ export async function listIncidents(
   filter: ListIncidentsFilter,
 ): Promise<{ incidents: IncidentSummary[]; nextBefore: number | null }> {
   const statuses =
-    filter.status === undefined ? null : filter.status === 'open' ? ['triggered', 'acknowledged'] : [filter.status];
+    filter.status === undefined
+      ? null
+      : filter.status === 'open'
+        ? ['triggered', 'acknowledged']
+        : [filter.status];
   const result = await db.query<IncidentRow>(
     `SELECT ${INCIDENT_COLUMNS} FROM incidents
      WHERE ($1::jsonb IS NULL OR status IN (SELECT jsonb_array_elements_text($1::jsonb)))
        AND ($2::text IS NULL OR service = $2)
        AND ($3::bigint IS NULL OR id < $3)
      ORDER BY id DESC LIMIT $4`,
-    [statuses ? JSON.stringify(statuses) : null, filter.service ?? null, filter.before ?? null, filter.limit + 1],
+    [
+      statuses ? JSON.stringify(statuses) : null,
+      filter.service ?? null,
+      filter.before ?? null,
+      filter.limit + 1,
+    ],
   );
   const rows = result.rows.slice(0, filter.limit);
   const more = result.rows.length > filter.limit;
@@ -126,7 +135,9 @@ export interface IncidentDetail extends IncidentSummary {
 }
 
 export async function getIncident(db: Queryable, id: number): Promise<IncidentDetail | null> {
-  const incident = await db.query<IncidentRow>(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE id = $1`, [id]);
+  const incident = await db.query<IncidentRow>(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE id = $1`, [
+    id,
+  ]);
   const row = incident.rows[0];
   if (!row) return null;
   const alerts = await db.query<{
@@ -150,10 +161,12 @@ export async function getIncident(db: Queryable, id: number): Promise<IncidentDe
      FROM alerts WHERE incident_id = $1 ORDER BY id`,
     [id],
   );
-  const events = await db.query<{ at: Date; kind: string; actor: string | null; detail: Record<string, unknown> }>(
-    'SELECT at, kind, actor, detail FROM incident_events WHERE incident_id = $1 ORDER BY id',
-    [id],
-  );
+  const events = await db.query<{
+    at: Date;
+    kind: string;
+    actor: string | null;
+    detail: Record<string, unknown>;
+  }>('SELECT at, kind, actor, detail FROM incident_events WHERE incident_id = $1 ORDER BY id', [id]);
   return {
     ...toSummary(row),
     alerts: alerts.rows.map((alert) => ({

@@ -22,7 +22,10 @@ export async function createPgliteDb(dataDir?: string): Promise<Db> {
     exec: async (sql) => void (await pglite.exec(sql)),
     transaction: (work) =>
       pglite.transaction((tx) =>
-        work({ query: (sql, params) => run(tx, sql, params), exec: async (sql) => void (await tx.exec(sql)) }),
+        work({
+          query: (sql, params) => run(tx, sql, params),
+          exec: async (sql) => void (await tx.exec(sql)),
+        }),
       ),
     close: () => pglite.close(),
   };

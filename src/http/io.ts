@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AiopsError, ErrorCode, ValidationError, asCodedError } from '../errors.ts';
+import { AiopsError, asCodedError, ErrorCode, ValidationError } from '../errors.ts';
 
 /** Reads the whole body, refusing (413) as soon as it passes `limit` bytes. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -21,7 +21,10 @@ function tooLarge(limit: number): AiopsError {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

@@ -6,7 +6,11 @@ export interface RouteContext {
   url: URL;
 }
 
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext) => Promise<void> | void;
+export type RouteHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RouteContext,
+) => Promise<void> | void;
 
 interface Route {
   method: string;
@@ -31,14 +35,18 @@ export class Router {
   }
 
   /** The handler for a request, `method-not-allowed` when only the path matches, or null. */
-  match(method: string, pathname: string): { handler: RouteHandler; params: Record<string, string> } | 'method-not-allowed' | null {
+  match(
+    method: string,
+    pathname: string,
+  ): { handler: RouteHandler; params: Record<string, string> } | 'method-not-allowed' | null {
     const parts = pathname.split('/').filter(Boolean);
     let pathMatched = false;
     for (const route of this.routes) {
       const params = matchSegments(route.segments, parts);
       if (!params) continue;
       pathMatched = true;
-      if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { handler: route.handler, params };
+      if (route.method === method || (method === 'HEAD' && route.method === 'GET'))
+        return { handler: route.handler, params };
     }
     return pathMatched ? 'method-not-allowed' : null;
   }
@@ -50,8 +58,14 @@ function matchSegments(pattern: string[], parts: string[]): Record<string, strin
   for (let index = 0; index < pattern.length; index += 1) {
     const expected = pattern[index] as string;
     const actual = parts[index] as string;
-    if (expected.startsWith(':')) params[expected.slice(1)] = decodeURIComponent(actual);
-    else if (expected !== actual) return null;
+    if (expected.startsWith(':')) {
+      // Malformed percent-encoding (`%E0%A4%A`) is no match; decodeURIComponent would throw in the listener.
+      try {
+        params[expected.slice(1)] = decodeURIComponent(actual);
+      } catch {
+        return null;
+      }
+    } else if (expected !== actual) return null;
   }
   return params;
 }

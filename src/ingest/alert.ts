@@ -45,7 +45,9 @@ const SEVERITY_WORDS: Record<string, Severity> = {
 /** Maps the many severity vocabularies in the wild to four levels; an unknown word counts as a warning. */
 export function normalizeSeverity(value: string | undefined | null): Severity {
   if (!value) return 'warning';
-  return SEVERITY_WORDS[value.trim().toLowerCase()] ?? 'warning';
+  const word = value.trim().toLowerCase();
+  // Own keys only: a label value such as `constructor` must not resolve to an Object.prototype member.
+  return Object.hasOwn(SEVERITY_WORDS, word) ? (SEVERITY_WORDS[word] as Severity) : 'warning';
 }
 
 export interface NormalizedAlert {

@@ -59,18 +59,23 @@ export interface NormalizeOptions {
 }
 
 export function parseAlertmanagerPayload(body: unknown): AlertmanagerPayload {
-  const payload = parseWithSchema(alertmanagerPayloadSchema, body, 'Alertmanager webhook');
-  if (payload.version !== undefined && payload.version !== '4') {
+  // Checked before the schema: version 3 bodies differ in shape (a numeric `groupKey`), and the answer
+  // must be "unsupported version", not a schema error about some other field.
+  const version = body && typeof body === 'object' ? (body as { version?: unknown }).version : undefined;
+  if (version !== undefined && version !== '4') {
     throw new ValidationError(
       ErrorCode.UnsupportedPayload,
-      `unsupported Alertmanager webhook version "${payload.version}": expected "4" (Alertmanager ≥ 0.16)`,
+      `unsupported Alertmanager webhook version "${String(version)}": expected "4" (Alertmanager ≥ 0.16)`,
       'version',
     );
   }
-  return payload;
+  return parseWithSchema(alertmanagerPayloadSchema, body, 'Alertmanager webhook');
 }
 
-export function normalizeAlertmanager(payload: AlertmanagerPayload, options: NormalizeOptions): NormalizedDelivery {
+export function normalizeAlertmanager(
+  payload: AlertmanagerPayload,
+  options: NormalizeOptions,
+): NormalizedDelivery {
   const alerts: NormalizedAlert[] = payload.alerts.map((alert) => {
     const labels = alert.labels;
     const annotations = alert.annotations;
@@ -82,7 +87,12 @@ export function normalizeAlertmanager(payload: AlertmanagerPayload, options: Nor
       alertname,
       service: serviceOf(labels, options.serviceLabels),
       severity: normalizeSeverity(labels.severity),
-      summary: annotations.summary ?? annotations.title ?? annotations.description ?? annotations.message ?? alertname,
+      summary:
+        annotations.summary ??
+        annotations.title ??
+        annotations.description ??
+        annotations.message ??
+        alertname,
       labels,
       annotations,
       startsAt: new Date(alert.startsAt),
@@ -121,7 +131,10 @@ export function normalizeAlertmanager(payload: AlertmanagerPayload, options: Nor
         correlationKey,
         keyIsIdentity: false,
         title: truncate(summary && summary !== alertname ? `${alertname}: ${summary}` : alertname, 200),
-        service: serviceOf(common, options.serviceLabels) === 'unknown' ? first.service : serviceOf(common, options.serviceLabels),
+        service:
+          serviceOf(common, options.serviceLabels) === 'unknown'
+            ? first.service
+            : serviceOf(common, options.serviceLabels),
         labels: Object.keys(common).length > 0 ? common : first.labels,
         externalId: null,
         externalUrl: payload.externalURL ? payload.externalURL : null,

@@ -4,8 +4,9 @@
  * redelivery, derives the incident's status and severity from its alerts, writes the timeline, and
  * enqueues the analysis job when something changed that an engineer would want re-explained.
  */
-import { jsonParam } from '../db/json.ts';
+
 import type { Queryable } from '../db/index.ts';
+import { jsonParam } from '../db/json.ts';
 import { enqueueJob } from '../jobs/queue.ts';
 import type { AlertGroup, IncidentStatus, NormalizedAlert, Severity, TimelineNote } from './alert.ts';
 import { highestSeverity } from './alert.ts';
@@ -42,7 +43,11 @@ interface UpsertRow {
 /** Postgres advisory-lock keys are 64-bit; hashtext gives a stable 32-bit key per correlation key. */
 const LOCK_SQL = 'SELECT pg_advisory_xact_lock(hashtext($1))';
 
-async function findIncident(tx: Queryable, group: AlertGroup, ctx: CorrelationContext): Promise<IncidentRow | null> {
+async function findIncident(
+  tx: Queryable,
+  group: AlertGroup,
+  ctx: CorrelationContext,
+): Promise<IncidentRow | null> {
   const resolvedSince = new Date(ctx.now.getTime() - ctx.windowMs);
   const result = await tx.query<IncidentRow>(
     `SELECT id, status, acknowledged_at FROM incidents
@@ -148,7 +153,11 @@ async function incidentStats(tx: Queryable, incidentId: number): Promise<Inciden
     [incidentId],
   );
   const row = result.rows[0];
-  return { total: Number(row?.total ?? 0), firing: Number(row?.firing ?? 0), severities: row?.severities ?? [] };
+  return {
+    total: Number(row?.total ?? 0),
+    firing: Number(row?.firing ?? 0),
+    severities: row?.severities ?? [],
+  };
 }
 
 /** The status the incident moves to, given what it was, its alerts, and what the source said. */
@@ -163,7 +172,11 @@ export function nextStatus(
   return current;
 }
 
-export async function applyGroup(tx: Queryable, group: AlertGroup, ctx: CorrelationContext): Promise<GroupOutcome> {
+export async function applyGroup(
+  tx: Queryable,
+  group: AlertGroup,
+  ctx: CorrelationContext,
+): Promise<GroupOutcome> {
   await tx.query(LOCK_SQL, [group.correlationKey]);
   let incident = await findIncident(tx, group, ctx);
   if (!incident && group.attachOnly) return { incidentId: null, opened: false, changed: false, status: null };
@@ -172,18 +185,29 @@ export async function applyGroup(tx: Queryable, group: AlertGroup, ctx: Correlat
   const opened = !incident;
   if (!incident) {
     incident = await openIncident(tx, group, ctx);
-    timeline.push({ kind: 'opened', actor: group.actor, detail: { title: group.title, source: group.source } });
+    timeline.push({
+      kind: 'opened',
+      actor: group.actor,
+      detail: { title: group.title, source: group.source },
+    });
   }
 
   const upserted = await upsertAlerts(tx, incident.id, group, ctx.now);
   const newlyFiring = upserted.filter((row) => row.status === 'firing' && row.previous_status !== 'firing');
-  const newlyResolved = upserted.filter((row) => row.status === 'resolved' && row.previous_status !== 'resolved');
-  const newAlertnames = [...new Set(upserted.filter((row) => !row.known_alertname).map((row) => row.alertname))];
+  const newlyResolved = upserted.filter(
+    (row) => row.status === 'resolved' && row.previous_status !== 'resolved',
+  );
+  const newAlertnames = [
+    ...new Set(upserted.filter((row) => !row.known_alertname).map((row) => row.alertname)),
+  ];
   if (newlyFiring.length > 0) {
     timeline.push({
       kind: 'alerts_firing',
       actor: group.actor,
-      detail: { count: newlyFiring.length, alertnames: [...new Set(newlyFiring.map((row) => row.alertname))] },
+      detail: {
+        count: newlyFiring.length,
+        alertnames: [...new Set(newlyFiring.map((row) => row.alertname))],
+      },
     });
   }
   if (newlyResolved.length > 0) {
@@ -232,9 +256,15 @@ export async function applyGroup(tx: Queryable, group: AlertGroup, ctx: Correlat
 
   // Re-explain only when the picture changed: a new incident, a new kind of alert, or a reopening.
   if (opened || newAlertnames.length > 0 || reopened) {
-    await enqueueJob(tx, ctx.now, ANALYZE_INCIDENT_JOB, { incidentId: incident.id }, {
-      dedupeKey: `${ANALYZE_INCIDENT_JOB}:${incident.id}`,
-    });
+    await enqueueJob(
+      tx,
+      ctx.now,
+      ANALYZE_INCIDENT_JOB,
+      { incidentId: incident.id },
+      {
+        dedupeKey: `${ANALYZE_INCIDENT_JOB}:${incident.id}`,
+      },
+    );
   }
 
   return { incidentId: incident.id, opened, changed: timeline.length > 0, status };

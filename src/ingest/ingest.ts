@@ -40,7 +40,10 @@ export interface IngestResult {
 }
 
 /** Parses and validates a body for its source; throws ValidationError (→ 400) before anything is stored. */
-export function normalizeDelivery(deps: Pick<IngestDeps, 'config'>, request: IngestRequest): NormalizedDelivery {
+export function normalizeDelivery(
+  deps: Pick<IngestDeps, 'config'>,
+  request: IngestRequest,
+): NormalizedDelivery {
   const body = parseJsonBody(request.rawBody);
   if (request.source === 'alertmanager') {
     return normalizeAlertmanager(parseAlertmanagerPayload(body), {

@@ -14,7 +14,8 @@ export function verifyPagerDutySignature(
   const offered = header
     .split(',')
     .map((entry) => entry.trim())
-    .filter((entry) => entry.startsWith('v1='))
+    // Exactly 64 hex digits: Buffer.from(…, 'hex') silently drops a trailing odd digit or garbage.
+    .filter((entry) => /^v1=[0-9a-f]{64}$/i.test(entry))
     .map((entry) => Buffer.from(entry.slice(3), 'hex'));
   let matched = false;
   for (const secret of secrets) {

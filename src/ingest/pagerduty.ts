@@ -82,11 +82,19 @@ export function normalizePagerDuty(
   const at = new Date(event.occurred_at);
 
   if (!HANDLED_EVENTS.has(event.event_type)) {
-    return { groups: [], deliveryKey, notes: [], ignoredReason: `event type ${event.event_type} is stored but not acted on` };
+    return {
+      groups: [],
+      deliveryKey,
+      notes: [],
+      ignoredReason: `event type ${event.event_type} is stored but not acted on`,
+    };
   }
 
   if (event.event_type === 'incident.annotated') {
-    const note = parseWithSchema(noteSchema, event.data, 'PagerDuty incident.annotated data');
+    const note = parseWithSchema(noteSchema, event.data, 'PagerDuty incident.annotated data', [
+      'event',
+      'data',
+    ]);
     const group: AlertGroup = {
       source: 'pagerduty',
       correlationKey: `pd:${note.incident.id}`,
@@ -104,7 +112,10 @@ export function normalizePagerDuty(
     return { groups: [group], deliveryKey, notes: [] };
   }
 
-  const incident = parseWithSchema(incidentSchema, event.data, `PagerDuty ${event.event_type} data`);
+  const incident = parseWithSchema(incidentSchema, event.data, `PagerDuty ${event.event_type} data`, [
+    'event',
+    'data',
+  ]);
   const service = incident.service?.summary ?? incident.service?.id ?? 'unknown';
   const severity = severityOf(incident);
   const labels: Record<string, string> = {
@@ -133,7 +144,11 @@ export function normalizePagerDuty(
 
   const notes: TimelineNote[] = [];
   if (event.event_type === 'incident.priority_updated') {
-    notes.push({ kind: 'priority_updated', actor, detail: { priority: incident.priority?.summary ?? null, severity } });
+    notes.push({
+      kind: 'priority_updated',
+      actor,
+      detail: { priority: incident.priority?.summary ?? null, severity },
+    });
   }
 
   return {

@@ -16,7 +16,8 @@ function valueMatches(pattern: string, value: string | undefined): boolean {
 
 export function routeMatches(route: RouteRule, subject: RoutingSubject): boolean {
   return Object.entries(route.match).every(([label, expected]) => {
-    const actual = label === 'service' ? subject.service : label === 'severity' ? subject.severity : subject.labels[label];
+    const actual =
+      label === 'service' ? subject.service : label === 'severity' ? subject.severity : subject.labels[label];
     const patterns = Array.isArray(expected) ? expected : [expected];
     return patterns.some((pattern) => valueMatches(pattern, actual));
   });

@@ -3,8 +3,9 @@
  * workers in any number of replicas never take the same job; a claim is a lease, and a job whose lease
  * ran out (its worker died) is claimable again. Times come from the caller's clock.
  */
-import { jsonParam } from '../db/json.ts';
+
 import type { Queryable } from '../db/index.ts';
+import { jsonParam } from '../db/json.ts';
 
 export interface Job {
   id: number;
@@ -34,7 +35,14 @@ export async function enqueueJob(
      VALUES ($1, $2::jsonb, $3, $4, $5, $6, $6)
      ON CONFLICT (dedupe_key) WHERE status = 'pending' AND dedupe_key IS NOT NULL DO NOTHING
      RETURNING id`,
-    [kind, jsonParam(payload), options.dedupeKey ?? null, options.maxAttempts ?? 5, options.runAt ?? now, now],
+    [
+      kind,
+      jsonParam(payload),
+      options.dedupeKey ?? null,
+      options.maxAttempts ?? 5,
+      options.runAt ?? now,
+      now,
+    ],
   );
   return result.rows[0]?.id ?? null;
 }

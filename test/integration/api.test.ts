@@ -2,7 +2,7 @@ import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { testDatabases } from '../support/databases.ts';
+import { pgliteDatabase, testDatabases } from '../support/databases.ts';
 import { alertmanagerBody, post } from '../support/payloads.ts';
 
 const API_TOKEN = 'api-token-123';
@@ -24,7 +24,10 @@ describe.each(testDatabases())('incident API on $name', (database) => {
     ] as const) {
       const response = await post(
         `${app.url}/webhooks/alertmanager`,
-        alertmanagerBody({ groupKey: `${service}/${alertname}`, alerts: [{ labels: { alertname, service } }] }),
+        alertmanagerBody({
+          groupKey: `${service}/${alertname}`,
+          alerts: [{ labels: { alertname, service } }],
+        }),
       );
       ids.push(...(response.json.incidentIds as number[]));
       app.clock.advance(60_000);
@@ -43,10 +46,14 @@ describe.each(testDatabases())('incident API on $name', (database) => {
   });
 
   const get = async (path: string, token: string | null = API_TOKEN) => {
-    const response = await fetch(`${app.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const response = await fetch(
+      `${app.url}${path}`,
+      token ? { headers: { authorization: `Bearer ${token}` } } : {},
+    );
     return { status: response.status, json: (await response.json()) as Record<string, unknown> };
   };
-  const listedIds = (json: Record<string, unknown>) => (json.incidents as { id: number }[]).map((incident) => incident.id);
+  const listedIds = (json: Record<string, unknown>) =>
+    (json.incidents as { id: number }[]).map((incident) => incident.id);
 
   it('lists incidents newest first, filtered by status and service', async () => {
     expect(listedIds((await get('/api/incidents')).json)).toEqual([...ids].reverse());
@@ -104,7 +111,7 @@ const externalAddress = Object.values(os.networkInterfaces())
 
 describe.skipIf(!externalAddress)('incident API without a token', () => {
   it('answers loopback clients and refuses others with 403', async () => {
-    const { db, dispose } = await testDatabases()[0]!.create();
+    const { db, dispose } = await pgliteDatabase.create();
     const app = await startTestApp(db, { host: '0.0.0.0' });
     try {
       const port = new URL(app.url).port;

@@ -51,15 +51,28 @@ describe.each(testDatabases())('correlation and incident lifecycle on $name', (d
         [id],
       )
     ).rows[0];
-  const pods = (n: number, extra: Partial<TestAlert> = {}, labels: Record<string, string> = {}): TestAlert[] =>
+  const pods = (
+    n: number,
+    extra: Partial<TestAlert> = {},
+    labels: Record<string, string> = {},
+  ): TestAlert[] =>
     Array.from({ length: n }, (_, i) => ({
-      labels: { alertname: 'KubePodCrashLooping', service: 'cart', severity: 'warning', pod: `cart-${i}`, ...labels },
+      labels: {
+        alertname: 'KubePodCrashLooping',
+        service: 'cart',
+        severity: 'warning',
+        pod: `cart-${i}`,
+        ...labels,
+      },
       fingerprint: `cart-pod-${labels.alertname ?? 'crash'}-${i}`,
       ...extra,
     }));
 
   it('turns the same group delivered 5 times into the same rows: one incident, one job, delivery_count 5', async () => {
-    const body = alertmanagerBody({ groupKey: '{}:{alertname="KubePodCrashLooping",service="cart"}', alerts: pods(4) });
+    const body = alertmanagerBody({
+      groupKey: '{}:{alertname="KubePodCrashLooping",service="cart"}',
+      alerts: pods(4),
+    });
     const answers = [];
     for (let i = 0; i < 5; i += 1) {
       answers.push(await send(body));
@@ -76,11 +89,15 @@ describe.each(testDatabases())('correlation and incident lifecycle on $name', (d
       expect(alert.delivery_count).toBe(5);
       expect(new Date(alert.last_seen).getTime() - new Date(alert.first_seen).getTime()).toBe(4 * MINUTE);
     }
-    const jobs = await db.query<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE payload->>'incidentId' = $1", [
-      String(id),
-    ]);
+    const jobs = await db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM jobs WHERE payload->>'incidentId' = $1",
+      [String(id)],
+    );
     expect(jobs.rows[0]?.n).toBe(1);
-    const events = await db.query<{ kind: string }>('SELECT kind FROM incident_events WHERE incident_id = $1', [id]);
+    const events = await db.query<{ kind: string }>(
+      'SELECT kind FROM incident_events WHERE incident_id = $1',
+      [id],
+    );
     expect(events.rows.map((row) => row.kind)).toEqual(['opened', 'alerts_firing']);
     expect((await db.query('SELECT id FROM webhook_deliveries')).rowCount).toBeGreaterThanOrEqual(5);
   });
@@ -110,7 +127,10 @@ describe.each(testDatabases())('correlation and incident lifecycle on $name', (d
 
   it('reopens a resolved incident that fires again within the window, and opens a new one after it', async () => {
     const groupKey = '{}:{alertname="HighLatency",service="search"}';
-    const alert: TestAlert = { labels: { alertname: 'HighLatency', service: 'search' }, fingerprint: 'lat-1' };
+    const alert: TestAlert = {
+      labels: { alertname: 'HighLatency', service: 'search' },
+      fingerprint: 'lat-1',
+    };
     const [first] = await send(alertmanagerBody({ groupKey, alerts: [alert] }));
     await send(alertmanagerBody({ groupKey, alerts: [{ ...alert, status: 'resolved' }] }));
     expect(await incident(first)).toMatchObject({ status: 'resolved' });
@@ -144,7 +164,9 @@ describe.each(testDatabases())('correlation and incident lifecycle on $name', (d
       }),
     );
     expect(ids).toHaveLength(2);
-    const more = await send(alertmanagerBody({ alerts: [{ labels: { alertname: 'TargetDown', service: 'api', instance: '3' } }] }));
+    const more = await send(
+      alertmanagerBody({ alerts: [{ labels: { alertname: 'TargetDown', service: 'api', instance: '3' } }] }),
+    );
     expect(more).toEqual([ids[0]]);
     expect(await incident(ids[0])).toMatchObject({ alert_count: 3 });
   });
@@ -203,7 +225,12 @@ describe.each(testDatabases())('correlation and incident lifecycle on $name', (d
     const groupKey = '{}:{alertname="Storm"}';
     const answers = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        send(alertmanagerBody({ groupKey, alerts: [{ labels: { alertname: 'Storm', service: 'edge', pod: `p${i}` } }] })),
+        send(
+          alertmanagerBody({
+            groupKey,
+            alerts: [{ labels: { alertname: 'Storm', service: 'edge', pod: `p${i}` } }],
+          }),
+        ),
       ),
     );
     expect(new Set(answers.flat()).size).toBe(1);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDb } from '../../src/db/pg.ts';
 import type { Db } from '../../src/db/index.ts';
+import { createPgDb } from '../../src/db/pg.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { postgresDatabase } from '../support/databases.ts';
 import { alertmanagerBody, post } from '../support/payloads.ts';
@@ -34,13 +34,18 @@ describe.skipIf(!serverUrl)('when PostgreSQL goes down', () => {
   });
 
   it('answers 503 (so Alertmanager retries) and never 2xx for what was not stored', async () => {
-    const body = alertmanagerBody({ groupKey: 'outage', alerts: [{ labels: { alertname: 'Down', service: 'x' } }] });
+    const body = alertmanagerBody({
+      groupKey: 'outage',
+      alerts: [{ labels: { alertname: 'Down', service: 'x' } }],
+    });
     expect((await post(`${app.url}/webhooks/alertmanager`, body)).status).toBe(202);
 
     await proxy.cut();
     const during = await post(`${app.url}/webhooks/alertmanager`, {
       ...body,
-      alerts: [{ ...(body.alerts as object[])[0], labels: { alertname: 'Down', service: 'x', pod: 'during' } }],
+      alerts: [
+        { ...(body.alerts as object[])[0], labels: { alertname: 'Down', service: 'x', pod: 'during' } },
+      ],
     });
     expect(during.status).toBe(503);
     expect(during.json).toMatchObject({ error: 'aiops_database_unavailable' });
@@ -50,6 +55,8 @@ describe.skipIf(!serverUrl)('when PostgreSQL goes down', () => {
     const stored = await direct.query<{ n: number }>('SELECT count(*) AS n FROM webhook_deliveries');
     expect(stored.rows[0]?.n).toBe(1);
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
-    expect(metrics).toMatch(/aiops_webhook_rejects_total\{source="alertmanager",reason="aiops_database_unavailable"\} 1/);
+    expect(metrics).toMatch(
+      /aiops_webhook_rejects_total\{source="alertmanager",reason="aiops_database_unavailable"\} 1/,
+    );
   });
 });

@@ -24,18 +24,35 @@ describe.each(testDatabases())('durable job queue on $name', (database) => {
   const claim = (workerId: string, limit = 10, kinds = ['analyze-incident']) =>
     claimJobs(db, { now: clock.now(), workerId, kinds, leaseMs: 30_000, limit });
   const statusOf = async (id: number) =>
-    (await db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM jobs WHERE id = $1', [id])).rows[0];
+    (
+      await db.query<{ status: string; attempts: number }>(
+        'SELECT status, attempts FROM jobs WHERE id = $1',
+        [id],
+      )
+    ).rows[0];
 
   it('keeps at most one pending job per dedupe key', async () => {
-    const first = await enqueueJob(db, clock.now(), 'analyze-incident', { incidentId: 1 }, { dedupeKey: 'a:1' });
-    const second = await enqueueJob(db, clock.now(), 'analyze-incident', { incidentId: 1 }, { dedupeKey: 'a:1' });
+    const first = await enqueueJob(
+      db,
+      clock.now(),
+      'analyze-incident',
+      { incidentId: 1 },
+      { dedupeKey: 'a:1' },
+    );
+    const second = await enqueueJob(
+      db,
+      clock.now(),
+      'analyze-incident',
+      { incidentId: 1 },
+      { dedupeKey: 'a:1' },
+    );
     expect(first).toBeTypeOf('number');
     expect(second).toBeNull();
     // Once the pending job is claimed, a new change may enqueue again.
     await claim('w1');
-    expect(await enqueueJob(db, clock.now(), 'analyze-incident', { incidentId: 1 }, { dedupeKey: 'a:1' })).toBeTypeOf(
-      'number',
-    );
+    expect(
+      await enqueueJob(db, clock.now(), 'analyze-incident', { incidentId: 1 }, { dedupeKey: 'a:1' }),
+    ).toBeTypeOf('number');
   });
 
   it('never gives one job to two workers claiming at the same time', async () => {
@@ -48,7 +65,13 @@ describe.each(testDatabases())('durable job queue on $name', (database) => {
 
   it('only claims due jobs of the kinds the worker handles', async () => {
     await enqueueJob(db, clock.now(), 'other-kind', {});
-    await enqueueJob(db, clock.now(), 'analyze-incident', {}, { runAt: new Date(clock.now().getTime() + 60_000) });
+    await enqueueJob(
+      db,
+      clock.now(),
+      'analyze-incident',
+      {},
+      { runAt: new Date(clock.now().getTime() + 60_000) },
+    );
     expect(await claim('w1')).toEqual([]);
     clock.advance(60_000);
     expect(await claim('w1')).toHaveLength(1);
@@ -76,9 +99,10 @@ describe.each(testDatabases())('durable job queue on $name', (database) => {
     const [second] = await claim('w');
     expect(second?.attempts).toBe(2);
     expect(await failJob(db, second as Job, 'w', clock.now(), new Error('LLM timeout again'))).toBe('dead');
-    const row = await db.query<{ status: string; last_error: string }>('SELECT status, last_error FROM jobs WHERE id = $1', [
-      id,
-    ]);
+    const row = await db.query<{ status: string; last_error: string }>(
+      'SELECT status, last_error FROM jobs WHERE id = $1',
+      [id],
+    );
     expect(row.rows[0]).toEqual({ status: 'dead', last_error: 'LLM timeout again' });
   });
 

@@ -10,13 +10,19 @@ describe.each(testDatabases())('migration runner on $name', (database) => {
   it('applies each migration once, in order, even when replicas race', async () => {
     const { db, url, dispose } = await database.create({ migrate: false });
     // Two replicas starting together: separate pools on a server, concurrent calls on the embedded database.
-    const replicas = url ? [createPgDb({ connectionString: url }), createPgDb({ connectionString: url })] : [db, db];
+    const replicas = url
+      ? [createPgDb({ connectionString: url }), createPgDb({ connectionString: url })]
+      : [db, db];
     try {
       const results = await Promise.all([...replicas, ...replicas].map((replica) => migrate(replica)));
       const all = readMigrations().map((migration) => migration.name);
       expect(results.flat().sort()).toEqual([...all].sort());
-      const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-      expect(rows.rows.map((row) => row.version)).toEqual(readMigrations().map((migration) => migration.version));
+      const rows = await db.query<{ version: number }>(
+        'SELECT version FROM schema_migrations ORDER BY version',
+      );
+      expect(rows.rows.map((row) => row.version)).toEqual(
+        readMigrations().map((migration) => migration.version),
+      );
       expect(await migrate(db)).toEqual([]);
     } finally {
       if (url) await Promise.all(replicas.map((replica) => replica.close()));
@@ -28,7 +34,10 @@ describe.each(testDatabases())('migration runner on $name', (database) => {
     const { db, dispose } = await database.create({ migrate: false });
     const dir = mkdtempSync(path.join(tmpdir(), 'aiops-migrations-'));
     writeFileSync(path.join(dir, '001_first.sql'), 'CREATE TABLE first_table (id int);');
-    writeFileSync(path.join(dir, '002_broken.sql'), 'CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;');
+    writeFileSync(
+      path.join(dir, '002_broken.sql'),
+      'CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;',
+    );
     writeFileSync(path.join(dir, '003_after.sql'), 'CREATE TABLE after_table (id int);');
     try {
       await expect(migrate(db, readMigrations(dir))).rejects.toThrow(/no_such_table/);

@@ -49,7 +49,9 @@ describe.each(testDatabases())('webhooks on $name', (database) => {
         'SELECT fingerprint FROM alerts WHERE incident_id = $1 ORDER BY fingerprint',
         [ids[0]],
       );
-      const sent = (JSON.parse(raw).alerts as { fingerprint: string }[]).map((alert) => alert.fingerprint).sort();
+      const sent = (JSON.parse(raw).alerts as { fingerprint: string }[])
+        .map((alert) => alert.fingerprint)
+        .sort();
       expect(alerts.rows.map((row) => row.fingerprint)).toEqual(sent);
     });
 
@@ -111,9 +113,10 @@ describe.each(testDatabases())('webhooks on $name', (database) => {
       const response = await post(amUrl(), alertmanagerBody({ groupKey: 'empty', alerts: [] }), bearer);
       expect(response.status).toBe(202);
       expect(response.json).toMatchObject({ incidentIds: [], note: 'the group holds no alerts' });
-      const stored = await db.query<{ outcome: string }>('SELECT outcome FROM webhook_deliveries WHERE id = $1', [
-        response.json.deliveryId,
-      ]);
+      const stored = await db.query<{ outcome: string }>(
+        'SELECT outcome FROM webhook_deliveries WHERE id = $1',
+        [response.json.deliveryId],
+      );
       expect(stored.rows[0]?.outcome).toBe('ignored');
     });
 
@@ -135,7 +138,10 @@ describe.each(testDatabases())('webhooks on $name', (database) => {
 
     it('accepts a body signed with any configured secret, among several v1 entries', async () => {
       const header = `v1=${'0'.repeat(64)}, ${signPagerDutyBody(signedBody, PD_SECRET_NEW)}`;
-      const response = await post(pdUrl(), signedBody, { 'x-pagerduty-signature': header, 'x-webhook-id': 'wh-sig-1' });
+      const response = await post(pdUrl(), signedBody, {
+        'x-pagerduty-signature': header,
+        'x-webhook-id': 'wh-sig-1',
+      });
       expect(response.status).toBe(202);
       expect(response.json.incidentIds).toHaveLength(1);
       const old = await post(pdUrl(), signedBody, {
@@ -205,7 +211,8 @@ describe.each(testDatabases())('webhooks on $name', (database) => {
         return (response.json.incidentIds as number[])[0];
       };
       const statusOf = async (id: number | undefined) =>
-        (await db.query<{ status: string }>('SELECT status FROM incidents WHERE id = $1', [id])).rows[0]?.status;
+        (await db.query<{ status: string }>('SELECT status FROM incidents WHERE id = $1', [id])).rows[0]
+          ?.status;
 
       const id = await send('incident.triggered', 'triggered');
       expect(await statusOf(id)).toBe('triggered');
@@ -268,7 +275,10 @@ describe.each(testDatabases())('webhooks on $name', (database) => {
       });
       const response = await post(pdUrl(), raw, signed(raw, 'wh-ping'));
       expect(response.status).toBe(202);
-      expect(response.json).toMatchObject({ incidentIds: [], note: 'event type pagey.ping is stored but not acted on' });
+      expect(response.json).toMatchObject({
+        incidentIds: [],
+        note: 'event type pagey.ping is stored but not acted on',
+      });
       const stored = await db.query<{ raw_body: string; outcome: string }>(
         "SELECT raw_body, outcome FROM webhook_deliveries WHERE delivery_key = 'wh-ping'",
       );
@@ -299,10 +309,16 @@ describe.each(testDatabases())('webhooks on $name', (database) => {
       expect(await ready.json()).toMatchObject({ status: 'ready', database: db.kind });
       const metrics = await (await fetch(`${app.url}/metrics`)).text();
       expect(metrics).toMatch(/aiops_alerts_received_total\{source="alertmanager",status="firing"\} [1-9]/);
-      expect(metrics).toMatch(/aiops_webhook_rejects_total\{source="alertmanager",reason="aiops_unauthorized"\} 3/);
-      expect(metrics).toMatch(/aiops_webhook_rejects_total\{source="pagerduty",reason="aiops_unauthorized"\} 3/);
+      expect(metrics).toMatch(
+        /aiops_webhook_rejects_total\{source="alertmanager",reason="aiops_unauthorized"\} 3/,
+      );
+      expect(metrics).toMatch(
+        /aiops_webhook_rejects_total\{source="pagerduty",reason="aiops_unauthorized"\} 3/,
+      );
       expect(metrics).toMatch(/aiops_incidents_opened_total\{source="pagerduty"\} [1-9]/);
-      expect(metrics).toMatch(/aiops_webhook_duration_seconds_bucket\{le="0.05",source="alertmanager",code="202"\}/);
+      expect(metrics).toMatch(
+        /aiops_webhook_duration_seconds_bucket\{le="0.05",source="alertmanager",code="202"\}/,
+      );
     });
   });
 });

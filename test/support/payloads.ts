@@ -19,7 +19,8 @@ export function alertmanagerBody(options: {
   alerts: TestAlert[];
   commonLabels?: Record<string, string>;
 }): Record<string, unknown> {
-  const status = options.status ?? (options.alerts.every((alert) => alert.status === 'resolved') ? 'resolved' : 'firing');
+  const status =
+    options.status ?? (options.alerts.every((alert) => alert.status === 'resolved') ? 'resolved' : 'firing');
   return {
     version: '4',
     ...(options.groupKey !== undefined ? { groupKey: options.groupKey } : {}),
@@ -33,7 +34,9 @@ export function alertmanagerBody(options: {
     alerts: options.alerts.map((alert) => ({
       status: alert.status ?? 'firing',
       labels: alert.labels,
-      annotations: alert.annotations ?? { summary: `${alert.labels.alertname} on ${alert.labels.instance ?? 'host'}` },
+      annotations: alert.annotations ?? {
+        summary: `${alert.labels.alertname} on ${alert.labels.instance ?? 'host'}`,
+      },
       startsAt: alert.startsAt ?? '2026-03-01T09:58:00Z',
       endsAt: alert.endsAt ?? '0001-01-01T00:00:00Z',
       generatorURL: 'http://prometheus.example:9090/graph?g0.expr=up+%3D%3D+0',
