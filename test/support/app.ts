@@ -1,31 +1,32 @@
 /** Starts the real app on a random port over a test database, with a controllable clock. */
 import { Writable } from 'node:stream';
 import { type App, createApp } from '../../src/app.ts';
-import { ManualClock } from '../../src/clock.ts';
+import { type Clock, ManualClock } from '../../src/clock.ts';
 import { configFrom } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { JobHandler } from '../../src/jobs/worker.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMetrics } from '../../src/metrics.ts';
 
-export interface TestApp {
+export interface TestApp<C extends Clock = ManualClock> {
   app: App;
   url: string;
-  clock: ManualClock;
+  /** The clock passed in, or a ManualClock at 2026-03-01T10:00:00Z (pass `systemClock` for real time). */
+  clock: C;
   logs: string[];
   close(): Promise<void>;
 }
 
-export async function startTestApp(
+export async function startTestApp<C extends Clock = ManualClock>(
   db: Db,
   options: {
     env?: Record<string, string>;
     yaml?: string;
-    clock?: ManualClock;
+    clock?: C;
     jobHandlers?: Record<string, JobHandler>;
     host?: string;
   } = {},
-): Promise<TestApp> {
+): Promise<TestApp<C>> {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -33,7 +34,8 @@ export async function startTestApp(
       done();
     },
   });
-  const clock = options.clock ?? new ManualClock('2026-03-01T10:00:00Z');
+  // Without a clock C is ManualClock (its default), so the fallback has the promised type.
+  const clock = options.clock ?? (new ManualClock('2026-03-01T10:00:00Z') as unknown as C);
   const app = await createApp({
     config: configFrom({ LOG_LEVEL: 'info', ...options.env }, options.yaml ?? ''),
     db,
