@@ -15,7 +15,7 @@ export function verifyPagerDutySignature(
     .split(',')
     .map((entry) => entry.trim())
     // Exactly 64 hex digits: Buffer.from(…, 'hex') silently drops a trailing odd digit or garbage.
-    .filter((entry) => /^v1=[0-9a-f]{64}$/i.test(entry))
+    .filter((entry) => /^v1=[0-9a-fA-F]{64}$/.test(entry))
     .map((entry) => Buffer.from(entry.slice(3), 'hex'));
   let matched = false;
   for (const secret of secrets) {

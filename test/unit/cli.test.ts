@@ -1,0 +1,155 @@
+/** The `aiops` command, driven in-process with a captured io. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type CliIo, detectSource, run, USAGE } from '../../src/cli.ts';
+import { readFixture } from '../support/payloads.ts';
+
+interface Captured {
+  io: CliIo;
+  stdout: string[];
+  stderr: string[];
+}
+
+/** An io whose env is exactly `env` (never process.env) and whose cwd has no aiops.yml. */
+function capture(env: Record<string, string | undefined> = {}, cwd = emptyDir): Captured {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    io: { stdout: (line) => stdout.push(line), stderr: (line) => stderr.push(line), env, cwd },
+  };
+}
+
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+const emptyDir = tempDir('aiops-cli-cwd-');
+
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('usage', () => {
+  it.each([['help'], ['--help'], ['-h']])('%s prints the usage on stdout and exits 0', async (command) => {
+    const out = capture();
+    expect(await run([command], out.io)).toBe(0);
+    expect(out.stdout).toEqual([USAGE]);
+    expect(out.stderr).toEqual([]);
+  });
+
+  it('no command is bad usage: exit 2, usage on stderr', async () => {
+    const out = capture();
+    expect(await run([], out.io)).toBe(2);
+    expect(out.stderr).toEqual([USAGE]);
+    expect(out.stdout).toEqual([]);
+  });
+
+  it('an unknown command exits 2 with the reason and the usage on stderr', async () => {
+    const out = capture();
+    expect(await run(['frobnicate'], out.io)).toBe(2);
+    expect(out.stderr).toEqual(['aiops: unknown command "frobnicate"', USAGE]);
+    expect(out.stdout).toEqual([]);
+  });
+
+  it('replay without a file exits 2', async () => {
+    const out = capture();
+    expect(await run(['replay'], out.io)).toBe(2);
+    expect(out.stderr[0]).toBe('aiops: replay takes exactly one FILE');
+    expect(out.stderr[1]).toBe(USAGE);
+  });
+
+  it('replay with two files or a bad --source exits 2', async () => {
+    expect(await run(['replay', 'a.json', 'b.json'], capture().io)).toBe(2);
+    const out = capture();
+    expect(await run(['replay', 'a.json', '--source', 'nagios'], out.io)).toBe(2);
+    expect(out.stderr[0]).toBe('aiops: --source must be alertmanager or pagerduty, not nagios');
+  });
+
+  it('an unknown option exits 2', async () => {
+    const out = capture();
+    expect(await run(['incidents', '--colour'], out.io)).toBe(2);
+    expect(out.stderr[0]).toMatch(/^aiops: .*--colour/);
+  });
+
+  it('incidents --status bogus exits 2', async () => {
+    const out = capture();
+    expect(await run(['incidents', '--status', 'bogus'], out.io)).toBe(2);
+    expect(out.stderr[0]).toBe(
+      'aiops: --status must be open, triggered, acknowledged or resolved, not bogus',
+    );
+  });
+
+  it('incidents --limit 0 exits 2', async () => {
+    expect(await run(['incidents', '--limit', '0'], capture().io)).toBe(2);
+  });
+});
+
+describe('failures', () => {
+  it('replay of a missing file exits 1 with one line', async () => {
+    const out = capture();
+    expect(await run(['replay', '/missing/alert.json'], out.io)).toBe(1);
+    expect(out.stderr).toEqual(['aiops: cannot read /missing/alert.json: ENOENT']);
+    expect(out.stdout).toEqual([]);
+  });
+
+  it('an invalid environment exits 1 with one line naming the variable', async () => {
+    const out = capture({ DATABASE_URL: 'mysql://localhost/aiops' });
+    expect(await run(['incidents'], out.io)).toBe(1);
+    expect(out.stderr).toHaveLength(1);
+    expect(out.stderr[0]).toMatch(/^aiops: invalid environment variable DATABASE_URL: /);
+  });
+});
+
+describe('detectSource', () => {
+  it('recognizes each source by its top-level key', () => {
+    expect(detectSource(JSON.parse(readFixture('am-firing-2alerts-zulip.json')))).toBe('alertmanager');
+    expect(detectSource(JSON.parse(readFixture('pd-v3-incident.triggered-zulip.json')))).toBe('pagerduty');
+    expect(detectSource(JSON.parse(readFixture('pd-v2-incident.trigger-pd-docs.json')))).toBe('pagerduty');
+    expect(detectSource({})).toBeNull();
+    expect(detectSource(null)).toBeNull();
+    expect(detectSource('alerts')).toBeNull();
+  });
+});
+
+describe('replay and incidents on an embedded database', () => {
+  const env = { AIOPS_DATA_DIR: tempDir('aiops-cli-data-') };
+
+  it('replay prints the incident with both alerts, then incidents lists it', async () => {
+    const replayed = capture(env);
+    const code = await run(['replay', 'test/fixtures/payloads/am-firing-2alerts-zulip.json'], replayed.io);
+    expect(replayed.stderr).toEqual([]);
+    expect(code).toBe(0);
+    expect(replayed.stdout).toHaveLength(1);
+    const text = replayed.stdout[0] as string;
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(
+      /^🔴 #1 \[triggered\] critical · unknown · High CPU Temperature: High CPU core temperature \(2\/2 firing, opened /,
+    );
+    expect(lines[1]).toBe('   channel #incidents · source alertmanager · http://ops1:9093');
+    const alertLines = lines.filter((line) => line.startsWith('     - '));
+    expect(alertLines).toHaveLength(2);
+    for (const line of alertLines) {
+      expect(line).toMatch(
+        /^ {5}- \[firing\] High CPU Temperature \(critical\) High CPU core temperature <http:\/\/cobalt:9090\/graph\?/,
+      );
+    }
+    expect(text).toContain(' opened by alertmanager');
+    expect(text).toContain('alerts_firing by alertmanager {"count":2,"alertnames":["High CPU Temperature"]}');
+
+    const listed = capture(env);
+    expect(await run(['incidents'], listed.io)).toBe(0);
+    expect(listed.stderr).toEqual([]);
+    expect(listed.stdout).toHaveLength(1);
+    expect(listed.stdout[0]).toBe(lines[0]);
+
+    const filtered = capture(env);
+    expect(await run(['incidents', '--status', 'resolved'], filtered.io)).toBe(0);
+    expect(filtered.stdout).toEqual(['no incidents']);
+  });
+});

@@ -1,0 +1,36 @@
+/** The incident status machine (the database side of correlation is covered by integration tests). */
+import { describe, expect, it } from 'vitest';
+import { nextStatus } from '../../src/ingest/correlate.ts';
+
+const firing = { total: 3, firing: 2 };
+const allResolved = { total: 3, firing: 0 };
+const noAlerts = { total: 0, firing: 0 };
+
+describe('nextStatus', () => {
+  it('resolves when every alert is resolved, whatever was asked', () => {
+    expect(nextStatus('triggered', allResolved, undefined)).toBe('resolved');
+    expect(nextStatus('acknowledged', allResolved, undefined)).toBe('resolved');
+    expect(nextStatus('triggered', allResolved, 'acknowledged')).toBe('resolved');
+    expect(nextStatus('resolved', allResolved, 'triggered')).toBe('resolved');
+  });
+
+  it('follows a status the source sets while alerts fire', () => {
+    expect(nextStatus('triggered', firing, 'acknowledged')).toBe('acknowledged');
+    expect(nextStatus('acknowledged', firing, 'triggered')).toBe('triggered');
+    expect(nextStatus('resolved', firing, 'acknowledged')).toBe('acknowledged');
+  });
+
+  it('reopens a resolved incident when an alert fires again', () => {
+    expect(nextStatus('resolved', firing, undefined)).toBe('triggered');
+  });
+
+  it('otherwise keeps the status', () => {
+    expect(nextStatus('triggered', firing, undefined)).toBe('triggered');
+    expect(nextStatus('acknowledged', firing, undefined)).toBe('acknowledged');
+  });
+
+  it('an incident without alerts is not resolved by its (empty) alert set', () => {
+    expect(nextStatus('triggered', noAlerts, undefined)).toBe('triggered');
+    expect(nextStatus('acknowledged', noAlerts, undefined)).toBe('acknowledged');
+  });
+});
