@@ -27,6 +27,8 @@ commands:
                                           list incidents, newest first
   help                                    this text`;
 
+const COMMANDS = ['start', 'migrate', 'replay', 'incidents'];
+
 export interface CliIo {
   stdout: (line: string) => void;
   stderr: (line: string) => void;
@@ -157,6 +159,7 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
       else io.stderr(USAGE);
       return command ? 0 : 2;
     }
+    if (!COMMANDS.includes(command)) throw usageError(`unknown command "${command}"`);
     const config = loadConfig(io.env, io.cwd);
     switch (command) {
       case 'start': {

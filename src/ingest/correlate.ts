@@ -160,13 +160,18 @@ async function incidentStats(tx: Queryable, incidentId: number): Promise<Inciden
   };
 }
 
-/** The status the incident moves to, given what it was, its alerts, and what the source said. */
+/**
+ * The status the incident moves to, given what it was, its alerts, and what the source said. A resolved
+ * incident reopens only when an alert newly fires: a redelivery of alerts that were still firing when an
+ * engineer resolved it by hand does not undo that decision.
+ */
 export function nextStatus(
   current: IncidentStatus,
-  stats: { total: number; firing: number },
+  stats: { total: number; firing: number; newlyFiring: number },
   setStatus: AlertGroup['setStatus'],
 ): IncidentStatus {
   if (stats.total > 0 && stats.firing === 0) return 'resolved';
+  if (current === 'resolved' && stats.newlyFiring === 0) return 'resolved';
   if (setStatus) return setStatus;
   if (current === 'resolved') return 'triggered';
   return current;
@@ -216,7 +221,7 @@ export async function applyGroup(
   timeline.push(...group.notes);
 
   const stats = await incidentStats(tx, incident.id);
-  const status = nextStatus(incident.status, stats, group.setStatus);
+  const status = nextStatus(incident.status, { ...stats, newlyFiring: newlyFiring.length }, group.setStatus);
   const reopened = incident.status === 'resolved' && status !== 'resolved';
   if (status !== incident.status) {
     const kind = reopened ? 'reopened' : status;

@@ -2,9 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { nextStatus } from '../../src/ingest/correlate.ts';
 
-const firing = { total: 3, firing: 2 };
-const allResolved = { total: 3, firing: 0 };
-const noAlerts = { total: 0, firing: 0 };
+const firing = { total: 3, firing: 2, newlyFiring: 0 };
+const firingAgain = { total: 3, firing: 2, newlyFiring: 1 };
+const allResolved = { total: 3, firing: 0, newlyFiring: 0 };
+const noAlerts = { total: 0, firing: 0, newlyFiring: 0 };
 
 describe('nextStatus', () => {
   it('resolves when every alert is resolved, whatever was asked', () => {
@@ -17,11 +18,16 @@ describe('nextStatus', () => {
   it('follows a status the source sets while alerts fire', () => {
     expect(nextStatus('triggered', firing, 'acknowledged')).toBe('acknowledged');
     expect(nextStatus('acknowledged', firing, 'triggered')).toBe('triggered');
-    expect(nextStatus('resolved', firing, 'acknowledged')).toBe('acknowledged');
+    expect(nextStatus('resolved', firingAgain, 'acknowledged')).toBe('acknowledged');
   });
 
   it('reopens a resolved incident when an alert fires again', () => {
-    expect(nextStatus('resolved', firing, undefined)).toBe('triggered');
+    expect(nextStatus('resolved', firingAgain, undefined)).toBe('triggered');
+  });
+
+  it('keeps a hand-resolved incident resolved while the same alerts are redelivered still firing', () => {
+    expect(nextStatus('resolved', firing, undefined)).toBe('resolved');
+    expect(nextStatus('resolved', firing, 'acknowledged')).toBe('resolved');
   });
 
   it('otherwise keeps the status', () => {
