@@ -1,0 +1,589 @@
+/**
+ * `npm run bench`: the ingest benchmark. Starts the real app in this process (createApp, the system clock,
+ * a fresh database on the local PostgreSQL server or, when none answers, embedded PGlite), drives it over
+ * HTTP from a load generator in a child process, and prints:
+ *   1. sustained durable ingest (closed loop, N clients) → alerts/s, requests/s
+ *   2. webhook latency at a fixed 200 requests/s (open loop) → p50 / p99 / max
+ *   3. an alert storm (10,000 alerts, 20 services, paced) → everything stored? incidents ≤ 20?
+ *   4. the server's peak RSS
+ * then a PASS/FAIL line per target and one JSON line for machines.
+ *
+ * Environment: BENCH_DATABASE_URL / TEST_DATABASE_URL (server to create the bench database on),
+ * BENCH_QUICK=1 (short phases), BENCH_CONCURRENCY=16,32, BENCH_DURATION_S, BENCH_RATE,
+ * BENCH_STORM_S, BENCH_STRICT=1 (exit 1 when a target fails), BENCH_KEEP_DB=1 (keep the database to
+ * inspect it), LOG_LEVEL (default warn).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { type App, createApp } from '../../src/app.ts';
+import { systemClock } from '../../src/clock.ts';
+import { configFrom } from '../../src/config.ts';
+import type { Db } from '../../src/db/index.ts';
+import { pgliteDatabase, postgresDatabase } from '../support/databases.ts';
+import type { BodySource, PhaseResult, PhaseSpec } from './load.ts';
+import type { LoadgenRequest, LoadgenResponse } from './loadgen.ts';
+import { backgroundLoadPct, CpuWindow, machineInfo, RssSampler } from './machine.ts';
+import { fmt, round, table } from './stats.ts';
+
+const env = process.env;
+const QUICK = env.BENCH_QUICK === '1';
+const numberEnv = (name: string, fallback: number) => {
+  const value = Number(env[name]);
+  return env[name] && Number.isFinite(value) && value > 0 ? value : fallback;
+};
+
+const ALERTS_PER_GROUP = 10;
+const settings = {
+  warmupMs: QUICK ? 1_000 : 3_000,
+  closedMs: numberEnv('BENCH_DURATION_S', QUICK ? 5 : 15) * 1000,
+  concurrencies: (env.BENCH_CONCURRENCY ?? '16,32')
+    .split(',')
+    .map(Number)
+    .filter((value) => Number.isInteger(value) && value > 0),
+  rate: numberEnv('BENCH_RATE', 200),
+  latencyMs: numberEnv('BENCH_DURATION_S', QUICK ? 5 : 15) * 1000,
+  stormAlerts: 10_000,
+  stormServices: 20,
+  stormMs: numberEnv('BENCH_STORM_S', QUICK ? 15 : 60) * 1000,
+};
+
+const TARGETS = { alertsPerSecond: 2_000, p99Ms: 50, maxIncidents: 20, rssMb: 250 };
+
+const log = (text = '') => process.stdout.write(`${text}\n`);
+const mb = (bytes: number) => bytes / 1024 ** 2;
+
+// ---------------------------------------------------------------------------------------------------------
+// The database: a fresh, uniquely named database on the server, dropped afterwards; PGlite when none answers.
+
+interface BenchDatabase {
+  kind: 'postgres' | 'pglite';
+  /** For the app (its own pool, as in production); absent for PGlite, whose Db is shared. */
+  url?: string;
+  /** For the benchmark's own checks. */
+  db: Db;
+  /** The database's name on the server (to tell its backends from other clients'). */
+  name?: string;
+  version: string;
+  settings: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+async function serverReachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function openBenchDatabase(): Promise<BenchDatabase> {
+  const baseUrl =
+    env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  if (await serverReachable(baseUrl)) {
+    const created = await postgresDatabase(baseUrl).create({ migrate: false });
+    const info = await created.db.query<{
+      version: string;
+      sync: string;
+      fsync: string;
+      buffers: string;
+      autovacuum: string;
+    }>(
+      `SELECT current_setting('server_version') AS version, current_setting('synchronous_commit') AS sync,
+         current_setting('fsync') AS fsync, current_setting('shared_buffers') AS buffers,
+         current_setting('autovacuum') AS autovacuum`,
+    );
+    const row = info.rows[0];
+    return {
+      kind: 'postgres',
+      url: created.url as string,
+      name: new URL(created.url as string).pathname.slice(1),
+      db: created.db,
+      version: `PostgreSQL ${row?.version ?? '?'} at ${new URL(baseUrl).host}`,
+      settings: {
+        synchronous_commit: row?.sync ?? '?',
+        fsync: row?.fsync ?? '?',
+        shared_buffers: row?.buffers ?? '?',
+        autovacuum: row?.autovacuum ?? '?',
+      },
+      dispose: created.dispose,
+    };
+  }
+  log(
+    `!! No PostgreSQL server answers at ${new URL(baseUrl).host}: falling back to embedded PGlite (in memory).`,
+  );
+  log(
+    '!! PGlite runs inside the server process, single-connection: figures are NOT comparable with a server.',
+  );
+  const created = await pgliteDatabase.create({ migrate: false });
+  const version = await created.db.query<{ version: string }>(
+    "SELECT current_setting('server_version') AS version",
+  );
+  return {
+    kind: 'pglite',
+    db: created.db,
+    version: `PGlite (embedded PostgreSQL ${version.rows[0]?.version ?? '?'}, in memory)`,
+    settings: {},
+    dispose: created.dispose,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The load generator child process.
+
+interface Loadgen {
+  run(spec: PhaseSpec): Promise<PhaseResult>;
+  close(): Promise<void>;
+}
+
+async function startLoadgen(): Promise<Loadgen> {
+  // fork() reuses this process's execArgv, so the child runs TypeScript through tsx just like we do.
+  const child: ChildProcess = fork(fileURLToPath(new URL('./loadgen.ts', import.meta.url)), {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pending = new Map<number, { resolve(result: PhaseResult): void; reject(error: Error): void }>();
+  let nextId = 1;
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`load generator exited early (code ${code})`)));
+    child.on('message', (message: LoadgenResponse) => {
+      if (message.type === 'ready') return resolve();
+      const waiter = pending.get(message.id);
+      pending.delete(message.id);
+      if (message.type === 'result') waiter?.resolve(message.result);
+      else waiter?.reject(new Error(`load generator failed: ${message.message}`));
+    });
+  });
+  child.removeAllListeners('exit');
+  child.on('exit', (code) => {
+    for (const waiter of pending.values()) waiter.reject(new Error(`load generator exited (code ${code})`));
+    pending.clear();
+  });
+  return {
+    run(spec) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        child.send({ type: 'run', id, spec } satisfies LoadgenRequest);
+      });
+    },
+    async close() {
+      if (child.exitCode !== null || !child.connected) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.send({ type: 'exit' } satisfies LoadgenRequest);
+      const timeout = setTimeout(() => child.kill(), 5_000);
+      await exited;
+      clearTimeout(timeout);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Phases.
+
+interface PhaseReport {
+  name: string;
+  result: PhaseResult;
+  requestsPerSecond: number;
+  alertsPerSecond: number;
+  serverCpuPct: number;
+  postgresCpuPct: number | null;
+  generatorCpuPct: number;
+  machineBusyPct: number | null;
+  peakRssMb: number;
+}
+
+interface Harness {
+  loadgen: Loadgen;
+  rss: RssSampler;
+  databaseName: string | undefined;
+}
+
+async function runMeasured(name: string, harness: Harness, spec: PhaseSpec): Promise<PhaseReport> {
+  const { loadgen, rss } = harness;
+  rss.mark();
+  const cpu = new CpuWindow(harness.databaseName);
+  const result = await loadgen.run(spec);
+  const used = cpu.end();
+  const seconds = result.elapsedMs / 1000;
+  return {
+    name,
+    result,
+    requestsPerSecond: result.accepted / seconds,
+    alertsPerSecond: result.alertsAccepted / seconds,
+    serverCpuPct: (100 * used.serverMs) / used.wallMs,
+    postgresCpuPct: used.postgresMs === null ? null : (100 * used.postgresMs) / used.wallMs,
+    generatorCpuPct: (100 * result.generatorCpuMs) / used.wallMs,
+    machineBusyPct: used.machineBusyPct,
+    peakRssMb: mb(rss.mark()),
+  };
+}
+
+const traffic = (tag: string, seed: number): BodySource => ({
+  kind: 'traffic',
+  options: { seed, alertsPerGroup: ALERTS_PER_GROUP, redeliveryShare: 0.5, resolveShare: 0.2, tag },
+});
+
+function phaseRow(report: PhaseReport): string[] {
+  const { result } = report;
+  const pct = (value: number | null) => (value === null ? '–' : `${fmt(value, 0)}%`);
+  return [
+    report.name,
+    String(result.accepted),
+    String(result.failed),
+    fmt(report.requestsPerSecond, 0),
+    fmt(report.alertsPerSecond, 0),
+    fmt(result.latency.p50),
+    fmt(result.latency.p99),
+    fmt(result.latency.max),
+    pct(report.serverCpuPct),
+    pct(report.postgresCpuPct),
+    pct(report.generatorCpuPct),
+    pct(report.machineBusyPct),
+    fmt(report.peakRssMb, 0),
+  ];
+}
+
+const PHASE_HEADER = [
+  'phase',
+  '202s',
+  'errors',
+  'req/s',
+  'alerts/s',
+  'p50 ms',
+  'p99 ms',
+  'max ms',
+  'server CPU',
+  'postgres CPU',
+  'loadgen CPU',
+  'machine busy',
+  'peak RSS MB',
+];
+
+interface StormCheck {
+  alertsStored: number;
+  distinctFingerprints: number;
+  deliveriesStored: number;
+  deliveriesProcessed: number;
+  incidentsTouched: number;
+  incidentsOpened: number;
+}
+
+async function maxIds(db: Db): Promise<{ alerts: number; incidents: number; deliveries: number }> {
+  const result = await db.query<{ alerts: number; incidents: number; deliveries: number }>(
+    `SELECT (SELECT coalesce(max(id), 0) FROM alerts) AS alerts,
+       (SELECT coalesce(max(id), 0) FROM incidents) AS incidents,
+       (SELECT coalesce(max(id), 0) FROM webhook_deliveries) AS deliveries`,
+  );
+  const row = result.rows[0];
+  return {
+    alerts: Number(row?.alerts ?? 0),
+    incidents: Number(row?.incidents ?? 0),
+    deliveries: Number(row?.deliveries ?? 0),
+  };
+}
+
+async function checkStorm(db: Db, before: Awaited<ReturnType<typeof maxIds>>): Promise<StormCheck> {
+  const result = await db.query<Record<keyof StormCheck, number>>(
+    `SELECT
+       (SELECT count(*) FROM alerts WHERE id > $1) AS "alertsStored",
+       (SELECT count(DISTINCT fingerprint) FROM alerts WHERE id > $1) AS "distinctFingerprints",
+       (SELECT count(DISTINCT incident_id) FROM alerts WHERE id > $1) AS "incidentsTouched",
+       (SELECT count(*) FROM incidents WHERE id > $2) AS "incidentsOpened",
+       (SELECT count(*) FROM webhook_deliveries WHERE id > $3) AS "deliveriesStored",
+       (SELECT count(*) FROM webhook_deliveries WHERE id > $3 AND outcome = 'processed') AS "deliveriesProcessed"`,
+    [before.alerts, before.incidents, before.deliveries],
+  );
+  const row = result.rows[0] as Record<keyof StormCheck, number>;
+  return {
+    alertsStored: Number(row.alertsStored),
+    distinctFingerprints: Number(row.distinctFingerprints),
+    deliveriesStored: Number(row.deliveriesStored),
+    deliveriesProcessed: Number(row.deliveriesProcessed),
+    incidentsTouched: Number(row.incidentsTouched),
+    incidentsOpened: Number(row.incidentsOpened),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const machine = machineInfo();
+  const database = await openBenchDatabase();
+  const rss = new RssSampler();
+  let app: App | null = null;
+  let loadgen: Loadgen | null = null;
+  const cleanup = async () => {
+    await loadgen?.close().catch(() => {});
+    await app?.close().catch(() => {});
+    if (env.BENCH_KEEP_DB === '1' && database.url) {
+      await database.db.close().catch(() => {});
+      log(`BENCH_KEEP_DB=1: kept ${database.url}`);
+      return;
+    }
+    await database
+      .dispose()
+      .catch((error: unknown) => log(`could not drop the bench database: ${String(error)}`));
+  };
+  process.once('SIGINT', () => {
+    log('\ninterrupted: cleaning up');
+    void cleanup().finally(() => process.exit(130));
+  });
+
+  try {
+    const config = configFrom({
+      LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
+      ...(database.url ? { DATABASE_URL: database.url } : {}),
+    });
+    app = await createApp({
+      config,
+      clock: systemClock,
+      ...(database.kind === 'pglite' ? { db: database.db } : {}),
+    });
+    const { port } = await app.listen(0, '127.0.0.1');
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const ready = await fetch(`${baseUrl}/readyz`);
+    if (ready.status !== 200) throw new Error(`app not ready: /readyz answered ${ready.status}`);
+    const url = `${baseUrl}/webhooks/alertmanager`;
+    loadgen = await startLoadgen();
+    const harness: Harness = { loadgen, rss, databaseName: database.name };
+    const idlePct = await backgroundLoadPct();
+    rss.start(50);
+
+    log('aiops-bot ingest benchmark');
+    log(`machine   ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB RAM, ${machine.os}`);
+    log(`runtime   Node ${machine.node}; server in-process (pg pool 10), load generator in a child process`);
+    log(
+      `database  ${database.version}${
+        Object.keys(database.settings).length > 0
+          ? ` (${Object.entries(database.settings)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')})`
+          : ''
+      }`,
+    );
+    log(
+      `payloads  Alertmanager v4, ${ALERTS_PER_GROUP} alerts per group${QUICK ? '; BENCH_QUICK=1 (short phases)' : ''}`,
+    );
+    log(
+      `idle      machine ${idlePct === null ? '?' : `${fmt(idlePct, 0)}%`} busy before the run${
+        idlePct !== null && idlePct > 15 ? ' -- something else is running: figures will be low and noisy' : ''
+      }`,
+    );
+    log('');
+
+    const reports: PhaseReport[] = [];
+    let acceptedTotal = 0;
+    const show = (report: PhaseReport) => {
+      acceptedTotal += report.result.accepted;
+      const { result } = report;
+      log(
+        `${report.name}: ${result.accepted} accepted, ${result.failed} failed, ${fmt(report.requestsPerSecond, 0)} req/s, p99 ${fmt(result.latency.p99)} ms`,
+      );
+      if (result.firstFailure) log(`   first failure: ${result.firstFailure}`);
+    };
+
+    // Warm-up: JIT, the pool's connections, Postgres's caches. Not reported as a target.
+    const warmup = await runMeasured('warm-up (closed, 8 clients)', harness, {
+      mode: 'closed',
+      url,
+      concurrency: 8,
+      durationMs: settings.warmupMs,
+      bodies: traffic('warmup', 1),
+    });
+    show(warmup);
+
+    // 1. Sustained durable ingest, closed loop.
+    const closed: PhaseReport[] = [];
+    for (const [index, concurrency] of settings.concurrencies.entries()) {
+      const report = await runMeasured(`1. sustained, closed, ${concurrency} clients`, harness, {
+        mode: 'closed',
+        url,
+        concurrency,
+        durationMs: settings.closedMs,
+        bodies: traffic(`closed${concurrency}`, 100 + index),
+      });
+      closed.push(report);
+      reports.push(report);
+      show(report);
+    }
+
+    // 2. Latency at a fixed rate, open loop.
+    const latency = await runMeasured(`2. latency, open, ${settings.rate} req/s`, harness, {
+      mode: 'open',
+      url,
+      rate: settings.rate,
+      count: Math.round((settings.rate * settings.latencyMs) / 1000),
+      bodies: traffic('open', 200),
+    });
+    reports.push(latency);
+    show(latency);
+
+    // 3. The storm: 10,000 alerts from 20 services, in groups of 10, evenly paced.
+    const before = await maxIds(database.db);
+    const stormRequests = Math.ceil(settings.stormAlerts / ALERTS_PER_GROUP);
+    const storm = await runMeasured(
+      `3. storm, ${settings.stormAlerts} alerts / ${settings.stormMs / 1000} s`,
+      harness,
+      {
+        mode: 'open',
+        url,
+        rate: stormRequests / (settings.stormMs / 1000),
+        count: stormRequests,
+        bodies: {
+          kind: 'storm',
+          options: {
+            seed: 300,
+            services: settings.stormServices,
+            alertsPerGroup: ALERTS_PER_GROUP,
+            tag: 'storm',
+          },
+        },
+      },
+    );
+    reports.push(storm);
+    show(storm);
+    const stormCheck = await checkStorm(database.db, before);
+
+    // Every 202 of the whole run must have its delivery row (the "2xx means stored" promise).
+    const stored = await database.db.query<{ count: number }>(
+      'SELECT count(*) AS count FROM webhook_deliveries',
+    );
+    const deliveriesStored = Number(stored.rows[0]?.count ?? 0);
+    const jobs = await database.db.query<{ count: number }>(
+      "SELECT count(*) AS count FROM jobs WHERE status = 'pending'",
+    );
+    rss.stop();
+    const peakRssMb = mb(rss.peak);
+
+    // ------------------------------------------------------------------------------------- verdicts
+    const best = closed.reduce<PhaseReport | null>(
+      (top, report) => (top === null || report.alertsPerSecond > top.alertsPerSecond ? report : top),
+      null,
+    );
+    const stormOk =
+      storm.result.failed === 0 &&
+      stormCheck.alertsStored === settings.stormAlerts &&
+      stormCheck.distinctFingerprints === settings.stormAlerts &&
+      stormCheck.deliveriesStored === stormRequests &&
+      stormCheck.deliveriesProcessed === stormRequests;
+    const verdicts = [
+      {
+        target: `sustained ingest ≥ ${fmt(TARGETS.alertsPerSecond, 0)} alerts/s`,
+        measured: best
+          ? `${fmt(best.alertsPerSecond, 0)} alerts/s (${best.name.replace(/^1\. sustained, /, '')})`
+          : '–',
+        pass: best !== null && best.alertsPerSecond >= TARGETS.alertsPerSecond && best.result.failed === 0,
+      },
+      {
+        target: `p99 webhook latency < ${TARGETS.p99Ms} ms at ${settings.rate} req/s`,
+        measured: `p50 ${fmt(latency.result.latency.p50)} / p99 ${fmt(latency.result.latency.p99)} / max ${fmt(latency.result.latency.max)} ms`,
+        pass: latency.result.latency.p99 < TARGETS.p99Ms && latency.result.failed === 0,
+      },
+      {
+        target: `storm: all ${settings.stormAlerts} alerts and ${stormRequests} deliveries stored`,
+        measured: `${stormCheck.alertsStored} alerts (${stormCheck.distinctFingerprints} fingerprints), ${stormCheck.deliveriesStored} deliveries (${stormCheck.deliveriesProcessed} processed), ${storm.result.failed} refused`,
+        pass: stormOk,
+      },
+      {
+        target: `storm: ≤ ${TARGETS.maxIncidents} incidents`,
+        measured: `${stormCheck.incidentsTouched} incidents (${stormCheck.incidentsOpened} opened)`,
+        pass:
+          stormCheck.incidentsTouched <= TARGETS.maxIncidents &&
+          stormCheck.incidentsOpened <= TARGETS.maxIncidents,
+      },
+      {
+        target: `every 202 of the run has its delivery row`,
+        measured: `${deliveriesStored} rows for ${acceptedTotal} accepted requests`,
+        pass: deliveriesStored === acceptedTotal,
+      },
+      {
+        target: `server peak RSS < ${TARGETS.rssMb} MB`,
+        measured: `${fmt(peakRssMb, 0)} MB${database.kind === 'pglite' ? ' (includes PGlite)' : ''}`,
+        pass: peakRssMb < TARGETS.rssMb,
+      },
+    ];
+
+    log('');
+    log(table(PHASE_HEADER, [warmup, ...reports].map(phaseRow)));
+    log('');
+    log(
+      `latency is send → 202 at the client; in open-loop phases it is measured from when the request was due (max send lag ${fmt(Math.max(latency.result.maxSendLagMs, storm.result.maxSendLagMs))} ms).`,
+    );
+    log(
+      `CPU columns: % of one core over the phase (${machine.cores} cores = ${machine.cores * 100}%); postgres = all local 'postgres' processes.`,
+    );
+    log(
+      `sustained mix: ${best ? `${best.result.newGroups} new groups (each a new incident) / ${best.result.redeliveries} redeliveries` : '–'}; ${jobs.rows[0]?.count ?? 0} analysis jobs left pending (no worker in the bench).`,
+    );
+    log('');
+    log(
+      table(
+        ['target', 'measured', 'result'],
+        verdicts.map((v) => [v.target, v.measured, v.pass ? 'PASS' : 'FAIL']),
+      ),
+    );
+    log('');
+
+    const summary = {
+      bench: 'aiops-bot-ingest',
+      quick: QUICK,
+      machine,
+      idleBusyPct: idlePct === null ? null : round(idlePct, 0),
+      database: { kind: database.kind, version: database.version, ...database.settings },
+      sustained: closed.map((report) => ({
+        concurrency: Number(/(\d+) clients/.exec(report.name)?.[1]),
+        seconds: round(report.result.elapsedMs / 1000, 2),
+        requests: report.result.accepted,
+        errors: report.result.failed,
+        requestsPerSecond: round(report.requestsPerSecond, 0),
+        alertsPerSecond: round(report.alertsPerSecond, 0),
+        p50Ms: round(report.result.latency.p50, 2),
+        p99Ms: round(report.result.latency.p99, 2),
+        serverCpuPct: round(report.serverCpuPct, 0),
+        postgresCpuPct: report.postgresCpuPct === null ? null : round(report.postgresCpuPct, 0),
+        loadgenCpuPct: round(report.generatorCpuPct, 0),
+      })),
+      latency: {
+        rate: settings.rate,
+        seconds: round(latency.result.elapsedMs / 1000, 2),
+        requests: latency.result.accepted,
+        errors: latency.result.failed,
+        p50Ms: round(latency.result.latency.p50, 2),
+        p90Ms: round(latency.result.latency.p90, 2),
+        p99Ms: round(latency.result.latency.p99, 2),
+        maxMs: round(latency.result.latency.max, 2),
+      },
+      storm: {
+        alerts: settings.stormAlerts,
+        services: settings.stormServices,
+        seconds: round(storm.result.elapsedMs / 1000, 2),
+        errors: storm.result.failed,
+        p50Ms: round(storm.result.latency.p50, 2),
+        p99Ms: round(storm.result.latency.p99, 2),
+        maxMs: round(storm.result.latency.max, 2),
+        ...stormCheck,
+      },
+      peakRssMb: round(peakRssMb, 0),
+      targets: verdicts.map((v) => ({ target: v.target, pass: v.pass })),
+      pass: verdicts.every((v) => v.pass),
+    };
+    log(JSON.stringify(summary));
+    if (env.BENCH_STRICT === '1' && !summary.pass) process.exitCode = 1;
+  } finally {
+    rss.stop();
+    await cleanup();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});
