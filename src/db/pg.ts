@@ -19,17 +19,14 @@ export function createPgDb(options: PgDbOptions): Db {
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
     types,
+    // Every statement here is short OLTP work, which JIT compilation only slows down: once the alerts table
+    // grows, the planner's estimate for the alert upsert (correlate.ts) passes jit_above_cost and each
+    // webhook paid ~8 ms of LLVM compile time for ~0.3 ms of work. Sent in the startup packet, so it holds
+    // on every connection before its first query (needs PostgreSQL >= 11, which has the setting).
+    options: '-c jit=off',
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  // Every statement here is short OLTP work, which JIT compilation only slows down: once the alerts table
-  // grows, the planner's estimate for the alert upsert (correlate.ts) passes jit_above_cost and each webhook
-  // paid ~8 ms of LLVM compile time for ~0.3 ms of work (test/bench/RESULTS.md). Queued before the first
-  // query on each new connection; a server without the setting (PostgreSQL < 11) just keeps its default.
-  pool.on('connect', (client) => {
-    client.query('SET jit = off').catch(() => {});
-  });
-
   const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
     const result = await client.query(sql, params as unknown[] | undefined);
     return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 } satisfies QueryResult<T>;
