@@ -1,0 +1,202 @@
+/** Monitoring and probes: scrape targets, the Watchdog heartbeat, blackbox probes, TLS certificate expiry. */
+import { alertEvidence, cause, kubectl, listOf, runbookStep, sel, sh, steps } from '../facts.ts';
+import type { AlertView, Signature, SignatureContext } from '../types.ts';
+
+const URL_TARGET = /^(?:[a-z]+:\/\/)?([^/:?#]+)(?::(\d+))?/i;
+const CERT_MANAGER = /certmanager|cert_manager|cert-manager/;
+const ICMP = /icmp/i;
+
+const more = (ctx: SignatureContext, what: string): string =>
+  ctx.alerts.length > 1 ? ` ${ctx.alerts.length} alerts in all, ${what}.` : '';
+
+/** Host and port of a probe target such as `https://shop.example.com/health` or `db:5432`. */
+function targetOf(view: AlertView): { host: string; port: string | undefined } | null {
+  const target = view.labels.instance ?? view.labels.target ?? view.labels.url ?? view.labels.host;
+  if (!target) return null;
+  const match = URL_TARGET.exec(target);
+  return match?.[1] ? { host: match[1], port: match[2] } : null;
+}
+
+export const targetDown: Signature = {
+  id: 'target-down',
+  title: 'Scrape target down',
+  weight: 38,
+  names: ['TargetDown', 'PrometheusTargetMissing', 'InstanceDown', 'PrometheusTargetDown'],
+  analyze(ctx) {
+    const v = ctx.primary;
+    const k = kubectl(v.namespace);
+    const service = v.labels.service;
+    const evidence = alertEvidence(ctx.alerts);
+    return {
+      summary: `Prometheus cannot scrape ${v.labels.job ? `job \`${v.labels.job}\`` : 'a target'}${service ? ` (service \`${service}\`)` : ''}${v.namespace ? ` in \`${v.namespace}\`` : ''}${v.instance ? ` at \`${v.instance}\`` : ''}: the target is down or unreachable.${more(ctx, `jobs ${listOf(ctx.alerts, (a) => a.labels.job)}`)}`,
+      causes: [
+        cause('The target process is down or restarting', 0.4, 'application', evidence),
+        cause(
+          'Network policy or firewall blocks the scrape, or the port/path changed',
+          0.3,
+          'network',
+          evidence.slice(0, 1),
+        ),
+        cause(
+          'Service discovery still lists targets that no longer exist',
+          0.2,
+          'configuration',
+          evidence.slice(0, 1),
+        ),
+      ],
+      nextSteps: steps(
+        `PromQL: up${sel({ job: v.labels.job, namespace: v.namespace, service })} == 0  # which targets exactly`,
+        service && `${k} get endpoints ${sh(service)} -o wide`,
+        v.namespace && `${k} get pods -o wide | grep -v Running`,
+        v.instance && `curl -s --max-time 5 http://${v.instance}/metrics | head -5`,
+        "Prometheus UI → Status → Targets shows each target's last scrape error",
+        runbookStep(v),
+      ),
+    };
+  },
+};
+
+export const watchdog: Signature = {
+  id: 'watchdog',
+  title: 'Watchdog heartbeat',
+  weight: 1,
+  names: ['Watchdog', 'DeadMansSwitch', 'InfoInhibitor'],
+  analyze(ctx) {
+    const v = ctx.primary;
+    const evidence = alertEvidence(ctx.alerts);
+    return {
+      summary: `\`${v.name}\` always fires by design: it is a heartbeat proving the alerting pipeline works, not a failure.`,
+      causes: [
+        cause(
+          `Alertmanager routing sends the always-firing \`${v.name}\` to an incident receiver`,
+          0.7,
+          'configuration',
+          evidence,
+        ),
+      ],
+      nextSteps: steps(
+        `Route alertname="${v.name}" to a dead man's switch (heartbeat service) or the null receiver in alertmanager.yml`,
+        `amtool config routes test --config.file=alertmanager.yml alertname=${sh(v.name)}`,
+        runbookStep(v),
+      ),
+    };
+  },
+};
+
+export const blackboxProbe: Signature = {
+  id: 'blackbox-probe-failed',
+  title: 'Blackbox probe failing',
+  weight: 50,
+  names: [
+    'BlackboxProbeFailed',
+    'ProbeFailed',
+    'EndpointDown',
+    'BlackboxProbeHttpFailure',
+    'BlackboxProbeDnsFailure',
+  ],
+  textPattern: /probe_success|does not reply to icmp|probe failed/,
+  analyze(ctx) {
+    const v = ctx.primary;
+    const target = targetOf(v);
+    const icmp = ICMP.test(v.labels.job ?? '') || ICMP.test(v.labels.module ?? '');
+    const evidence = alertEvidence(ctx.alerts);
+    return {
+      summary: `The blackbox probe of \`${v.instance ?? target?.host ?? '?'}\` fails: from the prober's point of view the endpoint is down.${more(ctx, `targets ${listOf(ctx.alerts, (a) => a.instance)}`)}`,
+      causes: [
+        cause('The endpoint is down or not answering', 0.45, 'infrastructure', evidence),
+        cause(
+          'The network path from the prober is broken (DNS, firewall, routing)',
+          0.3,
+          'network',
+          evidence.slice(0, 1),
+        ),
+        cause(
+          'The probe expects what the endpoint no longer returns (status, TLS, body)',
+          0.15,
+          'configuration',
+          evidence.slice(0, 1),
+        ),
+      ],
+      nextSteps: steps(
+        target && icmp && `ping -c 3 ${sh(target.host)}`,
+        target && !icmp && v.instance && `curl -sv --max-time 10 ${sh(v.instance)} -o /dev/null`,
+        `PromQL: probe_success${sel({ instance: v.instance })}, probe_http_status_code${sel({ instance: v.instance })}, probe_dns_lookup_time_seconds${sel({ instance: v.instance })}`,
+        v.instance &&
+          `Blackbox debug output: curl '<blackbox-exporter>:9115/probe?target=${encodeURIComponent(v.instance)}&module=${encodeURIComponent(v.labels.module ?? '<module>')}&debug=true'`,
+        runbookStep(v),
+      ),
+    };
+  },
+};
+
+export const certExpiry: Signature = {
+  id: 'tls-cert-expiry',
+  title: 'TLS certificate expiring',
+  weight: 83,
+  names: [
+    'X509CertificateExpiry',
+    'SSLCertExpiringSoon',
+    'SslCertificateWillExpireSoon',
+    'BlackboxSslCertificateWillExpireSoon',
+    'BlackboxSslCertificateExpired',
+    'SSLCertificateExpiry',
+    'CertificateExpiringSoon',
+    'CertManagerCertExpirySoon',
+    'CertManagerCertNotReady',
+  ],
+  namePattern: /(?:ssl|tls|x509|cert)\w*expir|expir\w*(?:ssl|tls|x509|cert)/,
+  textPattern:
+    /x509|probe_ssl_earliest_cert_expiry|certificate (?:has )?expired|cert(?:ificate)?s? (?:will )?expir/,
+  analyze(ctx) {
+    const v = ctx.primary;
+    const target = targetOf(v);
+    const certManager =
+      CERT_MANAGER.test(v.key) || CERT_MANAGER.test(v.expr) || Boolean(v.labels.issuer_name);
+    const certificate = certManager ? (v.labels.name ?? v.labels.certificate) : undefined;
+    const evidence = alertEvidence(ctx.alerts);
+    return {
+      summary: `The TLS certificate of \`${certificate ?? v.instance ?? target?.host ?? '?'}\` expires soon or has expired: clients will refuse the connection (x509: certificate has expired).${more(ctx, `targets ${listOf(ctx.alerts, (a) => a.instance ?? a.labels.name)}`)}`,
+      causes: certManager
+        ? [
+            cause(
+              'cert-manager cannot renew it (ACME challenge failing, issuer misconfigured)',
+              0.55,
+              'certificate',
+              evidence,
+            ),
+            cause(
+              'Renewed certificate not picked up by the server',
+              0.2,
+              'configuration',
+              evidence.slice(0, 1),
+            ),
+          ]
+        : [
+            cause(
+              'Nobody renewed the certificate (manual certificate, or renewal automation failing)',
+              0.55,
+              'certificate',
+              evidence,
+            ),
+            cause(
+              'Renewed certificate not picked up (server not reloaded, old Secret mounted)',
+              0.3,
+              'configuration',
+              evidence.slice(0, 1),
+            ),
+          ],
+      nextSteps: steps(
+        target &&
+          `echo | openssl s_client -connect ${sh(`${target.host}:${target.port ?? '443'}`)} -servername ${sh(target.host)} 2>/dev/null | openssl x509 -noout -dates -issuer -subject`,
+        v.instance &&
+          `PromQL: (probe_ssl_earliest_cert_expiry${sel({ instance: v.instance })} - time()) / 86400  # days left`,
+        certManager && certificate
+          ? `${kubectl(v.namespace)} describe certificate ${sh(certificate)}  # then: cmctl status certificate ${sh(certificate)}`
+          : 'kubectl get certificates,challenges -A 2>/dev/null  # if cert-manager manages it',
+        runbookStep(v),
+      ),
+    };
+  },
+};
+
+export const probeSignatures: Signature[] = [targetDown, watchdog, blackboxProbe, certExpiry];

@@ -1,0 +1,174 @@
+/**
+ * The offline analyzer: the embedded default (no LLM key) and the LLM's fallback. A pure function of the
+ * analysis input: alerts are matched against a catalogue of well-known failure signatures, the findings of
+ * every signature in the incident are merged (the dominant one first), recent changes raise "bad change",
+ * and incident memory ranks a cause engineers confirmed before.
+ */
+import type { AnalysisInput } from '../input.ts';
+import { type Analysis, type ProposedAction, rankRootCauses } from '../schema.ts';
+import { changeBefore, changeSentence, deployCause } from './changes.ts';
+import { mergeActions, mergeCauses, mergeFixes, mergeSteps } from './combine.ts';
+import { clip, firedEvidence, hostOf, viewOf } from './facts.ts';
+import { applyHistory, recurringCause } from './history.ts';
+import { matchSignature } from './match.ts';
+import type { AlertView, ChangeHit, Finding, Signature, SignatureContext } from './types.ts';
+import { restatement, unknownSteps, unknownSummary } from './unknown.ts';
+
+export { CATALOGUE } from './catalogue/index.ts';
+export { explainOffline } from './explain.ts';
+export { matchSignature } from './match.ts';
+
+const MAX_CAUSES = 5;
+
+const upperFirst = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
+interface Group {
+  signature: Signature;
+  alerts: AlertView[];
+  firing: boolean;
+  earliest: number;
+}
+
+const byFiringThenStart = (a: AlertView, b: AlertView): number =>
+  Number(b.firing) - Number(a.firing) || a.startsAt - b.startsAt;
+
+/** Firing before resolved, then the heavier signature, then more alerts, then the earlier start. */
+const byDominance = (a: Group, b: Group): number =>
+  Number(b.firing) - Number(a.firing) ||
+  b.signature.weight - a.signature.weight ||
+  b.alerts.length - a.alerts.length ||
+  a.earliest - b.earliest;
+
+function earliestStart(alerts: AlertView[]): number {
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const view of alerts) if (view.startsAt > 0 && view.startsAt < earliest) earliest = view.startsAt;
+  return earliest;
+}
+
+function rollbacks(alerts: AlertView[]): ProposedAction[] {
+  const out: ProposedAction[] = [];
+  for (const view of alerts) {
+    if (view.namespace && view.deployment) {
+      out.push({ kind: 'rollback-deployment', namespace: view.namespace, name: view.deployment });
+    }
+  }
+  return out;
+}
+
+/** An alert rule that names its playbook (`playbook` annotation) gets it proposed, limited to the alert's host. */
+function playbooks(alerts: AlertView[]): ProposedAction[] {
+  const out: ProposedAction[] = [];
+  for (const view of alerts) {
+    const playbook = view.alert.annotations.playbook ?? view.alert.annotations.ansible_playbook;
+    if (!playbook) continue;
+    const limit = hostOf(view);
+    out.push(limit ? { kind: 'run-playbook', playbook, limit } : { kind: 'run-playbook', playbook });
+  }
+  return out;
+}
+
+function analyzeGroup(
+  group: Group,
+  all: AlertView[],
+  input: AnalysisInput,
+): Finding & { change: ChangeHit | null } {
+  const { signature, alerts } = group;
+  const primary = alerts[0] as AlertView;
+  const change = Number.isFinite(group.earliest) ? changeBefore(input.recentChanges, group.earliest) : null;
+  const ctx: SignatureContext = { alerts, primary, all, input, change };
+  const finding = signature.analyze(ctx);
+  const causes = [...finding.causes];
+  const actions = [...(finding.actions ?? [])];
+  if (signature.deploy) {
+    causes.push(
+      deployCause(signature.deploy.title(ctx), signature.deploy.likelihood, change, [firedEvidence(primary)]),
+    );
+    if (change && signature.deploy.rollback) actions.unshift(...rollbacks(alerts));
+  }
+  return { ...finding, causes: rankRootCauses(causes), actions, change: signature.deploy ? change : null };
+}
+
+function contextNotes(input: AnalysisInput): string {
+  const notes: string[] = [];
+  const related = input.relatedAlerts.slice(0, 3);
+  if (related.length > 0) {
+    const more =
+      input.relatedAlerts.length > related.length
+        ? ` and ${input.relatedAlerts.length - related.length} more`
+        : '';
+    notes.push(
+      `Related alerts nearby: ${related.map((a) => `\`${a.alertname}\` on ${a.service} (${a.status})`).join(', ')}${more}.`,
+    );
+  }
+  for (const metric of input.metrics.slice(0, 2)) {
+    if (metric.baseline === null || metric.peak === null) continue;
+    notes.push(
+      `\`${clip(metric.expr, 120)}\` went from ${metric.baseline} to ${metric.peak}${metric.changedAt ? ` at ${metric.changedAt}` : ''}.`,
+    );
+  }
+  return notes.join(' ');
+}
+
+export function analyzeOffline(input: AnalysisInput): Analysis {
+  const views = input.incident.alerts.map(viewOf);
+  const bySignature = new Map<Signature, AlertView[]>();
+  const unknown: AlertView[] = [];
+  for (const view of views) {
+    const signature = matchSignature(view);
+    if (!signature) unknown.push(view);
+    else {
+      const list = bySignature.get(signature);
+      if (list) list.push(view);
+      else bySignature.set(signature, [view]);
+    }
+  }
+  const groups: Group[] = [...bySignature].map(([signature, alerts]) => {
+    alerts.sort(byFiringThenStart);
+    return { signature, alerts, firing: alerts.some((view) => view.firing), earliest: earliestStart(alerts) };
+  });
+  groups.sort(byDominance);
+  unknown.sort(byFiringThenStart);
+
+  const findings = groups.map((group) => analyzeGroup(group, views, input));
+  const unknownChange = unknown.length > 0 ? changeBefore(input.recentChanges, earliestStart(unknown)) : null;
+
+  const summaryParts: string[] = [];
+  if (views.length > 0 && views.every((view) => !view.firing)) summaryParts.push('All alerts have resolved.');
+  const [dominant] = findings;
+  if (dominant) {
+    summaryParts.push(upperFirst(dominant.summary));
+    if (dominant.change) summaryParts.push(changeSentence(dominant.change));
+    const others = groups
+      .slice(1, 5)
+      .map(
+        (group) =>
+          `${group.signature.title} (${group.alerts.length} alert${group.alerts.length > 1 ? 's' : ''})`,
+      );
+    if (groups.length > 5) others.push(`${groups.length - 5} more`);
+    if (others.length > 0) summaryParts.push(`Also in this incident: ${others.join(', ')}.`);
+  }
+  if (unknown.length > 0) summaryParts.push(unknownSummary(unknown));
+  if (views.length === 0) summaryParts.push('The incident has no alerts to analyze.');
+  const notes = contextNotes(input);
+  if (notes) summaryParts.push(notes);
+
+  const causeLists = findings.map((finding) => finding.causes);
+  if (findings.length === 0) causeLists.push(restatement(unknown));
+  const recurring = recurringCause(input.similarIncidents);
+  const rootCauses = applyHistory(mergeCauses(causeLists), recurring).slice(0, MAX_CAUSES);
+
+  const stepLists = findings.map((finding) => finding.nextSteps);
+  if (unknown.length > 0) stepLists.push(unknownSteps(unknown, unknownChange));
+
+  return {
+    summary: clip(summaryParts.join(' '), 3000),
+    rootCauses,
+    nextSteps: mergeSteps(stepLists),
+    proposedActions: mergeActions([...findings.map((finding) => finding.actions ?? []), playbooks(views)]),
+    proposedFixes: mergeFixes(findings.map((finding) => finding.fixes ?? [])),
+    history: recurring
+      ? { similar: recurring.similar, confirmed: recurring.confirmed, cause: recurring.cause }
+      : null,
+    analyzer: 'offline',
+  };
+}

@@ -1,0 +1,9 @@
+/** Job kinds on the durable queue, and their dedupe keys (one pending job per incident and kind). */
+export const JOB_KINDS = {
+  /** Explain the incident (analyzer → stored analysis → thread reply). On a new incident, kind of alert, reopening. */
+  analyzeIncident: 'analyze-incident',
+  /** Bring the incident's Slack thread up to date (root message, timeline replies). On every change. */
+  syncIncident: 'sync-incident',
+} as const;
+
+export const incidentJobKey = (kind: string, incidentId: number) => `${kind}:${incidentId}`;

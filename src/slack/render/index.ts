@@ -1,0 +1,15 @@
+/**
+ * Block Kit renderers: pure functions (no I/O, the time passed in) from incidents and analyses to Slack
+ * messages, plus the limit check and the terminal rendering used in local mode.
+ */
+export { renderAnalysis, renderExplain, renderWhy } from './analysis.ts';
+export {
+  renderError,
+  renderHelp,
+  renderHistory,
+  renderIncidentList,
+  renderLifecycleAnswer,
+} from './commands.ts';
+export { renderIncidentRoot, renderIncidentStatus, renderTimelineUpdate } from './incident.ts';
+export { checkSlackLimits } from './limits.ts';
+export { renderAsText } from './text.ts';
