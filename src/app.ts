@@ -1,9 +1,13 @@
 /** The composition root: builds every dependency once, wires the HTTP routes, and starts the workers. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { register as registerActions } from '../handlers/actions/index.ts';
 import { register as registerApi } from '../handlers/api/index.ts';
+import { register as registerCommands } from '../handlers/commands/index.ts';
+import { register as registerEvents } from '../handlers/events/index.ts';
 import { register as registerHealth } from '../handlers/health.ts';
 import { register as registerWebhooks } from '../handlers/webhooks/index.ts';
+import { createSlackWebClient } from './clients/slack.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { type Db, openDatabase } from './db/index.ts';
@@ -11,9 +15,14 @@ import { migrate } from './db/migrate.ts';
 import type { AppDeps } from './deps.ts';
 import { sendJson } from './http/io.ts';
 import { Router } from './http/router.ts';
+import { incidentJobHandlers } from './jobs/handlers.ts';
 import { type JobHandler, JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { createSlackApp, type SlackApp } from './slack/bolt.ts';
+import { SlackPoster } from './slack/poster.ts';
+import { renderAsText } from './slack/render/index.ts';
+import { ConsoleTransport, type SlackTransport, WebApiTransport } from './slack/transport.ts';
 
 export interface AppOptions {
   config: Config;
@@ -21,13 +30,24 @@ export interface AppOptions {
   clock?: Clock;
   logger?: Logger;
   metrics?: Metrics;
-  /** Job consumers by kind; later features (analysis, Slack) add theirs here. */
+  /** Extra job consumers by kind, beside the built-in incident jobs (analysis, Slack sync). */
   jobHandlers?: Record<string, JobHandler>;
+  /** Start the job worker and the Slack poster with `listen()` (default true; tests drive them by hand). */
+  startWorkers?: boolean;
+  /** Where local mode (no SLACK_BOT_TOKEN) prints the Slack messages; stdout by default. */
+  print?: (text: string) => void;
+  /** Replaces the Slack transport (tests). */
+  slackTransport?: SlackTransport;
 }
 
 export interface App {
   deps: AppDeps;
   server: http.Server;
+  /** The job worker and the Slack poster; running after `listen()` unless `startWorkers: false`. */
+  jobs: JobWorker;
+  poster: SlackPoster;
+  /** The Bolt app when Slack is configured; null in local mode. */
+  slack: SlackApp | null;
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
   close(): Promise<void>;
 }
@@ -52,12 +72,23 @@ export function createRequestListener(deps: AppDeps, router: Router): http.Reque
   };
 }
 
-export function buildRouter(deps: AppDeps): Router {
+export function buildRouter(deps: AppDeps, slack: SlackApp | null = null): Router {
   const router = new Router();
   registerHealth(router, deps);
   registerWebhooks(router, deps);
   registerApi(router, deps);
+  const slackListener = slack?.requestListener;
+  // Bolt's HTTP receiver verifies the Slack signature and timestamp, then dispatches to handlers/.
+  if (slackListener) router.post('/slack/events', (req, res) => slackListener(req, res));
   return router;
+}
+
+function slackTransport(options: AppOptions, logger: Logger): SlackTransport {
+  if (options.slackTransport) return options.slackTransport;
+  const { SLACK_BOT_TOKEN: token, SLACK_API_URL: apiUrl } = options.config.env;
+  if (token) return new WebApiTransport(createSlackWebClient({ token, apiUrl, logger }));
+  const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+  return new ConsoleTransport({ print, render: renderAsText });
 }
 
 export async function createApp(options: AppOptions): Promise<App> {
@@ -76,15 +107,34 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
   await migrate(db);
 
-  const server = http.createServer(createRequestListener(deps, buildRouter(deps)));
+  const slack = createSlackApp(config, logger);
+  if (slack) {
+    registerCommands(slack.app, deps);
+    registerActions(slack.app, deps);
+    registerEvents(slack.app, deps);
+  }
+  const server = http.createServer(createRequestListener(deps, buildRouter(deps, slack)));
   server.keepAliveTimeout = 65_000;
-  const handlers = options.jobHandlers ?? {};
-  const worker =
-    Object.keys(handlers).length > 0 ? new JobWorker({ db, clock: deps.clock, logger, handlers }) : null;
+  const handlers = { ...incidentJobHandlers(deps), ...options.jobHandlers };
+  const worker = new JobWorker({ db, clock: deps.clock, logger, handlers });
+  const poster = new SlackPoster({
+    db,
+    clock: deps.clock,
+    logger,
+    transport: slackTransport(options, logger),
+    fallbackChannel: config.defaultChannel,
+    onOutcome: (outcome) => deps.metrics.slackMessages.inc({ kind: outcome.kind, result: outcome.result }),
+    // The console has no rate limit.
+    ...(config.env.SLACK_BOT_TOKEN || options.slackTransport ? {} : { channelIntervalMs: 0 }),
+  });
+  const startWorkers = options.startWorkers ?? true;
 
   return {
     deps,
     server,
+    jobs: worker,
+    poster,
+    slack,
     async listen(port = config.env.PORT, host) {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -93,7 +143,11 @@ export async function createApp(options: AppOptions): Promise<App> {
           resolve();
         });
       });
-      worker?.start();
+      if (slack?.socketMode) await slack.app.start();
+      if (startWorkers) {
+        worker.start();
+        poster.start();
+      }
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return {
@@ -102,7 +156,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       };
     },
     async close() {
-      await worker?.stop();
+      await worker.stop();
+      await poster.stop();
+      if (slack?.socketMode) await slack.app.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { latestAnalysis } from './analysis/analyze.ts';
+import { confirmCause } from './analysis/memory.ts';
 import { type App, createApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import { type Config, loadConfig } from './config.ts';
@@ -14,7 +16,10 @@ import { AiopsError, asCodedError, ErrorCode } from './errors.ts';
 import { incidentLine, incidentText } from './incident-text.ts';
 import type { AlertSource } from './ingest/alert.ts';
 import { ingestDelivery } from './ingest/ingest.ts';
+import { acknowledgeIncident, resolveIncident } from './ingest/lifecycle.ts';
 import { createLogger } from './logger.ts';
+import { parseIncidentRef, runCommand } from './slack/commands.ts';
+import { renderAsText, renderLifecycleAnswer } from './slack/render/index.ts';
 
 export const USAGE = `usage: aiops <command> [options]
 
@@ -25,9 +30,16 @@ commands:
                                           feed one payload through ingest and print the incident
   incidents [--status open|triggered|acknowledged|resolved] [--service S] [--limit N]
                                           list incidents, newest first
-  help                                    this text`;
+  why INCIDENT                            the incident's summary and ranked root causes
+  ack INCIDENT --as USER                  acknowledge (the Slack button, from the terminal)
+  resolve INCIDENT --as USER              resolve by hand
+  confirm INCIDENT CAUSE --as USER        record the confirmed cause (the "This was the cause" button)
+  help                                    this text
 
-const COMMANDS = ['start', 'migrate', 'replay', 'incidents'];
+Without SLACK_BOT_TOKEN (local mode) replay, ack, resolve and confirm also run the pipeline and print
+the Slack thread they produce.`;
+
+const COMMANDS = ['start', 'migrate', 'replay', 'incidents', 'why', 'ack', 'resolve', 'confirm'];
 
 export interface CliIo {
   stdout: (line: string) => void;
@@ -99,7 +111,8 @@ async function replay(config: Config, args: string[], io: CliIo): Promise<void> 
     source ??= 'alertmanager';
   }
   const chosenSource = source;
-  await withDatabase(config, async (db) => {
+  await withPipeline(config, io, async (app) => {
+    const { db } = app.deps;
     const result = await ingestDelivery(
       { db, config, clock: systemClock },
       { source: chosenSource, rawBody },
@@ -109,6 +122,116 @@ async function replay(config: Config, args: string[], io: CliIo): Promise<void> 
       const incident = await getIncident(db, id);
       if (incident) io.stdout(incidentText(incident));
     }
+  });
+}
+
+/**
+ * Runs `work` on the app's database, then — in local mode — the jobs it queued and the Slack outbox, so
+ * the terminal shows the thread a real workspace would get. With a bot token the running bot does that.
+ */
+async function withPipeline(config: Config, io: CliIo, work: (app: App) => Promise<void>): Promise<void> {
+  const app = await createApp({
+    config,
+    logger: createLogger(config.env.LOG_LEVEL === 'info' ? 'warn' : config.env.LOG_LEVEL),
+    startWorkers: false,
+    print: (text) => io.stdout(text),
+  });
+  try {
+    await work(app);
+    if (config.env.SLACK_BOT_TOKEN) {
+      io.stdout('Slack is configured: the running bot posts the thread.');
+      return;
+    }
+    io.stdout('');
+    io.stdout('Slack thread (local mode):');
+    await settle(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Runs due jobs and drains the outbox until neither has anything left to do. */
+async function settle(app: App): Promise<void> {
+  for (let round = 0; round < 100; round += 1) {
+    const jobs = await app.jobs.runOnce();
+    const messages = await app.poster.drain({ ignorePacing: true });
+    if (jobs === 0 && messages === 0) return;
+  }
+}
+
+function incidentArg(value: string | undefined): number {
+  const id = value === undefined ? null : parseIncidentRef(value);
+  if (id === null)
+    throw usageError(`name an incident by number, e.g. 42 or #42${value ? `, not "${value}"` : ''}`);
+  return id;
+}
+
+async function lifecycle(
+  config: Config,
+  command: 'ack' | 'resolve',
+  args: string[],
+  io: CliIo,
+): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { as: { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw usageError(`${command} takes exactly one INCIDENT`);
+  if (!values.as) throw usageError(`${command} needs --as USER (recorded in the timeline)`);
+  const request = { incidentId: incidentArg(positionals[0]), actor: values.as, now: systemClock.now() };
+  await withPipeline(config, io, async (app) => {
+    const change =
+      command === 'ack'
+        ? await acknowledgeIncident(app.deps.db, request)
+        : await resolveIncident(app.deps.db, request);
+    io.stdout(renderAsText(renderLifecycleAnswer(change)));
+  });
+}
+
+async function confirm(config: Config, args: string[], io: CliIo): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { as: { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (positionals.length < 2)
+    throw usageError('confirm takes an INCIDENT and the CAUSE as shown by `aiops why`');
+  if (!values.as) throw usageError('confirm needs --as USER (recorded in the timeline)');
+  const incidentId = incidentArg(positionals[0]);
+  const title = positionals.slice(1).join(' ');
+  await withPipeline(config, io, async (app) => {
+    const stored = await latestAnalysis(app.deps.db, incidentId);
+    const known = stored?.analysis.rootCauses.find(
+      (cause) => cause.title.toLowerCase() === title.toLowerCase(),
+    );
+    const result = await confirmCause(app.deps.db, {
+      incidentId,
+      title: known?.title ?? title,
+      category: known?.category ?? 'unknown',
+      actor: values.as as string,
+      now: systemClock.now(),
+    });
+    io.stdout(
+      result.recorded
+        ? `recorded "${known?.title ?? title}" as the cause of incident #${incidentId}`
+        : `"${known?.title ?? title}" was already recorded for incident #${incidentId}`,
+    );
+  });
+}
+
+async function why(config: Config, args: string[], io: CliIo): Promise<void> {
+  if (args.length !== 1) throw usageError('why takes exactly one INCIDENT');
+  const incidentId = incidentArg(args[0]);
+  await withDatabase(config, async (db) => {
+    if (!(await getIncident(db, incidentId)))
+      throw new AiopsError(ErrorCode.NotFound, `incident ${incidentId} not found`);
+    const message = await runCommand(
+      { db, clock: systemClock },
+      { channelId: '', userId: 'cli' },
+      `why ${incidentId}`,
+    );
+    io.stdout(renderAsText(message));
   });
 }
 
@@ -190,6 +313,16 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
         return 0;
       case 'incidents':
         await incidents(config, args, io);
+        return 0;
+      case 'why':
+        await why(config, args, io);
+        return 0;
+      case 'ack':
+      case 'resolve':
+        await lifecycle(config, command, args, io);
+        return 0;
+      case 'confirm':
+        await confirm(config, args, io);
         return 0;
       default:
         throw usageError(`unknown command "${command}"`);

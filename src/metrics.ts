@@ -8,6 +8,7 @@ export interface Metrics {
   webhookRejects: Counter<'source' | 'reason'>;
   webhookDuration: Histogram<'source' | 'code'>;
   deliveries: Counter<'source' | 'outcome'>;
+  slackMessages: Counter<'kind' | 'result'>;
 }
 
 export function createMetrics(options: { collectProcessMetrics?: boolean } = {}): Metrics {
@@ -44,6 +45,12 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       name: 'aiops_webhook_deliveries_total',
       help: 'Webhook deliveries stored, by source and outcome (processed, ignored, duplicate).',
       labelNames: ['source', 'outcome'],
+      registers: [registry],
+    }),
+    slackMessages: new Counter({
+      name: 'aiops_slack_messages_total',
+      help: 'Slack outbox sends by message kind (root, update_root, reply) and result (sent, retry, dead, rerouted, …).',
+      labelNames: ['kind', 'result'],
       registers: [registry],
     }),
   };

@@ -7,11 +7,15 @@
 
 import type { Queryable } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
+import { incidentJobKey, JOB_KINDS } from '../jobs/kinds.ts';
 import { enqueueJob } from '../jobs/queue.ts';
 import type { AlertGroup, IncidentStatus, NormalizedAlert, Severity, TimelineNote } from './alert.ts';
 import { highestSeverity } from './alert.ts';
 
-export const ANALYZE_INCIDENT_JOB = 'analyze-incident';
+/** How long a change to an open incident waits before its Slack thread is brought up to date. */
+export const SYNC_DEBOUNCE_MS = 2_000;
+/** How long a new kind of alert in an open incident waits before the incident is analyzed again. */
+export const REANALYZE_DEBOUNCE_MS = 10_000;
 
 export interface CorrelationContext {
   now: Date;
@@ -260,17 +264,27 @@ export async function applyGroup(
   }
 
   // Re-explain only when the picture changed: a new incident, a new kind of alert, or a reopening.
+  // A new incident is told and explained at once; later changes wait a little, so the many deliveries
+  // of an alert storm fold into a few thread updates and re-analyses (one pending job per incident).
   if (opened || newAlertnames.length > 0 || reopened) {
-    await enqueueJob(
-      tx,
-      ctx.now,
-      ANALYZE_INCIDENT_JOB,
-      { incidentId: incident.id },
-      {
-        dedupeKey: `${ANALYZE_INCIDENT_JOB}:${incident.id}`,
-      },
-    );
+    const delayMs = opened || reopened ? 0 : REANALYZE_DEBOUNCE_MS;
+    await enqueueIncidentJob(tx, ctx.now, JOB_KINDS.analyzeIncident, incident.id, delayMs);
+  }
+  if (timeline.length > 0) {
+    const urgent = opened || status !== incident.status;
+    await enqueueIncidentJob(tx, ctx.now, JOB_KINDS.syncIncident, incident.id, urgent ? 0 : SYNC_DEBOUNCE_MS);
   }
 
   return { incidentId: incident.id, opened, changed: timeline.length > 0, status };
+}
+
+/** Runs `kind` for the incident after `delayMs`, or sooner when a pending one is due earlier. */
+export function enqueueIncidentJob(tx: Queryable, now: Date, kind: string, incidentId: number, delayMs = 0) {
+  return enqueueJob(
+    tx,
+    now,
+    kind,
+    { incidentId },
+    { dedupeKey: incidentJobKey(kind, incidentId), runAt: new Date(now.getTime() + delayMs) },
+  );
 }

@@ -17,7 +17,10 @@ export interface Job {
 }
 
 export interface EnqueueOptions {
-  /** At most one pending job per key; enqueueing again while one is pending does nothing. */
+  /**
+   * At most one pending job per key: enqueueing again while one is pending adds nothing, but brings the
+   * pending job's `run_at` forward when this one asks for sooner (a debounced sync, then a click).
+   */
   dedupeKey?: string;
   runAt?: Date;
   maxAttempts?: number;
@@ -30,11 +33,12 @@ export async function enqueueJob(
   payload: Record<string, unknown>,
   options: EnqueueOptions = {},
 ): Promise<number | null> {
-  const result = await db.query<{ id: number }>(
+  const result = await db.query<{ id: number; inserted: boolean }>(
     `INSERT INTO jobs (kind, payload, dedupe_key, max_attempts, run_at, created_at, updated_at)
      VALUES ($1, $2::jsonb, $3, $4, $5, $6, $6)
-     ON CONFLICT (dedupe_key) WHERE status = 'pending' AND dedupe_key IS NOT NULL DO NOTHING
-     RETURNING id`,
+     ON CONFLICT (dedupe_key) WHERE status = 'pending' AND dedupe_key IS NOT NULL
+     DO UPDATE SET run_at = EXCLUDED.run_at WHERE EXCLUDED.run_at < jobs.run_at
+     RETURNING id, xmax = '0' AS inserted`,
     [
       kind,
       jsonParam(payload),
@@ -44,7 +48,8 @@ export async function enqueueJob(
       now,
     ],
   );
-  return result.rows[0]?.id ?? null;
+  const row = result.rows[0];
+  return row?.inserted ? row.id : null;
 }
 
 interface JobRow {

@@ -90,7 +90,7 @@ describe.each(testDatabases())('correlation and incident lifecycle on $name', (d
       expect(new Date(alert.last_seen).getTime() - new Date(alert.first_seen).getTime()).toBe(4 * MINUTE);
     }
     const jobs = await db.query<{ n: number }>(
-      "SELECT count(*) AS n FROM jobs WHERE payload->>'incidentId' = $1",
+      "SELECT count(*) AS n FROM jobs WHERE kind = 'analyze-incident' AND payload->>'incidentId' = $1",
       [String(id)],
     );
     expect(jobs.rows[0]?.n).toBe(1);
@@ -207,7 +207,7 @@ describe.each(testDatabases())('correlation and incident lifecycle on $name', (d
     const pending = async () =>
       (
         await db.query<{ n: number }>(
-          "SELECT count(*) AS n FROM jobs WHERE payload->>'incidentId' = $1 AND status = 'pending'",
+          "SELECT count(*) AS n FROM jobs WHERE kind = 'analyze-incident' AND payload->>'incidentId' = $1 AND status = 'pending'",
           [String(id)],
         )
       ).rows[0]?.n;

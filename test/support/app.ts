@@ -14,6 +14,8 @@ export interface TestApp<C extends Clock = ManualClock> {
   /** The clock passed in, or a ManualClock at 2026-03-01T10:00:00Z (pass `systemClock` for real time). */
   clock: C;
   logs: string[];
+  /** What local mode printed as Slack messages. */
+  printed: string[];
   close(): Promise<void>;
 }
 
@@ -24,10 +26,15 @@ export async function startTestApp<C extends Clock = ManualClock>(
     yaml?: string;
     clock?: C;
     jobHandlers?: Record<string, JobHandler>;
+    /** Run the job worker and Slack poster in the background (default: only with jobHandlers). */
+    startWorkers?: boolean;
+    /** Local-mode Slack output (default: collected in `printed`). */
+    print?: (text: string) => void;
     host?: string;
   } = {},
 ): Promise<TestApp<C>> {
   const logs: string[] = [];
+  const printed: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
       logs.push(String(chunk));
@@ -43,7 +50,9 @@ export async function startTestApp<C extends Clock = ManualClock>(
     logger: createLogger('info', sink),
     metrics: createMetrics(),
     ...(options.jobHandlers ? { jobHandlers: options.jobHandlers } : {}),
+    startWorkers: options.startWorkers ?? Boolean(options.jobHandlers),
+    print: options.print ?? ((text) => printed.push(text)),
   });
   const { port } = await app.listen(0, options.host ?? '127.0.0.1');
-  return { app, url: `http://127.0.0.1:${port}`, clock, logs, close: () => app.close() };
+  return { app, url: `http://127.0.0.1:${port}`, clock, logs, printed, close: () => app.close() };
 }

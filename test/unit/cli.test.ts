@@ -125,8 +125,15 @@ describe('replay and incidents on an embedded database', () => {
     const code = await run(['replay', 'test/fixtures/payloads/am-firing-2alerts-zulip.json'], replayed.io);
     expect(replayed.stderr).toEqual([]);
     expect(code).toBe(0);
-    expect(replayed.stdout).toHaveLength(1);
+    // The incident, then (local mode) the Slack thread the pipeline produced.
     const text = replayed.stdout[0] as string;
+    const thread = replayed.stdout.slice(replayed.stdout.indexOf('Slack thread (local mode):') + 1);
+    expect(thread.length).toBeGreaterThanOrEqual(2);
+    expect(thread[0]).toMatch(/^── #incidents · message local\.1 ──\n/);
+    expect(thread[0]).toContain('High CPU Temperature');
+    expect(thread[0]).toContain('[Acknowledge] [Resolve]');
+    expect(thread.slice(1).join('\n')).toContain('↳ #incidents · reply in thread local.1');
+    expect(thread.slice(1).join('\n')).toContain('Offline analyzer');
     const lines = text.split('\n');
     expect(lines[0]).toMatch(
       /^🔴 #1 \[triggered\] critical · unknown · High CPU Temperature: High CPU core temperature \(2\/2 firing, opened /,
@@ -151,5 +158,43 @@ describe('replay and incidents on an embedded database', () => {
     const filtered = capture(env);
     expect(await run(['incidents', '--status', 'resolved'], filtered.io)).toBe(0);
     expect(filtered.stdout).toEqual(['no incidents']);
+  });
+
+  it('ack, why, confirm and resolve work on the replayed incident and print the thread updates', async () => {
+    const acked = capture(env);
+    expect(await run(['ack', '#1', '--as', 'alice'], acked.io)).toBe(0);
+    expect(acked.stderr).toEqual([]);
+    expect(acked.stdout.join('\n')).toMatch(/Incident #1 acknowledged by \*?alice/);
+    expect(acked.stdout.join('\n')).toContain('message local.1 updated');
+
+    const again = capture(env);
+    expect(await run(['ack', '1', '--as', 'bob'], again.io)).toBe(0);
+    expect(again.stdout.join('\n')).toMatch(/already acknowledged by \*?alice/);
+
+    const why = capture(env);
+    expect(await run(['why', '1'], why.io)).toBe(0);
+    expect(why.stdout.join('\n')).toContain('#1');
+
+    const confirmed = capture(env);
+    expect(await run(['confirm', '1', 'CPU', 'overheating', '--as', 'alice'], confirmed.io)).toBe(0);
+    expect(confirmed.stdout[0]).toBe('recorded "CPU overheating" as the cause of incident #1');
+
+    const resolved = capture(env);
+    expect(await run(['resolve', '1', '--as', 'alice'], resolved.io)).toBe(0);
+    expect(resolved.stdout.join('\n')).toContain('updated');
+    const listed = capture(env);
+    await run(['incidents', '--status', 'resolved'], listed.io);
+    expect(listed.stdout[0]).toMatch(/^🔴 #1 \[resolved\]/);
+  });
+
+  it('bad incident references and missing --as are bad usage; an unknown incident is a failure', async () => {
+    const noActor = capture(env);
+    expect(await run(['ack', '1'], noActor.io)).toBe(2);
+    expect(noActor.stderr[0]).toBe('aiops: ack needs --as USER (recorded in the timeline)');
+    const badRef = capture(env);
+    expect(await run(['resolve', 'yesterday', '--as', 'a'], badRef.io)).toBe(2);
+    const missing = capture(env);
+    expect(await run(['why', '999'], missing.io)).toBe(1);
+    expect(missing.stderr).toEqual(['aiops: incident 999 not found']);
   });
 });

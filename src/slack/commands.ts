@@ -1,0 +1,166 @@
+/**
+ * `/aiops` sub-commands (and `@aiops` mentions), independent of Bolt: a request in, a SlackMessage out.
+ * Handlers call this after ack(); the CLI reuses the incident lookups.
+ */
+import { analyzeIncident, latestAnalysis } from '../analysis/analyze.ts';
+import { serviceHistory } from '../analysis/memory.ts';
+import { explainOffline } from '../analysis/offline/index.ts';
+import type { Clock } from '../clock.ts';
+import { getIncident, listIncidents } from '../db/incidents.ts';
+import type { Db, Queryable } from '../db/index.ts';
+import { AiopsError, ErrorCode } from '../errors.ts';
+import { acknowledgeIncident, resolveIncident } from '../ingest/lifecycle.ts';
+import type { SlackMessage } from './message.ts';
+import {
+  renderError,
+  renderExplain,
+  renderHelp,
+  renderHistory,
+  renderIncidentList,
+  renderIncidentStatus,
+  renderLifecycleAnswer,
+  renderWhy,
+} from './render/index.ts';
+
+export interface CommandDeps {
+  db: Db;
+  clock: Clock;
+}
+
+export interface CommandContext {
+  channelId: string;
+  channelName?: string | undefined;
+  /** Set for @mentions inside a thread. */
+  threadTs?: string | undefined;
+  userId: string;
+}
+
+export const SUBCOMMANDS = ['why', 'status', 'list', 'ack', 'resolve', 'explain', 'history', 'help'] as const;
+
+export interface ParsedCommand {
+  name: (typeof SUBCOMMANDS)[number] | 'unknown';
+  raw: string;
+  args: string;
+}
+
+export function parseCommand(text: string): ParsedCommand {
+  const trimmed = text.trim();
+  const [first = '', ...rest] = trimmed.split(/\s+/);
+  const name = first.toLowerCase();
+  const args = trimmed.slice(first.length).trim();
+  if (name === '') return { name: 'help', raw: trimmed, args: '' };
+  if ((SUBCOMMANDS as readonly string[]).includes(name)) {
+    return { name: name as ParsedCommand['name'], raw: trimmed, args: rest.length > 0 ? args : '' };
+  }
+  return { name: 'unknown', raw: trimmed, args };
+}
+
+/** `42`, `#42` or `INC-42` → 42. */
+export function parseIncidentRef(text: string): number | null {
+  const match = /^(?:#|inc-?)?(\d{1,12})$/i.exec(text.trim());
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * The incident a command means: an explicit number, else the incident whose thread this is, else the
+ * latest open incident posted in this channel.
+ */
+export async function incidentForContext(
+  db: Queryable,
+  ctx: CommandContext,
+  args: string,
+): Promise<number | null> {
+  // `why 42`, `why #42 is it the deploy?`: a leading reference names the incident; any other text is
+  // a question about the incident of this thread or channel (`@aiops why is checkout down?`).
+  const ref = parseIncidentRef(args.split(/\s+/)[0] ?? '');
+  if (ref !== null) return ref;
+  if (ctx.threadTs) {
+    const thread = await db.query<{ incident_id: number }>(
+      'SELECT incident_id FROM slack_threads WHERE channel_id = $1 AND root_ts = $2',
+      [ctx.channelId, ctx.threadTs],
+    );
+    if (thread.rows[0]) return thread.rows[0].incident_id;
+  }
+  const names = [ctx.channelId, ctx.channelName, ctx.channelName ? `#${ctx.channelName}` : undefined].filter(
+    (name): name is string => Boolean(name),
+  );
+  const latest = await db.query<{ id: number }>(
+    `SELECT i.id FROM incidents i LEFT JOIN slack_threads t ON t.incident_id = i.id
+     WHERE i.status <> 'resolved'
+       AND (t.channel_id = $1 OR i.channel IN (SELECT jsonb_array_elements_text($2::jsonb)))
+     ORDER BY i.id DESC LIMIT 1`,
+    [ctx.channelId, JSON.stringify(names)],
+  );
+  return latest.rows[0]?.id ?? null;
+}
+
+async function requireIncident(deps: CommandDeps, ctx: CommandContext, explicit: string): Promise<number> {
+  const id = await incidentForContext(deps.db, ctx, explicit);
+  if (id === null) {
+    throw new AiopsError(
+      ErrorCode.NotFound,
+      'no open incident in this channel; name one, e.g. `/aiops why 42`, or see `/aiops list`',
+    );
+  }
+  return id;
+}
+
+export async function runCommand(
+  deps: CommandDeps,
+  ctx: CommandContext,
+  text: string,
+): Promise<SlackMessage> {
+  const command = parseCommand(text);
+  const actor = `<@${ctx.userId}>`;
+  try {
+    switch (command.name) {
+      case 'help':
+        return renderHelp();
+      case 'unknown':
+        return renderHelp(`Unknown sub-command \`${command.raw.split(/\s+/)[0]}\`.`);
+      case 'list': {
+        const page = await listIncidents(deps.db, { status: 'open', limit: 20 });
+        return renderIncidentList(page.incidents);
+      }
+      case 'status': {
+        const id = await requireIncident(deps, ctx, command.args);
+        const detail = await getIncident(deps.db, id);
+        if (!detail) throw new AiopsError(ErrorCode.NotFound, `incident ${id} not found`);
+        return renderIncidentStatus(detail, deps.clock.now());
+      }
+      case 'why': {
+        const id = await requireIncident(deps, ctx, command.args);
+        const detail = await getIncident(deps.db, id);
+        if (!detail) throw new AiopsError(ErrorCode.NotFound, `incident ${id} not found`);
+        const stored = (await latestAnalysis(deps.db, id)) ?? (await analyzeIncident(deps, id));
+        return renderWhy(detail, stored.analysis);
+      }
+      case 'ack':
+      case 'resolve': {
+        const id = await requireIncident(deps, ctx, command.args);
+        const request = { incidentId: id, actor, now: deps.clock.now() };
+        const change =
+          command.name === 'ack'
+            ? await acknowledgeIncident(deps.db, request)
+            : await resolveIncident(deps.db, request);
+        return renderLifecycleAnswer(change);
+      }
+      case 'explain': {
+        if (!command.args)
+          throw new AiopsError(ErrorCode.BadUsage, 'paste the log line or error after `/aiops explain`');
+        return renderExplain(command.args, explainOffline(command.args));
+      }
+      case 'history': {
+        if (!command.args)
+          throw new AiopsError(ErrorCode.BadUsage, 'name a service: `/aiops history checkout`');
+        const service = command.args.split(/\s+/)[0] as string;
+        return renderHistory(service, await serviceHistory(deps.db, service));
+      }
+    }
+  } catch (error) {
+    if (error instanceof AiopsError && [ErrorCode.NotFound, ErrorCode.BadUsage].includes(error.code)) {
+      return renderError(error.message);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,419 @@
+/**
+ * The Slack outbox: every message to Slack is a row in `slack_outbox` first, written in the caller's
+ * transaction, and posted later by the poster (poster.ts). Rows with the same `thread_key` are posted one
+ * at a time in id order (an incident's root message, then its replies and edits), so a reply never
+ * arrives before its root. Root edits coalesce: while one is pending, a newer one replaces its content.
+ *
+ * The poster's side (claim with a lease, finish fenced by that lease) lives here too, beside the SQL it
+ * shares with the enqueue side; times always come from the caller's clock.
+ */
+import type { Db, Queryable } from '../db/index.ts';
+import { jsonParam } from '../db/json.ts';
+import type { SlackMessage } from './message.ts';
+
+export type OutboxKind = 'root' | 'update_root' | 'reply';
+
+export const incidentThreadKey = (incidentId: number): string => `incident:${incidentId}`;
+export const channelThreadKey = (channel: string): string => `channel:${channel}`;
+
+export interface SlackThread {
+  /** The channel as routed (`#incidents` or an id): where the root message is posted. */
+  channel: string;
+  /** Slack's channel id, known once the root message was posted. */
+  channelId: string | null;
+  /** The root message's ts (the thread's `thread_ts`), known once it was posted. */
+  rootTs: string | null;
+}
+
+// ─── enqueue (any transaction) ────────────────────────────────────────────────────────────────────────
+
+async function insertRow(
+  tx: Queryable,
+  now: Date,
+  row: {
+    threadKey: string;
+    incidentId: number | null;
+    channel: string;
+    kind: OutboxKind;
+    message: SlackMessage;
+  },
+): Promise<number> {
+  const result = await tx.query<{ id: number }>(
+    `INSERT INTO slack_outbox (thread_key, incident_id, channel, kind, message, next_attempt_at, created_at)
+     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $6)
+     RETURNING id`,
+    [row.threadKey, row.incidentId, row.channel, row.kind, jsonParam(row.message), now],
+  );
+  const id = result.rows[0]?.id;
+  if (id === undefined) throw new Error('slack_outbox insert returned no row');
+  return id;
+}
+
+async function threadChannel(tx: Queryable, incidentId: number): Promise<string | null> {
+  const result = await tx.query<{ channel: string }>(
+    'SELECT channel FROM slack_threads WHERE incident_id = $1',
+    [incidentId],
+  );
+  return result.rows[0]?.channel ?? null;
+}
+
+/**
+ * The incident's root message in `channel`: creates its thread and queues the post. An incident has one
+ * root message; when its thread exists already, this edits the root to `message` instead (so a retried
+ * caller never posts a second root). Returns the outbox row id.
+ */
+export async function enqueueRootMessage(
+  tx: Queryable,
+  now: Date,
+  input: { incidentId: number; channel: string; message: SlackMessage },
+): Promise<number> {
+  const created = await tx.query<{ incident_id: number }>(
+    `INSERT INTO slack_threads (incident_id, channel, created_at) VALUES ($1, $2, $3)
+     ON CONFLICT (incident_id) DO NOTHING
+     RETURNING incident_id`,
+    [input.incidentId, input.channel, now],
+  );
+  if (created.rows.length === 0) {
+    const id = await enqueueRootUpdate(tx, now, { incidentId: input.incidentId, message: input.message });
+    if (id === null) throw new Error(`slack thread of incident ${input.incidentId} vanished`);
+    return id;
+  }
+  return insertRow(tx, now, {
+    threadKey: incidentThreadKey(input.incidentId),
+    incidentId: input.incidentId,
+    channel: input.channel,
+    kind: 'root',
+    message: input.message,
+  });
+}
+
+/**
+ * Edits the incident's root message to `message` (chat.update). Coalesces, so an alert storm makes few
+ * edits: a root not yet claimed by a poster just gets the new content; otherwise the one pending edit
+ * of the incident is replaced (its `version` bumped, so a poster sending the older content right now
+ * leaves the row pending and sends the newer one next). Returns the outbox row id, or null when the
+ * incident has no Slack thread (no root message was ever enqueued).
+ */
+export async function enqueueRootUpdate(
+  tx: Queryable,
+  now: Date,
+  input: { incidentId: number; message: SlackMessage },
+): Promise<number | null> {
+  const channel = await threadChannel(tx, input.incidentId);
+  if (channel === null) return null;
+  const threadKey = incidentThreadKey(input.incidentId);
+  const message = jsonParam(input.message);
+  // A root no poster holds yet is posted with the newest content: no edit at all.
+  const folded = await tx.query<{ id: number }>(
+    `UPDATE slack_outbox SET message = $2::jsonb, version = version + 1
+     WHERE thread_key = $1 AND kind = 'root' AND status = 'pending'
+       AND (locked_until IS NULL OR locked_until <= $3)
+     RETURNING id`,
+    [threadKey, message, now],
+  );
+  if (folded.rows[0]) return folded.rows[0].id;
+  const upserted = await tx.query<{ id: number }>(
+    `INSERT INTO slack_outbox (thread_key, incident_id, channel, kind, message, next_attempt_at, created_at)
+     VALUES ($1, $2, $3, 'update_root', $4::jsonb, $5, $5)
+     ON CONFLICT (incident_id) WHERE kind = 'update_root' AND status = 'pending'
+     DO UPDATE SET message = EXCLUDED.message, version = slack_outbox.version + 1
+     RETURNING id`,
+    [threadKey, input.incidentId, channel, message, now],
+  );
+  const id = upserted.rows[0]?.id;
+  if (id === undefined) throw new Error('slack_outbox upsert returned no row');
+  return id;
+}
+
+/** A reply in the incident's thread. Returns the outbox row id, or null when the incident has no thread. */
+export async function enqueueReply(
+  tx: Queryable,
+  now: Date,
+  input: { incidentId: number; message: SlackMessage },
+): Promise<number | null> {
+  const channel = await threadChannel(tx, input.incidentId);
+  if (channel === null) return null;
+  return insertRow(tx, now, {
+    threadKey: incidentThreadKey(input.incidentId),
+    incidentId: input.incidentId,
+    channel,
+    kind: 'reply',
+    message: input.message,
+  });
+}
+
+/** A top-level message not tied to an incident (digests, notices); in order with others to `channel`. */
+export async function enqueueChannelMessage(
+  tx: Queryable,
+  now: Date,
+  input: { channel: string; message: SlackMessage },
+): Promise<number> {
+  return insertRow(tx, now, {
+    threadKey: channelThreadKey(input.channel),
+    incidentId: null,
+    channel: input.channel,
+    kind: 'root',
+    message: input.message,
+  });
+}
+
+// ─── read helpers ─────────────────────────────────────────────────────────────────────────────────────
+
+export async function getThread(db: Queryable, incidentId: number): Promise<SlackThread | null> {
+  const result = await db.query<{ channel: string; channel_id: string | null; root_ts: string | null }>(
+    'SELECT channel, channel_id, root_ts FROM slack_threads WHERE incident_id = $1',
+    [incidentId],
+  );
+  const row = result.rows[0];
+  return row ? { channel: row.channel, channelId: row.channel_id, rootTs: row.root_ts } : null;
+}
+
+/** The incident whose root message is `threadTs` in channel `channelId` (a Slack event's thread_ts). */
+export async function findIncidentByThread(
+  db: Queryable,
+  channelId: string,
+  threadTs: string,
+): Promise<number | null> {
+  const result = await db.query<{ incident_id: number }>(
+    'SELECT incident_id FROM slack_threads WHERE channel_id = $1 AND root_ts = $2 ORDER BY incident_id LIMIT 1',
+    [channelId, threadTs],
+  );
+  return result.rows[0]?.incident_id ?? null;
+}
+
+// ─── the poster's side ────────────────────────────────────────────────────────────────────────────────
+
+export interface OutboxRow {
+  id: number;
+  threadKey: string;
+  incidentId: number | null;
+  channel: string;
+  kind: OutboxKind;
+  message: SlackMessage;
+  /** The content version claimed; finishing checks it is still current. */
+  version: number;
+  /** Tries so far, this one included. */
+  attempts: number;
+}
+
+interface RawRow {
+  id: number;
+  thread_key: string;
+  incident_id: number | null;
+  channel: string;
+  kind: OutboxKind;
+  message: SlackMessage;
+  version: number;
+  attempts: number;
+}
+
+const fromRaw = (row: RawRow): OutboxRow => ({
+  id: row.id,
+  threadKey: row.thread_key,
+  incidentId: row.incident_id,
+  channel: row.channel,
+  kind: row.kind,
+  message: row.message,
+  version: row.version,
+  attempts: row.attempts,
+});
+
+/**
+ * Claims at most one due row per channel, each the head (lowest pending id) of its thread, with a lease
+ * until `now + leaseMs`. `heads` picks the first pending row of every thread — locked or not, so a row
+ * behind an in-flight one is never a candidate; `picks` keeps the due, unleased heads of channels the
+ * caller is not pacing, one per channel. The outer SELECT locks them FOR UPDATE SKIP LOCKED: a row
+ * another poster is claiming right now is skipped, and a row whose claim (or send) committed after this
+ * statement's snapshot is re-read and re-checked against the repeated conditions under READ COMMITTED,
+ * so it drops out. A row becomes a head only once the row before it is sent or dead, which is final, so
+ * a stale snapshot can never make a later row of a thread claimable early.
+ */
+export async function claimOutbox(
+  db: Queryable,
+  options: { now: Date; workerId: string; leaseMs: number; limit: number; skipChannels?: readonly string[] },
+): Promise<OutboxRow[]> {
+  const result = await db.query<RawRow>(
+    `WITH heads AS (
+       SELECT DISTINCT ON (thread_key) id, channel, next_attempt_at, locked_until
+       FROM slack_outbox
+       WHERE status = 'pending'
+       ORDER BY thread_key, id
+     ), picks AS (
+       SELECT DISTINCT ON (channel) id, next_attempt_at
+       FROM heads
+       WHERE next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
+         AND channel NOT IN (SELECT jsonb_array_elements_text($4::jsonb))
+       ORDER BY channel, next_attempt_at, id
+     )
+     UPDATE slack_outbox SET attempts = attempts + 1, locked_by = $2, locked_until = $3
+     WHERE id IN (
+       SELECT id FROM slack_outbox
+       WHERE id IN (SELECT id FROM picks ORDER BY next_attempt_at, id LIMIT $5)
+         AND status = 'pending' AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
+       FOR UPDATE SKIP LOCKED
+     )
+     RETURNING id, thread_key, incident_id, channel, kind, message, version, attempts`,
+    [
+      options.now,
+      options.workerId,
+      new Date(options.now.getTime() + options.leaseMs),
+      jsonParam(options.skipChannels ?? []),
+      options.limit,
+    ],
+  );
+  return result.rows.map(fromRaw).sort((a, b) => a.id - b.id);
+}
+
+/** What finishing a claimed row did: done, left pending for newer content, or the lease was lost. */
+export type FinishOutcome = 'done' | 'changed' | 'lost';
+
+const LEASE = `id = $1 AND locked_by = $2 AND status = 'pending'`;
+const errorText = (error: string) => error.slice(0, 2000);
+
+/** Returns the row to the queue at `at`, keeping its content. */
+export async function releaseOutbox(
+  db: Queryable,
+  row: OutboxRow,
+  workerId: string,
+  at: Date,
+  error: string | null,
+): Promise<'done' | 'lost'> {
+  const result = await db.query(
+    `UPDATE slack_outbox SET locked_by = NULL, locked_until = NULL, next_attempt_at = $3, last_error = $4
+     WHERE ${LEASE}`,
+    [row.id, workerId, at, error === null ? null : errorText(error)],
+  );
+  return result.rowCount > 0 ? 'done' : 'lost';
+}
+
+/**
+ * A reply or an edit went out. When the content changed while it was in flight (a newer root edit was
+ * coalesced into this row) the row stays pending, due now, so the newer content follows.
+ */
+export async function markOutboxSent(
+  db: Queryable,
+  row: OutboxRow,
+  workerId: string,
+  now: Date,
+  slackTs: string,
+): Promise<FinishOutcome> {
+  const sent = await db.query(
+    `UPDATE slack_outbox SET status = 'sent', sent_at = $3, slack_ts = $4, last_error = NULL,
+       locked_by = NULL, locked_until = NULL
+     WHERE ${LEASE} AND version = $5`,
+    [row.id, workerId, now, slackTs, row.version],
+  );
+  if (sent.rowCount > 0) return 'done';
+  return (await releaseOutbox(db, row, workerId, now, null)) === 'done' ? 'changed' : 'lost';
+}
+
+/**
+ * A root message went out: records where (the thread's channel id and root ts) and marks the row sent in
+ * one transaction. A root whose content changed in flight is sent all the same (it is in the channel
+ * now); the newer content is queued as an edit.
+ */
+export async function markRootSent(
+  db: Db,
+  row: OutboxRow,
+  workerId: string,
+  now: Date,
+  posted: { channel: string; ts: string },
+): Promise<FinishOutcome> {
+  return db.transaction(async (tx) => {
+    const sent = await tx.query<{ version: number; message: SlackMessage }>(
+      `UPDATE slack_outbox SET status = 'sent', sent_at = $3, slack_ts = $4, last_error = NULL,
+         locked_by = NULL, locked_until = NULL
+       WHERE ${LEASE}
+       RETURNING version, message`,
+      [row.id, workerId, now, posted.ts],
+    );
+    const current = sent.rows[0];
+    if (!current) return 'lost';
+    if (row.incidentId === null) return 'done';
+    await tx.query('UPDATE slack_threads SET channel_id = $2, root_ts = $3 WHERE incident_id = $1', [
+      row.incidentId,
+      posted.channel,
+      posted.ts,
+    ]);
+    if (current.version === row.version) return 'done';
+    await enqueueRootUpdate(tx, now, { incidentId: row.incidentId, message: current.message });
+    return 'changed';
+  });
+}
+
+/**
+ * Slack refused the row for good. With `wholeThread` (the root is dead, so nothing can be threaded under
+ * it) every other pending row of the thread dies with it. A row whose content changed in flight is not
+ * dead — the newer content may be fine — and is released instead ('changed').
+ */
+export async function markOutboxDead(
+  db: Db,
+  row: OutboxRow,
+  workerId: string,
+  now: Date,
+  error: string,
+  options: { wholeThread?: boolean } = {},
+): Promise<FinishOutcome> {
+  return db.transaction(async (tx) => {
+    const dead = await tx.query(
+      `UPDATE slack_outbox SET status = 'dead', last_error = $3, locked_by = NULL, locked_until = NULL
+       WHERE ${LEASE} AND version = $4`,
+      [row.id, workerId, errorText(error), row.version],
+    );
+    if (dead.rowCount === 0) {
+      return (await releaseOutbox(tx, row, workerId, now, error)) === 'done' ? 'changed' : 'lost';
+    }
+    if (options.wholeThread) {
+      await tx.query(
+        `UPDATE slack_outbox SET status = 'dead', last_error = $2, locked_by = NULL, locked_until = NULL
+         WHERE thread_key = $1 AND status = 'pending'`,
+        [row.threadKey, errorText(`root message not posted: ${error}`)],
+      );
+    }
+    return 'done';
+  });
+}
+
+/** The status of the thread's root row: 'sent', 'dead', 'pending', or null when there is none. */
+export async function rootStatus(db: Queryable, threadKey: string): Promise<string | null> {
+  const result = await db.query<{ status: string }>(
+    `SELECT status FROM slack_outbox WHERE thread_key = $1 AND kind = 'root' ORDER BY id LIMIT 1`,
+    [threadKey],
+  );
+  return result.rows[0]?.status ?? null;
+}
+
+/**
+ * Moves a thread whose root could not be posted where it was routed (deleted or archived channel, bot not
+ * invited) to `channel`: the root and every pending row of the thread go there instead, due now. The
+ * incident keeps its routed channel; only its Slack thread moves.
+ */
+export async function rerouteThread(
+  db: Db,
+  row: OutboxRow,
+  workerId: string,
+  now: Date,
+  channel: string,
+  error: string,
+): Promise<'done' | 'lost'> {
+  return db.transaction(async (tx) => {
+    const moved = await tx.query(
+      `UPDATE slack_outbox SET channel = $3, next_attempt_at = $4, last_error = $5, locked_by = NULL,
+         locked_until = NULL
+       WHERE ${LEASE}`,
+      [row.id, workerId, channel, now, errorText(`rerouted from ${row.channel}: ${error}`)],
+    );
+    if (moved.rowCount === 0) return 'lost';
+    await tx.query(
+      `UPDATE slack_outbox SET channel = $2 WHERE thread_key = $1 AND status = 'pending' AND id <> $3`,
+      [row.threadKey, channel, row.id],
+    );
+    if (row.incidentId !== null) {
+      await tx.query('UPDATE slack_threads SET channel = $2 WHERE incident_id = $1', [
+        row.incidentId,
+        channel,
+      ]);
+    }
+    return 'done';
+  });
+}

@@ -1,0 +1,240 @@
+/**
+ * `npm run bench` (second part): the Slack side. Starts the real app with the system clock, its job worker
+ * and poster running, against a local fake of Slack's Web API, and measures:
+ *   1. ack latency of signed `/aiops` requests and button clicks, 100 concurrent (p50/p99)
+ *   2. an alert storm: 1,000 alerts into one incident in 10 s → root messages and chat.update calls
+ * then PASS/FAIL per target and one JSON line. Environment as in run.ts (BENCH_DATABASE_URL /
+ * TEST_DATABASE_URL, BENCH_QUICK=1, BENCH_STRICT=1).
+ */
+import pg from 'pg';
+import { createApp } from '../../src/app.ts';
+import { configFrom } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { ACTION_IDS } from '../../src/slack/message.ts';
+import { pgliteDatabase, postgresDatabase } from '../support/databases.ts';
+import { alertmanagerBody } from '../support/payloads.ts';
+import { buttonClickBody, slackSignature, slashCommandBody, startSlackFake } from '../support/slack-fake.ts';
+import { machineInfo } from './machine.ts';
+import { fmt, summarize, table } from './stats.ts';
+
+const env = process.env;
+const QUICK = env.BENCH_QUICK === '1';
+const SECRET = 'bench-signing-secret';
+const CONCURRENCY = 100;
+const ROUNDS = QUICK ? 3 : 10;
+const STORM = { alerts: 1_000, seconds: 10, alertsPerRequest: 10 };
+const TARGETS = { ackP99Ms: 100, rootMessages: 1, maxUpdates: 10 };
+
+const log = (text = '') => process.stdout.write(`${text}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function openDatabase() {
+  const url = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    await client.end();
+    const created = await postgresDatabase(url).create();
+    return { ...created, label: `PostgreSQL at ${new URL(url).host}` };
+  } catch {
+    await client.end().catch(() => {});
+    log('!! No PostgreSQL server answers: using embedded PGlite (figures not comparable with a server).');
+    return { ...(await pgliteDatabase.create()), label: 'PGlite (embedded)' };
+  }
+}
+
+async function main(): Promise<number> {
+  const database = await openDatabase();
+  const slack = await startSlackFake();
+  const app = await createApp({
+    config: configFrom({
+      LOG_LEVEL: 'warn',
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      AIOPS_DEFAULT_CHANNEL: '#incidents',
+    }),
+    db: database.db,
+    logger: createLogger('warn'),
+  });
+  const { url } = await app.listen(0, '127.0.0.1');
+  const machine = machineInfo();
+  log('aiops-bot Slack benchmark');
+  log(
+    `machine   ${machine.cpuModel}, ${machine.cores} cores, Node ${process.version}; database ${database.label}`,
+  );
+
+  try {
+    // An incident to ask about.
+    const seed = await fetch(`${url}/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(
+        alertmanagerBody({
+          groupKey: 'bench-seed',
+          alerts: [
+            { labels: { alertname: 'KubePodCrashLooping', namespace: 'shop', pod: 'web-1', service: 'web' } },
+          ],
+        }),
+      ),
+    });
+    const incidentId = ((await seed.json()) as { incidentIds: number[] }).incidentIds[0] as number;
+
+    const signedPost = async (body: string) => {
+      const started = performance.now();
+      const response = await fetch(`${url}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SECRET, body) },
+        body,
+      });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`/slack/events answered ${response.status}`);
+      return performance.now() - started;
+    };
+    const burst = async (make: (i: number) => string) => {
+      const samples: number[] = [];
+      for (let round = 0; round < ROUNDS; round += 1) {
+        samples.push(
+          ...(await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => signedPost(make(i))))),
+        );
+        await sleep(200);
+      }
+      return summarize(samples);
+    };
+
+    await burst((i) => slashCommandBody({ text: 'help', responseUrl: slack.responseUrl(`warm-${i}`) }));
+    const commands = await burst((i) =>
+      slashCommandBody({ text: `why ${incidentId}`, responseUrl: slack.responseUrl(`why-${i}`) }),
+    );
+    const buttons = await burst((i) =>
+      buttonClickBody({
+        actionId: i % 2 === 0 ? ACTION_IDS.acknowledge : ACTION_IDS.resolve,
+        value: JSON.stringify({ incidentId }),
+        userId: `U${i}`,
+        responseUrl: slack.responseUrl(`button-${i}`),
+      }),
+    );
+    log(
+      `1. /aiops why, ${CONCURRENCY} concurrent × ${ROUNDS}: p50 ${fmt(commands.p50)} ms, p99 ${fmt(commands.p99)} ms`,
+    );
+    log(
+      `1. button clicks, ${CONCURRENCY} concurrent × ${ROUNDS}: p50 ${fmt(buttons.p50)} ms, p99 ${fmt(buttons.p99)} ms`,
+    );
+
+    // The storm: 100 deliveries of 10 new alerts each into one Alertmanager group, paced over 10 s.
+    const before = slack.calls.length;
+    const requests = STORM.alerts / STORM.alertsPerRequest;
+    const started = performance.now();
+    let stormIncident = 0;
+    for (let r = 0; r < requests; r += 1) {
+      const due = started + (r * STORM.seconds * 1000) / requests;
+      await sleep(Math.max(0, due - performance.now()));
+      const alerts = Array.from({ length: STORM.alertsPerRequest }, (_, i) => ({
+        fingerprint: `storm-${r}-${i}`,
+        labels: {
+          alertname: 'KubePodNotReady',
+          namespace: 'shop',
+          pod: `web-${r}-${i}`,
+          service: 'web-storm',
+          severity: 'warning',
+        },
+      }));
+      const response = await fetch(`${url}/webhooks/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alertmanagerBody({ groupKey: 'bench-storm', alerts })),
+      });
+      stormIncident = ((await response.json()) as { incidentIds: number[] }).incidentIds[0] as number;
+    }
+    // Let the debounced sync and the paced poster finish.
+    const thread = async () =>
+      (
+        await database.db.query<{ pending: number; root_ts: string | null }>(
+          `SELECT (SELECT count(*) FROM slack_outbox WHERE status = 'pending') AS pending,
+             (SELECT root_ts FROM slack_threads WHERE incident_id = $1) AS root_ts`,
+          [stormIncident],
+        )
+      ).rows[0];
+    const settleDeadline = performance.now() + 30_000;
+    await sleep(3_000);
+    while (performance.now() < settleDeadline && Number((await thread())?.pending ?? 0) > 0) await sleep(250);
+    const rootTs = (await thread())?.root_ts;
+    const stormCalls = slack.calls.slice(before);
+    const roots = stormCalls.filter(
+      (call) =>
+        call.method === 'chat.postMessage' &&
+        !call.body.thread_ts &&
+        String(call.body.text).includes('KubePodNotReady'),
+    ).length;
+    const updates = stormCalls.filter(
+      (call) => call.method === 'chat.update' && call.body.ts === rootTs,
+    ).length;
+    const replies = stormCalls.filter(
+      (call) => call.method === 'chat.postMessage' && call.body.thread_ts === rootTs,
+    ).length;
+    const stored = await database.db.query<{ n: number }>(
+      'SELECT count(*) AS n FROM alerts WHERE incident_id = $1',
+      [stormIncident],
+    );
+    log(
+      `2. storm, ${STORM.alerts} alerts in ${STORM.seconds} s: ${stored.rows[0]?.n} alerts stored in incident #${stormIncident}; ` +
+        `${roots} root message, ${updates} updates, ${replies} thread replies`,
+    );
+
+    const results = [
+      {
+        target: `/aiops ack p99 < ${TARGETS.ackP99Ms} ms (100 concurrent)`,
+        measured: `p50 ${fmt(commands.p50)} / p99 ${fmt(commands.p99)} ms`,
+        pass: commands.p99 < TARGETS.ackP99Ms,
+      },
+      {
+        target: `button ack p99 < ${TARGETS.ackP99Ms} ms (100 concurrent)`,
+        measured: `p50 ${fmt(buttons.p50)} / p99 ${fmt(buttons.p99)} ms`,
+        pass: buttons.p99 < TARGETS.ackP99Ms,
+      },
+      { target: 'storm: one root message', measured: `${roots}`, pass: roots === TARGETS.rootMessages },
+      {
+        target: `storm: ≤ ${TARGETS.maxUpdates} root updates`,
+        measured: `${updates}`,
+        pass: updates <= TARGETS.maxUpdates,
+      },
+      {
+        target: 'storm: every alert stored',
+        measured: `${stored.rows[0]?.n}`,
+        pass: Number(stored.rows[0]?.n) === STORM.alerts,
+      },
+    ];
+    log('');
+    log(
+      table(
+        ['target', 'measured', 'result'],
+        results.map((r) => [r.target, r.measured, r.pass ? 'PASS' : 'FAIL']),
+      ),
+    );
+    log('');
+    log(
+      JSON.stringify({
+        bench: 'aiops-bot-slack',
+        quick: QUICK,
+        ack: { commands, buttons },
+        storm: { alerts: Number(stored.rows[0]?.n), roots, updates, replies },
+        pass: results.every((r) => r.pass),
+      }),
+    );
+    return results.every((r) => r.pass) || env.BENCH_STRICT !== '1' ? 0 : 1;
+  } finally {
+    await app.close();
+    await slack.close();
+    await database.dispose();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

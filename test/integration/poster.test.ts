@@ -1,0 +1,164 @@
+/**
+ * The outbox and its poster against a local fake of Slack's Web API: order per thread, pacing per channel,
+ * coalesced root edits, leases of a poster that died.
+ */
+import pino from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSlackWebClient } from '../../src/clients/slack.ts';
+import { ManualClock } from '../../src/clock.ts';
+import type { Db } from '../../src/db/index.ts';
+import type { SlackMessage } from '../../src/slack/message.ts';
+import { claimOutbox, enqueueReply, enqueueRootMessage, enqueueRootUpdate } from '../../src/slack/outbox.ts';
+import { retryDelayMs, SlackPoster } from '../../src/slack/poster.ts';
+import { WebApiTransport } from '../../src/slack/transport.ts';
+import { testDatabases } from '../support/databases.ts';
+import { type SlackFake, startSlackFake } from '../support/slack-fake.ts';
+
+const message = (text: string): SlackMessage => ({
+  text,
+  blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+});
+const silent = pino({ level: 'silent' });
+
+describe.each(testDatabases())('slack outbox poster on $name', (database) => {
+  let db: Db;
+  let dispose: () => Promise<void>;
+  let slack: SlackFake;
+  let clock: ManualClock;
+  let nextIncident = 1;
+
+  beforeAll(async () => {
+    ({ db, dispose } = await database.create());
+    slack = await startSlackFake();
+  });
+  afterAll(async () => {
+    await slack?.close();
+    await dispose?.();
+  });
+  beforeEach(async () => {
+    slack.calls.length = 0;
+    clock = new ManualClock('2026-03-01T10:00:00Z');
+    // Earlier tests' rows must not be claimed by this test's posters.
+    await db.query("UPDATE slack_outbox SET status = 'sent' WHERE status = 'pending'");
+  });
+
+  const poster = (options: { workerId?: string; leaseMs?: number } = {}) =>
+    new SlackPoster({
+      db,
+      clock,
+      logger: silent,
+      transport: new WebApiTransport(createSlackWebClient({ token: 'xoxb-t', apiUrl: slack.apiUrl })),
+      channelIntervalMs: 1_000,
+      ...options,
+    });
+
+  async function incident(channel = '#ops'): Promise<number> {
+    const id = nextIncident;
+    nextIncident += 1;
+    const result = await db.query<{ id: number }>(
+      `INSERT INTO incidents (source, correlation_key, title, service, severity, status, channel, opened_at, last_event_at)
+       VALUES ('alertmanager', $1, 'Test', 'svc', 'warning', 'triggered', $2, $3, $3) RETURNING id`,
+      [`key-${id}-${Math.random()}`, channel, clock.now()],
+    );
+    return result.rows[0]?.id as number;
+  }
+
+  it('posts a thread in order: the root first, replies under its ts', async () => {
+    const id = await incident();
+    await db.transaction(async (tx) => {
+      await enqueueRootMessage(tx, clock.now(), {
+        incidentId: id,
+        channel: '#ops',
+        message: message('root'),
+      });
+      await enqueueReply(tx, clock.now(), { incidentId: id, message: message('reply 1') });
+      await enqueueReply(tx, clock.now(), { incidentId: id, message: message('reply 2') });
+    });
+    const p = poster();
+    // One message per channel per round: the reply waits for the root.
+    expect(await p.runOnce()).toBe(1);
+    expect(slack.callsOf('chat.postMessage').map((call) => call.body.text)).toEqual(['root']);
+    // Paced: within the second nothing more goes to #ops.
+    expect(await p.runOnce()).toBe(0);
+    clock.advance(1_000);
+    expect(await p.runOnce()).toBe(1);
+    clock.advance(1_000);
+    expect(await p.runOnce()).toBe(1);
+    const posts = slack.callsOf('chat.postMessage');
+    expect(posts.map((call) => call.body.text)).toEqual(['root', 'reply 1', 'reply 2']);
+    const rootTs = (
+      await db.query<{ root_ts: string }>('SELECT root_ts FROM slack_threads WHERE incident_id = $1', [id])
+    ).rows[0]?.root_ts;
+    expect(posts[1]?.body).toMatchObject({ channel: 'C0INCIDENTS', thread_ts: rootTs });
+    expect(posts[2]?.body).toMatchObject({ channel: 'C0INCIDENTS', thread_ts: rootTs });
+  });
+
+  it('paces per channel, not globally: two channels are served in the same round', async () => {
+    const a = await incident('#team-a');
+    const b = await incident('#team-b');
+    await db.transaction(async (tx) => {
+      await enqueueRootMessage(tx, clock.now(), { incidentId: a, channel: '#team-a', message: message('a') });
+      await enqueueRootMessage(tx, clock.now(), { incidentId: b, channel: '#team-b', message: message('b') });
+    });
+    expect(await poster().runOnce()).toBe(2);
+    expect(
+      slack
+        .callsOf('chat.postMessage')
+        .map((call) => call.body.channel)
+        .sort(),
+    ).toEqual(['#team-a', '#team-b']);
+  });
+
+  it('folds a storm of root edits: the newest content only, one chat.update', async () => {
+    const id = await incident();
+    await db.transaction((tx) =>
+      enqueueRootMessage(tx, clock.now(), { incidentId: id, channel: '#ops', message: message('v0') }),
+    );
+    // Edits before the root is posted fold into the root itself.
+    for (let v = 1; v <= 50; v += 1) {
+      await db.transaction((tx) =>
+        enqueueRootUpdate(tx, clock.now(), { incidentId: id, message: message(`v${v}`) }),
+      );
+    }
+    const p = poster();
+    await p.drain({ ignorePacing: true });
+    expect(slack.callsOf('chat.postMessage').map((call) => call.body.text)).toEqual(['v50']);
+    expect(slack.callsOf('chat.update')).toEqual([]);
+    // Edits after it was posted fold into one pending update.
+    for (let v = 51; v <= 100; v += 1) {
+      await db.transaction((tx) =>
+        enqueueRootUpdate(tx, clock.now(), { incidentId: id, message: message(`v${v}`) }),
+      );
+    }
+    await p.drain({ ignorePacing: true });
+    expect(slack.callsOf('chat.update').map((call) => call.body.text)).toEqual(['v100']);
+  });
+
+  it('a poster that died mid-send loses its lease; another one sends the message once', async () => {
+    const id = await incident();
+    await db.transaction((tx) =>
+      enqueueRootMessage(tx, clock.now(), { incidentId: id, channel: '#ops', message: message('orphan') }),
+    );
+    // The dead poster: it claimed the row (30 s lease) and never finished.
+    const claimed = await claimOutbox(db, {
+      now: clock.now(),
+      workerId: 'dead-poster',
+      leaseMs: 30_000,
+      limit: 10,
+    });
+    expect(claimed.map((row) => row.message.text)).toEqual(['orphan']);
+    const survivor = poster({ workerId: 'survivor' });
+    expect(await survivor.runOnce()).toBe(0);
+    clock.advance(31_000);
+    expect(await survivor.runOnce()).toBe(1);
+    expect(slack.callsOf('chat.postMessage').map((call) => call.body.text)).toEqual(['orphan']);
+  });
+
+  it('backs off exponentially with jitter, capped', () => {
+    expect(retryDelayMs(1, 300_000, () => 0.5)).toBe(1_000);
+    expect(retryDelayMs(4, 300_000, () => 0.5)).toBe(8_000);
+    expect(retryDelayMs(30, 300_000, () => 0.5)).toBe(300_000);
+    expect(retryDelayMs(1, 300_000, () => 0)).toBe(800);
+    expect(retryDelayMs(1, 300_000, () => 1)).toBe(1_200);
+  });
+});

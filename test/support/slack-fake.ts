@@ -1,0 +1,221 @@
+/**
+ * A local stand-in for Slack at the HTTP boundary: the Web API (`/api/<method>`, form- or JSON-encoded, as
+ * @slack/web-api sends it) and `response_url` endpoints (`/respond/<id>`). It records every call and can
+ * be told to fail the next calls (429 with Retry-After, 5xx, `ok: false` errors, a dropped connection).
+ * Also signs requests the way Slack does, for driving POST /slack/events.
+ */
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SlackCall {
+  method: string;
+  /** Form fields with JSON values (blocks, …) parsed, or the JSON body. */
+  body: Record<string, unknown>;
+  token: string | null;
+}
+
+export type Failure =
+  | { status: 429; retryAfterSec: number }
+  | { status: 500 | 502 | 503 }
+  | { error: string }
+  | { drop: true };
+
+export interface SlackFake {
+  url: string;
+  /** SLACK_API_URL for the app. */
+  apiUrl: string;
+  calls: SlackCall[];
+  /** Answers to response_url posts, in order. */
+  responses: { id: string; body: Record<string, unknown> }[];
+  /** The calls of one Web API method, e.g. `chat.postMessage`. */
+  callsOf(method: string): SlackCall[];
+  /** The next calls to `method` fail like this, one failure per call, then succeed again. */
+  failNext(method: string, ...failures: Failure[]): void;
+  responseUrl(id: string): string;
+  close(): Promise<void>;
+}
+
+function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
+  if (contentType?.includes('application/json')) return JSON.parse(raw || '{}');
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    try {
+      fields[key] = /^[[{]/.test(value) ? JSON.parse(value) : value;
+    } catch {
+      fields[key] = value;
+    }
+  }
+  return fields;
+}
+
+export async function startSlackFake(): Promise<SlackFake> {
+  const calls: SlackCall[] = [];
+  const responses: { id: string; body: Record<string, unknown> }[] = [];
+  const failures = new Map<string, Failure[]>();
+  let nextTs = 1_700_000_000;
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const body = parseBody(raw, req.headers['content-type']);
+      const path = new URL(req.url ?? '/', 'http://fake').pathname;
+      const reply = (status: number, json: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(json));
+      };
+
+      if (path.startsWith('/respond/')) {
+        responses.push({ id: path.slice('/respond/'.length), body });
+        return reply(200, { ok: true });
+      }
+      const method = path.replace(/^\/api\//, '');
+      const token =
+        req.headers.authorization?.replace(/^Bearer /, '') ?? (body.token as string | undefined) ?? null;
+      calls.push({ method, body, token });
+
+      const failure = failures.get(method)?.shift();
+      if (failure) {
+        if ('drop' in failure) return req.socket.destroy();
+        if ('error' in failure) return reply(200, { ok: false, error: failure.error });
+        if (failure.status === 429) {
+          return reply(
+            429,
+            { ok: false, error: 'ratelimited' },
+            { 'retry-after': String(failure.retryAfterSec) },
+          );
+        }
+        return reply(failure.status, { ok: false, error: 'internal_error' });
+      }
+
+      switch (method) {
+        case 'auth.test':
+          return reply(200, { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'aiops' });
+        case 'chat.postMessage': {
+          nextTs += 1;
+          const channel = String(body.channel).startsWith('#') ? 'C0INCIDENTS' : String(body.channel);
+          return reply(200, { ok: true, channel, ts: `${nextTs}.000100`, message: { text: body.text } });
+        }
+        case 'chat.update':
+          return reply(200, { ok: true, channel: body.channel, ts: body.ts });
+        default:
+          return reply(200, { ok: true });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    apiUrl: `${url}/api/`,
+    calls,
+    responses,
+    callsOf: (method) => calls.filter((call) => call.method === method),
+    failNext: (method, ...next) => failures.set(method, [...(failures.get(method) ?? []), ...next]),
+    responseUrl: (id) => `${url}/respond/${id}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Headers Slack sends with a request: `v0=` HMAC-SHA256 of `v0:<timestamp>:<body>`. */
+export function slackSignature(secret: string, body: string, timestampSec = Math.floor(Date.now() / 1000)) {
+  const signature = createHmac('sha256', secret).update(`v0:${timestampSec}:${body}`).digest('hex');
+  return { 'x-slack-request-timestamp': String(timestampSec), 'x-slack-signature': `v0=${signature}` };
+}
+
+/** A slash command as Slack posts it (form-encoded). */
+export function slashCommandBody(fields: {
+  text: string;
+  channelId?: string;
+  channelName?: string;
+  userId?: string;
+  responseUrl: string;
+}): string {
+  return new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: 'T1',
+    team_domain: 'acme',
+    channel_id: fields.channelId ?? 'C0INCIDENTS',
+    channel_name: fields.channelName ?? 'incidents',
+    user_id: fields.userId ?? 'U0ALICE',
+    user_name: 'alice',
+    command: '/aiops',
+    text: fields.text,
+    api_app_id: 'A1',
+    is_enterprise_install: 'false',
+    response_url: fields.responseUrl,
+    trigger_id: '1.2.3',
+  }).toString();
+}
+
+/** A block_actions interaction (a button click) as Slack posts it: form field `payload` with JSON. */
+export function buttonClickBody(fields: {
+  actionId: string;
+  value: string;
+  userId?: string;
+  channelId?: string;
+  messageTs?: string;
+  responseUrl: string;
+}): string {
+  const payload = {
+    type: 'block_actions',
+    user: { id: fields.userId ?? 'U0BOB', username: 'bob', name: 'bob', team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'legacy-verification-token',
+    container: {
+      type: 'message',
+      message_ts: fields.messageTs ?? '1.0',
+      channel_id: fields.channelId ?? 'C0INCIDENTS',
+    },
+    trigger_id: '1.2.3',
+    team: { id: 'T1', domain: 'acme' },
+    channel: { id: fields.channelId ?? 'C0INCIDENTS', name: 'incidents' },
+    message: { type: 'message', ts: fields.messageTs ?? '1.0', text: 'incident' },
+    response_url: fields.responseUrl,
+    actions: [
+      {
+        type: 'button',
+        action_id: fields.actionId,
+        block_id: 'b1',
+        text: { type: 'plain_text', text: 'Button' },
+        value: fields.value,
+        action_ts: '1.4',
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** An Events API envelope with an app_mention. */
+export function appMentionBody(fields: {
+  text: string;
+  channel?: string;
+  threadTs?: string;
+  user?: string;
+}): string {
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: 'T1',
+    api_app_id: 'A1',
+    type: 'event_callback',
+    event_id: `Ev${Math.random().toString(36).slice(2, 10)}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'T1', user_id: 'UBOT', is_bot: true }],
+    event: {
+      type: 'app_mention',
+      user: fields.user ?? 'U0ALICE',
+      text: fields.text,
+      ts: `${Math.floor(Date.now() / 1000)}.000200`,
+      channel: fields.channel ?? 'C0INCIDENTS',
+      ...(fields.threadTs ? { thread_ts: fields.threadTs } : {}),
+      event_ts: `${Math.floor(Date.now() / 1000)}.000200`,
+    },
+  });
+}
