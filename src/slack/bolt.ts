@@ -25,8 +25,9 @@ export function boltLogger(logger: Logger): BoltLogger {
   const text = (parts: unknown[]) =>
     parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
   return {
-    debug: (...msg) => child.debug(text(msg)),
-    info: (...msg) => child.info(text(msg)),
+    // Bolt logs several debug lines per request: format them only when they will be written.
+    debug: (...msg) => child.isLevelEnabled('debug') && child.debug(text(msg)),
+    info: (...msg) => child.isLevelEnabled('info') && child.info(text(msg)),
     warn: (...msg) => child.warn(text(msg)),
     error: (...msg) => child.error(text(msg)),
     setLevel: (next) => {
@@ -52,6 +53,8 @@ export function createSlackApp(config: Config, logger: Logger): SlackApp | null 
     logger: boltLogger(logger),
     clientOptions,
     ignoreSelf: true,
+    // No conversation state is kept between requests; Bolt's in-memory store would only cost time.
+    convoStore: false as const,
   };
 
   if (appToken) {

@@ -6,6 +6,8 @@
  * then PASS/FAIL per target and one JSON line. Environment as in run.ts (BENCH_DATABASE_URL /
  * TEST_DATABASE_URL, BENCH_QUICK=1, BENCH_STRICT=1).
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createApp } from '../../src/app.ts';
 import { configFrom } from '../../src/config.ts';
@@ -13,8 +15,10 @@ import { createLogger } from '../../src/logger.ts';
 import { ACTION_IDS } from '../../src/slack/message.ts';
 import { pgliteDatabase, postgresDatabase } from '../support/databases.ts';
 import { alertmanagerBody } from '../support/payloads.ts';
-import { buttonClickBody, slackSignature, slashCommandBody, startSlackFake } from '../support/slack-fake.ts';
+import { buttonClickBody, type SlackCall, slashCommandBody } from '../support/slack-fake.ts';
 import { machineInfo } from './machine.ts';
+import type { SlackClientRequest, SlackClientResponse } from './slack-client.ts';
+import type { FakeHostMessage } from './slack-fake-child.ts';
 import { fmt, summarize, table } from './stats.ts';
 
 const env = process.env;
@@ -43,9 +47,58 @@ async function openDatabase() {
   }
 }
 
+interface FakeSlack {
+  apiUrl: string;
+  responseUrl(id: string): string;
+  calls(): Promise<SlackCall[]>;
+  close(): void;
+}
+
+/** The Slack fake in a child process (./slack-fake-child.ts). */
+async function startFakeSlack(): Promise<FakeSlack> {
+  const child = fork(fileURLToPath(new URL('./slack-fake-child.ts', import.meta.url)), {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('message', (message: FakeHostMessage) => {
+      if (message.type === 'ready') resolve(message.url);
+    });
+  });
+  return {
+    apiUrl: `${url}/api/`,
+    responseUrl: (id) => `${url}/respond/${id}`,
+    calls: () =>
+      new Promise((resolve) => {
+        child.once('message', (message: FakeHostMessage) => {
+          if (message.type === 'calls') resolve(message.calls);
+        });
+        child.send({ type: 'calls' });
+      }),
+    close: () => child.kill(),
+  };
+}
+
+/** Runs the requests from a child process (./slack-client.ts) and returns its latency samples. */
+function runClient(request: SlackClientRequest): Promise<number[]> {
+  // fork() reuses this process's execArgv, so the child runs TypeScript through tsx just like we do.
+  const child = fork(fileURLToPath(new URL('./slack-client.ts', import.meta.url)), {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`slack client exited (code ${code})`)));
+    child.on('message', (message: SlackClientResponse) => {
+      if (message.type === 'ready') child.send(request);
+      else if (message.type === 'done') resolve(message.samples);
+      else reject(new Error(`slack client failed: ${message.message}`));
+    });
+  });
+}
+
 async function main(): Promise<number> {
   const database = await openDatabase();
-  const slack = await startSlackFake();
+  const slack = await startFakeSlack();
   const app = await createApp({
     config: configFrom({
       LOG_LEVEL: 'warn',
@@ -80,26 +133,13 @@ async function main(): Promise<number> {
     });
     const incidentId = ((await seed.json()) as { incidentIds: number[] }).incidentIds[0] as number;
 
-    const signedPost = async (body: string) => {
-      const started = performance.now();
-      const response = await fetch(`${url}/slack/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SECRET, body) },
-        body,
-      });
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`/slack/events answered ${response.status}`);
-      return performance.now() - started;
-    };
     const burst = async (make: (i: number) => string) => {
-      const samples: number[] = [];
-      for (let round = 0; round < ROUNDS; round += 1) {
-        samples.push(
-          ...(await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => signedPost(make(i))))),
-        );
-        await sleep(200);
-      }
-      return summarize(samples);
+      // One extra first round opens the client's 100 keep-alive connections; its samples are dropped.
+      const rounds = Array.from({ length: ROUNDS + 1 }, () =>
+        Array.from({ length: CONCURRENCY }, (_, i) => make(i)),
+      );
+      const samples = await runClient({ url: `${url}/slack/events`, secret: SECRET, rounds, pauseMs: 200 });
+      return summarize(samples.slice(CONCURRENCY));
     };
 
     await burst((i) => slashCommandBody({ text: 'help', responseUrl: slack.responseUrl(`warm-${i}`) }));
@@ -122,7 +162,7 @@ async function main(): Promise<number> {
     );
 
     // The storm: 100 deliveries of 10 new alerts each into one Alertmanager group, paced over 10 s.
-    const before = slack.calls.length;
+    const before = (await slack.calls()).length;
     const requests = STORM.alerts / STORM.alertsPerRequest;
     const started = performance.now();
     let stormIncident = 0;
@@ -159,7 +199,7 @@ async function main(): Promise<number> {
     await sleep(3_000);
     while (performance.now() < settleDeadline && Number((await thread())?.pending ?? 0) > 0) await sleep(250);
     const rootTs = (await thread())?.root_ts;
-    const stormCalls = slack.calls.slice(before);
+    const stormCalls = (await slack.calls()).slice(before);
     const roots = stormCalls.filter(
       (call) =>
         call.method === 'chat.postMessage' &&
@@ -224,7 +264,7 @@ async function main(): Promise<number> {
     return results.every((r) => r.pass) || env.BENCH_STRICT !== '1' ? 0 : 1;
   } finally {
     await app.close();
-    await slack.close();
+    slack.close();
     await database.dispose();
   }
 }
