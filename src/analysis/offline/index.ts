@@ -12,7 +12,7 @@ import { clip, firedEvidence, hostOf, viewOf } from './facts.ts';
 import { applyHistory, recurringCause } from './history.ts';
 import { matchSignature } from './match.ts';
 import type { AlertView, ChangeHit, Finding, Signature, SignatureContext } from './types.ts';
-import { restatement, unknownSteps, unknownSummary } from './unknown.ts';
+import { unknownSteps, unknownSummary } from './unknown.ts';
 
 export { CATALOGUE } from './catalogue/index.ts';
 export { explainOffline } from './explain.ts';
@@ -153,7 +153,6 @@ export function analyzeOffline(input: AnalysisInput): Analysis {
   if (notes) summaryParts.push(notes);
 
   const causeLists = findings.map((finding) => finding.causes);
-  if (findings.length === 0) causeLists.push(restatement(unknown));
   const recurring = recurringCause(input.similarIncidents);
   const rootCauses = applyHistory(mergeCauses(causeLists), recurring).slice(0, MAX_CAUSES);
 

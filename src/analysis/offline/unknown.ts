@@ -1,7 +1,6 @@
 /** Alerts no signature knows: say honestly what the alert says, and point at where to look — no invented cause. */
-import type { RootCause } from '../schema.ts';
 import { changeEvidence } from './changes.ts';
-import { alertEvidence, cause, clip, kubectl, runbookStep, sh, steps } from './facts.ts';
+import { clip, kubectl, runbookStep, sh, steps } from './facts.ts';
 import type { AlertView, ChangeHit } from './types.ts';
 
 /** What the alert itself says, quoted (description, else summary); '' when it says nothing beyond its name. */
@@ -18,21 +17,6 @@ export function unknownSummary(unknown: AlertView[]): string {
   const first = unknown[0];
   const said = first ? saying(first) : '';
   return `No known signature for ${shown.join(', ')}${more}; ${said ? `the alert says: "${said}"` : 'the alert carries no description'}.`;
-}
-
-/** A single low-likelihood cause that only restates the alert, so the thread still shows its facts. */
-export function restatement(unknown: AlertView[]): RootCause[] {
-  const first = unknown[0];
-  if (!first) return [];
-  const said = saying(first);
-  return [
-    cause(
-      `\`${first.name}\` fired (no known signature)${said ? `: ${said}` : ''}`,
-      0.1,
-      'unknown',
-      alertEvidence(unknown),
-    ),
-  ];
 }
 
 export function unknownSteps(unknown: AlertView[], change: ChangeHit | null): string[] {
