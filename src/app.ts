@@ -83,12 +83,16 @@ export function buildRouter(deps: AppDeps, slack: SlackApp | null = null): Route
   return router;
 }
 
-function slackTransport(options: AppOptions, logger: Logger): SlackTransport {
+async function slackTransport(options: AppOptions, db: Db, logger: Logger): Promise<SlackTransport> {
   if (options.slackTransport) return options.slackTransport;
   const { SLACK_BOT_TOKEN: token, SLACK_API_URL: apiUrl } = options.config.env;
   if (token) return new WebApiTransport(createSlackWebClient({ token, apiUrl, logger }));
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
-  return new ConsoleTransport({ print, render: renderAsText });
+  // Local timestamps continue from earlier runs on this database, so every thread keeps a unique root ts.
+  const last = await db.query<{ n: number }>(
+    `SELECT coalesce(max(substring(slack_ts from 7)::bigint), 0) AS n FROM slack_outbox WHERE slack_ts ~ '^local\\.[0-9]{1,15}$'`,
+  );
+  return new ConsoleTransport({ print, render: renderAsText, firstTs: Number(last.rows[0]?.n ?? 0) + 1 });
 }
 
 export async function createApp(options: AppOptions): Promise<App> {
@@ -121,7 +125,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     db,
     clock: deps.clock,
     logger,
-    transport: slackTransport(options, logger),
+    transport: await slackTransport(options, db, logger),
     fallbackChannel: config.defaultChannel,
     onOutcome: (outcome) => deps.metrics.slackMessages.inc({ kind: outcome.kind, result: outcome.result }),
     // The console has no rate limit.
