@@ -7,6 +7,7 @@ import { register as registerCommands } from '../handlers/commands/index.ts';
 import { register as registerEvents } from '../handlers/events/index.ts';
 import { register as registerHealth } from '../handlers/health.ts';
 import { register as registerWebhooks } from '../handlers/webhooks/index.ts';
+import { createAnthropicClient } from './clients/anthropic.ts';
 import { createSlackWebClient } from './clients/slack.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -108,6 +109,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     clock: options.clock ?? systemClock,
     logger,
     metrics: options.metrics ?? createMetrics({ collectProcessMetrics: true }),
+    llm: config.env.ANTHROPIC_API_KEY
+      ? {
+          client: createAnthropicClient({
+            apiKey: config.env.ANTHROPIC_API_KEY,
+            baseURL: config.env.ANTHROPIC_BASE_URL,
+          }),
+          model: config.env.AIOPS_MODEL,
+        }
+      : null,
   };
   await migrate(db);
 

@@ -1,3 +1,5 @@
+import type { GatherContext } from './analysis/analyze.ts';
+import type { LlmDeps } from './analysis/llm.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
@@ -11,4 +13,8 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** The LLM; null without ANTHROPIC_API_KEY (the offline analyzer answers). */
+  llm: LlmDeps | null;
+  /** Context gathering for analyses; the incident and its memory when absent. */
+  gather?: GatherContext;
 }

@@ -9,6 +9,9 @@ export interface Metrics {
   webhookDuration: Histogram<'source' | 'code'>;
   deliveries: Counter<'source' | 'outcome'>;
   slackMessages: Counter<'kind' | 'result'>;
+  llmTokens: Counter<'kind'>;
+  llmRequests: Counter<'outcome'>;
+  analysisDuration: Histogram<'analyzer'>;
 }
 
 export function createMetrics(options: { collectProcessMetrics?: boolean } = {}): Metrics {
@@ -51,6 +54,25 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       name: 'aiops_slack_messages_total',
       help: 'Slack outbox sends by message kind (root, update_root, reply) and result (sent, retry, dead, rerouted, …).',
       labelNames: ['kind', 'result'],
+      registers: [registry],
+    }),
+    llmTokens: new Counter({
+      name: 'aiops_llm_tokens_total',
+      help: 'Tokens of LLM calls, by kind (input, output, cache_read, cache_write).',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    llmRequests: new Counter({
+      name: 'aiops_llm_requests_total',
+      help: 'LLM answers by outcome (ok, repaired, invalid, api, refused); all but ok/repaired fell back offline.',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    analysisDuration: new Histogram({
+      name: 'aiops_analysis_duration_seconds',
+      help: 'Time to analyze an incident (context excluded), by the analyzer that answered.',
+      labelNames: ['analyzer'],
+      buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 1, 2.5, 5, 10, 20, 40],
       registers: [registry],
     }),
   };

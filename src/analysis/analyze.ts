@@ -1,21 +1,41 @@
 /**
- * The analysis use-case: gather what we know about an incident, ask the analyzer, store the answer.
- * Today the analyzer is the offline catalogue; the LLM client plugs in here (issue 4) with the offline
- * analyzer as its fallback.
+ * The analysis use-case: gather what we know about an incident, ask the LLM (when a key is configured) or
+ * the offline catalogue, store the answer with its cost. Any LLM failure degrades to the offline analyzer,
+ * and the stored analysis says why — an incident always gets an explanation.
  */
 import type { Clock } from '../clock.ts';
 import { getIncident } from '../db/incidents.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
 import { AiopsError, ErrorCode } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import type { AnalysisInput } from './input.ts';
+import {
+  analyzeWithLlm,
+  answerWithLlm,
+  explainWithLlm,
+  type LlmDeps,
+  LlmError,
+  type LlmUsage,
+} from './llm.ts';
 import { findSimilarIncidents } from './memory.ts';
-import { analyzeOffline } from './offline/index.ts';
-import { type Analysis, analysisSchema } from './schema.ts';
+import { recurringCause } from './offline/history.ts';
+import { analyzeOffline, explainOffline } from './offline/index.ts';
+import { type Analysis, analysisSchema, type Explanation } from './schema.ts';
+
+/** Gathers the analysis input for an incident; `sources` names what was consulted (for the prompt). */
+export type GatherContext = (incidentId: number) => Promise<{ input: AnalysisInput; sources: string[] }>;
 
 export interface AnalyzeDeps {
   db: Db;
   clock: Clock;
+  /** Null or absent: no ANTHROPIC_API_KEY, the offline analyzer answers. */
+  llm?: LlmDeps | null;
+  metrics?: Metrics;
+  logger?: Logger;
+  /** Context gathering (related alerts, changes, metrics, memory); the incident and memory by default. */
+  gather?: GatherContext;
 }
 
 export interface StoredAnalysis {
@@ -24,6 +44,8 @@ export interface StoredAnalysis {
   createdAt: string;
   analysis: Analysis;
 }
+
+export const NO_KEY_REASON = 'ANTHROPIC_API_KEY is not set';
 
 export async function buildAnalysisInput(db: Queryable, incidentId: number): Promise<AnalysisInput> {
   const incident = await getIncident(db, incidentId);
@@ -37,11 +59,70 @@ export async function buildAnalysisInput(db: Queryable, incidentId: number): Pro
   };
 }
 
-export async function analyzeIncident(deps: AnalyzeDeps, incidentId: number): Promise<StoredAnalysis> {
-  const input = await buildAnalysisInput(deps.db, incidentId);
+function gatherFor(deps: AnalyzeDeps): GatherContext {
+  return (
+    deps.gather ??
+    (async (incidentId) => ({
+      input: await buildAnalysisInput(deps.db, incidentId),
+      sources: ['past incidents'],
+    }))
+  );
+}
+
+function countUsage(deps: AnalyzeDeps, usage: LlmUsage): void {
+  const tokens = deps.metrics?.llmTokens;
+  tokens?.inc({ kind: 'input' }, usage.input);
+  tokens?.inc({ kind: 'output' }, usage.output);
+  tokens?.inc({ kind: 'cache_read' }, usage.cacheRead);
+  tokens?.inc({ kind: 'cache_write' }, usage.cacheWrite);
+}
+
+function llmFailure(deps: AnalyzeDeps, error: unknown, what: string): string {
+  const reason = error instanceof LlmError ? error.reason : 'api';
+  deps.metrics?.llmRequests.inc({ outcome: reason === 'invalid_output' ? 'invalid' : reason });
+  deps.logger?.warn({ err: error, reason }, `${what}: LLM failed, the offline analyzer answers`);
+  return reason === 'invalid_output' ? 'the LLM answer was invalid' : 'the LLM could not be reached';
+}
+
+/** The analysis itself, not stored: the LLM when configured, the offline analyzer otherwise or on failure. */
+export async function runAnalysis(
+  deps: AnalyzeDeps,
+  input: AnalysisInput,
+  sources: string[],
+): Promise<{ analysis: Analysis; latencyMs: number }> {
   const started = performance.now();
-  const analysis = analysisSchema.parse(analyzeOffline(input));
+  let analysis: Analysis;
+  let fallbackReason = NO_KEY_REASON;
+  if (deps.llm) {
+    try {
+      const result = await analyzeWithLlm(deps.llm, input, sources);
+      countUsage(deps, result.usage);
+      deps.metrics?.llmRequests.inc({ outcome: result.usage.calls > 1 ? 'repaired' : 'ok' });
+      const recurring = recurringCause(input.similarIncidents);
+      analysis = analysisSchema.parse({
+        ...result.analysis,
+        history: recurring && {
+          similar: recurring.similar,
+          confirmed: recurring.confirmed,
+          cause: recurring.cause,
+        },
+      });
+      const latencyMs = Math.round(performance.now() - started);
+      deps.metrics?.analysisDuration.observe({ analyzer: 'llm' }, latencyMs / 1000);
+      return { analysis, latencyMs };
+    } catch (error) {
+      fallbackReason = `${llmFailure(deps, error, `incident ${input.incident.id}`)}; offline fallback`;
+    }
+  }
+  analysis = analysisSchema.parse({ ...analyzeOffline(input), fallbackReason });
   const latencyMs = Math.round(performance.now() - started);
+  deps.metrics?.analysisDuration.observe({ analyzer: 'offline' }, latencyMs / 1000);
+  return { analysis, latencyMs };
+}
+
+export async function analyzeIncident(deps: AnalyzeDeps, incidentId: number): Promise<StoredAnalysis> {
+  const { input, sources } = await gatherFor(deps)(incidentId);
+  const { analysis, latencyMs } = await runAnalysis(deps, input, sources);
   const createdAt = deps.clock.now();
   const stored = await deps.db.query<{ id: number }>(
     `INSERT INTO incident_analyses (incident_id, created_at, analyzer, analysis, latency_ms)
@@ -64,4 +145,43 @@ export async function latestAnalysis(db: Queryable, incidentId: number): Promise
     createdAt: new Date(row.created_at).toISOString(),
     analysis: analysisSchema.parse(row.analysis),
   };
+}
+
+/** `/aiops explain TEXT`: the LLM when configured (offline on failure), else the offline patterns. */
+export async function explainText(deps: AnalyzeDeps, text: string): Promise<Explanation> {
+  if (deps.llm) {
+    try {
+      const { explanation, usage } = await explainWithLlm(deps.llm, text);
+      countUsage(deps, usage);
+      deps.metrics?.llmRequests.inc({ outcome: usage.calls > 1 ? 'repaired' : 'ok' });
+      return explanation;
+    } catch (error) {
+      llmFailure(deps, error, 'explain');
+    }
+  }
+  return explainOffline(text);
+}
+
+/**
+ * A free-form question about an incident (`/aiops why is it slow?`, `@aiops …`): answered by the LLM with
+ * the incident and its latest analysis as context. Null without an LLM or when it fails: the caller shows
+ * the ranked causes instead.
+ */
+export async function answerQuestion(
+  deps: AnalyzeDeps,
+  incidentId: number,
+  question: string,
+  analysis: Analysis | null,
+): Promise<{ answer: string; model: string } | null> {
+  if (!deps.llm) return null;
+  try {
+    const { input } = await gatherFor(deps)(incidentId);
+    const { answer, usage } = await answerWithLlm(deps.llm, input, analysis, question);
+    countUsage(deps, usage);
+    deps.metrics?.llmRequests.inc({ outcome: 'ok' });
+    return { answer, model: deps.llm.model };
+  } catch (error) {
+    llmFailure(deps, error, 'question');
+    return null;
+  }
 }

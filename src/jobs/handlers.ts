@@ -1,8 +1,6 @@
 /** The consumers of incident jobs: analyse an incident, bring its Slack thread up to date. */
 import { z } from 'zod';
-import { analyzeIncident } from '../analysis/analyze.ts';
-import type { Clock } from '../clock.ts';
-import type { Db } from '../db/index.ts';
+import { type AnalyzeDeps, analyzeIncident } from '../analysis/analyze.ts';
 import { postAnalysis, syncIncidentThread } from '../slack/thread.ts';
 import { JOB_KINDS } from './kinds.ts';
 import type { Job } from './queue.ts';
@@ -16,10 +14,7 @@ function incidentIdOf(job: Job): number {
   return parsed.data.incidentId;
 }
 
-export interface IncidentJobDeps {
-  db: Db;
-  clock: Clock;
-}
+export type IncidentJobDeps = AnalyzeDeps;
 
 export function incidentJobHandlers(deps: IncidentJobDeps): Record<string, JobHandler> {
   return {

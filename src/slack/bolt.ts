@@ -58,7 +58,8 @@ export function createSlackApp(config: Config, logger: Logger): SlackApp | null 
   };
 
   if (appToken) {
-    const app = new App({ ...shared, appToken, socketMode: true });
+    // The Socket Mode client has its own WebClient (for apps.connections.open): it needs SLACK_API_URL too.
+    const app = new App({ ...shared, appToken, socketMode: true, installerOptions: { clientOptions } });
     return { app, requestListener: null, socketMode: true };
   }
   if (!signingSecret) {

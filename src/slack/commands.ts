@@ -2,9 +2,14 @@
  * `/aiops` sub-commands (and `@aiops` mentions), independent of Bolt: a request in, a SlackMessage out.
  * Handlers call this after ack(); the CLI reuses the incident lookups.
  */
-import { analyzeIncident, latestAnalysis } from '../analysis/analyze.ts';
+import {
+  type AnalyzeDeps,
+  analyzeIncident,
+  answerQuestion,
+  explainText,
+  latestAnalysis,
+} from '../analysis/analyze.ts';
 import { serviceHistory } from '../analysis/memory.ts';
-import { explainOffline } from '../analysis/offline/index.ts';
 import type { Clock } from '../clock.ts';
 import { getIncident, listIncidents } from '../db/incidents.ts';
 import type { Db, Queryable } from '../db/index.ts';
@@ -12,6 +17,7 @@ import { AiopsError, ErrorCode } from '../errors.ts';
 import { acknowledgeIncident, resolveIncident } from '../ingest/lifecycle.ts';
 import type { SlackMessage } from './message.ts';
 import {
+  renderAnswer,
   renderError,
   renderExplain,
   renderHelp,
@@ -22,10 +28,7 @@ import {
   renderWhy,
 } from './render/index.ts';
 
-export interface CommandDeps {
-  db: Db;
-  clock: Clock;
-}
+export type CommandDeps = AnalyzeDeps;
 
 export interface CommandContext {
   channelId: string;
@@ -53,6 +56,13 @@ export function parseCommand(text: string): ParsedCommand {
     return { name: name as ParsedCommand['name'], raw: trimmed, args: rest.length > 0 ? args : '' };
   }
   return { name: 'unknown', raw: trimmed, args };
+}
+
+/** The words after a leading incident reference, or all of them: `#42 is it the deploy?` → the question. */
+export function questionOf(args: string): string {
+  const [first = '', ...rest] = args.trim().split(/\s+/);
+  const words = parseIncidentRef(first) === null ? [first, ...rest] : rest;
+  return words.join(' ').trim();
 }
 
 /** `42`, `#42` or `INC-42` → 42. */
@@ -133,6 +143,12 @@ export async function runCommand(
         const detail = await getIncident(deps.db, id);
         if (!detail) throw new AiopsError(ErrorCode.NotFound, `incident ${id} not found`);
         const stored = (await latestAnalysis(deps.db, id)) ?? (await analyzeIncident(deps, id));
+        // `why 42 is it the deploy?` / `@aiops why is checkout slow?`: a question for the LLM when there is one.
+        const question = questionOf(command.args);
+        if (question) {
+          const answered = await answerQuestion(deps, id, question, stored.analysis);
+          if (answered) return renderAnswer(detail, question, answered.answer, answered.model);
+        }
         return renderWhy(detail, stored.analysis);
       }
       case 'ack':
@@ -148,7 +164,7 @@ export async function runCommand(
       case 'explain': {
         if (!command.args)
           throw new AiopsError(ErrorCode.BadUsage, 'paste the log line or error after `/aiops explain`');
-        return renderExplain(command.args, explainOffline(command.args));
+        return renderExplain(command.args, await explainText(deps, command.args));
       }
       case 'history': {
         if (!command.args)

@@ -243,3 +243,24 @@ export function renderExplain(text: string, explanation: Explanation): SlackMess
   blocks.push(context(`${signature}${analyzerLine(explanation)}`));
   return { text: fallback(`🧾 ${esc(explanation.summary)}`), blocks };
 }
+
+/**
+ * The LLM's answer to a free-form question about an incident. The answer is model output over untrusted
+ * data, so it is escaped like any other text (its *bold* and `code` still render; mentions and links do not).
+ */
+export function renderAnswer(
+  incident: IncidentSummary,
+  question: string,
+  answer: string,
+  model: string,
+): SlackMessage {
+  const pieces = splitText(esc(answer.trim()), SLACK_LIMITS.sectionText).slice(0, 10);
+  const blocks: KnownBlock[] = [
+    section(`💬 *${truncate(esc(oneLine(question)), 300)}* — ${incidentName(incident)}`),
+    ...pieces.map((piece) => section(piece)),
+    context(
+      `🤖 Answered by ${esc(model)} from the incident's data · ranked causes: \`/aiops why ${incident.id}\``,
+    ),
+  ];
+  return { text: fallback(`${incidentName(incident, 100)}: ${oneLine(answer)}`), blocks };
+}

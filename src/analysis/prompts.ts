@@ -1,0 +1,155 @@
+/**
+ * The LLM prompts: Markdown templates in prompts/ (read once), filled with `{{placeholders}}`. The data
+ * part of every prompt is built here from the analysis input — redacted, then fenced as untrusted text
+ * that cannot close its fence.
+ */
+import { readFileSync } from 'node:fs';
+import type { AnalysisInput } from './input.ts';
+import { redactDeep } from './redact.ts';
+import type { Analysis } from './schema.ts';
+
+export const PROMPT_TASKS = ['analyze', 'why', 'explain'] as const;
+export type PromptTask = (typeof PROMPT_TASKS)[number];
+
+const PROMPTS_DIR = new URL('../../prompts/', import.meta.url);
+const cache = new Map<string, string>();
+
+function template(file: string): string {
+  let text = cache.get(file);
+  if (text === undefined) {
+    text = readFileSync(new URL(file, PROMPTS_DIR), 'utf8');
+    cache.set(file, text);
+  }
+  return text;
+}
+
+/** Fills `{{name}}` placeholders; a placeholder without a value (or a value without a placeholder) throws. */
+export function fill(text: string, values: Record<string, string>): string {
+  const used = new Set<string>();
+  const filled = text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`prompt placeholder {{${name}}} has no value`);
+    used.add(name);
+    return value;
+  });
+  const unused = Object.keys(values).filter((name) => !used.has(name));
+  if (unused.length > 0) throw new Error(`prompt values without a placeholder: ${unused.join(', ')}`);
+  return filled;
+}
+
+export interface RenderedPrompt {
+  /** Static instructions: the system prompt, cached by the API. */
+  system: string;
+  /** The per-request message. */
+  user: string;
+}
+
+export function renderPrompt(task: PromptTask, values: Record<string, string>): RenderedPrompt {
+  return { system: template(`${task}.system.md`).trim(), user: fill(template(`${task}.md`), values).trim() };
+}
+
+/**
+ * Untrusted text for inside a fence: `<` becomes a look-alike escape, so nothing in it can close the
+ * fence or open a tag of its own, however the text was crafted.
+ */
+export function fenced(text: string): string {
+  return text.replace(/</g, '‹');
+}
+
+/** JSON for inside a fence: `<` written as the JSON escape \u003c, which the model reads as `<`. */
+export function fencedJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/</g, '\\u003c');
+}
+
+const MAX_ALERTS = 30;
+const MAX_TEXT = 1_000;
+const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slice(0, max)}…` : text);
+const clipValues = (record: Record<string, string>) =>
+  Object.fromEntries(Object.entries(record).map(([key, value]) => [key, clip(value)]));
+
+/** What the model is told about the incident: facts only, sized for a prompt, before redaction. */
+export function incidentFacts(input: AnalysisInput) {
+  const { incident } = input;
+  return {
+    incident: {
+      id: incident.id,
+      title: incident.title,
+      service: incident.service,
+      severity: incident.severity,
+      status: incident.status,
+      source: incident.source,
+      openedAt: incident.openedAt,
+      alertCount: incident.alertCount,
+      firingCount: incident.firingCount,
+      labels: incident.labels,
+    },
+    alerts: incident.alerts.slice(0, MAX_ALERTS).map((alert) => ({
+      alertname: alert.alertname,
+      status: alert.status,
+      severity: alert.severity,
+      startsAt: alert.startsAt,
+      endsAt: alert.endsAt,
+      labels: alert.labels,
+      annotations: clipValues(alert.annotations),
+      ...(alert.generatorUrl ? { generatorUrl: alert.generatorUrl } : {}),
+    })),
+    ...(incident.alerts.length > MAX_ALERTS ? { alertsOmitted: incident.alerts.length - MAX_ALERTS } : {}),
+    relatedAlerts: input.relatedAlerts,
+    recentChanges: input.recentChanges,
+    metrics: input.metrics,
+    similarPastIncidents: input.similarIncidents
+      .filter((similar) => similar.confirmedCauses.length > 0)
+      .slice(0, 10)
+      .map((similar) => ({
+        id: similar.id,
+        title: similar.title,
+        openedAt: similar.openedAt,
+        confirmedCauses: similar.confirmedCauses,
+      })),
+    similarPastIncidentsTotal: input.similarIncidents.length,
+  };
+}
+
+export interface PreparedPrompt extends RenderedPrompt {
+  /** Kinds of secrets removed from the data, for the log and metrics. */
+  redactions: { kind: string; count: number }[];
+}
+
+export function analyzePrompt(input: AnalysisInput, sources: string[]): PreparedPrompt {
+  const { value, findings } = redactDeep(incidentFacts(input));
+  return {
+    ...renderPrompt('analyze', {
+      incidentId: String(input.incident.id),
+      incidentData: fencedJson(value),
+      sources: sources.length > 0 ? sources.join(', ') : 'the incident only',
+    }),
+    redactions: findings,
+  };
+}
+
+export function whyPrompt(input: AnalysisInput, analysis: Analysis | null, question: string): PreparedPrompt {
+  const data = {
+    ...incidentFacts(input),
+    latestAnalysis: analysis && {
+      analyzer: analysis.analyzer,
+      summary: analysis.summary,
+      rootCauses: analysis.rootCauses,
+      nextSteps: analysis.nextSteps,
+      history: analysis.history,
+    },
+  };
+  const { value, findings } = redactDeep({ data, question });
+  return {
+    ...renderPrompt('why', {
+      incidentId: String(input.incident.id),
+      incidentData: fencedJson(value.data),
+      question: fenced(clip(value.question, 2_000)),
+    }),
+    redactions: findings,
+  };
+}
+
+export function explainPrompt(text: string): PreparedPrompt {
+  const { value, findings } = redactDeep({ text: clip(text, 8_000) });
+  return { ...renderPrompt('explain', { text: fenced(value.text) }), redactions: findings };
+}
