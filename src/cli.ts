@@ -153,7 +153,8 @@ async function withPipeline(config: Config, io: CliIo, work: (app: App) => Promi
 /** Runs due jobs and drains the outbox until neither has anything left to do. */
 async function settle(app: App): Promise<void> {
   for (let round = 0; round < 100; round += 1) {
-    const jobs = await app.jobs.runOnce();
+    // Debounced jobs (the analysis waits for the rest of an alert storm) are done now: nothing else comes.
+    const jobs = await app.jobs.runOnce({ aheadMs: 10 * 60_000 });
     const messages = await app.poster.drain({ ignorePacing: true });
     if (jobs === 0 && messages === 0) return;
   }

@@ -14,8 +14,14 @@ import { highestSeverity } from './alert.ts';
 
 /** How long a change to an open incident waits before its Slack thread is brought up to date. */
 export const SYNC_DEBOUNCE_MS = 2_000;
+/**
+ * How long a new incident's analysis waits for the rest of its alert storm (on top of Alertmanager's own
+ * group_wait): the first deliveries of a storm usually carry every kind of alert it will have, so one
+ * analysis — one LLM call — covers them.
+ */
+export const ANALYZE_SETTLE_MS = 10_000;
 /** How long a new kind of alert in an open incident waits before the incident is analyzed again. */
-export const REANALYZE_DEBOUNCE_MS = 10_000;
+export const REANALYZE_DEBOUNCE_MS = 60_000;
 
 export interface CorrelationContext {
   now: Date;
@@ -264,10 +270,11 @@ export async function applyGroup(
   }
 
   // Re-explain only when the picture changed: a new incident, a new kind of alert, or a reopening.
-  // A new incident is told and explained at once; later changes wait a little, so the many deliveries
-  // of an alert storm fold into a few thread updates and re-analyses (one pending job per incident).
+  // A new incident is told at once and explained once its storm has settled; later changes wait a little,
+  // so the many deliveries of an alert storm fold into a few thread updates and re-analyses (one pending
+  // job per incident and kind).
   if (opened || newAlertnames.length > 0 || reopened) {
-    const delayMs = opened || reopened ? 0 : REANALYZE_DEBOUNCE_MS;
+    const delayMs = opened || reopened ? ANALYZE_SETTLE_MS : REANALYZE_DEBOUNCE_MS;
     await enqueueIncidentJob(tx, ctx.now, JOB_KINDS.analyzeIncident, incident.id, delayMs);
   }
   if (timeline.length > 0) {

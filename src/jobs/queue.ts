@@ -63,7 +63,15 @@ interface JobRow {
 
 export async function claimJobs(
   db: Queryable,
-  options: { now: Date; workerId: string; kinds: readonly string[]; leaseMs: number; limit: number },
+  options: {
+    now: Date;
+    workerId: string;
+    kinds: readonly string[];
+    leaseMs: number;
+    limit: number;
+    /** Also take pending jobs due up to this time (the CLI settles debounced jobs at once); `now` by default. */
+    dueBy?: Date;
+  },
 ): Promise<Job[]> {
   if (options.kinds.length === 0) return [];
   const result = await db.query<JobRow>(
@@ -71,7 +79,7 @@ export async function claimJobs(
      WHERE id IN (
        SELECT id FROM jobs
        WHERE kind IN (SELECT jsonb_array_elements_text($4::jsonb))
-         AND ((status = 'pending' AND run_at <= $1) OR (status = 'running' AND locked_until < $1))
+         AND ((status = 'pending' AND run_at <= $6) OR (status = 'running' AND locked_until < $1))
        ORDER BY run_at, id
        LIMIT $5
        FOR UPDATE SKIP LOCKED
@@ -83,6 +91,7 @@ export async function claimJobs(
       new Date(options.now.getTime() + options.leaseMs),
       jsonParam(options.kinds),
       options.limit,
+      options.dueBy ?? options.now,
     ],
   );
   return result.rows

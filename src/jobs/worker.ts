@@ -31,11 +31,16 @@ export class JobWorker {
     this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
   }
 
-  /** Claims what is due and runs it; returns how many jobs it ran. Safe to call concurrently with others. */
-  async runOnce(): Promise<number> {
+  /**
+   * Claims what is due and runs it; returns how many jobs it ran. Safe to call concurrently with others.
+   * `aheadMs` also takes jobs due within that time (debounced work the CLI wants done now).
+   */
+  async runOnce(options: { aheadMs?: number } = {}): Promise<number> {
     const { db, clock, handlers } = this.options;
+    const now = clock.now();
     const jobs = await claimJobs(db, {
-      now: clock.now(),
+      now,
+      dueBy: new Date(now.getTime() + (options.aheadMs ?? 0)),
       workerId: this.workerId,
       kinds: Object.keys(handlers),
       leaseMs: this.options.leaseMs ?? 60_000,

@@ -10,9 +10,8 @@ import {
   latestAnalysis,
 } from '../analysis/analyze.ts';
 import { serviceHistory } from '../analysis/memory.ts';
-import type { Clock } from '../clock.ts';
 import { getIncident, listIncidents } from '../db/incidents.ts';
-import type { Db, Queryable } from '../db/index.ts';
+import type { Queryable } from '../db/index.ts';
 import { AiopsError, ErrorCode } from '../errors.ts';
 import { acknowledgeIncident, resolveIncident } from '../ingest/lifecycle.ts';
 import type { SlackMessage } from './message.ts';

@@ -87,12 +87,23 @@ describe.each(testDatabases())('Slack on $name', (database) => {
     await app?.close();
   });
 
-  /** Runs due jobs and drains the outbox (pacing skipped: the fake has no rate limit). */
+  /**
+   * Runs due jobs and drains the outbox (pacing skipped: the fake has no rate limit); when nothing is due,
+   * moves the clock to the next debounced job (the analysis waits for the rest of a storm) within 2 min.
+   */
   const settle = async () => {
     for (let round = 0; round < 50; round += 1) {
       const jobs = await app.app.jobs.runOnce();
       const sent = await app.app.poster.drain({ ignorePacing: true });
-      if (jobs === 0 && sent === 0) return;
+      if (jobs + sent > 0) continue;
+      const next = await db.query<{ at: Date | null }>(
+        "SELECT min(run_at) AS at FROM jobs WHERE status = 'pending'",
+      );
+      const wait = next.rows[0]?.at
+        ? new Date(next.rows[0].at).getTime() - app.clock.now().getTime()
+        : Infinity;
+      if (wait > 2 * 60_000) return;
+      app.clock.advance(Math.max(0, wait));
     }
   };
 
