@@ -41,7 +41,7 @@ const envSchema = z.object({
   AIOPS_DEFAULT_CHANNEL: optionalString,
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalUrl,
-  AIOPS_MODEL: optionalString.pipe(z.string().default('claude-sonnet-4-5')),
+  AIOPS_MODEL: optionalString.pipe(z.string().default('claude-sonnet-5-5')),
   GITHUB_TOKEN: optionalString,
   GITHUB_API_URL: optionalUrl,
   ALERTMANAGER_TOKEN: optionalString,
@@ -105,6 +105,17 @@ const fileSchema = z.strictObject({
     }),
   services: z.array(serviceSchema).default([]),
   routes: z.array(routeSchema).default([]),
+  /**
+   * Metric context for analyses. By default each alert's generatorURL names the Prometheus to query; `url`
+   * replaces that base when generatorURLs carry a host name the bot cannot reach. `timeoutMs` bounds each
+   * query (3 s when unset). Absent: generatorURLs as they are.
+   */
+  prometheus: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+      timeoutMs: z.number().int().positive().max(60_000).optional(),
+    })
+    .optional(),
 });
 
 export type FileConfig = z.output<typeof fileSchema>;

@@ -19,7 +19,7 @@ import { pgliteDatabase } from '../support/databases.ts';
 import { alertmanagerBody } from '../support/payloads.ts';
 
 const API = 'http://anthropic.test';
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-5-5';
 // Built from pieces so the file itself holds no secret-shaped string.
 const PLANTED_PASSWORD = ['hunter', '2-', 'Sup3r', 'Secret'].join('');
 const PLANTED_TOKEN = ['gh', 'p_', 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8'].join('');
@@ -61,7 +61,7 @@ function toolUseMessage(input: unknown, usage = { input_tokens: 2100, output_tok
     id: 'msg_01XFDUDYJgAACzvnptvVoYEL',
     type: 'message',
     role: 'assistant',
-    model: 'claude-sonnet-4-5-20250929',
+    model: 'claude-sonnet-5-5',
     content: [{ type: 'tool_use', id: 'toolu_01A09q90qw90lq917835lq9', name: 'report_analysis', input }],
     stop_reason: 'tool_use',
     stop_sequence: null,

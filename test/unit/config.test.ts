@@ -30,7 +30,7 @@ describe('readEnvOptions', () => {
       PORT: 3000,
       LOG_LEVEL: 'info',
       AIOPS_DATA_DIR: './.aiops',
-      AIOPS_MODEL: 'claude-sonnet-4-5',
+      AIOPS_MODEL: 'claude-sonnet-5-5',
       PAGERDUTY_WEBHOOK_SECRETS: [],
     });
   });

@@ -235,7 +235,7 @@ const offline: Analysis = analysisSchema.parse({
 const llm: Analysis = {
   ...offline,
   analyzer: 'llm',
-  model: 'claude-sonnet-4-5',
+  model: 'claude-sonnet-5-5',
   tokens: { input: 5234, output: 812 },
   fallbackReason: undefined,
   proposedActions: [
@@ -432,7 +432,7 @@ describe('renderAnalysis', () => {
   it('names the model for an LLM analysis (snapshot)', () => {
     const messages = renderAnalysis(acknowledged, llm);
     expect(messages).toMatchSnapshot();
-    expect(json(messages)).toContain('Analyzed by `claude-sonnet-4-5`');
+    expect(json(messages)).toContain('Analyzed by `claude-sonnet-5-5`');
     expect(json(messages)).not.toContain('Offline analyzer');
     expect(json(messages)).toContain('scale `shop/checkout` to 6 replicas');
     expect(json(messages)).toContain('run playbook `flush-payment-queue` limited to `payments-eu`');

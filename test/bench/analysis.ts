@@ -1,0 +1,263 @@
+/**
+ * `npm run bench` (third part): the analysis. Measures
+ *   1. the offline analyzer's latency on the eval incidents and on a 50-alert incident (p50/p99)
+ *   2. redaction throughput on 100 KB of incident text
+ *   3. LLM calls for a 10,000-alert storm over 20 services: the real app (system clock, job worker running)
+ *      with the Anthropic API faked by a local server that answers every call with a valid tool call
+ * then PASS/FAIL per target and one JSON line. BENCH_QUICK=1 shortens the storm; BENCH_STRICT=1 exits 1 on
+ * a missed target.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { analyzeOffline } from '../../src/analysis/offline/index.ts';
+import { redact } from '../../src/analysis/redact.ts';
+import { createApp } from '../../src/app.ts';
+import { configFrom } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { inputOf, loadCases } from '../eval/run.ts';
+import { pgliteDatabase, postgresDatabase } from '../support/databases.ts';
+import { machineInfo } from './machine.ts';
+import { StormGenerator } from './payloads.ts';
+import { fmt, summarize, table } from './stats.ts';
+
+const env = process.env;
+const QUICK = env.BENCH_QUICK === '1';
+const TARGETS = { offlineP99Ms: 20, llmCallsPerStorm: 20 };
+const STORM = { alerts: 10_000, services: 20, alertsPerGroup: 10, seconds: QUICK ? 15 : 30 };
+
+const log = (text = '') => process.stdout.write(`${text}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function timeEach(runs: number, work: () => void): number[] {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const started = performance.now();
+    work();
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+/** A stand-in for the Messages API: every call gets a valid `report_analysis` tool call. */
+async function startFakeAnthropic(): Promise<{ url: string; calls: () => number; close(): void }> {
+  let calls = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      calls += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: `msg_${calls}`,
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-bench',
+          content: [
+            {
+              type: 'tool_use',
+              id: `toolu_${calls}`,
+              name: 'report_analysis',
+              input: {
+                summary: 'bench analysis',
+                rootCauses: [
+                  { title: 'bench cause', likelihood: 0.5, evidence: ['bench'], category: 'unknown' },
+                ],
+                nextSteps: [],
+                proposedActions: [],
+                proposedFixes: [],
+              },
+            },
+          ],
+          stop_reason: 'tool_use',
+          stop_sequence: null,
+          usage: {
+            input_tokens: 1000,
+            output_tokens: 100,
+            cache_creation_input_tokens: 0,
+            cache_read_input_tokens: 0,
+          },
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls: () => calls,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+async function openDatabase() {
+  const url = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  try {
+    return { ...(await postgresDatabase(url).create()), label: `PostgreSQL at ${new URL(url).host}` };
+  } catch {
+    log('!! No PostgreSQL server answers: using embedded PGlite.');
+    return { ...(await pgliteDatabase.create()), label: 'PGlite (embedded)' };
+  }
+}
+
+async function main(): Promise<number> {
+  const machine = machineInfo();
+  log('aiops-bot analysis benchmark');
+  log(`machine   ${machine.cpuModel}, ${machine.cores} cores, Node ${process.version}`);
+
+  // 1. Offline analyzer latency.
+  const cases = loadCases();
+  const inputs = cases.map((evalCase, index) => inputOf(evalCase, index + 1));
+  for (const input of inputs) analyzeOffline(input); // warm-up
+  const perCase = summarize(
+    timeEach(50, () => {
+      for (const input of inputs) analyzeOffline(input);
+    }).map((ms) => ms / inputs.length),
+  );
+  const eachCase = summarize(inputs.flatMap((input) => timeEach(50, () => analyzeOffline(input))));
+  const big = inputs.find((input) => input.incident.alerts.length > 1) ?? inputs[0];
+  if (!big) throw new Error('no eval cases');
+  const fifty = {
+    ...big,
+    incident: {
+      ...big.incident,
+      alerts: Array.from({ length: 50 }, (_, i) => {
+        const alert = inputs[i % inputs.length]?.incident.alerts[0] ?? big.incident.alerts[0];
+        return { ...(alert as (typeof big.incident.alerts)[number]), fingerprint: `fp-${i}` };
+      }),
+    },
+  };
+  const fiftyAlerts = summarize(timeEach(500, () => analyzeOffline(fifty)));
+  log(
+    `1. offline analyzer: ${inputs.length} eval incidents p50 ${fmt(eachCase.p50, 2)} / p99 ${fmt(eachCase.p99, 2)} ms; ` +
+      `50-alert incident p50 ${fmt(fiftyAlerts.p50, 2)} / p99 ${fmt(fiftyAlerts.p99, 2)} ms (mean per case ${fmt(perCase.mean, 3)} ms)`,
+  );
+
+  // 2. Redaction throughput.
+  const corpus = inputs.map((input) => JSON.stringify(input.incident)).join('\n');
+  let text = '';
+  while (text.length < 100_000) text += corpus;
+  text = text.slice(0, 100_000);
+  redact(text);
+  const redaction = summarize(timeEach(50, () => redact(text)));
+  const mbPerSecond = 100_000 / 1024 / 1024 / (redaction.p50 / 1000);
+  log(
+    `2. redaction of 100 KB: p50 ${fmt(redaction.p50)} ms, p99 ${fmt(redaction.p99)} ms (${fmt(mbPerSecond)} MB/s)`,
+  );
+
+  // 3. LLM calls for an alert storm.
+  const anthropic = await startFakeAnthropic();
+  const database = await openDatabase();
+  const app = await createApp({
+    config: configFrom({
+      LOG_LEVEL: 'warn',
+      ANTHROPIC_API_KEY: 'bench-key',
+      ANTHROPIC_BASE_URL: anthropic.url,
+    }),
+    db: database.db,
+    logger: createLogger('warn'),
+    print: () => {},
+  });
+  const { url } = await app.listen(0, '127.0.0.1');
+  let llmCalls = 0;
+  let incidents = 0;
+  let pendingAfter = 0;
+  try {
+    const generator = new StormGenerator({
+      seed: 7,
+      services: STORM.services,
+      alertsPerGroup: STORM.alertsPerGroup,
+      tag: 'llm-storm',
+    });
+    const requests = STORM.alerts / STORM.alertsPerGroup;
+    const started = performance.now();
+    const inFlight: Promise<unknown>[] = [];
+    for (let r = 0; r < requests; r += 1) {
+      await sleep(Math.max(0, started + (r * STORM.seconds * 1000) / requests - performance.now()));
+      inFlight.push(
+        fetch(`${url}/webhooks/alertmanager`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: generator.next(),
+        }).then((response) => response.arrayBuffer()),
+      );
+    }
+    await Promise.all(inFlight);
+    // Wait for the settle window, any re-analysis of late new alert kinds (60 s), and the worker to drain.
+    const pending = async () =>
+      Number(
+        (
+          await database.db.query<{ n: number }>(
+            "SELECT count(*) AS n FROM jobs WHERE kind = 'analyze-incident' AND status IN ('pending', 'running')",
+          )
+        ).rows[0]?.n ?? 0,
+      );
+    const deadline = performance.now() + 90_000;
+    while (performance.now() < deadline && (await pending()) > 0) await sleep(500);
+    pendingAfter = await pending();
+    llmCalls = anthropic.calls();
+    incidents = Number(
+      (
+        await database.db.query<{ n: number }>(
+          "SELECT count(*) AS n FROM incidents WHERE labels->>'cluster' = 'llm-storm'",
+        )
+      ).rows[0]?.n ?? 0,
+    );
+  } finally {
+    await app.close();
+    anthropic.close();
+    await database.dispose();
+  }
+  log(
+    `3. storm of ${STORM.alerts} alerts over ${STORM.services} services in ${STORM.seconds} s: ${incidents} incidents, ` +
+      `${llmCalls} LLM calls${pendingAfter > 0 ? ` (${pendingAfter} analyses still pending)` : ''}`,
+  );
+
+  const results = [
+    {
+      target: `offline analyzer p99 < ${TARGETS.offlineP99Ms} ms (50 alerts)`,
+      measured: `${fmt(fiftyAlerts.p99, 2)} ms`,
+      pass: fiftyAlerts.p99 < TARGETS.offlineP99Ms,
+    },
+    {
+      target: `offline analyzer p99 < ${TARGETS.offlineP99Ms} ms (eval incidents)`,
+      measured: `${fmt(eachCase.p99, 2)} ms`,
+      pass: eachCase.p99 < TARGETS.offlineP99Ms,
+    },
+    {
+      target: `LLM calls per 10k-alert storm ≤ ${TARGETS.llmCallsPerStorm}`,
+      measured: `${llmCalls}`,
+      pass: llmCalls <= TARGETS.llmCallsPerStorm && pendingAfter === 0,
+    },
+  ];
+  log('');
+  log(
+    table(
+      ['target', 'measured', 'result'],
+      results.map((r) => [r.target, r.measured, r.pass ? 'PASS' : 'FAIL']),
+    ),
+  );
+  log('');
+  log(
+    JSON.stringify({
+      bench: 'aiops-bot-analysis',
+      quick: QUICK,
+      offline: { evalIncidents: eachCase, fiftyAlerts },
+      redaction: { p50Ms: redaction.p50, p99Ms: redaction.p99, mbPerSecond },
+      storm: { alerts: STORM.alerts, services: STORM.services, seconds: STORM.seconds, incidents, llmCalls },
+      pass: results.every((r) => r.pass),
+    }),
+  );
+  return results.every((r) => r.pass) || env.BENCH_STRICT !== '1' ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
