@@ -7,7 +7,9 @@ import { register as registerCommands } from '../handlers/commands/index.ts';
 import { register as registerEvents } from '../handlers/events/index.ts';
 import { register as registerHealth } from '../handlers/health.ts';
 import { register as registerWebhooks } from '../handlers/webhooks/index.ts';
+import { gatherContext } from './analysis/context/index.ts';
 import { createAnthropicClient } from './clients/anthropic.ts';
+import { gitHubClientFromEnv } from './clients/github.ts';
 import { createSlackWebClient } from './clients/slack.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -118,6 +120,17 @@ export async function createApp(options: AppOptions): Promise<App> {
           model: config.env.AIOPS_MODEL,
         }
       : null,
+  };
+  const github = gitHubClientFromEnv(config.env, { logger });
+  deps.gather = async (incidentId) => {
+    const { input, sources } = await gatherContext(
+      { db, config, clock: deps.clock, github, logger },
+      incidentId,
+    );
+    return {
+      input,
+      sources: sources.filter((source) => source.status === 'ok').map((source) => source.name),
+    };
   };
   await migrate(db);
 

@@ -106,13 +106,15 @@ const fileSchema = z.strictObject({
   services: z.array(serviceSchema).default([]),
   routes: z.array(routeSchema).default([]),
   /**
-   * Metric context for analyses. By default each alert's generatorURL names the Prometheus to query; `url`
-   * replaces that base when generatorURLs carry a host name the bot cannot reach. `timeoutMs` bounds each
-   * query (3 s when unset). Absent: generatorURLs as they are.
+   * Metric context for analyses: the alert's expression (from its generatorURL) is queried around its start.
+   * `url` is the Prometheus to query. Without it, a generatorURL's own host is queried only when listed in
+   * `allowedHosts` — a webhook sender must not be able to make the bot send requests to any host it names.
+   * Neither set: no metric context. `timeoutMs` bounds each query (3 s when unset).
    */
   prometheus: z
     .strictObject({
       url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+      allowedHosts: z.array(z.string().min(1)).optional(),
       timeoutMs: z.number().int().positive().max(60_000).optional(),
     })
     .optional(),

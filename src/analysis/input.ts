@@ -8,6 +8,8 @@ export interface SimilarIncident {
   openedAt: string;
   /** Causes engineers confirmed for that incident ("This was the cause"). */
   confirmedCauses: { title: string; category: string }[];
+  /** How alike it is (full-text rank plus same alert name and service); higher is closer. */
+  score?: number;
 }
 
 export interface RecentChange {
@@ -19,16 +21,39 @@ export interface RecentChange {
 }
 
 export interface MetricSummary {
+  /** The alert's expression, as its generatorURL gives it. */
   expr: string;
+  /** Median over the hour before the alert started. */
   baseline: number | null;
+  /** The value after the start furthest from the baseline (the max for a rise, the min for a drop). */
   peak: number | null;
+  /** When the value left the baseline (> 3 × MAD or > 50 %) on the way to the peak. */
   changedAt: string | null;
+  peakAt?: string | null;
+  /** What was queried when it differs from `expr`: the alert's threshold comparison taken off. */
+  query?: string;
+  /** The alert's threshold (`expr` is `query > threshold`, or another comparison). */
+  threshold?: number;
+  /** How many series the query returned; the summary is of the one that moved most. */
+  series?: number;
+  /** Labels of the summarised series. */
+  labels?: Record<string, string>;
+}
+
+export interface RelatedAlert {
+  alertname: string;
+  service: string;
+  status: string;
+  summary: string;
+  lastSeen: string;
+  /** The incident it belongs to. */
+  incidentId?: number;
 }
 
 export interface AnalysisInput {
   incident: IncidentDetail;
   /** Other alerts on the same service or namespace in the last hours (not part of this incident). */
-  relatedAlerts: { alertname: string; service: string; status: string; summary: string; lastSeen: string }[];
+  relatedAlerts: RelatedAlert[];
   recentChanges: RecentChange[];
   metrics: MetricSummary[];
   similarIncidents: SimilarIncident[];

@@ -1,0 +1,77 @@
+/**
+ * The GitHub REST client, built once in the composition root. Octokit with the retry plugin (5xx and network
+ * errors are retried with backoff, 4xx are not) and the throttling plugin (requests are queued to stay
+ * under GitHub's limits; a rate-limited request is retried once after the wait GitHub asks for). Every
+ * request ends after `timeoutMs`; callers with a tighter budget pass their own `request.signal` and
+ * `request.retries: 0`.
+ */
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import type { Logger } from '../logger.ts';
+
+export type GitHubClient = Octokit;
+
+export interface GitHubClientOptions {
+  token: string;
+  /** GITHUB_API_URL: GitHub Enterprise (`https://ghe.example/api/v3`) or a test fake; api.github.com when unset. */
+  baseUrl?: string | undefined;
+  /** Per request (each retry gets its own); default 10 s. */
+  timeoutMs?: number;
+  /** Retries of a failed request (5xx, network error, timeout); default 3. */
+  retries?: number;
+  logger?: Logger;
+  userAgent?: string;
+}
+
+const RetryingOctokit = Octokit.plugin(retry, throttling);
+
+export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const log = options.logger?.child({ component: 'github' });
+  return new RetryingOctokit({
+    auth: options.token,
+    ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
+    userAgent: options.userAgent ?? 'aiops-bot',
+    request: { fetch: fetchWithTimeout(timeoutMs) },
+    retry: { retries: options.retries ?? 3 },
+    throttle: {
+      onRateLimit: (retryAfter, request, _octokit, retryCount) => {
+        log?.warn({ method: request.method, url: request.url, retryAfter, retryCount }, 'github rate limit');
+        return retryCount < 1;
+      },
+      onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
+        log?.warn(
+          { method: request.method, url: request.url, retryAfter, retryCount },
+          'github secondary rate limit',
+        );
+        return retryCount < 1;
+      },
+    },
+    // Octokit's own console warnings (deprecations) go to the structured log instead.
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (message: string) => log?.warn(message),
+      error: (message: string) => log?.error(message),
+    },
+  });
+}
+
+/** The global fetch (looked up per call, so test interceptors apply) with a deadline on every request. */
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return (input, init) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    return globalThis.fetch(input, { ...init, signal });
+  };
+}
+
+/** The client when GITHUB_TOKEN is set, else null (features that need GitHub are skipped). */
+export function gitHubClientFromEnv(
+  env: { GITHUB_TOKEN?: string | undefined; GITHUB_API_URL?: string | undefined },
+  options: Omit<GitHubClientOptions, 'token' | 'baseUrl'> = {},
+): GitHubClient | null {
+  if (!env.GITHUB_TOKEN) return null;
+  return createGitHubClient({ ...options, token: env.GITHUB_TOKEN, baseUrl: env.GITHUB_API_URL });
+}
