@@ -1,7 +1,11 @@
-/** The offline analyzer: signature catalogue, combination, recent changes, incident memory, `explain`. */
+/**
+ * The offline analyzer: signature catalogue, combination, recent changes and what they touch, incident memory,
+ * `explain`.
+ */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisInput, RecentChange, SimilarIncident } from '../../src/analysis/input.ts';
+import { classifyChange } from '../../src/analysis/offline/changes.ts';
 import { analyzeOffline, CATALOGUE, explainOffline } from '../../src/analysis/offline/index.ts';
 import { type Analysis, analysisSchema, explanationSchema } from '../../src/analysis/schema.ts';
 import type { IncidentAlert, IncidentDetail } from '../../src/db/incidents.ts';
@@ -907,5 +911,511 @@ describe('explainOffline', () => {
 
   it('empty text', () => {
     expect(explanationSchema.parse(explainOffline('   ')).summary).toBe('There is no text to explain.');
+  });
+});
+
+// --- Hosts, etcd, PostgreSQL locks and Alertmanager: signatures added after the first eval run ---------------
+
+describe('analyzeOffline: host signatures', () => {
+  const steal = alert({
+    labels: {
+      alertname: 'HostCpuStealNoisyNeighbor',
+      instance: '10.20.1.7:9100',
+      job: 'node-exporter',
+      nodename: 'ingest-worker-2',
+      severity: 'warning',
+    },
+    annotations: {
+      summary: 'Host CPU steal noisy neighbor (instance 10.20.1.7:9100)',
+      description:
+        'CPU steal is > 10%. A noisy neighbor is killing VM performances or a spot instance may be out of credit.\n  VALUE = 31.8',
+    },
+    expr: 'avg by(instance) (rate(node_cpu_seconds_total{mode="steal"}[5m])) * 100 > 10',
+  });
+
+  it('CPU steal: a noisy neighbour or exhausted CPU credits, with mpstat on the real host', () => {
+    const analysis = analyze([steal]);
+    expect(analysis.rootCauses[0]?.title).toMatch(/noisy neighbour.*hypervisor/i);
+    expect(analysis.rootCauses[0]?.category).toBe('infrastructure');
+    expect(analysis.rootCauses.map((c) => c.title).join('\n')).toMatch(/CPU credits/);
+    expect(analysis.summary).toContain('`ingest-worker-2` (`10.20.1.7:9100`)');
+    expect(analysis.nextSteps).toContain(
+      "ssh 10.20.1.7 'mpstat -P ALL 1 5' # %steal per CPU (or vmstat 1 5: the st column)",
+    );
+    expect(allEvidence(analysis)).toContain('VALUE = 31.8');
+  });
+
+  it('CPU steal: a custom alert on the steal mode matches by its expression', () => {
+    const custom = alert({
+      labels: { alertname: 'VmStarvedOfCpu', instance: 'batch-3:9100' },
+      expr: 'rate(node_cpu_seconds_total{mode="steal"}[5m]) > 0.2',
+    });
+    expect(analyze([custom]).rootCauses[0]?.title).toMatch(/noisy neighbour/i);
+  });
+
+  it('iowait and disk saturation: storage that cannot keep up, with iostat and the device', () => {
+    const iowait = alert({
+      labels: { alertname: 'HostCpuHighIowait', instance: 'kafka-1.internal:9100', nodename: 'kafka-1' },
+      annotations: {
+        description: 'CPU iowait > 10%. A high iowait means that you are disk or network bound.',
+      },
+    });
+    const iowaitAnalysis = analyze([iowait]);
+    expect(iowaitAnalysis.rootCauses[0]?.title).toMatch(/disk I\/O saturated/i);
+    expect(iowaitAnalysis.rootCauses.map((c) => c.title).join('\n')).toMatch(/network storage/i);
+    expect(iowaitAnalysis.summary).toMatch(/waiting for I\/O/);
+    expect(iowaitAnalysis.nextSteps.join('\n')).toContain("ssh kafka-1.internal 'iostat -x 1 5'");
+
+    const saturation = alert({
+      labels: {
+        alertname: 'NodeDiskIOSaturation',
+        device: 'nvme1n1',
+        instance: '10.0.7.3:9100',
+        job: 'node-exporter',
+      },
+      annotations: {
+        description:
+          'Disk IO queue (aqu-sq) is high on nvme1n1 at 10.0.7.3:9100, has been above 10 for the last 30 minutes, is currently at 14.2.',
+      },
+    });
+    const analysis = analyze([saturation]);
+    expect(analysis.rootCauses[0]?.category).toBe('resource-exhaustion');
+    expect(analysis.summary).toContain('disk `nvme1n1`');
+    expect(analysis.nextSteps.join('\n')).toContain(
+      'node_disk_io_time_seconds_total{instance="10.0.7.3:9100", device="nvme1n1"}',
+    );
+  });
+
+  it('network interface errors: the link or the NIC, with ethtool on the real device', () => {
+    const receive = alert({
+      labels: {
+        alertname: 'HostNetworkReceiveErrors',
+        device: 'enp3s0f1',
+        instance: 'db-07.dc1:9100',
+        job: 'node',
+      },
+      annotations: {
+        description: 'Host enp3s0f1 interface has encountered 4.1% receive errors in the last two minutes.',
+      },
+    });
+    const analysis = analyze([receive]);
+    expect(analysis.rootCauses[0]?.title).toMatch(/cable, switch port or link/);
+    expect(analysis.rootCauses.map((c) => c.title).join('\n')).toMatch(/NIC.*driver|MTU/);
+    expect(analysis.summary).toContain('interface `enp3s0f1` on `db-07.dc1`');
+    expect(analysis.nextSteps.join('\n')).toContain("ssh db-07.dc1 'ethtool -S enp3s0f1 | grep -iE");
+    expect(analysis.nextSteps.join('\n')).toContain(
+      'node_network_receive_errs_total{instance="db-07.dc1:9100"',
+    );
+
+    const transmit = alert({
+      labels: { alertname: 'NodeNetworkTransmitErrs', device: 'bond0', instance: 'worker-4:9100' },
+    });
+    const tx = analyze([transmit]);
+    expect(tx.rootCauses[0]?.title).toMatch(/faulty NIC/i);
+    expect(tx.nextSteps.join('\n')).toContain('node_network_transmit_errs_total');
+  });
+});
+
+describe('analyzeOffline: host OOM kills are not container OOMKilled', () => {
+  const vmOom = alert({
+    labels: {
+      alertname: 'HostOomKillDetected',
+      instance: '172.16.4.20:9100',
+      job: 'node',
+      nodename: 'erp-01',
+    },
+    annotations: {
+      summary: 'Host OOM kill detected (instance 172.16.4.20:9100)',
+      description: 'OOM kill detected\n  VALUE = 2',
+    },
+    expr: 'increase(node_vmstat_oom_kill[1m]) > 0',
+  });
+
+  it('a VM OOM kill blames host memory, states no exit code and proposes no container limits', () => {
+    const analysis = analyze([vmOom]);
+    expect(analysis.summary).toMatch(/OOM killer ended at least one process on `erp-01`/);
+    expect(analysis.summary).not.toMatch(/137|exit code|container|OOMKilled/i);
+    expect(analysis.rootCauses[0]?.title).toMatch(/process or pod on the host uses more memory/i);
+    expect(analysis.rootCauses.some((c) => /memory limit of/i.test(c.title))).toBe(false);
+    expect(analysis.proposedActions).toEqual([]);
+    expect(analysis.nextSteps[0]).toContain("ssh 172.16.4.20 'dmesg -T | grep -iE");
+  });
+
+  it('memory alerts on the same host raise and back the host-memory cause', () => {
+    const outOfMemory = alert({
+      labels: { alertname: 'HostOutOfMemory', instance: '172.16.4.20:9100', job: 'node', nodename: 'erp-01' },
+      annotations: { description: 'Node memory is filling up (< 10% left)\n  VALUE = 3.9' },
+    });
+    const analysis = analyze([vmOom, outOfMemory]);
+    const top = analysis.rootCauses[0];
+    expect(top?.title).toMatch(/process or pod on the host uses more memory/i);
+    expect(top?.likelihood).toBeGreaterThanOrEqual(0.6);
+    expect(top?.evidence.join('\n')).toContain('`HostOutOfMemory` firing for the same host');
+    expect(analysis.summary).toContain('`HostOutOfMemory` on the same host show its memory was exhausted');
+    // One cause per hypothesis, not one per signature.
+    const titles = analysis.rootCauses.map((c) => c.title.toLowerCase());
+    expect(new Set(titles).size).toBe(titles.length);
+  });
+
+  it("the kernel's log line tells a host OOM from a memory cgroup's", () => {
+    const hostLine = alert({
+      labels: { alertname: 'KernelLogErrors', instance: 'legacy-app-3:9100' },
+      annotations: { description: 'kernel: Out of memory: Killed process 31337 (java) total-vm:9123456kB' },
+    });
+    const hostAnalysis = analyze([hostLine]);
+    expect(hostAnalysis.summary).toMatch(/OOM killer ended at least one process/);
+    expect(hostAnalysis.summary).not.toMatch(/137/);
+
+    const cgroupLine = alert({
+      labels: {
+        alertname: 'KernelLogErrors',
+        namespace: 'shop',
+        pod: 'search-5b7c9d8f6b-tq2wz',
+        container: 'search',
+      },
+      annotations: { description: 'kernel: Memory cgroup out of memory: Killed process 4242 (java)' },
+    });
+    expect(analyze([cgroupLine]).rootCauses[0]?.title).toMatch(/memory limit of `search` is too low/i);
+  });
+
+  it('a container OOMKilled in the same incident leads, and explains the host counter by its cgroup', () => {
+    const k8sOom = alert({
+      labels: {
+        ...vmOom.labels,
+        instance: 'ip-10-0-3-17.eu-west-1.compute.internal',
+        namespace: 'monitoring',
+        pod: 'node-exporter-8fz2q',
+      },
+      annotations: vmOom.annotations,
+      expr: 'increase(node_vmstat_oom_kill[1m]) > 0',
+    });
+    const analysis = analyze([k8sOom, oomKilled]);
+    expect(analysis.summary).toMatch(
+      /was OOMKilled: it used more memory than its limit and the kernel killed it\./,
+    );
+    expect(analysis.summary).not.toContain('137');
+    expect(analysis.rootCauses[0]?.title).toMatch(/memory limit of `api` is too low/i);
+    const cgroup = analysis.rootCauses.find((c) => /memory cgroup hit its limit/.test(c.title));
+    expect(cgroup?.evidence.join('\n')).toContain('`KubernetesContainerOomKiller` firing');
+  });
+});
+
+describe('analyzeOffline: etcd', () => {
+  const etcdLabels = {
+    endpoint: 'http-metrics',
+    instance: '192.168.10.21:2381',
+    job: 'kube-etcd',
+    namespace: 'kube-system',
+    pod: 'etcd-cp-2',
+    service: 'prometheus-kube-etcd',
+  };
+  const fsync = alert({
+    labels: { alertname: 'etcdHighFsyncDurations', ...etcdLabels, severity: 'warning' },
+    annotations: {
+      description:
+        'etcd cluster "kube-etcd": 99th percentile fsync durations are 0.64s on etcd instance 192.168.10.21:2381.',
+    },
+    expr: 'histogram_quantile(0.99, rate(etcd_disk_wal_fsync_duration_seconds_bucket{job=~".*etcd.*"}[5m])) > 0.5',
+    startsAt: '2024-05-01T10:02:00.000Z',
+  });
+  const leaderChanges = alert({
+    labels: { alertname: 'etcdHighNumberOfLeaderChanges', job: 'kube-etcd', namespace: 'kube-system' },
+    annotations: {
+      description: 'etcd cluster "kube-etcd": 7 leader changes within the last 15 minutes.',
+    },
+    startsAt: '2024-05-01T10:07:00.000Z',
+  });
+
+  it('slow fsyncs: a disk too slow for etcd, with the fsync latency, fio and etcdctl in the real pod', () => {
+    const analysis = analyze([fsync]);
+    expect(analysis.rootCauses[0]?.title).toBe('Disk too slow for etcd (WAL fsync / backend commit latency)');
+    expect(analysis.rootCauses[0]?.category).toBe('infrastructure');
+    const steps = analysis.nextSteps.join('\n');
+    expect(steps).toContain('etcd_disk_wal_fsync_duration_seconds_bucket{job="kube-etcd"}');
+    expect(steps).toContain('fio --rw=write --ioengine=sync --fdatasync=1');
+    expect(steps).toContain('kubectl -n kube-system exec etcd-cp-2 -- etcdctl');
+    expect(steps).toContain('endpoint status --cluster --write-out=table');
+  });
+
+  it('the awesome-prometheus-alerts spelling and the commit-duration alert match the same signature', () => {
+    const awesome = alert({
+      labels: { alertname: 'EtcdHighCommitDurations', instance: '10.1.0.5:2379', job: 'etcd' },
+      annotations: { description: 'Etcd commit duration increasing, 99th percentile is over 250ms' },
+    });
+    const analysis = analyze([awesome]);
+    expect(analysis.rootCauses[0]?.title).toMatch(/disk too slow for etcd/i);
+    expect(analysis.rootCauses.map((c) => c.title).join('\n')).toMatch(/fragmented etcd database/);
+    // No pod to exec into: plain etcdctl.
+    expect(analysis.nextSteps.join('\n')).toContain('etcdctl endpoint status --cluster --write-out=table');
+  });
+
+  it('leader changes with fsync alerts: the slow disk leads over members down, and cites the fsync alert', () => {
+    const analysis = analyze([leaderChanges, fsync]);
+    const top = analysis.rootCauses[0];
+    expect(top?.title).toMatch(/disk too slow for etcd/i);
+    expect(top?.likelihood).toBeGreaterThan(0.6);
+    expect(top?.evidence.join('\n')).toContain('`etcdHighFsyncDurations` firing');
+    expect(analysis.summary).toContain(
+      '`etcdHighFsyncDurations` in the same incident point at a disk too slow',
+    );
+    expect(analysis.rootCauses.filter((c) => /disk too slow/i.test(c.title))).toHaveLength(1);
+    expect(analysis.rootCauses.some((c) => /quorum lost/.test(c.title))).toBe(false);
+  });
+
+  it('leader changes alone do not claim lost quorum; no leader still does', () => {
+    const alone = analyze([leaderChanges]);
+    expect(alone.rootCauses.some((c) => /quorum lost/.test(c.title))).toBe(false);
+    expect(alone.rootCauses[0]?.title).toMatch(/disk too slow/i);
+    expect(analyze([etcdNoLeader]).rootCauses[0]?.title).toMatch(/quorum lost/);
+  });
+
+  it("the API server's error budget burn points at etcd when etcd alerts share the incident", () => {
+    const burn = alert({
+      labels: { alertname: 'KubeAPIErrorBudgetBurn', long: '6h', short: '30m', severity: 'warning' },
+      annotations: { description: 'The API server is burning too much error budget.' },
+    });
+    expect(analyze([burn]).rootCauses[0]?.title).toMatch(/API server overloaded/);
+    const withEtcd = analyze([burn, fsync]);
+    const titles = withEtcd.rootCauses.map((c) => c.title);
+    expect(titles.indexOf('etcd slow or unhealthy behind the API server')).toBeLessThan(
+      titles.findIndex((t) => /API server overloaded/.test(t)),
+    );
+  });
+
+  it('database near its quota: fragmentation, keyspace growth or a small quota, with defrag and alarms', () => {
+    const quota = alert({
+      labels: { alertname: 'etcdDatabaseQuotaLowSpace', instance: '10.1.0.6:2379', job: 'etcd' },
+      annotations: {
+        description:
+          'etcd cluster "etcd": database size exceeds the defined quota on etcd instance 10.1.0.6:2379, please defrag or increase the quota as the writes to etcd will be disabled when it is full.',
+      },
+    });
+    const analysis = analyze([quota]);
+    const titles = analysis.rootCauses.map((c) => c.title).join('\n');
+    expect(analysis.rootCauses[0]?.title).toMatch(/fragmented/);
+    expect(titles).toMatch(/keyspace grew/i);
+    expect(titles).toMatch(/--quota-backend-bytes/);
+    expect(analysis.summary).toMatch(/NOSPACE alarm/);
+    const steps = analysis.nextSteps.join('\n');
+    expect(steps).toContain('etcdctl defrag');
+    expect(steps).toContain('etcdctl alarm list');
+    expect(steps).toContain(
+      'etcd_mvcc_db_total_size_in_bytes{job="etcd"} / etcd_server_quota_backend_bytes{job="etcd"}',
+    );
+
+    const growth = alert({ labels: { alertname: 'etcdExcessiveDatabaseGrowth', job: 'etcd' } });
+    expect(analyze([growth]).rootCauses[0]?.title).toMatch(/keyspace grew/i);
+  });
+});
+
+describe('analyzeOffline: PostgreSQL locks and alert delivery', () => {
+  it('too many locks: long transactions or a small lock table, with pg_locks queries on the real host', () => {
+    const locks = alert({
+      labels: {
+        alertname: 'PostgresqlTooManyLocksAcquired',
+        instance: 'orders-db.prod.internal:9187',
+        job: 'postgres-exporter',
+      },
+      annotations: {
+        description:
+          'Too many locks acquired on the database. If this alert happens frequently, we may need to increase the postgres setting max_locks_per_transaction.\n  VALUE = 0.34',
+      },
+    });
+    const analysis = analyze([locks]);
+    expect(analysis.rootCauses[0]?.title).toMatch(/long-running or idle-in-transaction sessions/i);
+    expect(analysis.rootCauses.map((c) => c.title).join('\n')).toMatch(/max_locks_per_transaction/);
+    const steps = analysis.nextSteps.join('\n');
+    expect(steps).toContain(
+      'psql -h orders-db.prod.internal -c "SELECT locktype, mode, granted, count(*) FROM pg_locks',
+    );
+    expect(steps).toContain('pg_blocking_pids(pid)');
+    expect(steps).toContain('pg_locks_count{instance="orders-db.prod.internal:9187"}');
+  });
+
+  it('deadlocks: lock order, and the pasted PostgreSQL error matches by text', () => {
+    const deadlocks = alert({
+      labels: { alertname: 'PostgresqlDeadLocks', instance: 'pg-1:9187', datname: 'billing' },
+      annotations: { description: 'PostgreSQL has dead-locks\n  VALUE = 6' },
+    });
+    const analysis = analyze([deadlocks]);
+    expect(analysis.rootCauses[0]?.title).toMatch(/different orders/);
+    expect(analysis.nextSteps[0]).toContain('psql -h pg-1 -d billing -c');
+    const pasted = alert({
+      labels: { alertname: 'InvoiceJobErrors', namespace: 'billing' },
+      annotations: {
+        description: 'ERROR: deadlock detected DETAIL: Process 8812 waits for ShareLock on transaction 991',
+      },
+    });
+    expect(analyze([pasted]).rootCauses[0]?.title).toMatch(/different orders/);
+  });
+
+  it('Alertmanager failing to notify: the integration rejects or is unreachable, tested from the real pod', () => {
+    const failing = alert({
+      labels: {
+        alertname: 'AlertmanagerFailedToSendAlerts',
+        container: 'alertmanager',
+        instance: '10.42.1.9:9093',
+        integration: 'pagerduty',
+        job: 'kube-prometheus-stack-alertmanager',
+        namespace: 'observability',
+        pod: 'alertmanager-kube-prometheus-stack-alertmanager-0',
+      },
+      annotations: {
+        description:
+          'Alertmanager observability/alertmanager-kube-prometheus-stack-alertmanager-0 failed to send 42.1% of notifications to pagerduty.',
+      },
+    });
+    const analysis = analyze([failing]);
+    expect(analysis.rootCauses[0]?.title).toMatch(/pagerduty receiver rejects/);
+    expect(analysis.rootCauses[0]?.category).toBe('configuration');
+    expect(analysis.rootCauses[1]?.category).toBe('network');
+    const steps = analysis.nextSteps.join('\n');
+    expect(steps).toContain(
+      'kubectl -n observability logs alertmanager-kube-prometheus-stack-alertmanager-0 -c alertmanager --since=1h',
+    );
+    expect(steps).toContain('https://events.pagerduty.com');
+    expect(steps).toContain('integration="pagerduty"');
+  });
+
+  it('Prometheus failing to reach Alertmanager blames the Alertmanager side', () => {
+    const any = alert({
+      labels: {
+        alertname: 'PrometheusErrorSendingAlertsToAnyAlertmanager',
+        namespace: 'monitoring',
+        pod: 'prometheus-k8s-1',
+      },
+      annotations: {
+        description:
+          '100% minimum errors while sending alerts from Prometheus monitoring/prometheus-k8s-1 to any Alertmanager.',
+      },
+    });
+    const analysis = analyze([any]);
+    expect(analysis.rootCauses[0]?.title).toMatch(/Alertmanager is down or unreachable/);
+    expect(analysis.nextSteps.join('\n')).toContain(
+      'kubectl -n monitoring logs prometheus-k8s-1 -c prometheus',
+    );
+  });
+});
+
+describe('analyzeOffline: what a recent change touches', () => {
+  const at = (minutesBefore: number): string =>
+    new Date(Date.parse(T0) - minutesBefore * 60_000).toISOString();
+  const change = (
+    title: string,
+    minutesBefore: number,
+    kind: RecentChange['kind'] = 'pull_request',
+  ): RecentChange => ({
+    kind,
+    title,
+    url: `https://github.com/acme/infra/pull/${minutesBefore}`,
+    at: at(minutesBefore),
+    author: 'dev-sam',
+  });
+
+  it('classifies change titles by what they touch', () => {
+    const kinds = (title: string) => classifyChange(title).map((k) => k.kind);
+    expect(kinds('Restrict egress from the orders namespace')).toContain('network');
+    expect(kinds('Open port 9464 in sg-0a1b2c for the OTel collector')).toContain('network');
+    expect(kinds('Migrate invoices table: add index on customer_id')).toContain('migration');
+    expect(kinds('Lower worker memory limit to 512Mi')).toContain('scaling');
+    expect(kinds('Rotate the Slack webhook secret')).toContain('config');
+    expect(kinds('Bump checkout-api to v1.43.0')).toEqual(['image']);
+    expect(kinds('Fix typo in README')).toEqual([]);
+    // "port" inside other words is not a network change.
+    expect(kinds('Support exporting reports')).not.toContain('network');
+  });
+
+  it('a firewall change before a failing probe raises the network cause, cites it and names it in the summary', () => {
+    const probe = alert({
+      labels: { alertname: 'BlackboxProbeFailed', instance: 'https://api.partner.example', job: 'blackbox' },
+      annotations: { description: 'Probe failed\n  VALUE = 0' },
+    });
+    const sg = change('Tighten security group sg-0f3e for the egress proxy', 25);
+    const analysis = analyze([probe], { recentChanges: [sg] });
+    const top = analysis.rootCauses[0];
+    expect(top?.title).toMatch(/network path from the prober is broken/);
+    expect(top?.category).toBe('network');
+    expect(top?.evidence[0]).toMatch(/^network change \(its title says "security group"\)/);
+    expect(top?.evidence[0]).toContain(sg.url);
+    expect(analysis.summary).toContain(
+      'It started 25 min after pull request "Tighten security group sg-0f3e',
+    );
+    expect(analysis.summary).toContain('a network change.');
+    // A network change is no reason to roll back a Deployment.
+    expect(analysis.proposedActions).toEqual([]);
+  });
+
+  it('a NetworkPolicy before TargetDown ranks the blocked scrape first', () => {
+    const policy = change('Add default-deny NetworkPolicy for payments', 9);
+    const analysis = analyze([targetDown], { recentChanges: [policy] });
+    expect(analysis.rootCauses[0]?.title).toMatch(/network policy or firewall blocks the scrape/i);
+    expect(analysis.rootCauses[0]?.evidence[0]).toContain(policy.url);
+    // Without the change the process being down still leads.
+    expect(analyze([targetDown]).rootCauses[0]?.title).toMatch(/target process is down/i);
+  });
+
+  it('the closest change of a matching kind is linked, even behind a later unrelated one', () => {
+    const policy = change('Add default-deny NetworkPolicy for payments', 40);
+    const docs = change('Fix typo in README', 5);
+    const analysis = analyze([targetDown], { recentChanges: [docs, policy] });
+    expect(analysis.rootCauses[0]?.title).toMatch(/network policy or firewall/i);
+    expect(analysis.rootCauses[0]?.evidence[0]).toContain('40 min before the alert started');
+    expect(allEvidence(analysis)).not.toContain('Fix typo in README');
+  });
+
+  it('a resources change behind a stuck rollout raises "cannot be scheduled", below the bad-change cause', () => {
+    const replicas = alert({
+      labels: {
+        alertname: 'KubeDeploymentReplicasMismatch',
+        deployment: 'ledger-worker',
+        namespace: 'ledger',
+      },
+    });
+    const pr = change('Raise ledger-worker memory request to 6Gi', 20);
+    const analysis = analyze([replicas], { recentChanges: [pr] });
+    expect(analysis.rootCauses[0]?.category).toBe('deployment');
+    const scheduling = analysis.rootCauses[1];
+    expect(scheduling?.title).toMatch(/pods cannot be scheduled/i);
+    expect(scheduling?.evidence[0]).toMatch(/^scaling\/resources change \(its title says "memory request"\)/);
+    expect(
+      analysis.rootCauses.find((c) => /crash or fail readiness/.test(c.title))?.evidence.join('\n'),
+    ).not.toContain(pr.url);
+  });
+
+  it('a migration before a lock alert cites it on the long-transaction cause', () => {
+    const locks = alert({
+      labels: { alertname: 'PostgresqlTooManyLocksAcquired', instance: 'pg-main:9187' },
+    });
+    const migration = change('Run migration 0042_partition_events', 15, 'deployment');
+    const analysis = analyze([locks], { recentChanges: [migration] });
+    const linked = analysis.rootCauses.find((c) => c.evidence[0]?.startsWith('database migration change'));
+    expect(linked?.title).toMatch(/long-running or idle-in-transaction/i);
+  });
+
+  it('changes after the alert, long before it, or of no known kind link nothing; unknown alerts stay causeless', () => {
+    for (const policy of [
+      change('Add default-deny NetworkPolicy', -10),
+      change('Add default-deny NetworkPolicy', 400),
+    ]) {
+      const analysis = analyze([targetDown], { recentChanges: [policy] });
+      expect(analysis.rootCauses[0]?.title).toMatch(/target process is down/i);
+      expect(allEvidence(analysis)).not.toContain(policy.url);
+    }
+    const unrelated = analyze([targetDown], { recentChanges: [change('Fix typo in README', 5)] });
+    expect(unrelated.rootCauses[0]?.title).toMatch(/target process is down/i);
+    expect(unrelated.summary).not.toContain('It started');
+
+    const unknown = alert({ labels: { alertname: 'LedgerDriftHigh', namespace: 'ledger' } });
+    const analysis = analyze([unknown], {
+      recentChanges: [change('Add default-deny NetworkPolicy for ledger', 10)],
+    });
+    expect(analysis.rootCauses).toEqual([]);
+  });
+
+  it("a release does not add a second cause next to the signature's own bad-rollout hypothesis", () => {
+    const release = change('Bump checkout-api to v1.43.0', 12, 'deployment');
+    const analysis = analyze([crashLooping], { recentChanges: [release] });
+    expect(analysis.rootCauses[0]?.category).toBe('deployment');
+    expect(analysis.rootCauses.filter((c) => c.evidence.join('\n').includes(release.url))).toHaveLength(1);
   });
 });

@@ -94,6 +94,22 @@ export function hostOf(view: AlertView): string | undefined {
   return instance.startsWith('[') ? instance.slice(1, instance.indexOf(']')) : instance.replace(PORT, '');
 }
 
+/** Two alerts about the same machine (`instance` or `node`, port ignored). */
+export function sameHost(a: AlertView, b: AlertView): boolean {
+  const host = hostOf(a);
+  return host !== undefined && host === hostOf(b);
+}
+
+/**
+ * A kernel OOM kill counted for the whole host: node-exporter's `node_vmstat_oom_kill`, or the kernel's own
+ * "Out of memory: Killed process" (a container limit logs "Memory cgroup out of memory" instead).
+ */
+export const HOST_OOM_TEXT = /node_vmstat_oom_kill|(?<!cgroup )out of memory: kill/;
+
+/** The alert reports a host's kernel OOM kill, not a container's OOMKilled (which kube-state-metrics labels). */
+export const isHostOomKill = (view: AlertView): boolean =>
+  view.reason.toLowerCase() !== 'oomkilled' && HOST_OOM_TEXT.test(view.text);
+
 /** Labels that say nothing about what is broken. */
 const QUIET_LABELS: ReadonlySet<string> = new Set([
   'alertname',

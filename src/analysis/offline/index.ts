@@ -6,7 +6,15 @@
  */
 import type { AnalysisInput } from '../input.ts';
 import { type Analysis, type ProposedAction, rankRootCauses } from '../schema.ts';
-import { changeBefore, changeSentence, deployCause } from './changes.ts';
+import {
+  type ChangeKind,
+  type ChangeLink,
+  changeBefore,
+  changeSentence,
+  deployCause,
+  linkChange,
+  linkedChangeSentence,
+} from './changes.ts';
 import { mergeActions, mergeCauses, mergeFixes, mergeSteps } from './combine.ts';
 import { clip, firedEvidence, hostOf, viewOf } from './facts.ts';
 import { applyHistory, recurringCause } from './history.ts';
@@ -67,17 +75,31 @@ function playbooks(alerts: AlertView[]): ProposedAction[] {
   return out;
 }
 
-function analyzeGroup(
-  group: Group,
-  all: AlertView[],
-  input: AnalysisInput,
-): Finding & { change: ChangeHit | null } {
+/** A signature with its own bad-rollout hypothesis already covers releases. */
+const RELEASES: ReadonlySet<ChangeKind> = new Set(['image']);
+const NOTHING: ReadonlySet<ChangeKind> = new Set();
+
+interface GroupFinding extends Finding {
+  /** The change the summary names: the signature's bad-change suspect, else the change linked to a cause. */
+  change: ChangeHit | null;
+  link: ChangeLink | null;
+}
+
+function analyzeGroup(group: Group, all: AlertView[], input: AnalysisInput): GroupFinding {
   const { signature, alerts } = group;
   const primary = alerts[0] as AlertView;
   const change = Number.isFinite(group.earliest) ? changeBefore(input.recentChanges, group.earliest) : null;
   const ctx: SignatureContext = { alerts, primary, all, input, change };
   const finding = signature.analyze(ctx);
-  const causes = [...finding.causes];
+  // What a recent change touches raises the cause it would bring about (a NetworkPolicy → a blocked scrape).
+  const linked = linkChange(
+    finding.causes,
+    input.recentChanges,
+    group.earliest,
+    signature.deploy ? RELEASES : NOTHING,
+  );
+  const { link } = linked;
+  const causes = [...linked.causes];
   const actions = [...(finding.actions ?? [])];
   if (signature.deploy) {
     causes.push(
@@ -85,7 +107,23 @@ function analyzeGroup(
     );
     if (change && signature.deploy.rollback) actions.unshift(...rollbacks(alerts));
   }
-  return { ...finding, causes: rankRootCauses(causes), actions, change: signature.deploy ? change : null };
+  return {
+    ...finding,
+    causes: rankRootCauses(causes),
+    actions,
+    change: signature.deploy ? change : (link?.hit ?? null),
+    link,
+  };
+}
+
+/** The sentences about the change behind the dominant finding: what it touches, when known. */
+function changeSentences(finding: GroupFinding): string[] {
+  const { change, link } = finding;
+  if (link && change?.change === link.hit.change) return [linkedChangeSentence(link)];
+  const out: string[] = [];
+  if (change) out.push(changeSentence(change));
+  if (link) out.push(linkedChangeSentence(link));
+  return out;
 }
 
 function contextNotes(input: AnalysisInput): string {
@@ -137,7 +175,7 @@ export function analyzeOffline(input: AnalysisInput): Analysis {
   const [dominant] = findings;
   if (dominant) {
     summaryParts.push(upperFirst(dominant.summary));
-    if (dominant.change) summaryParts.push(changeSentence(dominant.change));
+    summaryParts.push(...changeSentences(dominant));
     const others = groups
       .slice(1, 5)
       .map(

@@ -1,4 +1,7 @@
-/** Which signature an alert shows: reason label, then exact alert name, then name pattern, then text. */
+/**
+ * Which signature an alert shows: reason label, then exact alert name, then name pattern, then text. A pattern
+ * match counts only if the signature accepts the alert.
+ */
 import { CATALOGUE } from './catalogue/index.ts';
 import { alertKey } from './facts.ts';
 import type { AlertView, Signature } from './types.ts';
@@ -20,15 +23,23 @@ const WITH_REASON = CATALOGUE.filter((signature) => signature.reasons);
 const WITH_NAME_PATTERN = CATALOGUE.filter((signature) => signature.namePattern);
 const WITH_TEXT = CATALOGUE.filter((signature) => signature.textPattern);
 
+const accepted = (signature: Signature, view: AlertView): boolean => signature.accepts?.(view) ?? true;
+
 export function matchSignature(view: AlertView): Signature | null {
   if (view.reason) {
-    for (const signature of WITH_REASON) if (signature.reasons?.test(view.reason)) return signature;
+    for (const signature of WITH_REASON) {
+      if (signature.reasons?.test(view.reason) && accepted(signature, view)) return signature;
+    }
   }
   const byName = BY_NAME.get(view.key);
   if (byName) return byName;
-  for (const signature of WITH_NAME_PATTERN) if (signature.namePattern?.test(view.key)) return signature;
+  for (const signature of WITH_NAME_PATTERN) {
+    if (signature.namePattern?.test(view.key) && accepted(signature, view)) return signature;
+  }
   if (view.text) {
-    for (const signature of WITH_TEXT) if (signature.textPattern?.test(view.text)) return signature;
+    for (const signature of WITH_TEXT) {
+      if (signature.textPattern?.test(view.text) && accepted(signature, view)) return signature;
+    }
   }
   return null;
 }

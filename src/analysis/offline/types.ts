@@ -65,6 +65,11 @@ export interface Signature {
   reasons?: RegExp;
   /** Tested on `AlertView.text` when nothing matched the name or reason. */
   textPattern?: RegExp;
+  /**
+   * For the pattern tiers (reason, name pattern, text): the signature declines an alert that matched a
+   * pattern but is not its kind, and matching goes on (a host's kernel OOM kill is not a container's).
+   */
+  accepts?: (view: AlertView) => boolean;
   /** A bad change is a well-known cause here: the hypothesis, raised and cited when a change preceded the alert. */
   deploy?: { title: (ctx: SignatureContext) => string; likelihood: number; rollback?: boolean };
   analyze(ctx: SignatureContext): Finding;

@@ -1,4 +1,7 @@
-/** Monitoring and probes: scrape targets, the Watchdog heartbeat, blackbox probes, TLS certificate expiry. */
+/**
+ * Monitoring and probes: scrape targets, the Watchdog heartbeat, blackbox probes, TLS certificate expiry, alert
+ * notifications that fail to go out.
+ */
 import { alertEvidence, cause, kubectl, listOf, runbookStep, sel, sh, steps } from '../facts.ts';
 import type { AlertView, Signature, SignatureContext } from '../types.ts';
 
@@ -199,4 +202,107 @@ export const certExpiry: Signature = {
   },
 };
 
-export const probeSignatures: Signature[] = [targetDown, watchdog, blackboxProbe, certExpiry];
+/** Where an Alertmanager integration sends to, for a reachability test from the Alertmanager pod. */
+const INTEGRATION_HOST: Record<string, string> = {
+  slack: 'https://hooks.slack.com',
+  pagerduty: 'https://events.pagerduty.com',
+  opsgenie: 'https://api.opsgenie.com',
+  victorops: 'https://alert.victorops.com',
+  msteams: 'https://outlook.office.com',
+  telegram: 'https://api.telegram.org',
+  discord: 'https://discord.com',
+};
+
+const PROMETHEUS_TO_ALERTMANAGER = /^prometheus(?:errorsendingalerts|notconnectedtoalertmanagers)/;
+
+export const notificationsFailing: Signature = {
+  id: 'alert-notifications-failing',
+  title: 'Alert notifications failing',
+  weight: 45,
+  names: [
+    'AlertmanagerFailedToSendAlerts',
+    'AlertmanagerClusterFailedToSendAlerts',
+    'PrometheusAlertmanagerNotificationFailing',
+    'PrometheusErrorSendingAlertsToSomeAlertmanagers',
+    'PrometheusErrorSendingAlertsToAnyAlertmanager',
+    'PrometheusNotConnectedToAlertmanagers',
+  ],
+  textPattern: /alertmanager_notifications_failed_total|prometheus_notifications_errors_total/,
+  analyze(ctx) {
+    const v = ctx.primary;
+    const k = kubectl(v.namespace);
+    const evidence = alertEvidence(ctx.alerts);
+    if (PROMETHEUS_TO_ALERTMANAGER.test(v.key)) {
+      return {
+        summary: `Prometheus${v.pod ? ` \`${v.pod}\`` : ''} cannot deliver alerts to Alertmanager (\`${v.name}\`): alerts fire but nobody is notified.`,
+        causes: [
+          cause(
+            'Alertmanager is down or unreachable from Prometheus (pods, Service, NetworkPolicy, DNS)',
+            0.5,
+            'dependency',
+            evidence,
+          ),
+          cause(
+            "Prometheus' alerting config points at the wrong Alertmanager (address, path, TLS or auth)",
+            0.35,
+            'configuration',
+            evidence.slice(0, 1),
+          ),
+        ],
+        nextSteps: steps(
+          `${k} get pods${v.namespace ? '' : ' -A'} -l app.kubernetes.io/name=alertmanager -o wide`,
+          v.pod && `${k} logs ${sh(v.pod)} -c prometheus --since=1h | grep -i 'error sending alert'`,
+          'PromQL: rate(prometheus_notifications_errors_total[5m]) and prometheus_notifications_alertmanagers_discovered',
+          'Prometheus UI → Status → Runtime & Build Information lists the Alertmanagers it found',
+          runbookStep(v),
+        ),
+      };
+    }
+    const integration = v.labels.integration;
+    const name = integration ? `\`${integration}\`` : 'the receiver';
+    const endpoint = integration ? INTEGRATION_HOST[integration.toLowerCase()] : undefined;
+    const matchers = { namespace: v.namespace, job: v.labels.job, integration };
+    return {
+      summary: `Alertmanager${v.pod ? ` \`${v.namespace ? `${v.namespace}/` : ''}${v.pod}\`` : ''} fails to send notifications to ${name} (\`${v.name}\`): alerts routed there are not delivered.${more(ctx, `integrations ${listOf(ctx.alerts, (a) => a.labels.integration)}`)}`,
+      causes: [
+        cause(
+          `${integration ? `The ${integration} receiver` : 'The receiver'} rejects the requests: webhook URL, API key or token invalid, revoked or rotated`,
+          0.4,
+          'configuration',
+          evidence,
+        ),
+        cause(
+          `Alertmanager cannot reach ${integration ?? 'the receiver'}: egress network, proxy, DNS or firewall`,
+          0.35,
+          'network',
+          evidence.slice(0, 1),
+        ),
+        cause(
+          `${integration ? `The ${integration} service` : 'The receiving service'} rate-limits or is having an outage`,
+          0.2,
+          'dependency',
+          evidence.slice(0, 1),
+        ),
+      ],
+      nextSteps: steps(
+        v.pod
+          ? `${k} logs ${sh(v.pod)} -c alertmanager --since=1h | grep -iE 'notify|error'  # the receiver's own error message`
+          : `${k} logs -l app.kubernetes.io/name=alertmanager -c alertmanager --since=1h | grep -iE 'notify|error'`,
+        `PromQL: sum by (integration, reason) (rate(alertmanager_notifications_failed_total${sel(matchers)}[5m]))  # reason: clientError = rejected (auth, payload), serverError = their side`,
+        v.pod &&
+          endpoint &&
+          `${k} exec ${sh(v.pod)} -c alertmanager -- wget -q -S -O /dev/null -T 5 ${endpoint}  # reachable from the pod?`,
+        'amtool check-config alertmanager.yml, and compare the receiver URL/credentials with the current secret',
+        runbookStep(v),
+      ),
+    };
+  },
+};
+
+export const probeSignatures: Signature[] = [
+  targetDown,
+  watchdog,
+  blackboxProbe,
+  certExpiry,
+  notificationsFailing,
+];

@@ -1,4 +1,7 @@
-/** Services and their dependencies: HTTP errors and latency, databases, queues, DNS, Redis, the JVM. */
+/**
+ * Services and their dependencies: HTTP errors and latency, databases (connections, locks, replication),
+ * queues, DNS, Redis, the JVM.
+ */
 import type { ProposedAction } from '../../schema.ts';
 import { alertEvidence, cause, hostOf, kubectl, listOf, runbookStep, sel, sh, steps } from '../facts.ts';
 import type { AlertView, Signature, SignatureContext } from '../types.ts';
@@ -152,6 +155,75 @@ export const dbConnections: Signature = {
             'Consider a pooler (PgBouncer) in front, or smaller per-pod pools',
             runbookStep(v),
           ),
+    };
+  },
+};
+
+export const dbLocks: Signature = {
+  id: 'db-locks',
+  title: 'Database locks piling up',
+  weight: 64,
+  names: ['PostgresqlTooManyLocksAcquired', 'PostgresqlDeadLocks', 'PostgresqlHighRateDeadlock'],
+  namePattern: /^(?:postgres|pg)\w*(?:deadlock|toomanylocks|lockwait)/,
+  textPattern: /deadlock detected|max_locks_per_transaction|pg_locks_count/,
+  deploy: {
+    title: () => 'A recent rollout or migration runs long transactions or takes heavy locks',
+    likelihood: 0.25,
+  },
+  analyze(ctx) {
+    const v = ctx.primary;
+    const host = hostOf(v);
+    const psql = `psql -h ${host ? sh(host) : '<host>'}${v.labels.datname ? ` -d ${sh(v.labels.datname)}` : ''}`;
+    const deadlocks = v.key.includes('deadlock') || v.text.includes('deadlock');
+    const evidence = alertEvidence(ctx.alerts);
+    return {
+      summary: deadlocks
+        ? `PostgreSQL on \`${v.instance ?? '?'}\` reports deadlocks (\`${v.name}\`): transactions wait on each other and one of them is aborted each time.`
+        : `PostgreSQL on \`${v.instance ?? '?'}\` holds an unusually large share of its lock table (\`${v.name}\`): once it is full, queries fail with "out of shared memory".`,
+      causes: deadlocks
+        ? [
+            cause(
+              'Transactions lock the same rows or tables in different orders',
+              0.55,
+              'application',
+              evidence,
+            ),
+            cause(
+              'Long transactions hold their locks too long, widening the window for conflicts',
+              0.3,
+              'application',
+              evidence.slice(0, 1),
+            ),
+          ]
+        : [
+            cause(
+              'Long-running or idle-in-transaction sessions hold many locks (batch jobs, migrations, a stuck client)',
+              0.45,
+              'application',
+              evidence,
+            ),
+            cause(
+              'Transactions touch many tables or partitions: max_locks_per_transaction × max_connections too small',
+              0.3,
+              'configuration',
+              evidence.slice(0, 1),
+            ),
+            cause(
+              'Lock contention: sessions queue behind one blocker (DDL, an explicit LOCK TABLE)',
+              0.2,
+              'data',
+              evidence.slice(0, 1),
+            ),
+          ],
+      nextSteps: steps(
+        `${psql} -c "SELECT locktype, mode, granted, count(*) FROM pg_locks GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT 15;"`,
+        `${psql} -c "SELECT pid, usename, state, now() - xact_start AS xact_age, left(query, 80) FROM pg_stat_activity WHERE xact_start IS NOT NULL ORDER BY xact_age DESC LIMIT 10;"`,
+        `${psql} -c "SELECT pid, pg_blocking_pids(pid) AS blocked_by, wait_event_type, left(query, 80) FROM pg_stat_activity WHERE cardinality(pg_blocking_pids(pid)) > 0;"`,
+        `${psql} -c "SHOW max_locks_per_transaction; SHOW max_connections;"`,
+        `PromQL: sum by (mode) (pg_locks_count${sel({ instance: v.instance })})`,
+        'A stuck blocker can be ended once understood: SELECT pg_terminate_backend(<pid>);',
+        runbookStep(v),
+      ),
     };
   },
 };
@@ -409,6 +481,7 @@ export const jvmMemory: Signature = {
 
 export const serviceSignatures: Signature[] = [
   dbConnections,
+  dbLocks,
   replicationLag,
   queueBacklog,
   dnsFailures,

@@ -4,6 +4,7 @@ import {
   alertEvidence,
   cause,
   containerRef,
+  isHostOomKill,
   kubectl,
   listOf,
   notRunningStep,
@@ -46,6 +47,8 @@ export const oomKilled: Signature = {
   names: ['KubePodOOMKilled', 'KubeContainerOOMKilled', 'KubernetesContainerOomKiller', 'ContainerOOMKilled'],
   reasons: /^oomkilled$/i,
   textPattern: OOM_TEXT,
+  // A kernel OOM kill counted for the whole host is the host-oom-kill signature's.
+  accepts: (view) => !isHostOomKill(view),
   deploy: {
     title: (ctx) =>
       `A recent rollout of \`${ctx.primary.deployment ?? ctx.primary.container ?? 'the workload'}\` uses more memory`,
@@ -57,14 +60,14 @@ export const oomKilled: Signature = {
     const container = v.container ? `\`${v.container}\`` : 'the container';
     const evidence = alertEvidence(ctx.alerts);
     return {
-      summary: `${containerRef(v)} was OOMKilled: it used more memory than its limit and the kernel killed it (exit code 137).${more(ctx, `pods ${listOf(ctx.alerts, (a) => a.pod)}`)}`,
+      summary: `${containerRef(v)} was OOMKilled: it used more memory than its limit and the kernel killed it.${more(ctx, `pods ${listOf(ctx.alerts, (a) => a.pod)}`)}`,
       causes: [
         cause(`Memory limit of ${container} is too low for its workload`, 0.6, 'capacity', evidence),
         cause(`Memory leak or load spike in ${container}`, 0.35, 'application', evidence.slice(0, 2)),
       ],
       nextSteps: steps(
         v.pod &&
-          `${k} describe pod ${sh(v.pod)} | grep -A6 'Last State'  # Reason: OOMKilled, Exit Code: 137`,
+          `${k} describe pod ${sh(v.pod)} | grep -A6 'Last State'  # look for Reason: OOMKilled, Exit Code: 137`,
         v.pod && `${k} top pod ${sh(v.pod)} --containers`,
         `PromQL: max_over_time(container_memory_working_set_bytes${sel({ namespace: v.namespace, pod: v.pod, container: v.container })}[1h]) vs kube_pod_container_resource_limits${sel({ namespace: v.namespace, pod: v.pod, container: v.container, resource: 'memory' })}`,
         v.pod &&
