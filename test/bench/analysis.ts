@@ -15,17 +15,16 @@ import { createApp } from '../../src/app.ts';
 import { configFrom } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { inputOf, loadCases } from '../eval/run.ts';
-import { pgliteDatabase, postgresDatabase } from '../support/databases.ts';
+import { log, openBenchDatabase, report, runBench } from './common.ts';
 import { machineInfo } from './machine.ts';
 import { StormGenerator } from './payloads.ts';
-import { fmt, summarize, table } from './stats.ts';
+import { fmt, summarize } from './stats.ts';
 
 const env = process.env;
 const QUICK = env.BENCH_QUICK === '1';
 const TARGETS = { offlineP99Ms: 20, llmCallsPerStorm: 20 };
 const STORM = { alerts: 10_000, services: 20, alertsPerGroup: 10, seconds: QUICK ? 15 : 30 };
 
-const log = (text = '') => process.stdout.write(`${text}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function timeEach(runs: number, work: () => void): number[] {
@@ -91,16 +90,6 @@ async function startFakeAnthropic(): Promise<{ url: string; calls: () => number;
   };
 }
 
-async function openDatabase() {
-  const url = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  try {
-    return { ...(await postgresDatabase(url).create()), label: `PostgreSQL at ${new URL(url).host}` };
-  } catch {
-    log('!! No PostgreSQL server answers: using embedded PGlite.');
-    return { ...(await pgliteDatabase.create()), label: 'PGlite (embedded)' };
-  }
-}
-
 async function main(): Promise<number> {
   const machine = machineInfo();
   log('aiops-bot analysis benchmark');
@@ -148,7 +137,7 @@ async function main(): Promise<number> {
 
   // 3. LLM calls for an alert storm.
   const anthropic = await startFakeAnthropic();
-  const database = await openDatabase();
+  const database = await openBenchDatabase();
   const app = await createApp({
     config: configFrom({
       LOG_LEVEL: 'warn',
@@ -231,33 +220,11 @@ async function main(): Promise<number> {
       pass: llmCalls <= TARGETS.llmCallsPerStorm && pendingAfter === 0,
     },
   ];
-  log('');
-  log(
-    table(
-      ['target', 'measured', 'result'],
-      results.map((r) => [r.target, r.measured, r.pass ? 'PASS' : 'FAIL']),
-    ),
-  );
-  log('');
-  log(
-    JSON.stringify({
-      bench: 'aiops-bot-analysis',
-      quick: QUICK,
-      offline: { evalIncidents: eachCase, fiftyAlerts },
-      redaction: { p50Ms: redaction.p50, p99Ms: redaction.p99, mbPerSecond },
-      storm: { alerts: STORM.alerts, services: STORM.services, seconds: STORM.seconds, incidents, llmCalls },
-      pass: results.every((r) => r.pass),
-    }),
-  );
-  return results.every((r) => r.pass) || env.BENCH_STRICT !== '1' ? 0 : 1;
+  return report('aiops-bot-analysis', results, {
+    offline: { evalIncidents: eachCase, fiftyAlerts },
+    redaction: { p50Ms: redaction.p50, p99Ms: redaction.p99, mbPerSecond },
+    storm: { alerts: STORM.alerts, services: STORM.services, seconds: STORM.seconds, incidents, llmCalls },
+  });
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runBench(main);

@@ -8,18 +8,17 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { createApp } from '../../src/app.ts';
 import { configFrom } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ACTION_IDS } from '../../src/slack/message.ts';
-import { pgliteDatabase, postgresDatabase } from '../support/databases.ts';
 import { alertmanagerBody } from '../support/payloads.ts';
 import { buttonClickBody, type SlackCall, slashCommandBody } from '../support/slack-fake.ts';
+import { log, openBenchDatabase, report, runBench } from './common.ts';
 import { machineInfo } from './machine.ts';
 import type { SlackClientRequest, SlackClientResponse } from './slack-client.ts';
 import type { FakeHostMessage } from './slack-fake-child.ts';
-import { fmt, summarize, table } from './stats.ts';
+import { fmt, summarize } from './stats.ts';
 
 const env = process.env;
 const QUICK = env.BENCH_QUICK === '1';
@@ -29,23 +28,7 @@ const ROUNDS = QUICK ? 3 : 10;
 const STORM = { alerts: 1_000, seconds: 10, alertsPerRequest: 10 };
 const TARGETS = { ackP99Ms: 100, rootMessages: 1, maxUpdates: 10 };
 
-const log = (text = '') => process.stdout.write(`${text}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function openDatabase() {
-  const url = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.end();
-    const created = await postgresDatabase(url).create();
-    return { ...created, label: `PostgreSQL at ${new URL(url).host}` };
-  } catch {
-    await client.end().catch(() => {});
-    log('!! No PostgreSQL server answers: using embedded PGlite (figures not comparable with a server).');
-    return { ...(await pgliteDatabase.create()), label: 'PGlite (embedded)' };
-  }
-}
 
 interface FakeSlack {
   apiUrl: string;
@@ -97,7 +80,7 @@ function runClient(request: SlackClientRequest): Promise<number[]> {
 }
 
 async function main(): Promise<number> {
-  const database = await openDatabase();
+  const database = await openBenchDatabase();
   const slack = await startFakeSlack();
   const app = await createApp({
     config: configFrom({
@@ -244,24 +227,10 @@ async function main(): Promise<number> {
         pass: Number(stored.rows[0]?.n) === STORM.alerts,
       },
     ];
-    log('');
-    log(
-      table(
-        ['target', 'measured', 'result'],
-        results.map((r) => [r.target, r.measured, r.pass ? 'PASS' : 'FAIL']),
-      ),
-    );
-    log('');
-    log(
-      JSON.stringify({
-        bench: 'aiops-bot-slack',
-        quick: QUICK,
-        ack: { commands, buttons },
-        storm: { alerts: Number(stored.rows[0]?.n), roots, updates, replies },
-        pass: results.every((r) => r.pass),
-      }),
-    );
-    return results.every((r) => r.pass) || env.BENCH_STRICT !== '1' ? 0 : 1;
+    return report('aiops-bot-slack', results, {
+      ack: { commands, buttons },
+      storm: { alerts: Number(stored.rows[0]?.n), roots, updates, replies },
+    });
   } finally {
     await app.close();
     slack.close();
@@ -269,12 +238,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runBench(main);
