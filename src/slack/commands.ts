@@ -14,7 +14,7 @@ import { getIncident, listIncidents } from '../db/incidents.ts';
 import type { Queryable } from '../db/index.ts';
 import { AiopsError, ErrorCode } from '../errors.ts';
 import { acknowledgeIncident, resolveIncident } from '../ingest/lifecycle.ts';
-import type { SlackMessage } from './message.ts';
+import { redactForSlack, type SlackMessage } from './message.ts';
 import {
   renderAnswer,
   renderError,
@@ -114,11 +114,16 @@ async function requireIncident(deps: CommandDeps, ctx: CommandContext, explicit:
   return id;
 }
 
+/** Answers a sub-command; the answer is redacted for Slack (it quotes alert text and LLM output). */
 export async function runCommand(
   deps: CommandDeps,
   ctx: CommandContext,
   text: string,
 ): Promise<SlackMessage> {
+  return redactForSlack(await answerCommand(deps, ctx, text));
+}
+
+async function answerCommand(deps: CommandDeps, ctx: CommandContext, text: string): Promise<SlackMessage> {
   const command = parseCommand(text);
   const actor = `<@${ctx.userId}>`;
   try {

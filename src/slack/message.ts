@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { redactDeep } from '../analysis/redact.ts';
 
 /** One Slack message as the renderers produce it: the notification text and the Block Kit blocks. */
 export interface SlackMessage {
@@ -19,4 +20,12 @@ export interface IncidentButtonValue {
   /** For confirmCause: the root cause's title as shown. */
   cause?: string;
   category?: string;
+}
+
+/**
+ * The last step before anything goes to Slack: secrets in alert text, labels, links and answers are
+ * replaced by `[REDACTED:kind]` wherever they sit in the blocks (the outbox and command answers call this).
+ */
+export function redactForSlack(message: SlackMessage): SlackMessage {
+  return redactDeep(message).value;
 }

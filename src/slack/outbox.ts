@@ -9,7 +9,7 @@
  */
 import type { Db, Queryable } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
-import type { SlackMessage } from './message.ts';
+import { redactForSlack, type SlackMessage } from './message.ts';
 
 export type OutboxKind = 'root' | 'update_root' | 'reply';
 
@@ -42,7 +42,7 @@ async function insertRow(
     `INSERT INTO slack_outbox (thread_key, incident_id, channel, kind, message, next_attempt_at, created_at)
      VALUES ($1, $2, $3, $4, $5::jsonb, $6, $6)
      RETURNING id`,
-    [row.threadKey, row.incidentId, row.channel, row.kind, jsonParam(row.message), now],
+    [row.threadKey, row.incidentId, row.channel, row.kind, jsonParam(redactForSlack(row.message)), now],
   );
   const id = result.rows[0]?.id;
   if (id === undefined) throw new Error('slack_outbox insert returned no row');
@@ -102,7 +102,7 @@ export async function enqueueRootUpdate(
   const channel = await threadChannel(tx, input.incidentId);
   if (channel === null) return null;
   const threadKey = incidentThreadKey(input.incidentId);
-  const message = jsonParam(input.message);
+  const message = jsonParam(redactForSlack(input.message));
   // A root no poster holds yet is posted with the newest content: no edit at all.
   const folded = await tx.query<{ id: number }>(
     `UPDATE slack_outbox SET message = $2::jsonb, version = version + 1

@@ -411,4 +411,41 @@ describe.each(testDatabases())('Slack on $name', (database) => {
     );
     expect(rows.rows.every((row) => row.status === 'sent' && row.channel === '#incidents')).toBe(true);
   });
+
+  it('redacts secrets in alert text before anything reaches Slack: thread, outbox and command answers', async () => {
+    // Built from pieces so the file holds no secret-shaped string.
+    const password = ['pa', 'ss', 'W0rd', '-', 'leak'].join('');
+    const token = ['xo', 'xb-', '1234567890-', 'abcdefghijklmnop'].join('');
+    const body = alertmanagerBody({
+      groupKey: '{}:{alertname="DbDown", flow="secrets"}',
+      alerts: [
+        {
+          labels: { alertname: 'PostgresqlDown', service: 'orders', severity: 'critical' },
+          annotations: {
+            summary: `orders-db unreachable: postgres://app:${password}@orders-db:5432/orders`,
+            description: `worker logged SLACK_TOKEN=${token} before dying`,
+          },
+        },
+      ],
+    });
+    const response = await post(`${app.url}/webhooks/alertmanager`, body);
+    const id = (response.json.incidentIds as number[])[0] as number;
+    await settle();
+    await slackPost(
+      slashCommandBody({ text: `status ${id}`, responseUrl: slack.responseUrl('secret-status') }),
+      form,
+    );
+    const status = await waitFor(() => slack.responses.find((r) => r.id === 'secret-status'));
+
+    const sent = JSON.stringify([slack.calls.map((call) => call.body), status.body]);
+    expect(sent).toContain('orders-db');
+    expect(sent).toContain('REDACTED');
+    expect(sent).not.toContain(password);
+    expect(sent).not.toContain(token);
+    const stored = await db.query<{ message: unknown }>(
+      'SELECT message FROM slack_outbox WHERE incident_id = $1',
+      [id],
+    );
+    expect(JSON.stringify(stored.rows)).not.toContain(password);
+  });
 });
