@@ -147,6 +147,31 @@ export async function latestAnalysis(db: Queryable, incidentId: number): Promise
   };
 }
 
+export interface AnalysisRecord extends StoredAnalysis {
+  analyzer: Analysis['analyzer'];
+  latencyMs: number;
+}
+
+/** The incident's analyses, newest first (the API's audit of what was said and by which analyzer). */
+export async function listAnalyses(db: Queryable, incidentId: number, limit = 20): Promise<AnalysisRecord[]> {
+  const result = await db.query<{ id: number; created_at: Date; analysis: unknown; latency_ms: number }>(
+    `SELECT id, created_at, analysis, latency_ms FROM incident_analyses WHERE incident_id = $1
+     ORDER BY id DESC LIMIT $2`,
+    [incidentId, limit],
+  );
+  return result.rows.map((row) => {
+    const analysis = analysisSchema.parse(row.analysis);
+    return {
+      id: row.id,
+      incidentId,
+      createdAt: new Date(row.created_at).toISOString(),
+      analyzer: analysis.analyzer,
+      latencyMs: row.latency_ms,
+      analysis,
+    };
+  });
+}
+
 /** `/aiops explain TEXT`: the LLM when configured (offline on failure), else the offline patterns. */
 export async function explainText(deps: AnalyzeDeps, text: string): Promise<Explanation> {
   if (deps.llm) {

@@ -173,3 +173,25 @@ export async function serviceHistory(
     causes: row.causes,
   }));
 }
+
+/** The causes engineers confirmed for one incident, oldest first. */
+export async function confirmedCausesOf(
+  db: Queryable,
+  incidentId: number,
+): Promise<{ title: string; category: string; confirmedBy: string; confirmedAt: string }[]> {
+  const result = await db.query<{
+    title: string;
+    category: string;
+    confirmed_by: string;
+    confirmed_at: Date;
+  }>(
+    'SELECT title, category, confirmed_by, confirmed_at FROM confirmed_causes WHERE incident_id = $1 ORDER BY id',
+    [incidentId],
+  );
+  return result.rows.map((row) => ({
+    title: row.title,
+    category: row.category,
+    confirmedBy: row.confirmed_by,
+    confirmedAt: new Date(row.confirmed_at).toISOString(),
+  }));
+}

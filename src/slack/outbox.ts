@@ -181,6 +181,33 @@ export async function findIncidentByThread(
   return result.rows[0]?.incident_id ?? null;
 }
 
+/** Where the incident's thread is and how its messages fared (the API shows it). */
+export async function threadDelivery(
+  db: Queryable,
+  incidentId: number,
+): Promise<
+  (SlackThread & { messages: Record<'pending' | 'sent' | 'dead', number>; lastError: string | null }) | null
+> {
+  const thread = await getThread(db, incidentId);
+  if (!thread) return null;
+  const counts = await db.query<{
+    status: 'pending' | 'sent' | 'dead';
+    n: number;
+    last_error: string | null;
+  }>(
+    `SELECT status, count(*)::int AS n, max(last_error) AS last_error FROM slack_outbox WHERE incident_id = $1
+     GROUP BY status`,
+    [incidentId],
+  );
+  const messages = { pending: 0, sent: 0, dead: 0 };
+  let lastError: string | null = null;
+  for (const row of counts.rows) {
+    messages[row.status] = Number(row.n);
+    if (row.status !== 'sent' && row.last_error) lastError = row.last_error;
+  }
+  return { ...thread, messages, lastError };
+}
+
 // ─── the poster's side ────────────────────────────────────────────────────────────────────────────────
 
 export interface OutboxRow {

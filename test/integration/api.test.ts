@@ -1,5 +1,7 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeIncident } from '../../src/analysis/analyze.ts';
+import { confirmCause } from '../../src/analysis/memory.ts';
 import type { Db } from '../../src/db/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { pgliteDatabase, testDatabases } from '../support/databases.ts';
@@ -93,6 +95,30 @@ describe.each(testDatabases())('incident API on $name', (database) => {
       'alerts_resolved',
       'resolved',
     ]);
+    expect(detail.json).toMatchObject({ analyses: [], confirmedCauses: [], slack: null });
+
+    // Once analysed, confirmed and told in Slack (local mode), the detail carries all of it.
+    const stored = await analyzeIncident(app.app.deps, ids[1] as number);
+    await confirmCause(app.app.deps.db, {
+      incidentId: ids[1] as number,
+      title: 'Slow disk',
+      category: 'infrastructure',
+      actor: '<@U1>',
+      now: app.clock.now(),
+    });
+    await app.app.jobs.runOnce({ aheadMs: 60_000 });
+    await app.app.poster.drain({ ignorePacing: true });
+    const full = await get(`/api/incidents/${ids[1]}`);
+    expect(full.json).toMatchObject({
+      // Newest first: the ones the queued jobs just made, then the one made here.
+      analyses: expect.arrayContaining([
+        expect.objectContaining({ id: stored.id, analyzer: 'offline', analysis: stored.analysis }),
+      ]),
+      confirmedCauses: [{ title: 'Slow disk', confirmedBy: '<@U1>' }],
+      slack: { channel: '#incidents', messages: { pending: 0, dead: 0 } },
+    });
+    expect((full.json.slack as { messages: { sent: number } }).messages.sent).toBeGreaterThanOrEqual(1);
+
     const missing = await get('/api/incidents/999999');
     expect(missing.status).toBe(404);
     expect(missing.json.message).toBe('incident 999999 not found');
