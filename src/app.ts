@@ -21,7 +21,7 @@ import { Router } from './http/router.ts';
 import { incidentJobHandlers } from './jobs/handlers.ts';
 import { type JobHandler, JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
+import { createMetrics, type Metrics, registerBacklogGauges } from './metrics.ts';
 import { createSlackApp, type SlackApp } from './slack/bolt.ts';
 import { SlackPoster } from './slack/poster.ts';
 import { renderAsText } from './slack/render/index.ts';
@@ -133,6 +133,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     };
   };
   await migrate(db);
+  registerBacklogGauges(deps.metrics, db);
 
   const slack = createSlackApp(config, logger);
   if (slack) {

@@ -1,5 +1,5 @@
 /** Prometheus metrics, one registry per app instance (tests build many apps in one process). */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -76,4 +76,40 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       registers: [registry],
     }),
   };
+}
+
+/**
+ * Backlog gauges read from the database at scrape time: jobs and Slack messages by status. A growing
+ * pending count is the first sign of a stuck worker or a Slack outage; `dead` needs a human.
+ */
+export function registerBacklogGauges(
+  metrics: Metrics,
+  db: { query<T>(sql: string): Promise<{ rows: T[] }> },
+): void {
+  new Gauge({
+    name: 'aiops_jobs',
+    help: 'Jobs on the durable queue, by kind and status.',
+    labelNames: ['kind', 'status'],
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      const result = await db.query<{ kind: string; status: string; n: number }>(
+        'SELECT kind, status, count(*)::int AS n FROM jobs GROUP BY kind, status',
+      );
+      for (const row of result.rows) this.set({ kind: row.kind, status: row.status }, Number(row.n));
+    },
+  });
+  new Gauge({
+    name: 'aiops_slack_outbox',
+    help: 'Slack outbox messages by status (pending, sent, dead).',
+    labelNames: ['status'],
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      const result = await db.query<{ status: string; n: number }>(
+        'SELECT status, count(*)::int AS n FROM slack_outbox GROUP BY status',
+      );
+      for (const row of result.rows) this.set({ status: row.status }, Number(row.n));
+    },
+  });
 }

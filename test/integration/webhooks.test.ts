@@ -319,6 +319,11 @@ describe.each(testDatabases())('webhooks on $name', (database) => {
       expect(metrics).toMatch(
         /aiops_webhook_duration_seconds_bucket\{le="0.05",source="alertmanager",code="202"\}/,
       );
+      // The backlog, read from the database at scrape time (no worker runs in this test).
+      const pending = await db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM jobs WHERE kind = 'analyze-incident' AND status = 'pending'",
+      );
+      expect(metrics).toContain(`aiops_jobs{kind="analyze-incident",status="pending"} ${pending.rows[0]?.n}`);
     });
   });
 });
