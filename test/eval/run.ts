@@ -13,8 +13,10 @@
  * both scores are one verdict: honest when the analyzer names no cause, or its first cause is category `unknown`
  * or one of the listed honest answers; an invented specific cause is wrong.
  *
- * Prints one line per case, the totals, the targets with PASS/FAIL, then one JSON line. Exits 0 unless
- * EVAL_STRICT=1 and a target fails. EVAL_VERBOSE=1 prints every cause (with evidence) of a missed case.
+ * Prints one line per case, the totals (also per set and per case file), the targets with PASS/FAIL, then one
+ * JSON line. Exits 0 unless EVAL_STRICT=1 and a target fails. EVAL_VERBOSE=1 prints every cause (with evidence)
+ * of a missed case. Sets: `cases/holdout*.json` is the held-out set (written blind, never used to develop the
+ * analyzer), every other file the main set; EVAL_SET=main|holdout|all (default all) picks which cases run.
  */
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
@@ -135,6 +137,26 @@ export function loadCases(dir = CASES_DIR): EvalCase[] {
     seen.add(evalCase.id);
   }
   return cases;
+}
+
+/** The evaluation sets: `holdout*.json` files are the held-out set, all other case files the main set. */
+export const evalSets = ['main', 'holdout'] as const;
+export type EvalSet = (typeof evalSets)[number];
+
+export const setOfFile = (file: string): EvalSet => (file.startsWith('holdout') ? 'holdout' : 'main');
+
+/** Case id → the file it comes from. */
+export function caseFileIndex(dir = CASES_DIR): Map<string, string> {
+  return new Map(
+    loadCaseFiles(dir).flatMap((entry) => entry.cases.map((evalCase) => [evalCase.id, entry.file])),
+  );
+}
+
+/** EVAL_SET: `all` (default), `main` or `holdout`; anything else throws. */
+export function selectedSet(value: string | undefined): EvalSet | 'all' {
+  const set = (value ?? 'all').trim() || 'all';
+  if (set === 'all' || (evalSets as readonly string[]).includes(set)) return set as EvalSet | 'all';
+  throw new Error(`EVAL_SET must be all, main or holdout (got "${set}")`);
 }
 
 // ─── Case → AnalysisInput ───────────────────────────────────────────────────────────────────────────────────
@@ -356,7 +378,17 @@ function gotText(result: CaseResult): string {
     .join(' | ');
 }
 
-function printReport(report: AnalyzerReport, verbose: boolean): void {
+/** top-1 / top-3 counts of the results whose case comes from a file `pick` accepts. */
+function tally(results: CaseResult[], fileOf: Map<string, string>, pick: (file: string) => boolean) {
+  const chosen = results.filter((result) => pick(fileOf.get(result.evalCase.id) ?? ''));
+  return {
+    cases: chosen.length,
+    top1: chosen.filter((result) => result.score.top1).length,
+    top3: chosen.filter((result) => result.score.top3).length,
+  };
+}
+
+function printReport(report: AnalyzerReport, verbose: boolean, fileOf: Map<string, string>): void {
   console.log(`\n${report.name} analyzer — marks: top-1 top-3\n`);
   for (const result of report.results) {
     const marks = `${result.score.top1 ? '✓' : '✗'}${result.score.top3 ? '✓' : '✗'}`;
@@ -384,6 +416,21 @@ function printReport(report: AnalyzerReport, verbose: boolean): void {
     const top3 = ofKind.filter((result) => result.score.top3).length;
     console.log(`    ${kind.padEnd(10)} top-1 ${top1}/${ofKind.length}  top-3 ${top3}/${ofKind.length}`);
   }
+  const ratioText = (hits: number, of: number) => `${hits}/${of} ${of === 0 ? '-' : pct(hits / of)}`;
+  console.log('  by set:');
+  for (const set of evalSets) {
+    const t = tally(report.results, fileOf, (file) => setOfFile(file) === set);
+    if (t.cases === 0) continue;
+    console.log(
+      `    ${set.padEnd(10)} top-1 ${ratioText(t.top1, t.cases)}  top-3 ${ratioText(t.top3, t.cases)}`,
+    );
+  }
+  console.log('  by file:');
+  for (const file of [...new Set(fileOf.values())].sort()) {
+    const t = tally(report.results, fileOf, (name) => name === file);
+    if (t.cases === 0) continue;
+    console.log(`    ${file.padEnd(34)} top-1 ${t.top1}/${t.cases}  top-3 ${t.top3}/${t.cases}`);
+  }
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
   console.log(
     `  target top-3 ≥ ${pct(report.targets.top3)}: ${verdict(report.pass.top3)} (${pct(report.top3)})`,
@@ -394,7 +441,12 @@ function printReport(report: AnalyzerReport, verbose: boolean): void {
 }
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const cases = loadCases();
+  const set = selectedSet(env.EVAL_SET);
+  const fileOf = caseFileIndex();
+  const cases = loadCases().filter(
+    (evalCase) => set === 'all' || setOfFile(fileOf.get(evalCase.id) ?? '') === set,
+  );
+  if (set !== 'all') console.log(`EVAL_SET=${set}: ${cases.length} cases`);
   const analyzers: NamedAnalyzer[] = [
     { name: 'offline', analyze: async (input) => analyzeOffline(input), targets: OFFLINE_TARGETS },
   ];
@@ -405,7 +457,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   const reports: AnalyzerReport[] = [];
   for (const analyzer of analyzers) {
     const report = await evaluate(analyzer, cases);
-    printReport(report, env.EVAL_VERBOSE === '1');
+    printReport(report, env.EVAL_VERBOSE === '1', fileOf);
     reports.push(report);
   }
 
@@ -413,6 +465,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   console.log(
     JSON.stringify({
       eval: 'root-cause',
+      set,
       cases: cases.length,
       llm: 'skipped' in llm ? `skipped: ${llm.skipped}` : 'evaluated',
       analyzers: Object.fromEntries(
@@ -423,6 +476,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
             top3: Number(report.top3.toFixed(4)),
             targets: report.targets,
             pass: report.pass.top1 && report.pass.top3,
+            sets: Object.fromEntries(
+              evalSets
+                .map(
+                  (name) =>
+                    [name, tally(report.results, fileOf, (file) => setOfFile(file) === name)] as const,
+                )
+                .filter(([, t]) => t.cases > 0),
+            ),
             missedTop1: report.results.filter((r) => !r.score.top1).map((r) => r.evalCase.id),
             missedTop3: report.results.filter((r) => !r.score.top3).map((r) => r.evalCase.id),
             errors: report.results.filter((r) => r.error).map((r) => r.evalCase.id),
