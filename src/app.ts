@@ -8,9 +8,7 @@ import { register as registerEvents } from '../handlers/events/index.ts';
 import { register as registerHealth } from '../handlers/health.ts';
 import { register as registerWebhooks } from '../handlers/webhooks/index.ts';
 import { gatherContext } from './analysis/context/index.ts';
-import { createAnthropicClient } from './clients/anthropic.ts';
-import { gitHubClientFromEnv } from './clients/github.ts';
-import { createSlackWebClient } from './clients/slack.ts';
+import type { LlmDeps } from './analysis/llm.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { type Db, openDatabase } from './db/index.ts';
@@ -89,13 +87,26 @@ export function buildRouter(deps: AppDeps, slack: SlackApp | null = null): Route
 async function slackTransport(options: AppOptions, db: Db, logger: Logger): Promise<SlackTransport> {
   if (options.slackTransport) return options.slackTransport;
   const { SLACK_BOT_TOKEN: token, SLACK_API_URL: apiUrl } = options.config.env;
-  if (token) return new WebApiTransport(createSlackWebClient({ token, apiUrl, logger }));
+  if (token) {
+    const { createSlackWebClient } = await import('./clients/slack.ts');
+    return new WebApiTransport(createSlackWebClient({ token, apiUrl, logger }));
+  }
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   // Local timestamps continue from earlier runs on this database, so every thread keeps a unique root ts.
   const last = await db.query<{ n: number }>(
     `SELECT coalesce(max(substring(slack_ts from 7)::bigint), 0) AS n FROM slack_outbox WHERE slack_ts ~ '^local\\.[0-9]{1,15}$'`,
   );
   return new ConsoleTransport({ print, render: renderAsText, firstTs: Number(last.rows[0]?.n ?? 0) + 1 });
+}
+
+async function llmFromConfig(config: Config): Promise<LlmDeps | null> {
+  const apiKey = config.env.ANTHROPIC_API_KEY;
+  if (!apiKey) return null;
+  const { createAnthropicClient } = await import('./clients/anthropic.ts');
+  return {
+    client: createAnthropicClient({ apiKey, baseURL: config.env.ANTHROPIC_BASE_URL }),
+    model: config.env.AIOPS_MODEL,
+  };
 }
 
 export async function createApp(options: AppOptions): Promise<App> {
@@ -111,17 +122,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     clock: options.clock ?? systemClock,
     logger,
     metrics: options.metrics ?? createMetrics({ collectProcessMetrics: true }),
-    llm: config.env.ANTHROPIC_API_KEY
-      ? {
-          client: createAnthropicClient({
-            apiKey: config.env.ANTHROPIC_API_KEY,
-            baseURL: config.env.ANTHROPIC_BASE_URL,
-          }),
-          model: config.env.AIOPS_MODEL,
-        }
-      : null,
+    llm: await llmFromConfig(config),
   };
-  const github = gitHubClientFromEnv(config.env, { logger });
+  // Loaded only when configured: each SDK costs memory a default install does not need.
+  const github = config.env.GITHUB_TOKEN
+    ? (await import('./clients/github.ts')).gitHubClientFromEnv(config.env, { logger })
+    : null;
   deps.gather = async (incidentId) => {
     const { input, sources } = await gatherContext(
       { db, config, clock: deps.clock, github, logger },
@@ -135,7 +141,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   await migrate(db);
   registerBacklogGauges(deps.metrics, db);
 
-  const slack = createSlackApp(config, logger);
+  const slack = await createSlackApp(config, logger);
   if (slack) {
     registerCommands(slack.app, deps);
     registerActions(slack.app, deps);

@@ -5,7 +5,7 @@
  */
 import { LogLevel, WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
-import { boltLogger } from '../slack/bolt.ts';
+import { boltLogger } from '../slack/bolt-logger.ts';
 
 export interface SlackWebClientOptions {
   token: string;

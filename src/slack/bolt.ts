@@ -1,16 +1,20 @@
 /**
  * Bolt on our own HTTP server: the HTTPReceiver's request listener serves POST /slack/events (Slack
  * signature verification, stale requests refused) on the same port as the webhooks. With SLACK_APP_TOKEN
- * the app uses Socket Mode instead. Without a bot token there is no Bolt app: local mode.
+ * the app uses Socket Mode instead. Without a bot token there is no Bolt app: local mode — and Bolt (with
+ * express and axios, ~35 MB) is not even loaded.
  */
-import { App, type Logger as BoltLogger, HTTPReceiver, type LogLevel } from '@slack/bolt';
-import { WebClient } from '@slack/web-api';
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { boltLogger } from './bolt-logger.ts';
+
+export { boltLogger } from './bolt-logger.ts';
 
 export interface SlackApp {
-  app: InstanceType<typeof App>;
+  app: App;
   /** Present in HTTP mode: mount on POST /slack/events. */
   requestListener:
     | ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void)
@@ -18,33 +22,15 @@ export interface SlackApp {
   socketMode: boolean;
 }
 
-/** Bolt logs through our pino logger, so there is one log stream with one format. */
-export function boltLogger(logger: Logger): BoltLogger {
-  const child = logger.child({ component: 'bolt' });
-  let level = 'info' as LogLevel;
-  const text = (parts: unknown[]) =>
-    parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
-  return {
-    // Bolt logs several debug lines per request: format them only when they will be written.
-    debug: (...msg) => child.isLevelEnabled('debug') && child.debug(text(msg)),
-    info: (...msg) => child.isLevelEnabled('info') && child.info(text(msg)),
-    warn: (...msg) => child.warn(text(msg)),
-    error: (...msg) => child.error(text(msg)),
-    setLevel: (next) => {
-      level = next;
-    },
-    getLevel: () => level,
-    setName: () => {},
-  };
-}
-
-export function createSlackApp(config: Config, logger: Logger): SlackApp | null {
+export async function createSlackApp(config: Config, logger: Logger): Promise<SlackApp | null> {
   const {
     SLACK_BOT_TOKEN: token,
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_APP_TOKEN: appToken,
   } = config.env;
   if (!token) return null;
+  const { App, HTTPReceiver } = await import('@slack/bolt');
+  const { WebClient } = await import('@slack/web-api');
   const clientOptions = config.env.SLACK_API_URL
     ? { slackApiUrl: withTrailingSlash(config.env.SLACK_API_URL) }
     : {};
@@ -84,7 +70,7 @@ export function createSlackApp(config: Config, logger: Logger): SlackApp | null 
  * ever (Slack unreachable at boot → every later request fails). This one asks on first use, keeps the
  * answer, and asks again after a failure.
  */
-export function cachedBotAuthorization(client: InstanceType<typeof WebClient>, token: string) {
+export function cachedBotAuthorization(client: WebClient, token: string) {
   let identity: Promise<{ botUserId?: string; botId?: string }> | null = null;
   return async () => {
     identity ??= client.auth.test().then(

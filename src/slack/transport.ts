@@ -4,7 +4,19 @@
  * (rate limited), back off (Slack or the network is down) or give up on the message (Slack refused it).
  */
 import type { KnownBlock } from '@slack/types';
-import { ErrorCode as SlackErrorCode, type WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
+
+/**
+ * The `code` @slack/web-api puts on its errors (its `ErrorCode` enum), written out so that this module —
+ * loaded in local mode too — does not load the Web API client.
+ */
+const SlackErrorCode = {
+  RequestError: 'slack_webapi_request_error',
+  HTTPError: 'slack_webapi_http_error',
+  PlatformError: 'slack_webapi_platform_error',
+  RateLimitedError: 'slack_webapi_rate_limited_error',
+} as const;
+
 import type { SlackMessage } from './message.ts';
 
 export interface PostMessageArgs {

@@ -344,6 +344,9 @@ async function main(): Promise<void> {
       config,
       clock: systemClock,
       ...(database.kind === 'pglite' ? { db: database.db } : {}),
+      // Durable ingest alone: analysis and Slack have their own benchmarks (analysis.ts, slack.ts).
+      startWorkers: false,
+      print: () => {},
     });
     const { port } = await app.listen(0, '127.0.0.1');
     const baseUrl = `http://127.0.0.1:${port}`;
