@@ -86,6 +86,14 @@ export function registerBacklogGauges(
   metrics: Metrics,
   db: { query<T>(sql: string): Promise<{ rows: T[] }> },
 ): void {
+  // /metrics must answer while the database is down (that is when it matters): no rows, no series.
+  const backlog = async <T>(sql: string): Promise<T[]> => {
+    try {
+      return (await db.query<T>(sql)).rows;
+    } catch {
+      return [];
+    }
+  };
   new Gauge({
     name: 'aiops_jobs',
     help: 'Jobs on the durable queue, by kind and status.',
@@ -93,10 +101,10 @@ export function registerBacklogGauges(
     registers: [metrics.registry],
     async collect() {
       this.reset();
-      const result = await db.query<{ kind: string; status: string; n: number }>(
+      const rows = await backlog<{ kind: string; status: string; n: number }>(
         'SELECT kind, status, count(*)::int AS n FROM jobs GROUP BY kind, status',
       );
-      for (const row of result.rows) this.set({ kind: row.kind, status: row.status }, Number(row.n));
+      for (const row of rows) this.set({ kind: row.kind, status: row.status }, Number(row.n));
     },
   });
   new Gauge({
@@ -106,10 +114,10 @@ export function registerBacklogGauges(
     registers: [metrics.registry],
     async collect() {
       this.reset();
-      const result = await db.query<{ status: string; n: number }>(
+      const rows = await backlog<{ status: string; n: number }>(
         'SELECT status, count(*)::int AS n FROM slack_outbox GROUP BY status',
       );
-      for (const row of result.rows) this.set({ status: row.status }, Number(row.n));
+      for (const row of rows) this.set({ status: row.status }, Number(row.n));
     },
   });
 }
