@@ -20,7 +20,7 @@ import { clip, firedEvidence, hostOf, viewOf } from './facts.ts';
 import { applyHistory, recurringCause } from './history.ts';
 import { matchSignature } from './match.ts';
 import type { AlertView, ChangeHit, Finding, Signature, SignatureContext } from './types.ts';
-import { unknownSteps, unknownSummary } from './unknown.ts';
+import { statedCause, unknownSteps, unknownSummary } from './unknown.ts';
 
 export { CATALOGUE } from './catalogue/index.ts';
 export { explainOffline } from './explain.ts';
@@ -191,6 +191,9 @@ export function analyzeOffline(input: AnalysisInput): Analysis {
   if (notes) summaryParts.push(notes);
 
   const causeLists = findings.map((finding) => finding.causes);
+  // An unknown alert whose own text states a cause offers that statement, quoted, as its one cause.
+  const stated = unknown.length > 0 ? statedCause(unknown) : null;
+  if (stated) causeLists.push([stated]);
   const recurring = recurringCause(input.similarIncidents);
   const rootCauses = applyHistory(mergeCauses(causeLists), recurring).slice(0, MAX_CAUSES);
 

@@ -1,7 +1,54 @@
 /** Alerts no signature knows: say honestly what the alert says, and point at where to look — no invented cause. */
+import type { RootCause } from '../schema.ts';
 import { changeEvidence } from './changes.ts';
-import { clip, kubectl, runbookStep, sh, steps } from './facts.ts';
+import { cause, clip, firedEvidence, kubectl, runbookStep, saidEvidence, sh, steps } from './facts.ts';
 import type { AlertView, ChangeHit } from './types.ts';
+
+/** Words with which an alert's own text states a cause ("… due to …", "likely …", "may indicate …"). */
+const STATES_CAUSE =
+  /\b(?:due to|caused by|because|as a result of|(?:is |are )?(?:most |very )?likely|probably|(?:may|might|could|can) (?:indicate|mean|be caused|be due|be a sign)|indicat(?:es|ing)|suggests?|possibl[ey]|a sign of)\b/i;
+/** "possible" that states no cause: "as soon as possible", "if possible", "not possible". */
+const NOT_A_CAUSE = /\b(?:as soon as|as much as|if|where|when|whenever|not|im) possible\b|\bunlikely\b/i;
+/** awesome-prometheus-alerts' description tail: `VALUE = … LABELS = map[…]`. */
+const RULE_TAIL = /\n\s*(?:VALUE|LABELS)\s*=[\s\S]*$/;
+const SENTENCES = /(?<=[.!?])\s+(?=[A-Z{])|\n+/;
+const PREFIX = 'As the alert itself says: "';
+/** The title may hold 200 characters: the quoted clause gets what the prefix and closing quote leave. */
+const MAX_CLAUSE = 200 - PREFIX.length - 1;
+
+/** The sentence of the alert's description (else message, else summary) that states a cause, as written. */
+export function statedClause(view: AlertView): string | null {
+  const annotations = view.alert.annotations;
+  for (const text of [
+    annotations.description,
+    annotations.message,
+    annotations.summary ?? view.alert.summary,
+  ]) {
+    if (!text) continue;
+    for (const sentence of text.replace(RULE_TAIL, '').split(SENTENCES)) {
+      const trimmed = sentence.trim();
+      if (trimmed && STATES_CAUSE.test(trimmed) && !NOT_A_CAUSE.test(trimmed))
+        return clip(trimmed, MAX_CLAUSE);
+    }
+  }
+  return null;
+}
+
+/**
+ * For alerts no signature knows: when the alert's own text states a cause in so many words, that statement —
+ * quoted, never paraphrased, category `unknown`, and no more likely than 0.3 — is the one cause offered.
+ */
+export function statedCause(unknown: AlertView[]): RootCause | null {
+  for (const view of unknown) {
+    const clause = statedClause(view);
+    if (!clause) continue;
+    const evidence = [saidEvidence(view), firedEvidence(view)].filter((item): item is string =>
+      Boolean(item),
+    );
+    return cause(`${PREFIX}${clause}"`, 0.3, 'unknown', evidence);
+  }
+  return null;
+}
 
 /** What the alert itself says, quoted (description, else summary); '' when it says nothing beyond its name. */
 function saying(view: AlertView): string {

@@ -27,6 +27,9 @@ export const rolloutStuck: Signature = {
     'KubeStatefulSetUpdateNotRolledOut',
     'KubeDaemonSetRolloutStuck',
     'KubernetesDeploymentGenerationMismatch',
+    'KubernetesStatefulsetGenerationMismatch',
+    'KubernetesStatefulsetUpdateNotRolledOut',
+    'KubernetesDaemonsetRolloutStuck',
   ],
   deploy: {
     title: (ctx) => {
@@ -69,7 +72,11 @@ export const deploymentReplicasMismatch: Signature = {
   id: 'deployment-replicas-mismatch',
   title: 'Deployment replicas mismatch',
   weight: 52,
-  names: ['KubeDeploymentReplicasMismatch', 'KubernetesDeploymentReplicasMismatch'],
+  names: [
+    'KubeDeploymentReplicasMismatch',
+    'KubernetesDeploymentReplicasMismatch',
+    'KubernetesReplicasetReplicasMismatch',
+  ],
   deploy: {
     title: (ctx) =>
       `A recent rollout of \`${ctx.primary.deployment ?? 'the deployment'}\` produces pods that never become available`,
@@ -211,6 +218,8 @@ export const pvcFillingUp: Signature = {
     'KubePersistentVolumeInodesFillingUp',
     'KubernetesVolumeOutOfDiskSpace',
     'KubernetesVolumeFullInFourDays',
+    'KubePersistentVolumeUsageCritical',
+    'KubePersistentVolumeFullInFourDays',
   ],
   analyze(ctx) {
     const v = ctx.primary;

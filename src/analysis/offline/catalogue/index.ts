@@ -5,15 +5,27 @@
  */
 import type { Signature } from '../types.ts';
 import { controllerSignatures } from './controllers.ts';
+import { datastoreSignatures } from './datastores.ts';
+import { hostSignatures } from './hosts.ts';
+import { kubernetesSignatures } from './kubernetes.ts';
+import { messagingSignatures } from './messaging.ts';
+import { monitoringSignatures } from './monitoring.ts';
 import { nodeSignatures } from './nodes.ts';
 import { probeSignatures } from './probes.ts';
+import { proxySignatures } from './proxies.ts';
 import { serviceSignatures } from './services.ts';
 import { workloadSignatures } from './workloads.ts';
 
 export const CATALOGUE: readonly Signature[] = [
   ...workloadSignatures,
   ...controllerSignatures,
+  ...kubernetesSignatures,
+  ...messagingSignatures,
   ...nodeSignatures,
+  ...hostSignatures,
+  ...monitoringSignatures,
+  ...datastoreSignatures,
+  ...proxySignatures,
   ...probeSignatures,
   ...serviceSignatures,
 ];

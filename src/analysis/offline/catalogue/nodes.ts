@@ -153,6 +153,7 @@ export const nodeFilesystem: Signature = {
     'HostDiskWillFillIn24Hours',
     'HostDiskMayFillIn24Hours',
     'HostOutOfInodes',
+    'HostInodesMayFillIn24Hours',
   ],
   textPattern: /no space left on device|disk quota exceeded/,
   analyze(ctx) {
@@ -206,6 +207,7 @@ export const nodeMemory: Signature = {
     'NodeMemoryMajorPagesFaults',
     'HostSwapIsFillingUp',
     'KubeNodePressure',
+    'KubernetesNodeMemoryPressure',
   ],
   analyze(ctx) {
     const v = ctx.primary;
@@ -233,7 +235,13 @@ export const nodeCpu: Signature = {
   id: 'node-cpu',
   title: 'Node CPU saturated',
   weight: 36,
-  names: ['HostHighCpuLoad', 'NodeCPUHighUsage', 'NodeSystemSaturation', 'NodeLoadHigh'],
+  names: [
+    'HostHighCpuLoad',
+    'NodeCPUHighUsage',
+    'NodeSystemSaturation',
+    'NodeLoadHigh',
+    'HostContextSwitchingHigh',
+  ],
   analyze(ctx) {
     const v = ctx.primary;
     const host = hostOf(v);

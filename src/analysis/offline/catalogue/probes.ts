@@ -96,17 +96,47 @@ export const blackboxProbe: Signature = {
     'EndpointDown',
     'BlackboxProbeHttpFailure',
     'BlackboxProbeDnsFailure',
+    'BlackboxProbeHttpStatusCode',
+    'BlackboxUnexpectedHttpStatus',
   ],
   textPattern: /probe_success|does not reply to icmp|probe failed/,
   analyze(ctx) {
     const v = ctx.primary;
     const target = targetOf(v);
     const icmp = ICMP.test(v.labels.job ?? '') || ICMP.test(v.labels.module ?? '');
+    const httpStatus = v.key.includes('http') || v.text.includes('probe_http_status_code');
+    const dns = !httpStatus && (v.key.includes('dns') || /dns/.test(v.labels.module ?? ''));
     const evidence = alertEvidence(ctx.alerts);
     return {
       summary: `The blackbox probe of \`${v.instance ?? target?.host ?? '?'}\` fails: from the prober's point of view the endpoint is down.${more(ctx, `targets ${listOf(ctx.alerts, (a) => a.instance)}`)}`,
       causes: [
-        cause('The endpoint is down or not answering', 0.45, 'infrastructure', evidence),
+        // What the probe checks decides the first suspect: an HTTP status, a DNS answer, or reachability.
+        ...(httpStatus
+          ? [
+              cause(
+                `The endpoint answers with an unexpected HTTP status${(v.labels.status_code ?? v.labels.code) ? ` (${v.labels.status_code ?? v.labels.code})` : ''}: the application behind it fails (5xx) or the route/auth changed (4xx)`,
+                0.5,
+                'application',
+                evidence,
+              ),
+            ]
+          : []),
+        ...(dns
+          ? [
+              cause(
+                'The DNS server does not answer the probed name as expected (record missing or changed, resolver down)',
+                0.5,
+                'dependency',
+                evidence,
+              ),
+            ]
+          : []),
+        cause(
+          'The endpoint is down or not answering',
+          httpStatus || dns ? 0.3 : 0.45,
+          'infrastructure',
+          evidence,
+        ),
         cause(
           'The network path from the prober is broken (DNS, firewall, routing)',
           0.3,

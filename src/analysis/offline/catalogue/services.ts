@@ -3,10 +3,34 @@
  * queues, DNS, Redis, the JVM.
  */
 import type { ProposedAction } from '../../schema.ts';
+import { type Domain, domainIn, domainOf } from '../domain.ts';
 import { alertEvidence, cause, hostOf, kubectl, listOf, runbookStep, sel, sh, steps } from '../facts.ts';
 import type { AlertView, Signature, SignatureContext } from '../types.ts';
 
 const MYSQL = /mysql|mariadb/;
+
+/** Domains with signatures of their own: the generic HTTP error and latency signatures leave them alone. */
+const OWN_DOMAINS: ReadonlySet<Domain> = new Set<Domain>([
+  'prometheus',
+  'alertmanager',
+  'thanos',
+  'loki',
+  'etcd',
+  'coredns',
+  'mysql',
+  'postgres',
+  'redis',
+  'mongodb',
+  'elasticsearch',
+  'cassandra',
+  'kafka',
+  'rabbitmq',
+  'nats',
+]);
+const notOwnDomain = (view: AlertView): boolean => {
+  const domain = domainOf(view);
+  return domain === undefined || !OWN_DOMAINS.has(domain);
+};
 
 const more = (ctx: SignatureContext, what: string): string =>
   ctx.alerts.length > 1 ? ` ${ctx.alerts.length} alerts in all, ${what}.` : '';
@@ -32,6 +56,7 @@ export const http5xx: Signature = {
   ],
   namePattern: /5xx|errorrate|higherror|httperror|servererror|errorratio|errorsratio|errorshigh/,
   textPattern: /\b5xx\b|internal server error|bad gateway|service unavailable|gateway timeout|error rate/,
+  accepts: notOwnDomain,
   deploy: {
     title: (ctx) =>
       `A recent rollout of \`${ctx.primary.deployment ?? endpointOf(ctx.primary) ?? 'the service'}\` returns errors`,
@@ -71,8 +96,16 @@ export const highLatency: Signature = {
   id: 'high-latency',
   title: 'High latency',
   weight: 44,
-  names: ['NginxLatencyHigh', 'BlackboxSlowProbe', 'HighLatency', 'TraefikServiceHighLatency'],
+  names: [
+    'NginxLatencyHigh',
+    'BlackboxSlowProbe',
+    'HighLatency',
+    'TraefikServiceHighLatency',
+    'BlackboxProbeSlowHttp',
+    'BlackboxProbeSlowPing',
+  ],
   namePattern: /latency|slowrequest|slowprobe|requestduration|responsetime|slowresponse/,
+  accepts: notOwnDomain,
   deploy: {
     title: (ctx) =>
       `A recent rollout of \`${ctx.primary.deployment ?? endpointOf(ctx.primary) ?? 'the service'}\` is slower`,
@@ -114,8 +147,16 @@ export const dbConnections: Signature = {
   id: 'db-too-many-connections',
   title: 'Database connections exhausted',
   weight: 68,
-  names: ['PostgresqlTooManyConnections', 'MysqlTooManyConnections', 'PgbouncerMaxClientConnections'],
+  names: [
+    'PostgresqlTooManyConnections',
+    'MysqlTooManyConnections',
+    'PgbouncerMaxClientConnections',
+    'PostgreSQLMaxConnectionsReached',
+    'PostgreSQLHighConnections',
+  ],
   namePattern: /toomanyconnections|connectionsexhausted|maxconnections|toomanyclients/,
+  // Redis, MongoDB, RabbitMQ… have connection limits too, with their own signatures.
+  accepts: domainIn('mysql', 'postgres'),
   textPattern: /too many connections|too many clients|remaining connection slots are reserved/,
   deploy: {
     title: () => 'A recent rollout opens more connections (bigger pool, leak, more replicas)',
@@ -239,6 +280,7 @@ export const replicationLag: Signature = {
     'PostgresqlReplicationLagBytes',
   ],
   namePattern: /replicationlag|replicalag|slavelag|replicationdelay/,
+  accepts: domainIn('mysql', 'postgres'),
   analyze(ctx) {
     const v = ctx.primary;
     const mysql = MYSQL.test(v.key) || MYSQL.test(v.labels.job ?? '');
@@ -301,6 +343,8 @@ export const queueBacklog: Signature = {
     'RabbitmqNoConsumer',
   ],
   namePattern: /consumer\w*lag|toomanymessages|unackmessages|backlog|queuesize|queuedepth/,
+  // A MySQL replication queue or Prometheus' notification queue is not a message queue.
+  accepts: domainIn('kafka', 'rabbitmq', 'nats'),
   deploy: {
     title: () => 'A recent rollout of the consumer processes messages slower, or fails on them',
     likelihood: 0.3,
@@ -340,6 +384,11 @@ export const queueBacklog: Signature = {
   },
 };
 
+/** Text of a forward/upstream failure: CoreDNS's forward plugin or its log lines. */
+const UPSTREAM_TEXT =
+  /coredns_forward_|forward(?:ing)? (?:request|to upstream)|upstream (?:dns|resolver|server)|i\/o timeout.*:53/;
+const COREDNS_POD = /^(?:coredns|kube-dns)/;
+
 export const dnsFailures: Signature = {
   id: 'dns-failures',
   title: 'DNS resolution failing',
@@ -351,6 +400,8 @@ export const dnsFailures: Signature = {
     'CoreDNSForwardErrorsHigh',
     'CoreDNSForwardLatencyHigh',
     'CoreDNSForwardHealthcheckFailureCount',
+    'CoreDNSForwardHealthcheckBrokenCount',
+    'CoreDNSPanicCount',
     'KubeDNSDown',
   ],
   namePattern: /coredns|kubedns|dns(?:error|failure|down)/,
@@ -358,16 +409,45 @@ export const dnsFailures: Signature = {
   analyze(ctx) {
     const v = ctx.primary;
     const evidence = alertEvidence(ctx.alerts);
+    // Which side fails, from the alerts present: forward errors/health checks blame the upstream resolver;
+    // latency, panics, or CoreDNS pods throttled/OOM-killed/crash-looping blame CoreDNS itself.
+    const firing = ctx.all.filter((view) => view.firing);
+    const upstream = firing.filter(
+      (view) =>
+        (view.key.startsWith('coredns') && view.key.includes('forward')) || UPSTREAM_TEXT.test(view.text),
+    );
+    const overloaded = firing.filter(
+      (view) =>
+        (view.key.startsWith('coredns') &&
+          !view.key.includes('forward') &&
+          /latency|panic|down/.test(view.key)) ||
+        (COREDNS_POD.test(view.pod ?? view.container ?? '') &&
+          /throttl|oom|crashloop|restart|notready/.test(view.key + view.reason.toLowerCase())),
+    );
+    const upstreamLikely = upstream.length > 0 && upstream.length >= overloaded.length;
+    const overloadCause = cause(
+      'CoreDNS pods overloaded or crashing (too few replicas, CPU throttling, OOM)',
+      overloaded.length > 0 && !upstreamLikely ? 0.55 : upstreamLikely ? 0.25 : 0.4,
+      'capacity',
+      overloaded.length > 0
+        ? [`${listOf(overloaded, (a) => a.name)} firing`, ...evidence.slice(0, 2)]
+        : evidence,
+    );
+    const upstreamCause = cause(
+      'The upstream resolver CoreDNS forwards to fails or is unreachable',
+      upstreamLikely ? 0.6 : 0.3,
+      'dependency',
+      upstream.length > 0
+        ? [`${listOf(upstream, (a) => a.name)} firing`, ...evidence.slice(0, 2)]
+        : evidence.slice(0, 1),
+    );
     return {
-      summary: `DNS in the cluster is failing or slow (\`${v.name}\`): services that look up names get "no such host" or time out.`,
+      summary: upstreamLikely
+        ? `DNS in the cluster is failing (\`${v.name}\`): CoreDNS's forwards to its upstream resolver fail, so external names (and anything not in the cluster zone) do not resolve.`
+        : `DNS in the cluster is failing or slow (\`${v.name}\`): services that look up names get "no such host" or time out.`,
       causes: [
-        cause('CoreDNS pods overloaded or crashing (too few replicas, OOM)', 0.4, 'capacity', evidence),
-        cause(
-          'The upstream resolver CoreDNS forwards to fails or is unreachable',
-          0.35,
-          'dependency',
-          evidence.slice(0, 1),
-        ),
+        upstreamLikely ? upstreamCause : overloadCause,
+        upstreamLikely ? overloadCause : upstreamCause,
         cause(
           'Clients look up names that do not exist (deleted Service, typo, ndots search expansion)',
           0.2,
@@ -378,6 +458,9 @@ export const dnsFailures: Signature = {
       nextSteps: steps(
         'kubectl -n kube-system get pods -l k8s-app=kube-dns -o wide',
         'kubectl -n kube-system logs -l k8s-app=kube-dns --tail=100',
+        upstreamLikely
+          ? 'kubectl -n kube-system get configmap coredns -o yaml | grep -A3 forward  # then test that upstream: dig @<upstream-ip> example.com'
+          : 'kubectl -n kube-system top pods -l k8s-app=kube-dns',
         'kubectl run dnscheck --rm -it --restart=Never --image=busybox:1.36 -- nslookup kubernetes.default',
         'PromQL: sum by (rcode) (rate(coredns_dns_responses_total[5m])) and sum by (rcode) (rate(coredns_forward_responses_total[5m]))',
         runbookStep(v),
