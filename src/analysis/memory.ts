@@ -75,9 +75,9 @@ const CANDIDATES_PER_KIND = 200;
 /**
  * Past incidents that resemble this one, most alike first, with the causes engineers confirmed for them.
  * Candidates are past incidents whose title or alerts share words with this one (PostgreSQL full-text
- * search, migrations/004_incident_search.sql), or that share an alert name or the service; each is scored
- * by `ts_rank` of its title and of its best-matching alert, plus a bonus for the same alert name and for
- * the same service. Ties go to the newest.
+ * search over each incident's document, src/db/incident-search.ts), or that share an alert name or the
+ * service; each is scored by `ts_rank` of its document, plus a bonus for the same alert name and for the
+ * same service. Ties go to the newest.
  */
 export async function findSimilarIncidents(
   db: Queryable,
@@ -99,11 +99,8 @@ export async function findSimilarIncidents(
      ),
      names AS (SELECT jsonb_array_elements_text($3::jsonb) AS alertname),
      candidates AS (
-       (SELECT i.id FROM incidents i, q WHERE i.search @@ q.query AND i.id <> $1 AND i.opened_at <= $4
-        ORDER BY ts_rank(i.search, q.query) DESC, i.id DESC LIMIT $7)
-       UNION
-       (SELECT a.incident_id FROM alerts a, q WHERE a.search @@ q.query AND a.incident_id <> $1
-        ORDER BY ts_rank(a.search, q.query) DESC, a.incident_id DESC LIMIT $7)
+       (SELECT s.incident_id AS id FROM incident_search s, q WHERE s.document @@ q.query AND s.incident_id <> $1
+        ORDER BY ts_rank(s.document, q.query) DESC, s.incident_id DESC LIMIT $7)
        UNION
        (SELECT a.incident_id FROM alerts a WHERE a.alertname IN (SELECT alertname FROM names) AND a.incident_id <> $1
         ORDER BY a.incident_id DESC LIMIT $7)
@@ -112,9 +109,8 @@ export async function findSimilarIncidents(
      ),
      scored AS (
        SELECT i.id, i.title, i.service, i.opened_at,
-         coalesce(ts_rank(i.search, q.query, 32), 0)::float8
-         + coalesce((SELECT max(ts_rank(a.search, q.query, 32)) FROM alerts a
-                     WHERE a.incident_id = i.id AND a.search @@ q.query), 0)::float8
+         coalesce((SELECT ts_rank(s.document, q.query, 32) FROM incident_search s
+                   WHERE s.incident_id = i.id AND s.document @@ q.query), 0)::float8
          + CASE WHEN EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id
                              AND a.alertname IN (SELECT alertname FROM names)) THEN $8::float8 ELSE 0 END
          + CASE WHEN i.service = $2 THEN $9::float8 ELSE 0 END AS score

@@ -5,6 +5,7 @@
  * enqueues the analysis job when something changed that an engineer would want re-explained.
  */
 
+import { refreshIncidentSearch } from '../db/incident-search.ts';
 import type { Queryable } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
 import { incidentJobKey, JOB_KINDS } from '../jobs/kinds.ts';
@@ -273,6 +274,8 @@ export async function applyGroup(
   // A new incident is told at once and explained once its storm has settled; later changes wait a little,
   // so the many deliveries of an alert storm fold into a few thread updates and re-analyses (one pending
   // job per incident and kind).
+  // New words to find this incident by (it opened, or a new kind of alert joined): rewrite its document.
+  if (newAlertnames.length > 0) await refreshIncidentSearch(tx, incident.id);
   if (opened || newAlertnames.length > 0 || reopened) {
     const delayMs = opened || reopened ? ANALYZE_SETTLE_MS : REANALYZE_DEBOUNCE_MS;
     await enqueueIncidentJob(tx, ctx.now, JOB_KINDS.analyzeIncident, incident.id, delayMs);

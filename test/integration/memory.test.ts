@@ -115,4 +115,32 @@ describe.each(testDatabases())('incident memory on $name', (database) => {
     const thread = JSON.stringify(renderAnalysis(detail, stored.analysis));
     expect(thread).toMatch(/In 2 of \d+ similar past incidents the cause was/);
   });
+
+  it('writes an incident search document when it opens or a new kind of alert joins, never on a redelivery', async () => {
+    const id = await incident('search-doc');
+    const documentOf = async () =>
+      (
+        await db.query<{ document: string; version: string }>(
+          'SELECT document::text AS document, xmin::text AS version FROM incident_search WHERE incident_id = $1',
+          [id],
+        )
+      ).rows[0];
+    const first = await documentOf();
+    expect(first?.document).toContain("'postgresql'");
+    expect(first?.document).toContain("'connect'");
+
+    await incident('search-doc'); // Alertmanager re-sends the group: same alerts
+    expect(await documentOf()).toEqual(first);
+
+    const body = alertmanagerBody({
+      groupKey: '{}:{alertname="PostgresqlTooManyConnections", flow="search-doc"}',
+      alerts: [
+        { labels: { alertname: 'PgBouncerPoolSaturated', service: 'orders-db', severity: 'warning' } },
+      ],
+    });
+    await ingestDelivery(app.app.deps, { source: 'alertmanager', rawBody: JSON.stringify(body) });
+    const after = await documentOf();
+    expect(after?.version).not.toBe(first?.version);
+    expect(after?.document).toContain("'bouncer'");
+  });
 });

@@ -1,0 +1,31 @@
+/**
+ * The incident memory's search documents (`incident_search`, migrations/005): one tsvector per incident
+ * over its title, alert names and alert summaries, read by findSimilarIncidents (src/analysis/memory.ts).
+ * Rewritten only when what it indexes can change — the incident opens or a new kind of alert joins —
+ * never on a redelivery.
+ */
+import type { Queryable } from './db.ts';
+
+/** How many distinct alert summaries go into a document: enough to describe a storm, bounded in cost. */
+const MAX_SUMMARIES = 50;
+
+/** CamelCase alert names also as words (KubePodCrashLooping → Kube Pod Crash Looping), in SQL. */
+const split = (column: string) =>
+  `${column} || ' ' || regexp_replace(${column}, '([a-z0-9])([A-Z])', '\\1 \\2', 'g')`;
+
+export async function refreshIncidentSearch(tx: Queryable, incidentId: number): Promise<void> {
+  await tx.query(
+    `INSERT INTO incident_search (incident_id, document)
+     SELECT i.id,
+       setweight(to_tsvector('english', ${split('i.title')}), 'A')
+       || setweight(to_tsvector('english', coalesce(
+            (SELECT string_agg(${split('n.alertname')}, ' ')
+             FROM (SELECT DISTINCT alertname FROM alerts WHERE incident_id = i.id) n), '')), 'A')
+       || setweight(to_tsvector('english', coalesce(
+            (SELECT string_agg(s.summary, ' ')
+             FROM (SELECT DISTINCT summary FROM alerts WHERE incident_id = i.id LIMIT $2) s), '')), 'B')
+     FROM incidents i WHERE i.id = $1
+     ON CONFLICT (incident_id) DO UPDATE SET document = EXCLUDED.document`,
+    [incidentId, MAX_SUMMARIES],
+  );
+}
