@@ -271,7 +271,29 @@ async function start(config: Config): Promise<App> {
     { url, database: app.deps.db.kind, config: config.configSource },
     `aiops-bot listening on ${url} (database: ${app.deps.db.kind === 'pg' ? 'PostgreSQL' : `embedded, ${config.env.AIOPS_DATA_DIR}`})`,
   );
+  logger.info(runMode(config), `running with ${Object.values(runMode(config)).join('; ')}`);
   return app;
+}
+
+/** What this process talks to, in words: the one log line a newcomer reads to know what is configured. */
+export function runMode(config: Config): Record<'slack' | 'analysis' | 'changes' | 'metrics', string> {
+  const { env, file } = config;
+  return {
+    slack: !env.SLACK_BOT_TOKEN
+      ? 'Slack: local mode (threads printed here; no SLACK_BOT_TOKEN)'
+      : env.SLACK_APP_TOKEN
+        ? 'Slack: Socket Mode'
+        : 'Slack: HTTP on POST /slack/events',
+    analysis: env.ANTHROPIC_API_KEY
+      ? `analysis: ${env.AIOPS_MODEL} (offline analyzer as fallback)`
+      : 'analysis: offline analyzer (no ANTHROPIC_API_KEY)',
+    changes: env.GITHUB_TOKEN ? 'recent changes: GitHub' : 'recent changes: off (no GITHUB_TOKEN)',
+    metrics: file.prometheus?.url
+      ? `metrics: ${file.prometheus.url}`
+      : file.prometheus?.allowedHosts?.length
+        ? 'metrics: alert generatorURLs on allowed hosts'
+        : 'metrics context: off (no prometheus.url in aiops.yml)',
+  };
 }
 
 export async function run(argv: string[], io: CliIo = defaultIo): Promise<number> {

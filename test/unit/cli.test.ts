@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliIo, detectSource, run, USAGE } from '../../src/cli.ts';
+import { type CliIo, detectSource, run, runMode, USAGE } from '../../src/cli.ts';
+import { configFrom } from '../../src/config.ts';
 import { readFixture } from '../support/payloads.ts';
 
 interface Captured {
@@ -196,5 +197,37 @@ describe('replay and incidents on an embedded database', () => {
     const missing = capture(env);
     expect(await run(['why', '999'], missing.io)).toBe(1);
     expect(missing.stderr).toEqual(['aiops: incident 999 not found']);
+  });
+});
+
+describe('runMode', () => {
+  it('says what a default install talks to', () => {
+    expect(Object.values(runMode(configFrom({}, '')))).toEqual([
+      'Slack: local mode (threads printed here; no SLACK_BOT_TOKEN)',
+      'analysis: offline analyzer (no ANTHROPIC_API_KEY)',
+      'recent changes: off (no GITHUB_TOKEN)',
+      'metrics context: off (no prometheus.url in aiops.yml)',
+    ]);
+  });
+
+  it('names each configured service', () => {
+    const mode = runMode(
+      configFrom(
+        {
+          SLACK_BOT_TOKEN: 'xoxb-1',
+          SLACK_APP_TOKEN: 'xapp-1',
+          ANTHROPIC_API_KEY: 'k',
+          AIOPS_MODEL: 'claude-x',
+          GITHUB_TOKEN: 'g',
+        },
+        'prometheus:\n  url: http://prom:9090\n',
+      ),
+    );
+    expect(mode).toEqual({
+      slack: 'Slack: Socket Mode',
+      analysis: 'analysis: claude-x (offline analyzer as fallback)',
+      changes: 'recent changes: GitHub',
+      metrics: 'metrics: http://prom:9090',
+    });
   });
 });
