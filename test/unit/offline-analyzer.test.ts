@@ -10,79 +10,16 @@ import { analyzeOffline, CATALOGUE, explainOffline } from '../../src/analysis/of
 import { type Analysis, analysisSchema, explanationSchema } from '../../src/analysis/schema.ts';
 import type { IncidentAlert, IncidentDetail } from '../../src/db/incidents.ts';
 import { normalizeAlertmanager, parseAlertmanagerPayload } from '../../src/ingest/alertmanager.ts';
+import { type AlertSpec, testAlert, testIncident, testInput } from '../support/incidents.ts';
 
 const T0 = '2024-05-01T10:15:00.000Z';
 
-interface AlertSpec {
-  labels: Record<string, string>;
-  annotations?: Record<string, string>;
-  expr?: string;
-  status?: 'firing' | 'resolved';
-  startsAt?: string;
-}
-
-/** An alert as `getIncident` returns it; labels include `alertname` like Alertmanager's. */
-function alert(spec: AlertSpec): IncidentAlert {
-  const annotations = spec.annotations ?? {};
-  const alertname = spec.labels.alertname ?? 'unnamed alert';
-  const startsAt = spec.startsAt ?? T0;
-  return {
-    fingerprint: `${alertname}-${JSON.stringify(spec.labels).length}`,
-    status: spec.status ?? 'firing',
-    alertname,
-    service: spec.labels.service ?? spec.labels.namespace ?? 'unknown',
-    severity: spec.labels.severity ?? 'warning',
-    summary: annotations.summary ?? annotations.description ?? alertname,
-    labels: spec.labels,
-    annotations,
-    startsAt,
-    endsAt: null,
-    generatorUrl: spec.expr
-      ? `http://prometheus-k8s-0:9090/graph?g0.expr=${encodeURIComponent(spec.expr)}&g0.tab=1`
-      : null,
-    firstSeen: startsAt,
-    lastSeen: startsAt,
-    deliveryCount: 1,
-  };
-}
-
-function incidentOf(alerts: IncidentAlert[]): IncidentDetail {
-  return {
-    id: 99,
-    title: alerts[0]?.alertname ?? 'incident',
-    service: alerts[0]?.service ?? 'unknown',
-    severity: 'warning',
-    status: 'triggered',
-    source: 'alertmanager',
-    channel: '#incidents',
-    alertCount: alerts.length,
-    firingCount: alerts.filter((a) => a.status === 'firing').length,
-    openedAt: T0,
-    acknowledgedAt: null,
-    resolvedAt: null,
-    lastEventAt: T0,
-    externalId: null,
-    externalUrl: null,
-    reopenCount: 0,
-    labels: {},
-    alerts,
-    timeline: [],
-  };
-}
-
-function inputOf(
+const alert = (spec: AlertSpec): IncidentAlert => testAlert(spec, { at: T0 });
+const _incidentOf = (alerts: IncidentAlert[]): IncidentDetail => testIncident(alerts, T0);
+const inputOf = (
   alerts: IncidentAlert[],
   extra: Partial<Omit<AnalysisInput, 'incident'>> = {},
-): AnalysisInput {
-  return {
-    incident: incidentOf(alerts),
-    relatedAlerts: [],
-    recentChanges: [],
-    metrics: [],
-    similarIncidents: [],
-    ...extra,
-  };
-}
+): AnalysisInput => testInput(alerts, T0, extra);
 
 /** Analyzes and checks the result against the schema every consumer validates with. */
 function analyze(alerts: IncidentAlert[], extra: Partial<Omit<AnalysisInput, 'incident'>> = {}): Analysis {

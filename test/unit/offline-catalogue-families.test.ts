@@ -10,66 +10,18 @@ import { viewOf } from '../../src/analysis/offline/facts.ts';
 import { analyzeOffline, matchSignature } from '../../src/analysis/offline/index.ts';
 import { type Analysis, analysisSchema } from '../../src/analysis/schema.ts';
 import type { IncidentAlert } from '../../src/db/incidents.ts';
+import { type AlertSpec, testAlert, testIncident, testInput } from '../support/incidents.ts';
 
 const T0 = '2024-06-03T08:40:00.000Z';
 
-interface Spec {
-  labels: Record<string, string>;
-  annotations?: Record<string, string>;
-  expr?: string;
-  status?: 'firing' | 'resolved';
-}
-
-function alert(spec: Spec): IncidentAlert {
-  const annotations = spec.annotations ?? {};
-  const alertname = spec.labels.alertname ?? 'unnamed';
-  return {
-    fingerprint: `${alertname}-${JSON.stringify(spec.labels).length}`,
-    status: spec.status ?? 'firing',
-    alertname,
-    service: spec.labels.service ?? spec.labels.namespace ?? 'unknown',
-    severity: spec.labels.severity ?? 'warning',
-    summary: annotations.summary ?? annotations.description ?? alertname,
-    labels: spec.labels,
-    annotations,
-    startsAt: T0,
-    endsAt: null,
-    generatorUrl: spec.expr
-      ? `http://prometheus:9090/graph?g0.expr=${encodeURIComponent(spec.expr)}&g0.tab=1`
-      : null,
-    firstSeen: T0,
-    lastSeen: T0,
-    deliveryCount: 1,
-  };
-}
+type Spec = AlertSpec;
+const alert = (spec: Spec): IncidentAlert =>
+  testAlert(spec, { at: T0, prometheus: 'http://prometheus:9090' });
 
 function analyze(alerts: IncidentAlert[]): Analysis {
   const input: AnalysisInput = {
-    incident: {
-      id: 7,
-      title: alerts[0]?.alertname ?? 'incident',
-      service: 'unknown',
-      severity: 'warning',
-      status: 'triggered',
-      source: 'alertmanager',
-      channel: '#ops',
-      alertCount: alerts.length,
-      firingCount: alerts.length,
-      openedAt: T0,
-      acknowledgedAt: null,
-      resolvedAt: null,
-      lastEventAt: T0,
-      externalId: null,
-      externalUrl: null,
-      reopenCount: 0,
-      labels: {},
-      alerts,
-      timeline: [],
-    },
-    relatedAlerts: [],
-    recentChanges: [],
-    metrics: [],
-    similarIncidents: [],
+    ...testInput(alerts, T0),
+    incident: { ...testIncident(alerts, T0, 7), service: 'unknown' },
   };
   const analysis = analyzeOffline(input);
   expect(analysisSchema.parse(analysis)).toEqual(analysis);
