@@ -2,9 +2,11 @@
  * The labelled evaluation set (`test/eval/cases/*.json`) is well formed, and the eval scores by the rules it
  * states. Accuracy itself is what `npm run eval` measures, not this test.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RootCause } from '../../src/analysis/schema.ts';
 import {
+  CASES_DIR,
   type EvalCase,
   evalCaseSchema,
   generatorUrlOf,
@@ -16,12 +18,23 @@ import {
 
 const files = loadCaseFiles();
 const cases = files.flatMap((entry) => entry.cases);
+// Sealed sets (cases/sealed/) are not scored yet, but must be valid and unique the day they are unsealed.
+const sealed = loadCaseFiles(join(CASES_DIR, 'sealed'));
 
 describe('evaluation cases', () => {
   it.each(files.map((entry) => [entry.file, entry.cases] as const))(
     '%s fits the case schema',
     (_file, list) => {
       for (const evalCase of list) expect(evalCaseSchema.safeParse(evalCase).success).toBe(true);
+    },
+  );
+
+  it.each(sealed.map((entry) => [entry.file, entry.cases] as const))(
+    'sealed %s fits the case schema, with ids unique across every set',
+    (_file, list) => {
+      for (const evalCase of list) expect(evalCaseSchema.safeParse(evalCase).success).toBe(true);
+      const ids = [...cases, ...sealed.flatMap((entry) => entry.cases)].map((evalCase) => evalCase.id);
+      expect(new Set(ids).size).toBe(ids.length);
     },
   );
 
