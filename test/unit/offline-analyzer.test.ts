@@ -354,7 +354,7 @@ describe('analyzeOffline: top cause per signature', () => {
     ['NodeFilesystemAlmostOutOfSpace', filesystemAlmostFull, /fill `\/var\/lib\/containerd`/, 'data'],
     ['TargetDown', targetDown, /target process is down/i, 'application'],
     ['Watchdog', watchdog, /routing sends the always-firing `Watchdog`/i, 'configuration'],
-    ['SSL certificate expiry', certExpiring, /nobody renewed the certificate/i, 'certificate'],
+    ['SSL certificate expiry', certExpiring, /certificate not renewed in time/i, 'certificate'],
     [
       'PostgresqlTooManyConnections',
       pgConnections,

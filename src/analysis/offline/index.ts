@@ -5,7 +5,7 @@
  * and incident memory ranks a cause engineers confirmed before.
  */
 import type { AnalysisInput } from '../input.ts';
-import { type Analysis, type ProposedAction, rankRootCauses } from '../schema.ts';
+import { type Analysis, type ProposedAction, type RootCause, rankRootCauses } from '../schema.ts';
 import {
   type ChangeKind,
   type ChangeLink,
@@ -16,8 +16,8 @@ import {
   linkedChangeSentence,
 } from './changes.ts';
 import { mergeActions, mergeCauses, mergeFixes, mergeSteps } from './combine.ts';
-import { clip, firedEvidence, hostOf, viewOf } from './facts.ts';
-import { applyHistory, recurringCause } from './history.ts';
+import { clip, firedEvidence, hostOf, listOf, viewOf } from './facts.ts';
+import { applyHistory, normalizeTitle, recurringCause } from './history.ts';
 import { matchSignature } from './match.ts';
 import type { AlertView, ChangeHit, Finding, Signature, SignatureContext } from './types.ts';
 import { statedCause, unknownSteps, unknownSummary } from './unknown.ts';
@@ -46,6 +46,41 @@ const byDominance = (a: Group, b: Group): number =>
   b.signature.weight - a.signature.weight ||
   b.alerts.length - a.alerts.length ||
   a.earliest - b.earliest;
+
+/**
+ * A cause-type signature (an expired certificate, a failed disk, a scrape limit, a node down) firing beside a
+ * symptom-type one (a target down, a probe failing, 5xx, latency, replicas missing) explains it: it moves to the
+ * front. Returns it and the symptoms it explains, or null when the incident has no such pair.
+ */
+function causeBeforeSymptoms(groups: Group[]): { lead: Group; symptoms: Group[] } | null {
+  const symptoms = groups.filter((group) => group.firing && group.signature.role === 'symptom');
+  if (symptoms.length === 0) return null;
+  let lead: Group | undefined;
+  for (const group of groups) {
+    if (group.firing && group.signature.role === 'cause') {
+      lead = group;
+      break;
+    }
+  }
+  if (!lead) return null;
+  groups.splice(groups.indexOf(lead), 1);
+  groups.unshift(lead);
+  return { lead, symptoms };
+}
+
+/** The lead's top cause first among the merged causes, citing the symptoms it explains. */
+function leadCauseFirst(causes: RootCause[], lead: RootCause | undefined, note: string): RootCause[] {
+  if (!lead) return causes;
+  const key = normalizeTitle(lead.title);
+  const found = causes.find((candidate) => normalizeTitle(candidate.title) === key);
+  if (!found) return causes;
+  const top = Math.max(...causes.map((candidate) => candidate.likelihood));
+  if (found !== causes[0] || found.likelihood < top) {
+    found.likelihood = Math.min(0.95, Math.round((top + 0.05) * 100) / 100);
+  }
+  if (!found.evidence.includes(note)) found.evidence = [note, ...found.evidence].slice(0, 10);
+  return rankRootCauses(causes);
+}
 
 function earliestStart(alerts: AlertView[]): number {
   let earliest = Number.POSITIVE_INFINITY;
@@ -165,6 +200,7 @@ export function analyzeOffline(input: AnalysisInput): Analysis {
     return { signature, alerts, firing: alerts.some((view) => view.firing), earliest: earliestStart(alerts) };
   });
   groups.sort(byDominance);
+  const explained = causeBeforeSymptoms(groups);
   unknown.sort(byFiringThenStart);
 
   const findings = groups.map((group) => analyzeGroup(group, views, input));
@@ -195,7 +231,20 @@ export function analyzeOffline(input: AnalysisInput): Analysis {
   const stated = unknown.length > 0 ? statedCause(unknown) : null;
   if (stated) causeLists.push([stated]);
   const recurring = recurringCause(input.similarIncidents);
-  const rootCauses = applyHistory(mergeCauses(causeLists), recurring).slice(0, MAX_CAUSES);
+  const merged = explained
+    ? leadCauseFirst(
+        mergeCauses(causeLists),
+        findings[0]?.causes[0],
+        clip(
+          `${listOf(explained.lead.alerts, (view) => view.name)} (a known cause) fired with ${listOf(
+            explained.symptoms.flatMap((group) => group.alerts),
+            (view) => view.name,
+          )} (its symptom) in the same incident`,
+          500,
+        ),
+      )
+    : mergeCauses(causeLists);
+  const rootCauses = applyHistory(merged, recurring).slice(0, MAX_CAUSES);
 
   const stepLists = findings.map((finding) => finding.nextSteps);
   if (unknown.length > 0) stepLists.push(unknownSteps(unknown, unknownChange));

@@ -72,5 +72,11 @@ export interface Signature {
   accepts?: (view: AlertView) => boolean;
   /** A bad change is a well-known cause here: the hypothesis, raised and cited when a change preceded the alert. */
   deploy?: { title: (ctx: SignatureContext) => string; likelihood: number; rollback?: boolean };
+  /**
+   * In a multi-alert incident: a `cause` signature (an expired certificate, a failed disk, a scrape limit, a node
+   * down) names what brings about `symptom` signatures (a target down, a probe failing, 5xx, latency, replicas
+   * missing); when both fire together, the cause-type's top cause leads.
+   */
+  role?: 'cause' | 'symptom';
   analyze(ctx: SignatureContext): Finding;
 }

@@ -70,6 +70,7 @@ export const rolloutStuck: Signature = {
 
 export const deploymentReplicasMismatch: Signature = {
   id: 'deployment-replicas-mismatch',
+  role: 'symptom',
   title: 'Deployment replicas mismatch',
   weight: 52,
   names: [
@@ -112,6 +113,7 @@ export const deploymentReplicasMismatch: Signature = {
 
 export const statefulSetReplicasMismatch: Signature = {
   id: 'statefulset-replicas-mismatch',
+  role: 'symptom',
   title: 'StatefulSet replicas mismatch',
   weight: 52,
   names: [

@@ -43,7 +43,6 @@ export const datastoreDown: Signature = family({
     'MysqlRestarted',
     'PostgresqlDown',
     'PostgresqlRestarted',
-    'PostgresqlExporterError',
     'RedisDown',
     'MongodbDown',
     'MongodbServerDown',

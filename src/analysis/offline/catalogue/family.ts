@@ -18,6 +18,7 @@ export interface FamilySpec {
   textPattern?: RegExp;
   accepts?: (view: AlertView) => boolean;
   deploy?: Signature['deploy'];
+  role?: Signature['role'];
   summary: (v: AlertView, ctx: SignatureContext) => string;
   causes: readonly CauseSpec[] | ((v: AlertView, ctx: SignatureContext) => readonly CauseSpec[]);
   steps: (v: AlertView, ctx: SignatureContext) => (string | null | undefined | false)[];
@@ -51,6 +52,7 @@ export function family(spec: FamilySpec): Signature {
   if (spec.textPattern) signature.textPattern = spec.textPattern;
   if (spec.accepts) signature.accepts = spec.accepts;
   if (spec.deploy) signature.deploy = spec.deploy;
+  if (spec.role) signature.role = spec.role;
   return signature;
 }
 

@@ -97,6 +97,7 @@ export const interfaceFlapping: Signature = family({
 
 export const raid: Signature = family({
   id: 'node-raid-degraded',
+  role: 'cause',
   title: 'Software RAID degraded',
   weight: 74,
   names: [
@@ -170,6 +171,7 @@ export const textfileCollector: Signature = family({
 
 export const hardwareErrors: Signature = family({
   id: 'host-hardware-errors',
+  role: 'cause',
   title: 'Hardware errors (memory ECC, filesystem device, temperature)',
   weight: 68,
   names: [

@@ -11,12 +11,14 @@ import { kubernetesSignatures } from './kubernetes.ts';
 import { messagingSignatures } from './messaging.ts';
 import { monitoringSignatures } from './monitoring.ts';
 import { nodeSignatures } from './nodes.ts';
+import { platformSignatures } from './platform.ts';
 import { probeSignatures } from './probes.ts';
 import { proxySignatures } from './proxies.ts';
 import { serviceSignatures } from './services.ts';
 import { workloadSignatures } from './workloads.ts';
 
 export const CATALOGUE: readonly Signature[] = [
+  ...platformSignatures,
   ...workloadSignatures,
   ...controllerSignatures,
   ...kubernetesSignatures,

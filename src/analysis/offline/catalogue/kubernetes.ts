@@ -35,7 +35,7 @@ export const kubeletPleg: Signature = family({
   id: 'kubelet-pleg-slow',
   title: 'Kubelet slow to relist or start pods',
   weight: 56,
-  names: ['KubeletPlegDurationHigh', 'KubeletPodStartUpLatencyHigh'],
+  names: ['KubeletPlegDurationHigh'],
   summary: (v) =>
     v.key === 'kubeletplegdurationhigh'
       ? `The kubelet on ${q(v.node)} takes too long to relist its containers (PLEG): the node is about to turn NotReady ("PLEG is not healthy").`

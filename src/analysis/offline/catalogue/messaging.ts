@@ -22,6 +22,7 @@ const kafkaTopics = (args: string): string => `kafka-topics.sh --bootstrap-serve
 
 export const kafkaPartitions: Signature = family({
   id: 'kafka-partitions',
+  role: 'symptom',
   title: 'Kafka partitions under-replicated or offline',
   weight: 80,
   names: [
@@ -78,8 +79,6 @@ export const kafkaBroker: Signature = family({
     'KafkaActiveController',
     'AbnormalControllerState',
     'KafkaNoActiveController',
-    'KafkaOfflineLogDirs',
-    'OfflineLogDirectoryCount',
     'KafkaRunningOutOfSpace',
     'KafkaBrokerDown',
     'KafkaBrokerContainersDown',

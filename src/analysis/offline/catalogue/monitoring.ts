@@ -210,11 +210,16 @@ export const promNotificationQueue: Signature = family({
   summary: (v) =>
     `${server(v)} cannot hand its alerts to Alertmanager fast enough (\`${v.name}\`): the notification queue fills and alerts are dropped or delayed.`,
   causes: [
-    ['Alertmanager is slow, down or unreachable from Prometheus', 0.45, 'dependency'],
     [
-      'An alert storm: far more firing alerts than usual (a broken rule, a cluster-wide outage)',
-      0.35,
+      'An alert storm: far more firing alerts than the queue holds (duplicate or erroneous alerts from a misconfigured rule, a cluster-wide outage)',
+      0.45,
       'capacity',
+    ],
+    ['Alertmanager is slow, down or unreachable from the sender', 0.35, 'dependency'],
+    [
+      'A problematic alerting configuration (a conflicting option, bad relabeling) keeps alerts from being sent',
+      0.2,
+      'configuration',
     ],
   ],
   steps: (v) => [
@@ -229,10 +234,6 @@ export const promScrapeLimits: Signature = family({
   title: 'Prometheus scrape limits or sample problems',
   weight: 30,
   names: [
-    'PrometheusTargetLimitHit',
-    'PrometheusLabelLimitHit',
-    'PrometheusScrapeSampleLimitHit',
-    'PrometheusScrapeBodySizeLimitHit',
     'PrometheusLargeScrape',
     'PrometheusDuplicateTimestamps',
     'PrometheusOutOfOrderTimestamps',

@@ -70,6 +70,7 @@ const more = (ctx: SignatureContext, what: string): string =>
 
 export const nodeNotReady: Signature = {
   id: 'node-not-ready',
+  role: 'cause',
   title: 'Node not ready',
   weight: 80,
   names: ['KubeNodeNotReady', 'KubernetesNodeNotReady', 'KubernetesNodeReady'],
@@ -107,6 +108,7 @@ export const nodeNotReady: Signature = {
 
 export const nodeUnreachable: Signature = {
   id: 'node-unreachable',
+  role: 'cause',
   title: 'Node unreachable',
   weight: 82,
   names: ['KubeNodeUnreachable', 'KubernetesNodeUnreachable'],
@@ -142,6 +144,7 @@ export const nodeUnreachable: Signature = {
 
 export const nodeFilesystem: Signature = {
   id: 'node-filesystem',
+  role: 'symptom',
   title: 'Node filesystem filling up',
   weight: 76,
   names: [
@@ -204,7 +207,6 @@ export const nodeMemory: Signature = {
     'NodeMemoryHighUtilization',
     'HostOutOfMemory',
     'HostMemoryUnderMemoryPressure',
-    'NodeMemoryMajorPagesFaults',
     'HostSwapIsFillingUp',
     'KubeNodePressure',
     'KubernetesNodeMemoryPressure',
@@ -235,13 +237,7 @@ export const nodeCpu: Signature = {
   id: 'node-cpu',
   title: 'Node CPU saturated',
   weight: 36,
-  names: [
-    'HostHighCpuLoad',
-    'NodeCPUHighUsage',
-    'NodeSystemSaturation',
-    'NodeLoadHigh',
-    'HostContextSwitchingHigh',
-  ],
+  names: ['HostHighCpuLoad', 'NodeCPUHighUsage', 'HostContextSwitchingHigh'],
   analyze(ctx) {
     const v = ctx.primary;
     const host = hostOf(v);
@@ -303,9 +299,15 @@ export const nodeClock: Signature = {
 
 export const etcdQuorum: Signature = {
   id: 'etcd-quorum',
+  role: 'symptom',
   title: 'etcd has no leader / lost members',
   weight: 92,
   names: ['etcdNoLeader', 'etcdInsufficientMembers', 'etcdMembersDown', 'etcdHighNumberOfLeaderChanges'],
+  // During a cluster upgrade each control-plane node reboots in turn: its etcd member is down until it is back.
+  deploy: {
+    title: () => 'A cluster upgrade or rolling reboot of the control-plane nodes took etcd members down',
+    likelihood: 0.15,
+  },
   analyze(ctx) {
     const v = ctx.primary;
     const evidence = alertEvidence(ctx.alerts);
@@ -455,15 +457,7 @@ export const controlPlaneDown: Signature = {
   id: 'control-plane-down',
   title: 'Kubernetes component down',
   weight: 84,
-  names: [
-    'KubeAPIDown',
-    'KubeletDown',
-    'KubeSchedulerDown',
-    'KubeControllerManagerDown',
-    'KubeProxyDown',
-    'KubeAPIErrorBudgetBurn',
-    'KubeAPITerminatedRequests',
-  ],
+  names: ['KubeSchedulerDown', 'KubeControllerManagerDown', 'KubeAPIErrorBudgetBurn'],
   analyze(ctx) {
     const v = ctx.primary;
     const evidence = alertEvidence(ctx.alerts);

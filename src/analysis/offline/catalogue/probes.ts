@@ -24,6 +24,7 @@ export const targetDown: Signature = {
   id: 'target-down',
   title: 'Scrape target down',
   weight: 38,
+  role: 'symptom',
   names: ['TargetDown', 'PrometheusTargetMissing', 'InstanceDown', 'PrometheusTargetDown'],
   analyze(ctx) {
     const v = ctx.primary;
@@ -88,6 +89,7 @@ export const watchdog: Signature = {
 
 export const blackboxProbe: Signature = {
   id: 'blackbox-probe-failed',
+  role: 'symptom',
   title: 'Blackbox probe failing',
   weight: 50,
   names: [
@@ -164,6 +166,7 @@ export const blackboxProbe: Signature = {
 
 export const certExpiry: Signature = {
   id: 'tls-cert-expiry',
+  role: 'cause',
   title: 'TLS certificate expiring',
   weight: 83,
   names: [
@@ -206,7 +209,7 @@ export const certExpiry: Signature = {
           ]
         : [
             cause(
-              'Nobody renewed the certificate (manual certificate, or renewal automation failing)',
+              'Certificate not renewed in time: it expires or has expired (manual certificate, or renewal automation failing)',
               0.55,
               'certificate',
               evidence,

@@ -286,7 +286,7 @@ export const certManagerRateLimit: Signature = family({
     "cert-manager is being rate-limited by the ACME server (Let's Encrypt): new certificates and renewals are refused until the limit window passes.",
   causes: [
     [
-      'A Certificate keeps failing and being retried, or is re-issued in a loop (a secret deleted, duplicate Certificates)',
+      'ACME rate limits hit: a Certificate keeps failing and being retried, or is re-issued in a loop (a secret deleted, duplicate Certificates)',
       0.5,
       'configuration',
     ],

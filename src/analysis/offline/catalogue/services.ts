@@ -46,6 +46,7 @@ const exprStep = (view: AlertView, what: string): string | null =>
 
 export const http5xx: Signature = {
   id: 'http-5xx',
+  role: 'symptom',
   title: 'High HTTP 5xx error rate',
   weight: 64,
   names: [
@@ -94,6 +95,7 @@ export const http5xx: Signature = {
 
 export const highLatency: Signature = {
   id: 'high-latency',
+  role: 'symptom',
   title: 'High latency',
   weight: 44,
   names: [
