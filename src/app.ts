@@ -116,27 +116,22 @@ export async function createApp(options: AppOptions): Promise<App> {
     options.db ??
     (await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.AIOPS_DATA_DIR }));
   const ownsDb = !options.db;
-  const deps: AppDeps = {
-    config,
-    db,
-    clock: options.clock ?? systemClock,
-    logger,
-    metrics: options.metrics ?? createMetrics({ collectProcessMetrics: true }),
-    llm: await llmFromConfig(config),
-  };
+  const clock = options.clock ?? systemClock;
   // Loaded only when configured: each SDK costs memory a default install does not need.
   const github = config.env.GITHUB_TOKEN
     ? (await import('./clients/github.ts')).gitHubClientFromEnv(config.env, { logger })
     : null;
-  deps.gather = async (incidentId) => {
-    const { input, sources } = await gatherContext(
-      { db, config, clock: deps.clock, github, logger },
-      incidentId,
-    );
-    return {
-      input,
-      sources: sources.filter((source) => source.status === 'ok').map((source) => source.name),
-    };
+  const deps: AppDeps = {
+    config,
+    db,
+    clock,
+    logger,
+    metrics: options.metrics ?? createMetrics({ collectProcessMetrics: true }),
+    llm: await llmFromConfig(config),
+    gather: async (incidentId) => {
+      const { input, sources } = await gatherContext({ db, config, clock, github, logger }, incidentId);
+      return { input, sources: sources.filter((s) => s.status === 'ok').map((s) => s.name) };
+    },
   };
   await migrate(db);
   registerBacklogGauges(deps.metrics, db);

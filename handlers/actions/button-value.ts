@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import type { IncidentButtonValue } from '../../src/slack/message.ts';
+import type { AppDeps } from '../../src/deps.ts';
+import { AiopsError, ErrorCode } from '../../src/errors.ts';
+import type { IncidentButtonValue, SlackMessage } from '../../src/slack/message.ts';
+import { renderError } from '../../src/slack/render/index.ts';
 
 const buttonValueSchema = z.object({
   incidentId: z.number().int().positive(),
@@ -16,4 +19,14 @@ export function parseButtonValue(value: string | undefined): IncidentButtonValue
   } catch {
     return null;
   }
+}
+
+/**
+ * The private answer to a click whose work failed (the click was already acknowledged): a known error in
+ * its own words (the incident was deleted), anything else logged once and answered generically.
+ */
+export function buttonFailure(deps: AppDeps, error: unknown): SlackMessage {
+  if (error instanceof AiopsError && error.code === ErrorCode.NotFound) return renderError(error.message);
+  deps.logger.error({ err: error }, 'button click failed');
+  return renderError('Something went wrong; the error was logged. Try again, or use `/aiops`.');
 }

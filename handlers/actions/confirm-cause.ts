@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { confirmCause } from '../../src/analysis/memory.ts';
 import type { AppDeps } from '../../src/deps.ts';
 import { renderError } from '../../src/slack/render/index.ts';
-import { parseButtonValue } from './button-value.ts';
+import { buttonFailure, parseButtonValue } from './button-value.ts';
 
 /** *This was the cause*: records the confirmed cause for the incident memory; the thread shows who. */
 export function confirmCauseButton(deps: AppDeps) {
@@ -22,13 +22,19 @@ export function confirmCauseButton(deps: AppDeps) {
       });
       return;
     }
-    const result = await confirmCause(deps.db, {
-      incidentId: value.incidentId,
-      title: value.cause,
-      category: value.category ?? 'unknown',
-      actor: `<@${body.user.id}>`,
-      now: deps.clock.now(),
-    });
+    let result: { recorded: boolean };
+    try {
+      result = await confirmCause(deps.db, {
+        incidentId: value.incidentId,
+        title: value.cause,
+        category: value.category ?? 'unknown',
+        actor: `<@${body.user.id}>`,
+        now: deps.clock.now(),
+      });
+    } catch (error) {
+      await respond({ response_type: 'ephemeral', replace_original: false, ...buttonFailure(deps, error) });
+      return;
+    }
     if (!result.recorded) {
       await respond({
         response_type: 'ephemeral',

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import type { AppDeps } from '../../src/deps.ts';
 import type { LifecycleChange } from '../../src/ingest/lifecycle.ts';
 import { renderError, renderLifecycleAnswer } from '../../src/slack/render/index.ts';
-import { parseButtonValue } from './button-value.ts';
+import { buttonFailure, parseButtonValue } from './button-value.ts';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
@@ -29,11 +29,17 @@ export function lifecycleButton(
       });
       return;
     }
-    const result = await change(deps, {
-      incidentId: value.incidentId,
-      actor: `<@${body.user.id}>`,
-      now: deps.clock.now(),
-    });
+    let result: LifecycleChange;
+    try {
+      result = await change(deps, {
+        incidentId: value.incidentId,
+        actor: `<@${body.user.id}>`,
+        now: deps.clock.now(),
+      });
+    } catch (error) {
+      await respond({ response_type: 'ephemeral', replace_original: false, ...buttonFailure(deps, error) });
+      return;
+    }
     if (!result.changed) {
       await respond({
         response_type: 'ephemeral',

@@ -5,6 +5,7 @@
  */
 import { LogLevel, WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
+import { slackApiUrl } from '../slack/api-url.ts';
 import { boltLogger } from '../slack/bolt-logger.ts';
 
 export interface SlackWebClientOptions {
@@ -18,7 +19,7 @@ export interface SlackWebClientOptions {
 
 export function createSlackWebClient(options: SlackWebClientOptions): WebClient {
   return new WebClient(options.token, {
-    ...(options.apiUrl ? { slackApiUrl: withTrailingSlash(options.apiUrl) } : {}),
+    ...(options.apiUrl ? { slackApiUrl: slackApiUrl(options.apiUrl) } : {}),
     // The poster logs every failed call once; the client's own warnings about them would repeat it.
     ...(options.logger
       ? { logger: boltLogger(options.logger.child({ component: 'slack-web-api' }, { level: 'error' })) }
@@ -27,8 +28,4 @@ export function createSlackWebClient(options: SlackWebClientOptions): WebClient 
     retryConfig: { retries: 0 },
     timeout: options.timeoutMs ?? 15_000,
   });
-}
-
-function withTrailingSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
 }

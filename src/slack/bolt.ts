@@ -9,6 +9,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { slackApiUrl } from './api-url.ts';
 import { boltLogger } from './bolt-logger.ts';
 
 export { boltLogger } from './bolt-logger.ts';
@@ -32,7 +33,7 @@ export async function createSlackApp(config: Config, logger: Logger): Promise<Sl
   const { App, HTTPReceiver } = await import('@slack/bolt');
   const { WebClient } = await import('@slack/web-api');
   const clientOptions = config.env.SLACK_API_URL
-    ? { slackApiUrl: withTrailingSlash(config.env.SLACK_API_URL) }
+    ? { slackApiUrl: slackApiUrl(config.env.SLACK_API_URL) }
     : {};
   const shared = {
     authorize: cachedBotAuthorization(new WebClient(token, clientOptions), token),
@@ -85,8 +86,4 @@ export function cachedBotAuthorization(client: WebClient, token: string) {
     );
     return { botToken: token, ...(await identity) };
   };
-}
-
-function withTrailingSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
 }

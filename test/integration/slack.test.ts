@@ -16,6 +16,7 @@ import {
   slashCommandBody,
   startSlackFake,
 } from '../support/slack-fake.ts';
+import { waitFor } from '../support/wait.ts';
 
 const SIGNING_SECRET = 'test-signing-secret';
 const SECOND = 1000;
@@ -42,19 +43,6 @@ const crashLoop = (groupKey: string, pods: string[], status: 'firing' | 'resolve
   });
 
 const textOf = (body: Record<string, unknown>) => `${body.text} ${JSON.stringify(body.blocks ?? [])}`;
-
-async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe.each(testDatabases())('Slack on $name', (database) => {
   let db: Db;
@@ -447,5 +435,23 @@ describe.each(testDatabases())('Slack on $name', (database) => {
       [id],
     );
     expect(JSON.stringify(stored.rows)).not.toContain(password);
+  });
+
+  it('a click on an incident that no longer exists is answered privately with the reason', async () => {
+    for (const [actionId, value] of [
+      [ACTION_IDS.acknowledge, { incidentId: 987654 }],
+      [`${ACTION_IDS.confirmCause}:0`, { incidentId: 987654, cause: 'Bad deploy', category: 'deployment' }],
+    ] as const) {
+      const id = `gone-${actionId}`;
+      const click = buttonClickBody({
+        actionId,
+        value: JSON.stringify(value),
+        responseUrl: slack.responseUrl(id),
+      });
+      expect((await slackPost(click, form)).status).toBe(200);
+      const answer = await waitFor(() => slack.responses.find((r) => r.id === id));
+      expect(answer.body).toMatchObject({ response_type: 'ephemeral' });
+      expect(textOf(answer.body)).toContain('incident 987654 not found');
+    }
   });
 });

@@ -10,6 +10,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { Db } from '../../src/db/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { pgliteDatabase } from '../support/databases.ts';
+import { waitFor } from '../support/wait.ts';
 
 interface SocketSlack {
   apiUrl: string;
@@ -74,16 +75,6 @@ async function startSocketSlack(): Promise<SocketSlack> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('Socket Mode', () => {
