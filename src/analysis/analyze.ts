@@ -120,16 +120,37 @@ export async function runAnalysis(
   return { analysis, latencyMs };
 }
 
-export async function analyzeIncident(deps: AnalyzeDeps, incidentId: number): Promise<StoredAnalysis> {
+/** An analysis computed for an incident, not yet stored. */
+export interface ComputedAnalysis {
+  incidentId: number;
+  analysis: Analysis;
+  latencyMs: number;
+}
+
+/** Gathers the context and runs the analysis (the LLM call, when there is one); stores nothing. */
+export async function computeAnalysis(deps: AnalyzeDeps, incidentId: number): Promise<ComputedAnalysis> {
   const { input, sources } = await gatherFor(deps)(incidentId);
   const { analysis, latencyMs } = await runAnalysis(deps, input, sources);
-  const createdAt = deps.clock.now();
-  const stored = await deps.db.query<{ id: number }>(
+  return { incidentId, analysis, latencyMs };
+}
+
+/** Stores a computed analysis inside `db` (a transaction when the caller needs it atomic with more). */
+export async function storeAnalysis(
+  db: Queryable,
+  createdAt: Date,
+  computed: ComputedAnalysis,
+): Promise<StoredAnalysis> {
+  const { incidentId, analysis, latencyMs } = computed;
+  const stored = await db.query<{ id: number }>(
     `INSERT INTO incident_analyses (incident_id, created_at, analyzer, analysis, latency_ms)
      VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING id`,
     [incidentId, createdAt, analysis.analyzer, jsonParam(analysis), latencyMs],
   );
   return { id: stored.rows[0]?.id as number, incidentId, createdAt: createdAt.toISOString(), analysis };
+}
+
+export async function analyzeIncident(deps: AnalyzeDeps, incidentId: number): Promise<StoredAnalysis> {
+  return storeAnalysis(deps.db, deps.clock.now(), await computeAnalysis(deps, incidentId));
 }
 
 export async function latestAnalysis(db: Queryable, incidentId: number): Promise<StoredAnalysis | null> {

@@ -1,7 +1,7 @@
 /** The consumers of incident jobs: analyse an incident, bring its Slack thread up to date. */
 import { z } from 'zod';
-import { type AnalyzeDeps, analyzeIncident } from '../analysis/analyze.ts';
-import { postAnalysis, syncIncidentThread } from '../slack/thread.ts';
+import { type AnalyzeDeps, computeAnalysis } from '../analysis/analyze.ts';
+import { storeAndPostAnalysis, syncIncidentThread } from '../slack/thread.ts';
 import { JOB_KINDS } from './kinds.ts';
 import type { Job } from './queue.ts';
 import type { JobHandler } from './worker.ts';
@@ -19,8 +19,7 @@ export type IncidentJobDeps = AnalyzeDeps;
 export function incidentJobHandlers(deps: IncidentJobDeps): Record<string, JobHandler> {
   return {
     [JOB_KINDS.analyzeIncident]: async (job) => {
-      const stored = await analyzeIncident(deps, incidentIdOf(job));
-      await postAnalysis(deps, stored);
+      await storeAndPostAnalysis(deps, await computeAnalysis(deps, incidentIdOf(job)));
     },
     [JOB_KINDS.syncIncident]: (job) => syncIncidentThread(deps, incidentIdOf(job)),
   };

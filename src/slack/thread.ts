@@ -5,7 +5,7 @@
  * a message. A per-incident advisory lock serialises syncs of one incident across workers and replicas.
  */
 import { createHash } from 'node:crypto';
-import type { StoredAnalysis } from '../analysis/analyze.ts';
+import { type ComputedAnalysis, type StoredAnalysis, storeAnalysis } from '../analysis/analyze.ts';
 import { getIncident, type IncidentDetail, type TimelineEvent } from '../db/incidents.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import type { SlackMessage } from './message.ts';
@@ -93,16 +93,25 @@ export async function syncIncidentThread(deps: ThreadDeps, incidentId: number): 
   });
 }
 
-/** Replies with an analysis, first bringing the thread up to date (so the root message exists). */
-export async function postAnalysis(deps: ThreadDeps, stored: StoredAnalysis): Promise<void> {
-  await deps.db.transaction(async (tx) => {
-    await lockThread(tx, stored.incidentId);
-    const incident = await getIncident(tx, stored.incidentId);
-    if (!incident) return;
+/**
+ * Stores an analysis and replies with it in one transaction, first bringing the thread up to date (so the
+ * root message exists): a failure leaves neither, so a retried job never posts an analysis twice or stores
+ * one nobody saw. Returns null when the incident no longer exists (deleted since the job was queued).
+ */
+export async function storeAndPostAnalysis(
+  deps: ThreadDeps,
+  computed: ComputedAnalysis,
+): Promise<StoredAnalysis | null> {
+  return deps.db.transaction(async (tx) => {
+    await lockThread(tx, computed.incidentId);
+    const incident = await getIncident(tx, computed.incidentId);
+    if (!incident) return null;
     const now = deps.clock.now();
+    const stored = await storeAnalysis(tx, now, computed);
     await syncLocked(tx, now, incident);
     for (const message of renderAnalysis(incident, stored.analysis)) {
       await enqueueReply(tx, now, { incidentId: incident.id, message });
     }
+    return stored;
   });
 }
