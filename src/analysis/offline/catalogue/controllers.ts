@@ -77,6 +77,8 @@ export const deploymentReplicasMismatch: Signature = {
     'KubeDeploymentReplicasMismatch',
     'KubernetesDeploymentReplicasMismatch',
     'KubernetesReplicasetReplicasMismatch',
+    'KubernetesReplicasetMismatch',
+    'KubernetesReplicassetMismatch',
   ],
   deploy: {
     title: (ctx) =>
@@ -172,7 +174,12 @@ export const hpaMaxedOut: Signature = {
   id: 'hpa-maxed-out',
   title: 'HPA at max replicas',
   weight: 55,
-  names: ['KubeHpaMaxedOut', 'KubernetesHpaScaleMaximum', 'KubernetesHpaScaleInability'],
+  names: [
+    'KubeHpaMaxedOut',
+    'KubernetesHpaScaleMaximum',
+    'KubernetesHpaScaleInability',
+    'KubernetesHpaScaleCapability',
+  ],
   deploy: { title: () => 'A recent rollout made each pod handle less load', likelihood: 0.2 },
   analyze(ctx) {
     const v = ctx.primary;
@@ -294,10 +301,17 @@ export const overcommit: Signature = {
   id: 'overcommit',
   title: 'Cluster resources overcommitted',
   weight: 28,
-  names: ['KubeMemoryOvercommit', 'KubeCPUOvercommit', 'KubeMemoryQuotaOvercommit', 'KubeCPUQuotaOvercommit'],
+  names: [
+    'KubeMemoryOvercommit',
+    'KubeCPUOvercommit',
+    'KubeMemoryQuotaOvercommit',
+    'KubeCPUQuotaOvercommit',
+    'KubeMemOvercommit',
+    'KubeMemQuotaOvercommit',
+  ],
   analyze(ctx) {
     const v = ctx.primary;
-    const resource = v.key.includes('memory') ? 'memory' : 'CPU';
+    const resource = v.key.includes('mem') ? 'memory' : 'CPU';
     const evidence = alertEvidence(ctx.alerts);
     return {
       summary: `The cluster has overcommitted ${resource} requests: if a node fails, its pods cannot be rescheduled elsewhere.`,

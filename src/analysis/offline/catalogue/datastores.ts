@@ -17,7 +17,17 @@ const PRODUCT: Partial<Record<Domain, string>> = {
   elasticsearch: 'Elasticsearch',
   cassandra: 'Cassandra',
 };
-const product = (v: AlertView): string => PRODUCT[domainOf(v) ?? 'postgres'] ?? 'The database';
+/** Databases and caches that are no Domain of their own, by name prefix. */
+const OTHER_PRODUCTS: readonly [RegExp, string, number][] = [
+  [/^memcached/, 'Memcached', 11211],
+  [/^clickhouse/, 'ClickHouse', 9000],
+  [/^couchdb/, 'CouchDB', 5984],
+  [/^sqlserver|^mssql/, 'SQL Server', 1433],
+  [/^oracle/, 'Oracle Database', 1521],
+];
+const otherProduct = (v: AlertView) => OTHER_PRODUCTS.find(([pattern]) => pattern.test(v.key));
+const product = (v: AlertView): string =>
+  otherProduct(v)?.[1] ?? PRODUCT[domainOf(v) ?? 'postgres'] ?? 'The database';
 const isDomain =
   (...domains: Domain[]) =>
   (v: AlertView): boolean => {
@@ -34,6 +44,21 @@ const psql = (v: AlertView, query: string): string =>
   `psql -h ${sh(hostArg(v))}${v.labels.datname ? ` -d ${sh(v.labels.datname)}` : ''} -c "${query}"`;
 const redisCli = (v: AlertView, args: string): string => `redis-cli -h ${sh(hostArg(v))} ${args}`;
 
+/** Pattern families of one product decline its down/restart alerts: those are the down signature's. */
+const notDown = (v: AlertView): boolean => !/down|restart|unreachable|notup/.test(v.key);
+
+/** A liveness check in the product's own client, for the products that are no Domain. */
+function otherPing(v: AlertView): string {
+  const host = sh(hostArg(v));
+  const name = otherProduct(v)?.[1];
+  if (name === 'Memcached')
+    return `echo stats | nc -w1 ${host} 11211 | grep -E 'uptime|curr_connections|evictions'`;
+  if (name === 'ClickHouse') return `clickhouse-client -h ${host} -q 'SELECT version(), uptime()'`;
+  if (name === 'CouchDB') return `curl -s http://${host}:5984/_up`;
+  if (name === 'SQL Server') return `sqlcmd -S ${host} -Q 'SELECT @@VERSION'`;
+  return `lsnrctl status  # on ${host}: is the listener up and the instance registered?`;
+}
+
 export const datastoreDown: Signature = family({
   id: 'datastore-down',
   title: 'Database instance down or restarted',
@@ -49,6 +74,12 @@ export const datastoreDown: Signature = family({
     'CassandraNodeIsUnavailable',
     'CassandraNodeDown',
     'ElasticsearchDown',
+    'MemcachedDown',
+    'ClickhouseNodeDown',
+    'CouchdbNodeDown',
+    'CouchdbProcessRestarted',
+    'SqlServerDown',
+    'OracleDbDown',
   ],
   summary: (v) =>
     `${product(v)} on ${q(v.instance ?? v.pod)} ${v.key.includes('restart') ? 'restarted recently' : v.key.includes('exporter') ? 'cannot be read by its exporter' : 'is down or unreachable'} (\`${v.name}\`): its clients fail until it is back.`,
@@ -73,16 +104,18 @@ export const datastoreDown: Signature = family({
       v.pod
         ? `${kubectl(v.namespace)} describe pod ${sh(v.pod)} | tail -25`
         : v.instance &&
-          `nc -zv ${sh(hostArg(v))} ${d === 'mysql' ? 3306 : d === 'redis' ? 6379 : d === 'mongodb' ? 27017 : d === 'cassandra' ? 9042 : 5432}`,
-      d === 'mysql'
-        ? mysqlCli(v, "SELECT 1; SHOW GLOBAL STATUS LIKE 'Uptime';")
-        : d === 'redis'
-          ? redisCli(v, 'PING')
-          : d === 'mongodb'
-            ? `mongosh --host ${sh(hostArg(v))} --eval 'db.adminCommand({ping: 1})'`
-            : d === 'cassandra'
-              ? 'nodetool status  # DN = down'
-              : psql(v, 'SELECT 1;'),
+          `nc -zv ${sh(hostArg(v))} ${otherProduct(v)?.[2] ?? (d === 'mysql' ? 3306 : d === 'redis' ? 6379 : d === 'mongodb' ? 27017 : d === 'cassandra' ? 9042 : 5432)}`,
+      otherProduct(v)
+        ? otherPing(v)
+        : d === 'mysql'
+          ? mysqlCli(v, "SELECT 1; SHOW GLOBAL STATUS LIKE 'Uptime';")
+          : d === 'redis'
+            ? redisCli(v, 'PING')
+            : d === 'mongodb'
+              ? `mongosh --host ${sh(hostArg(v))} --eval 'db.adminCommand({ping: 1})'`
+              : d === 'cassandra'
+                ? 'nodetool status  # DN = down'
+                : psql(v, 'SELECT 1;'),
       'Check the server log around the alert time for the reason it stopped (OOM, disk full, fatal error)',
       v.labels.job && `PromQL: up${sel({ job: v.labels.job })}`,
     ];
@@ -186,7 +219,6 @@ export const slowQueries: Signature = family({
     'MysqlSlowQueries',
     'MysqlHighThreadsRunning',
     'MysqlInnodbLogWaits',
-    'MysqlHighPreparedStatementsUtilization',
     'PostgreSQLSlowQueries',
     'PostgresqlHighRateStatementTimeout',
     'PostgresqlHighRollbackRate',
@@ -527,7 +559,7 @@ export const esHeap: Signature = family({
     'OpensearchHeapUsageTooHigh',
     'ElasticsearchJVMHeapUseHigh',
   ],
-  namePattern: /^(?:elasticsearch|opensearch|es)\w*(?:heap|jvm|memory|circuitbreak)/,
+  namePattern: /^(?:elasticsearch|opensearch|es)\w*(?:heap|jvm|memory|circuitbreak|breakerstripped)/,
   summary: (v) =>
     `${es(v)} node ${q(v.labels.name ?? v.labels.node ?? v.instance)} is short of JVM heap: long GC pauses, circuit-breaker rejections ("Data too large"), then the node may drop out.`,
   causes: [
@@ -702,37 +734,544 @@ export const cassandra: Signature = family({
     'CassandraClientRequestReadFailure',
     'CassandraWriteFailures',
     'CassandraReadFailures',
+    'CassandraRepairPendingTasks',
+    'CassandraRepairBlockedTasks',
+    'CassandraBadHacker',
+    'CassandraCacheHitRateKeyCache',
+    'CassandraViewwriteLatency',
   ],
   namePattern: /^cassandra/,
   summary: (v) =>
     `Cassandra on ${q(v.instance ?? v.labels.cassandra_node)}: \`${v.name}\` — the node falls behind or requests fail.`,
-  causes: (v) =>
-    v.key.includes('tombstone')
+  causes: (v): CauseSpec[] =>
+    v.key.includes('badhacker') || v.key.includes('authfailure')
       ? [
-          [
-            'A data model or delete pattern creates many tombstones (queues, TTL-heavy tables), scanned by reads',
-            0.55,
-            'data',
-          ],
+          ['A client uses wrong or rotated credentials and retries in a loop', 0.5, 'configuration'],
+          ['Someone is trying to guess passwords against the CQL port', 0.3, 'network'],
         ]
-      : v.key.includes('unavailable') || v.key.includes('hints') || v.key.includes('timeout')
+      : v.key.includes('cachehitrate')
         ? [
+            ['The key cache is too small for the working set (key_cache_size_in_mb)', 0.45, 'configuration'],
             [
-              'Replicas are down or unreachable: not enough for the consistency level',
-              0.45,
-              'infrastructure',
+              'The read pattern changed: reads scan many partitions/SSTables (full scans, new queries)',
+              0.35,
+              'application',
             ],
-            ['Nodes overloaded (GC pauses, disk) so requests time out', 0.3, 'capacity'],
           ]
-        : [
-            ['Disk I/O cannot keep up with writes: compactions and flushes queue', 0.45, 'capacity'],
-            ['Compaction strategy or throughput settings wrong for the workload', 0.25, 'configuration'],
-            ["Long GC pauses block the node's thread pools", 0.2, 'application'],
-          ],
+        : v.key.includes('viewwrite')
+          ? [
+              [
+                'Materialized views amplify writes: every base-table write reads and writes the view replicas',
+                0.45,
+                'application',
+              ],
+              ['Replicas of the view are slow or down (disk I/O, GC)', 0.35, 'capacity'],
+            ]
+          : v.key.includes('tombstone')
+            ? [
+                [
+                  'A data model or delete pattern creates many tombstones (queues, TTL-heavy tables), scanned by reads',
+                  0.55,
+                  'data',
+                ],
+              ]
+            : v.key.includes('unavailable') || v.key.includes('hints') || v.key.includes('timeout')
+              ? [
+                  [
+                    'Replicas are down or unreachable: not enough for the consistency level',
+                    0.45,
+                    'infrastructure',
+                  ],
+                  ['Nodes overloaded (GC pauses, disk) so requests time out', 0.3, 'capacity'],
+                ]
+              : [
+                  ['Disk I/O cannot keep up with writes: compactions and flushes queue', 0.45, 'capacity'],
+                  [
+                    'Compaction strategy or throughput settings wrong for the workload',
+                    0.25,
+                    'configuration',
+                  ],
+                  ["Long GC pauses block the node's thread pools", 0.2, 'application'],
+                ],
   steps: () => [
     'nodetool status; nodetool tpstats | grep -vE "^\\s*0\\s"  # pending/blocked tasks',
     'nodetool compactionstats; nodetool proxyhistograms',
     'grep -E "GCInspector|tombstone|Timeout" /var/log/cassandra/system.log | tail -20',
+  ],
+});
+
+export const mysqlPreparedStatements: Signature = family({
+  id: 'mysql-prepared-statements',
+  title: 'MySQL prepared statements near max_prepared_stmt_count',
+  weight: 44,
+  names: ['MysqlHighPreparedStatementsUtilization', 'MysqlHighPreparedStatementsUtilization(>80%)'],
+  summary: (v) =>
+    `MySQL on ${q(v.instance)} holds nearly max_prepared_stmt_count prepared statements: new PREPAREs fail with "Can't create more than max_prepared_stmt_count statements".`,
+  causes: [
+    [
+      'The application or its driver prepares statements and never deallocates them (statement leak)',
+      0.55,
+      'application',
+    ],
+    [
+      'max_prepared_stmt_count too low for connections × statements cached per connection',
+      0.3,
+      'configuration',
+    ],
+  ],
+  steps: (v) => [
+    mysqlCli(
+      v,
+      "SHOW GLOBAL STATUS LIKE 'Prepared_stmt_count'; SHOW VARIABLES LIKE 'max_prepared_stmt_count';",
+    ),
+    mysqlCli(
+      v,
+      'SELECT t.PROCESSLIST_USER, t.PROCESSLIST_HOST, count(*) FROM performance_schema.prepared_statements_instances p JOIN performance_schema.threads t ON t.THREAD_ID = p.OWNER_THREAD_ID GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10;',
+    ),
+  ],
+});
+
+export const pgSslCompression: Signature = family({
+  id: 'postgres-ssl-compression',
+  title: 'PostgreSQL connections use SSL compression',
+  weight: 30,
+  names: ['PostgresqlSslCompressionActive'],
+  summary: (v) =>
+    `PostgreSQL on ${q(v.instance)} accepts connections with SSL compression: it adds jitter to replication delay and is a known TLS weakness (CRIME).`,
+  causes: [
+    [
+      'Replicas or clients connect with sslcompression=1 (primary_conninfo / recovery.conf, old libpq)',
+      0.6,
+      'configuration',
+    ],
+    ['The server OpenSSL build still allows TLS compression', 0.25, 'configuration'],
+  ],
+  steps: (v) => [
+    psql(
+      v,
+      'SELECT a.pid, a.usename, a.client_addr, a.application_name FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE s.compression;',
+    ),
+    'On each replica set sslcompression=0 in primary_conninfo (recovery.conf / postgresql.auto.conf) and reload',
+  ],
+});
+
+export const pgbouncerPool: Signature = family({
+  id: 'pgbouncer-pool',
+  title: 'PgBouncer pool saturated: clients waiting for a server connection',
+  weight: 62,
+  names: [
+    'PgbouncerServerConnectionSaturationCritical',
+    'PgbouncerServerConnectionSaturationWarning',
+    'PgbouncerActiveConnections',
+    'PgbouncerClientsWaitingForConnection',
+    'PgbouncerHighClientWaitTime',
+    'PgbouncerErrors',
+  ],
+  namePattern: /^pgbouncer/,
+  // max_client_conn reached is a client-side connection limit: the connections signature explains it.
+  accepts: (v) => notDown(v) && !/maxconnections|maxclient/.test(v.key),
+  deploy: {
+    title: () =>
+      'A recent rollout holds server connections longer (slower queries, longer transactions, more pods)',
+    likelihood: 0.25,
+  },
+  summary: (v) =>
+    `PgBouncer on ${q(v.instance)}${v.labels.database ? `, pool \`${v.labels.database}\`${v.labels.user ? `/\`${v.labels.user}\`` : ''}` : ''}: \`${v.name}\` — clients queue for a server connection and time out.`,
+  causes: [
+    [
+      'Slow queries or long/idle-in-transaction sessions hold the server connections of the pool',
+      0.4,
+      'application',
+    ],
+    [
+      'pool_size / max_db_connections / max_user_connections too small for the number of clients',
+      0.35,
+      'configuration',
+    ],
+    ['PostgreSQL behind it is slow or at max_connections, so new server connections fail', 0.2, 'dependency'],
+  ],
+  steps: (v) => [
+    `psql -h ${sh(hostArg(v))} -p 6432 -U pgbouncer pgbouncer -c 'SHOW POOLS;'  # cl_waiting, sv_active, maxwait`,
+    `psql -h ${sh(hostArg(v))} -p 6432 -U pgbouncer pgbouncer -c 'SHOW CONFIG;' | grep -E 'pool_size|max_client_conn|max_db_connections|max_user_connections|pool_mode'`,
+    psql(
+      v,
+      "SELECT pid, now() - xact_start AS xact_age, state, left(query, 80) FROM pg_stat_activity WHERE state <> 'idle' ORDER BY xact_age DESC NULLS LAST LIMIT 10;",
+    ),
+  ],
+});
+
+export const patroniLeader: Signature = family({
+  id: 'patroni-no-leader',
+  title: 'Patroni cluster has no leader',
+  weight: 84,
+  names: ['PatroniHasNoLeader'],
+  namePattern: /^patroni\w*(?:leader|unlocked|primary|master)/,
+  summary: (v) =>
+    `Patroni cluster ${q(v.labels.scope ?? v.labels.cluster)} has no leader (neither primary nor standby leader): writes fail until one is elected.`,
+  causes: [
+    [
+      'The DCS (etcd, Consul, ZooKeeper or the Kubernetes API) is unreachable, so no member can hold the leader lock',
+      0.45,
+      'dependency',
+    ],
+    [
+      'The primary failed and no replica is eligible (lag beyond maximum_lag_on_failover, nofailover tags, replicas down)',
+      0.35,
+      'infrastructure',
+    ],
+    ['The cluster is paused (maintenance mode) or failover is otherwise blocked', 0.15, 'configuration'],
+  ],
+  steps: (v) => [
+    `patronictl -c /etc/patroni/patroni.yml list ${v.labels.scope ? sh(v.labels.scope) : ''}`.trim(),
+    'Read the Patroni log of each member for DCS errors ("failed to update leader lock", "Error communicating with DCS")',
+    'Check the DCS health: etcdctl endpoint health / consul members / kubectl get endpoints -l application=spilo',
+  ],
+});
+
+export const memcached: Signature = family({
+  id: 'memcached',
+  title: 'Memcached connections, memory or evictions',
+  weight: 48,
+  names: [
+    'MemcachedConnectionLimitApproaching(>80%)',
+    'MemcachedConnectionLimitApproaching(>95%)',
+    'MemcachedConnectionsRejected',
+    'MemcachedOutOfMemoryErrors',
+    'MemcachedMemoryUsageHigh(>90%)',
+    'MemcachedHighEvictionRate',
+    'MemcachedLowCacheHitRate(<80%)',
+    'MemcachedItemsTooLarge',
+  ],
+  namePattern: /^memcached/,
+  accepts: notDown,
+  summary: (v) => `Memcached on ${q(v.instance)}: \`${v.name}\`.`,
+  causes: (v): CauseSpec[] => {
+    if (v.key.includes('connection'))
+      return [
+        [
+          'Clients open too many connections: no pooling, more app instances, connection leak',
+          0.5,
+          'application',
+        ],
+        ['The connection limit (-c, max_connections) is too low for the clients', 0.35, 'configuration'],
+      ];
+    if (v.key.includes('toolarge'))
+      return [
+        [
+          'The application stores values bigger than the item size limit (-I, 1 MB by default)',
+          0.6,
+          'application',
+        ],
+      ];
+    if (v.key.includes('hitrate'))
+      return [
+        ['Items are evicted early because the cache is too small for the working set', 0.4, 'capacity'],
+        [
+          'The application changed its keys or TTLs, or the cache is cold after a restart or a new node',
+          0.35,
+          'application',
+        ],
+      ];
+    return [
+      ['The memory limit (-m) is too small for the working set', 0.5, 'capacity'],
+      [
+        'Slab imbalance: memory is held by slab classes of other item sizes (slab_reassign/automove off)',
+        0.25,
+        'configuration',
+      ],
+      ['Eviction is disabled (-M), so full slabs return out-of-memory errors', 0.15, 'configuration'],
+    ];
+  },
+  steps: (v) => [
+    `echo stats | nc -w1 ${sh(hostArg(v))} 11211 | grep -E 'curr_connections|max_connections|rejected|limit_maxbytes|bytes |evictions|get_hits|get_misses'`,
+    `echo 'stats slabs' | nc -w1 ${sh(hostArg(v))} 11211 | tail -5`,
+    `PromQL: rate(memcached_items_evicted_total${sel({ instance: v.instance })}[5m]), memcached_current_connections${sel({ instance: v.instance })}`,
+  ],
+});
+
+const chClient = (v: AlertView, query: string): string =>
+  `clickhouse-client -h ${sh(hostArg(v))} -q "${query}"`;
+
+export const clickhouse: Signature = family({
+  id: 'clickhouse',
+  title: 'ClickHouse memory, disk, replicas, ZooKeeper or inserts',
+  weight: 60,
+  names: [
+    'ClickhouseMemoryUsageCritical',
+    'ClickhouseMemoryUsageWarning',
+    'ClickhouseDiskSpaceLowOnDefault',
+    'ClickhouseDiskSpaceCriticalOnDefault',
+    'ClickhouseDiskSpaceLowOnBackups',
+    'ClickhouseReplicaErrors',
+    'ClickhouseNoAvailableReplicas',
+    'ClickhouseNoLiveReplicas',
+    'ClickhouseHighNetworkTraffic',
+    'ClickhouseHighNetworkUsage',
+    'ClickhouseHighTcpConnections',
+    'ClickhouseInterserverConnectionIssues',
+    'ClickhouseZookeeperConnectionIssues',
+    'ClickhouseZookeeperHardwareException',
+    'ClickhouseAuthenticationFailures',
+    'ClickhouseAccessDeniedErrors',
+    'ClickhouseRejectedInsertQueries',
+    'ClickhouseDelayedInsertQueries',
+    'ClickhouseDistributedRejectedInserts',
+  ],
+  namePattern: /^clickhouse/,
+  accepts: notDown,
+  summary: (v) => `ClickHouse on ${q(v.instance ?? v.pod)}: \`${v.name}\`.`,
+  causes: (v): CauseSpec[] => {
+    const k = v.key;
+    if (k.includes('distributedrejected'))
+      return [
+        [
+          'Inserts into a Distributed table queue up because remote shards are slow or unreachable',
+          0.5,
+          'dependency',
+        ],
+        ['Insert rate too high for the shards to absorb (pending bytes limit reached)', 0.3, 'capacity'],
+      ];
+    if (k.includes('insert'))
+      return [
+        [
+          'Too many small INSERTs create parts faster than merges combine them ("Too many parts")',
+          0.55,
+          'application',
+        ],
+        ['Merges are slow: disk I/O saturated or background pool too small', 0.25, 'capacity'],
+        ['Partitioning too fine-grained, so each insert touches many partitions', 0.15, 'configuration'],
+      ];
+    if (k.includes('zookeeper'))
+      return [
+        ['The ZooKeeper/ClickHouse Keeper ensemble is down or lost quorum', 0.45, 'dependency'],
+        ['Network timeouts or session expiry between ClickHouse and ZooKeeper', 0.35, 'network'],
+        [
+          'ZooKeeper overloaded by replication metadata (many parts, many replicated tables)',
+          0.15,
+          'capacity',
+        ],
+      ];
+    if (k.includes('replica'))
+      return [
+        ['Replicas are down or lost their ZooKeeper session (tables go read-only)', 0.45, 'infrastructure'],
+        ['The replication queue is stuck or a replica fell far behind (stale)', 0.3, 'data'],
+        ['Network problems between replicas (interserver port 9009)', 0.2, 'network'],
+      ];
+    if (k.includes('memory'))
+      return [
+        [
+          'Heavy queries (large GROUP BY / JOIN, high-cardinality aggregations) without max_memory_usage limits',
+          0.45,
+          'application',
+        ],
+        ['Memory limit too small for merges, caches and concurrent queries', 0.35, 'capacity'],
+      ];
+    if (k.includes('backups'))
+      return [
+        ['Old backups are not rotated on the backups disk', 0.55, 'data'],
+        ['The backups disk is too small for the growing dataset', 0.3, 'capacity'],
+      ];
+    if (k.includes('disk'))
+      return [
+        ['Data grows without TTL or partition drops; detached/old parts are kept', 0.45, 'data'],
+        ['Merges need temporary free space and the volume is too small', 0.3, 'capacity'],
+        ['system.*_log tables (query_log, trace_log) grow without TTL', 0.15, 'configuration'],
+      ];
+    if (k.includes('authentication') || k.includes('accessdenied'))
+      return [
+        [
+          k.includes('accessdenied')
+            ? 'A user lacks the GRANT for the table/resource it uses (role or grant changed)'
+            : 'A client uses wrong or rotated credentials',
+          0.5,
+          'configuration',
+        ],
+        ['Unauthorized access attempts against an exposed port', 0.25, 'network'],
+      ];
+    if (k.includes('tcp'))
+      return [
+        ['Clients open many connections without pooling (or a leak)', 0.45, 'application'],
+        ['Distributed queries fan out many interserver connections', 0.3, 'application'],
+      ];
+    return [
+      ['Heavy distributed queries or replica fetches move much data between servers', 0.45, 'application'],
+      ['A replica is re-fetching parts after it was down or lost data', 0.3, 'data'],
+    ];
+  },
+  steps: (v) => [
+    /insert|disk/.test(v.key)
+      ? chClient(
+          v,
+          'SELECT database, table, count() AS parts, formatReadableSize(sum(bytes_on_disk)) AS size FROM system.parts WHERE active GROUP BY database, table ORDER BY parts DESC LIMIT 10',
+        )
+      : /replica|zookeeper/.test(v.key)
+        ? chClient(
+            v,
+            'SELECT database, table, is_readonly, is_session_expired, absolute_delay, queue_size FROM system.replicas ORDER BY absolute_delay DESC LIMIT 10',
+          )
+        : chClient(
+            v,
+            'SELECT query_id, user, elapsed, formatReadableSize(memory_usage) AS mem, left(query, 80) FROM system.processes ORDER BY memory_usage DESC LIMIT 10',
+          ),
+    /disk/.test(v.key) &&
+      chClient(
+        v,
+        'SELECT name, formatReadableSize(free_space), formatReadableSize(total_space) FROM system.disks',
+      ),
+    chClient(v, 'SELECT name, value FROM system.errors ORDER BY last_error_time DESC LIMIT 10'),
+  ],
+});
+
+export const couchdb: Signature = family({
+  id: 'couchdb',
+  title: 'CouchDB resources, errors or replication',
+  weight: 46,
+  names: [
+    'CouchdbAtomMemoryUsageCritical',
+    'CouchdbOpenDatabasesCritical',
+    'CouchdbOpenOsFilesCritical',
+    'Couchdb5xxErrorRatioHigh',
+    'CouchdbTemporaryViewReadRateCritical',
+    'CouchdbMangoQueriesScanningTooManyDocs',
+    'CouchdbMangoQueriesFailedDueToInvalidIndex',
+    'CouchdbMangoDocsExaminedHigh',
+    'CouchdbReplicatorManagerDied',
+    'CouchdbReplicatorQueueProcessDied',
+    'CouchdbReplicatorReaderProcessDied',
+    'CouchdbReplicatorFailedToStart',
+    'CouchdbReplicationClusterUnstable',
+    'CouchdbReplicationReadFailures',
+    'CouchdbFileDescriptorsHigh',
+    'CouchdbCriticalLogEntries',
+  ],
+  namePattern: /^couchdb/,
+  accepts: notDown,
+  summary: (v) => `CouchDB on ${q(v.instance)}: \`${v.name}\`.`,
+  causes: (v): CauseSpec[] => {
+    const k = v.key;
+    if (k.includes('mango') || k.includes('temporaryview'))
+      return [
+        [
+          'Queries without a matching index scan whole databases (missing or invalid index)',
+          0.55,
+          'application',
+        ],
+        [
+          'Temporary views/ad-hoc queries used in production instead of design-document views',
+          0.25,
+          'application',
+        ],
+      ];
+    if (k.includes('replicat'))
+      return [
+        [
+          'The replication source or target is unreachable or rejects credentials (network, auth, deleted database)',
+          0.45,
+          'dependency',
+        ],
+        ['Cluster membership changes (nodes joining/leaving) restart the replicator', 0.3, 'infrastructure'],
+      ];
+    if (k.includes('openosfiles') || k.includes('filedescriptor') || k.includes('opendatabases'))
+      return [
+        [
+          'Many databases/shards open at once (max_dbs_open too high for the file limit, many q shards)',
+          0.45,
+          'capacity',
+        ],
+        ['The process open-file limit (ulimit -n) is too low', 0.35, 'configuration'],
+      ];
+    if (k.includes('atom'))
+      return [
+        [
+          'The application creates dynamic atoms (e.g. many unique database names) until the atom table fills',
+          0.5,
+          'application',
+        ],
+      ];
+    return [
+      ['A node of the cluster is down or overloaded, so requests fail', 0.4, 'infrastructure'],
+      ['Disk full or slow under the database files', 0.3, 'resource-exhaustion'],
+      [
+        'Application requests that CouchDB rejects or times out on (large documents, expensive views)',
+        0.2,
+        'application',
+      ],
+    ];
+  },
+  steps: (v) => [
+    `curl -s http://${hostArg(v)}:5984/_up; curl -s http://${hostArg(v)}:5984/_membership`,
+    `curl -s http://${hostArg(v)}:5984/_scheduler/jobs | head -50`,
+    `curl -s http://${hostArg(v)}:5984/_node/_local/_system | grep -oE '"(open_os_files|memory|process_count)":[^,]*'`,
+  ],
+});
+
+export const oracleDb: Signature = family({
+  id: 'oracle-db',
+  title: 'Oracle Database tablespace, sessions or waits',
+  weight: 52,
+  names: [
+    'OracleDbTablespaceFull(>95%)',
+    'OracleDbTablespaceReachingCapacity(>85%)',
+    'OracleDbSessionsReachingLimit(>85%)',
+    'OracleDbProcessesReachingLimit(>85%)',
+    'OracleDbHighUserRollbacks',
+    'OracleDbTooManyActiveSessions',
+    'OracleDbHighWaitTime(userI/o)',
+  ],
+  namePattern: /^oracledb/,
+  accepts: notDown,
+  summary: (v) =>
+    `Oracle Database on ${q(v.instance)}${v.labels.tablespace ? `, tablespace \`${v.labels.tablespace}\`` : ''}: \`${v.name}\`.`,
+  causes: (v): CauseSpec[] => {
+    const k = v.key;
+    if (k.includes('tablespace'))
+      return [
+        ['Data growth with autoextend off or datafiles at their max size', 0.5, 'capacity'],
+        ['Old data never purged (no partition drops / archiving)', 0.3, 'data'],
+      ];
+    if (k.includes('session') || k.includes('process'))
+      return [
+        [
+          'Application connection pools add up beyond SESSIONS/PROCESSES (more instances, leaked sessions)',
+          0.5,
+          'application',
+        ],
+        ['Sessions pile up waiting on locks or slow I/O', 0.3, 'application'],
+        ['The SESSIONS/PROCESSES parameters are too low for the workload', 0.15, 'configuration'],
+      ];
+    if (k.includes('rollback'))
+      return [
+        [
+          'Application errors abort transactions (constraint violations, deadlocks, timeouts)',
+          0.55,
+          'application',
+        ],
+      ];
+    return [
+      ['Storage behind the datafiles is slow or saturated', 0.45, 'capacity'],
+      ['Queries doing large full scans (missing index, bad plan)', 0.35, 'application'],
+    ];
+  },
+  steps: () => [
+    'sqlplus / as sysdba <<< "SELECT tablespace_name, round(used_percent,1) FROM dba_tablespace_usage_metrics ORDER BY 2 DESC;"',
+    "sqlplus / as sysdba <<< \"SELECT resource_name, current_utilization, max_utilization, limit_value FROM v\\$resource_limit WHERE resource_name IN ('sessions','processes');\"",
+    'sqlplus / as sysdba <<< "SELECT event, count(*) FROM v\\$session WHERE wait_class <> \'Idle\' GROUP BY event ORDER BY 2 DESC;"',
+  ],
+});
+
+export const sqlServerDeadlock: Signature = family({
+  id: 'sqlserver-deadlock',
+  title: 'SQL Server deadlocks',
+  weight: 50,
+  names: ['SqlServerDeadlock'],
+  summary: (v) =>
+    `SQL Server on ${q(v.instance)} reports deadlocks: one transaction of each pair is rolled back with error 1205.`,
+  causes: [
+    ['Transactions take locks on the same tables/rows in different orders', 0.5, 'application'],
+    ['Missing indexes make queries scan and lock more rows than needed', 0.3, 'application'],
+  ],
+  steps: (v) => [
+    `sqlcmd -S ${sh(hostArg(v))} -Q "SELECT XEvent.query('(event/data/value/deadlock)[1]') FROM (SELECT CAST(target_data AS XML) AS TargetData FROM sys.dm_xe_session_targets st JOIN sys.dm_xe_sessions s ON s.address = st.event_session_address WHERE s.name = 'system_health' AND st.target_name = 'ring_buffer') AS Data CROSS APPLY TargetData.nodes('RingBufferTarget/event[@name=\\"xml_deadlock_report\\"]') AS XEventData(XEvent)"`,
   ],
 });
 
@@ -754,4 +1293,13 @@ export const datastoreSignatures: Signature[] = [
   esIndexing,
   cassandra,
   mongoResources,
+  mysqlPreparedStatements,
+  pgSslCompression,
+  pgbouncerPool,
+  patroniLeader,
+  memcached,
+  clickhouse,
+  couchdb,
+  oracleDb,
+  sqlServerDeadlock,
 ];

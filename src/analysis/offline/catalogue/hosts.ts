@@ -72,13 +72,13 @@ export const interfaceFlapping: Signature = family({
     'NodeNetworkInterfaceFlapping',
     'NodeBondingDegraded',
     'HostNetworkBondDegraded',
-    'HostNetworkInterfaceSaturated',
+    'NodeNetworkInterfaceDown',
   ],
   summary: (v) =>
     v.key.includes('bond')
       ? `Bond ${q(v.labels.master ?? v.labels.device)} on ${host(v)} lost slaves: redundancy is gone and bandwidth reduced.`
-      : v.key.includes('saturated')
-        ? `Interface ${q(v.labels.device)} on ${host(v)} is saturated.`
+      : v.key.includes('interfacedown')
+        ? `Network interface ${q(v.labels.device)} on ${host(v)} has been down for over 5 minutes.`
         : `Network interface ${q(v.labels.device)} on ${host(v)} keeps going up and down.`,
   causes: [
     ['Faulty cable, transceiver (SFP) or switch port', 0.45, 'infrastructure'],
@@ -105,6 +105,8 @@ export const raid: Signature = family({
     'NodeRAIDDiskFailure',
     'HostSoftwareRaidInsufficientDrives',
     'HostSoftwareRaidDiskFailure',
+    'HostRaidArrayGotInactive',
+    'HostRaidDiskFailure',
   ],
   summary: (v) =>
     `RAID array ${q(v.labels.device)} on ${host(v)} is degraded: a disk failed or dropped out, and one more failure may lose data.`,
@@ -294,6 +296,10 @@ export const vmwareHost: Signature = family({
     'VmwareVirtualMachineMemoryWarning',
     'VmwareVirtualMachineNumberSnapshots',
     'VmwareVirtualMachineSnapshotAge',
+    'VirtualMachineMemoryWarning',
+    'VirtualMachineMemoryCritical',
+    'HighNumberOfSnapshots',
+    'OutdatedSnapshots',
   ],
   namePattern: /^(?:vmware|vsphere|esxi)/,
   summary: (v) => `VMware ${q(v.labels.host_name ?? v.labels.vm_name ?? v.instance)}: \`${v.name}\`.`,
@@ -314,6 +320,130 @@ export const vmwareHost: Signature = family({
   ],
 });
 
+export const smartDisk: Signature = family({
+  id: 'disk-smart-failing',
+  role: 'cause',
+  title: 'Disk SMART warning (failing, worn out or hot)',
+  weight: 66,
+  names: [
+    'SmartDeviceTemperatureWarning',
+    'SmartDeviceTemperatureCritical',
+    'SmartDeviceTemperatureOverTripValue',
+    'SmartDeviceTemperatureNearingTripValue',
+    'SmartCriticalWarning',
+    'SmartMediaErrors',
+    'SmartNvmeWearoutIndicator',
+    'SmartWearoutIndicator',
+    'SmartStatus',
+  ],
+  summary: (v) =>
+    `Disk ${q(v.labels.device)} on ${host(v)}: ${v.key.includes('temperature') ? 'it runs too hot' : v.key.includes('wearout') ? 'it is wearing out (spare blocks below threshold)' : 'SMART reports it failing'} (\`${v.name}\`).`,
+  causes: (v) =>
+    v.key.includes('temperature')
+      ? [
+          [
+            'Cooling failure around the drive: a fan, blocked airflow, hot datacenter aisle',
+            0.5,
+            'infrastructure',
+          ],
+          ['Sustained heavy I/O on the drive', 0.3, 'capacity'],
+        ]
+      : v.key.includes('wearout')
+        ? [
+            ['The SSD/NVMe has used up its write endurance (spare blocks exhausted)', 0.65, 'infrastructure'],
+            ['A write-heavy workload wears it faster than planned', 0.2, 'application'],
+          ]
+        : [
+            ['The drive is failing: media errors, reallocated or pending sectors', 0.6, 'infrastructure'],
+            [
+              'Controller, cable or backplane errors make a healthy disk report errors',
+              0.2,
+              'infrastructure',
+            ],
+          ],
+  steps: (v) => [
+    `${ssh(v)} 'sudo smartctl -a ${v.labels.device ? sh(`/dev/${v.labels.device.replace('/dev/', '')}`) : '/dev/<disk>'}'  # health, media errors, percentage used, temperature`,
+    `${ssh(v)} 'dmesg -T | grep -iE "i/o error|nvme|ata|medium" | tail -20'`,
+    `PromQL: smartctl_device_temperature${sel({ instance: v.instance, device: v.labels.device })}`,
+    'Plan a replacement; make sure RAID/replicas hold a good copy before the disk fails',
+  ],
+});
+
+export const ipmiHardware: Signature = family({
+  id: 'ipmi-hardware',
+  role: 'cause',
+  title: 'IPMI reports a hardware fault',
+  weight: 64,
+  names: [
+    'IpmiChassisPowerOff',
+    'IpmiCollectorDown',
+    'IpmiSelAlmostFull',
+    'IpmiTemperatureSensorCritical',
+    'IpmiTemperatureSensorWarning',
+    'IpmiFanSpeedSensorCritical',
+    'IpmiFanSpeedSensorWarning',
+    'IpmiFanSpeedZero',
+    'IpmiVoltageSensorCritical',
+    'IpmiVoltageSensorWarning',
+    'IpmiCurrentSensorCritical',
+    'IpmiCurrentSensorWarning',
+    'IpmiPowerSensorCritical',
+    'IpmiPowerSensorWarning',
+    'IpmiGenericSensorCritical',
+    'IpmiChassisDriveFault',
+    'IpmiChassisCoolingFault',
+  ],
+  summary: (v) =>
+    `The BMC of ${host(v)} reports \`${v.name}\`${v.labels.name ? ` for sensor \`${v.labels.name}\`` : ''}.`,
+  causes: (v) => {
+    const k = v.key;
+    if (k.includes('poweroff'))
+      return [
+        [
+          'The server shut down unexpectedly: power supply or PDU failure, or a thermal shutdown',
+          0.5,
+          'infrastructure',
+        ],
+        ['Someone powered it off through the BMC or OS (maintenance)', 0.3, 'deployment'],
+      ];
+    if (k.includes('collector'))
+      return [
+        ['The exporter cannot talk to the BMC (network to the BMC, credentials, BMC hung)', 0.55, 'network'],
+        ['FreeIPMI tools missing or failing on the exporter host', 0.3, 'configuration'],
+      ];
+    if (k.includes('sel'))
+      return [
+        ['The System Event Log was never cleared and its small storage is nearly full', 0.7, 'configuration'],
+      ];
+    if (k.includes('fan') || k.includes('cooling'))
+      return [
+        ['A fan failed or is failing', 0.6, 'infrastructure'],
+        ['Airflow blocked or fan unplugged after maintenance', 0.25, 'infrastructure'],
+      ];
+    if (k.includes('temperature'))
+      return [
+        ['Cooling failure: a fan, blocked airflow or a hot datacenter', 0.5, 'infrastructure'],
+        ['Sustained high load heats the CPU or components', 0.25, 'capacity'],
+      ];
+    if (k.includes('drive'))
+      return [
+        ['A disk in the chassis failed', 0.6, 'infrastructure'],
+        ['A drive backplane or controller fault', 0.25, 'infrastructure'],
+      ];
+    return [
+      ['A power supply unit failed or lost its feed (redundancy lost)', 0.45, 'infrastructure'],
+      ['Motherboard voltage regulator or component fault', 0.3, 'infrastructure'],
+    ];
+  },
+  steps: (v) => [
+    `${ssh(v)} 'sudo ipmitool sdr elist | grep -viE "ok|ns"'  # sensors out of range`,
+    `${ssh(v)} 'sudo ipmitool sel elist | tail -20'  # what the BMC logged${v.key.includes('sel') ? '; clear with ipmitool sel clear after saving it' : ''}`,
+    v.key.includes('power') &&
+      `${ssh(v)} 'sudo ipmitool chassis status'  # or from a remote: ipmitool -I lanplus -H <bmc> chassis status`,
+    'Open a hardware ticket with the vendor with the SEL entries; drain the node first if it runs workloads',
+  ],
+});
+
 export const hostSignatures: Signature[] = [
   conntrack,
   fileDescriptors,
@@ -325,4 +455,6 @@ export const hostSignatures: Signature[] = [
   rebootRequired,
   windowsHost,
   vmwareHost,
+  smartDisk,
+  ipmiHardware,
 ];

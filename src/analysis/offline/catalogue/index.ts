@@ -4,6 +4,7 @@
  * pattern tiers: specific signatures come before broad ones.
  */
 import type { Signature } from '../types.ts';
+import { clusterAddonSignatures } from './cluster-addons.ts';
 import { controllerSignatures } from './controllers.ts';
 import { datastoreSignatures } from './datastores.ts';
 import { hostSignatures } from './hosts.ts';
@@ -15,6 +16,7 @@ import { platformSignatures } from './platform.ts';
 import { probeSignatures } from './probes.ts';
 import { proxySignatures } from './proxies.ts';
 import { serviceSignatures } from './services.ts';
+import { storageSystemSignatures } from './storage-systems.ts';
 import { workloadSignatures } from './workloads.ts';
 
 export const CATALOGUE: readonly Signature[] = [
@@ -27,6 +29,8 @@ export const CATALOGUE: readonly Signature[] = [
   ...hostSignatures,
   ...monitoringSignatures,
   ...datastoreSignatures,
+  ...storageSystemSignatures,
+  ...clusterAddonSignatures,
   ...proxySignatures,
   ...probeSignatures,
   ...serviceSignatures,

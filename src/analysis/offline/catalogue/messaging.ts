@@ -7,7 +7,7 @@
 import { domainOf } from '../domain.ts';
 import { kubectl, sel, sh } from '../facts.ts';
 import type { AlertView, Signature } from '../types.ts';
-import { family, hostArg, q } from './family.ts';
+import { type CauseSpec, family, hostArg, q } from './family.ts';
 
 const isRabbit = (v: AlertView): boolean => domainOf(v) === 'rabbitmq';
 const rabbitCluster = (v: AlertView): string =>
@@ -29,38 +29,55 @@ export const kafkaPartitions: Signature = family({
     'KafkaTopicsReplicas',
     'KafkaUnderReplicatedPartitions',
     'UnderReplicatedPartitions',
+    'UnderReplicatedPartition',
     'KafkaOfflinePartitions',
     'OfflinePartitions',
     'KafkaUnderMinIsrPartitions',
     'UnderMinIsrPartitionCount',
     'KafkaOfflinePartitionsCount',
     'KafkaIsrShrinks',
+    'KafkaOfflinePartitonCount',
+    'KafkaUncleanLeaderElection',
   ],
   namePattern: /^kafka\w*(?:underreplicated|offlinepartition|isr|replicas)/,
   summary: (v) => {
     const offline = v.key.includes('offline');
     const minIsr = v.key.includes('minisr');
-    return `Kafka${v.labels.topic ? ` topic \`${v.labels.topic}\`` : ''}${v.labels.strimzi_io_cluster ? ` (cluster \`${v.labels.strimzi_io_cluster}\`)` : ''}: ${offline ? 'partitions have no leader — producers and consumers of them fail' : minIsr ? 'partitions are below min.insync.replicas — producers with acks=all are rejected' : 'partitions are under-replicated — one more broker failure can lose data or availability'} (\`${v.name}\`).`;
+    return `Kafka${v.labels.topic ? ` topic \`${v.labels.topic}\`` : ''}${v.labels.strimzi_io_cluster ? ` (cluster \`${v.labels.strimzi_io_cluster}\`)` : ''}: ${v.key.includes('unclean') ? 'an out-of-sync replica was elected leader — messages may have been lost' : offline ? 'partitions have no leader — producers and consumers of them fail' : minIsr ? 'partitions are below min.insync.replicas — producers with acks=all are rejected' : 'partitions are under-replicated — one more broker failure can lose data or availability'} (\`${v.name}\`).`;
   },
-  causes: (v) => [
-    [
-      'A broker is down or restarting (crash, OOM, rolling restart), so its replicas dropped out of the ISR',
-      0.45,
-      'infrastructure',
-    ],
-    [
-      'Followers cannot keep up: broker disk or network saturated, or replica fetcher threads too few',
-      0.3,
-      'capacity',
-    ],
-    v.key.includes('offline')
+  causes: (v): CauseSpec[] =>
+    v.key.includes('unclean')
       ? [
-          'All replicas of a partition are gone (unclean leader election disabled), or a log directory failed',
-          0.2,
-          'data',
+          [
+            'All in-sync replicas were lost and unclean leader election let an out-of-sync replica lead (messages lost)',
+            0.6,
+            'infrastructure',
+          ],
+          [
+            'unclean.leader.election.enable is on for topics that cannot tolerate data loss',
+            0.25,
+            'configuration',
+          ],
         ]
-      : ['A full or failed log directory on one broker', 0.15, 'resource-exhaustion'],
-  ],
+      : [
+          [
+            'A broker is down or restarting (crash, OOM, rolling restart), so its replicas dropped out of the ISR',
+            0.45,
+            'infrastructure',
+          ],
+          [
+            'Followers cannot keep up: broker disk or network saturated, or replica fetcher threads too few',
+            0.3,
+            'capacity',
+          ],
+          v.key.includes('offline')
+            ? [
+                'All replicas of a partition are gone (unclean leader election disabled), or a log directory failed',
+                0.2,
+                'data',
+              ]
+            : ['A full or failed log directory on one broker', 0.15, 'resource-exhaustion'],
+        ],
   steps: (v) => [
     kafkaTopics('--describe --under-replicated-partitions'),
     kafkaTopics('--describe --unavailable-partitions'),
@@ -83,7 +100,6 @@ export const kafkaBroker: Signature = family({
     'KafkaBrokerDown',
     'KafkaBrokerContainersDown',
     'KafkaContainerRestartedInTheLast5Minutes',
-    'KafkaTopicOffsetDecreased',
   ],
   namePattern: /^kafka\w*(?:broker|controller|logdir|outofspace|down)/,
   summary: (v) =>
@@ -135,6 +151,8 @@ export const rabbitNode: Signature = family({
     'RabbitmqInstancesDifferentVersions',
   ],
   namePattern: /^rabbit\w*(?:down|partition|cluster|distributed|node)/,
+  // The cluster operator's own Deployment is not a RabbitMQ node.
+  accepts: (v) => !v.key.includes('operator'),
   summary: (v) =>
     `RabbitMQ ${rabbitCluster(v)}: ${v.key.includes('partition') ? 'the cluster is partitioned — nodes disagree and queues may diverge' : v.key.includes('version') ? 'nodes run different versions' : 'nodes are down or not clustered — queues on them are unavailable'} (\`${v.name}\`).`,
   causes: (v) =>
@@ -173,6 +191,8 @@ export const rabbitAlarm: Signature = family({
     'LowDiskWatermarkPredicted',
     'TCPSocketsRunningOut',
     'RabbitmqDiskSpaceLow',
+    'MemoryAlarm',
+    'RabbitmqDiskAlarm',
   ],
   namePattern: /^rabbit\w*(?:memory|disk|alarm|socket)|filedescriptor/,
   // The cluster operator's `FileDescriptorsNearLimit` has no prefix: its labels say RabbitMQ.
@@ -345,6 +365,123 @@ export const nats: Signature = family({
   ],
 });
 
+export const zookeeper: Signature = family({
+  id: 'zookeeper',
+  title: 'ZooKeeper down, without a leader, slow or out of disk',
+  weight: 76,
+  names: [
+    'ZookeeperDown',
+    'ZookeeperMissingLeader',
+    'ZookeeperTooManyLeaders',
+    'ZookeeperNotOk',
+    'AvgRequestLatency',
+    'OutstandingRequests',
+    'ZookeeperRunningOutOfSpace',
+    'ZookeeperContainerRestartedInTheLast5Minutes',
+    'ZookeeperContainersDown',
+  ],
+  namePattern: /^zookeeper/,
+  summary: (v) =>
+    `ZooKeeper ${q(v.labels.kubernetes_pod_name ?? v.pod ?? v.instance)}: \`${v.name}\` — Kafka, ClickHouse, Solr and other clients that keep their metadata in it stall or lose their sessions.`,
+  causes: (v): CauseSpec[] => {
+    const k = v.key;
+    if (k.includes('latency') || k.includes('outstanding'))
+      return [
+        [
+          'Slow fsync of the transaction log: the data directory shares a busy or slow disk',
+          0.45,
+          'capacity',
+        ],
+        ['Too many clients, watches or large znodes load the ensemble', 0.3, 'application'],
+        ['Long JVM garbage-collection pauses (heap too small)', 0.2, 'capacity'],
+      ];
+    if (k.includes('space'))
+      return [
+        [
+          'Old snapshots and transaction logs are not purged (autopurge.purgeInterval = 0)',
+          0.55,
+          'configuration',
+        ],
+        ['The data volume is too small for the snapshot size', 0.3, 'capacity'],
+      ];
+    if (k.includes('toomanyleaders'))
+      return [
+        [
+          'A network partition split the ensemble, or members run with different server lists',
+          0.55,
+          'network',
+        ],
+        ['A misconfigured ensemble after scaling (myid / server.N entries)', 0.3, 'configuration'],
+      ];
+    return [
+      [
+        'A majority of ensemble members are down or cannot reach each other, so quorum is lost',
+        0.4,
+        'infrastructure',
+      ],
+      [
+        'The ZooKeeper process crashes: JVM out of memory, or a full disk for snapshots/logs',
+        0.35,
+        'resource-exhaustion',
+      ],
+      ['A misconfigured ensemble (server list, myid, TLS) after a change or scaling', 0.15, 'configuration'],
+    ];
+  },
+  steps: (v) => [
+    `echo srvr | nc -w2 ${sh(hostArg(v))} 2181  # Mode: leader/follower, latency, outstanding`,
+    `echo mntr | nc -w2 ${sh(hostArg(v))} 2181 | grep -E 'zk_server_state|zk_avg_latency|zk_outstanding_requests|zk_znode_count|zk_watch_count|zk_synced_followers'`,
+    v.namespace
+      ? `${kubectl(v.namespace)} get pods -o wide | grep -i zookeeper`
+      : 'Check each member\'s log for "Exception causing close" / "fsync-ing the write ahead log took"',
+  ],
+});
+
+export const kafkaTopicFlow: Signature = family({
+  id: 'kafka-topic-offsets',
+  title: 'Kafka topic offset went backwards',
+  weight: 44,
+  names: ['KafkaTopicOffsetDecreased'],
+  summary: (v) =>
+    `Kafka topic ${q(v.labels.topic)}${v.labels.partition ? `, partition ${v.labels.partition}` : ''}: the log end offset went backwards — consumers' committed offsets now point past the end of the log.`,
+  causes: [
+    ['The topic was deleted and re-created, so offsets restarted from zero', 0.45, 'data'],
+    ['Unclean leader election: an out-of-sync replica became leader and the log was truncated', 0.35, 'data'],
+  ],
+  steps: (v) => [
+    kafkaTopics(`--describe --topic ${sh(v.labels.topic ?? '<topic>')}`),
+    `kafka-get-offsets.sh --bootstrap-server <broker:9092> --topic ${sh(v.labels.topic ?? '<topic>')}`,
+    `PromQL: kafka_topic_partition_current_offset${sel({ topic: v.labels.topic })}`,
+  ],
+});
+
+export const pulsar: Signature = family({
+  id: 'pulsar-bookies',
+  title: 'Pulsar bookies read-only, ledger disks full or writes slow',
+  weight: 56,
+  names: ['PulsarHighWriteLatency', 'PulsarHighLedgerDiskUsage', 'PulsarReadOnlyBookies'],
+  namePattern: /^pulsar\w*(?:bookie|ledger)/,
+  summary: (v) =>
+    `Pulsar${v.labels.topic ? ` topic \`${v.labels.topic}\`` : v.pod ? ` \`${v.pod}\`` : ''}: \`${v.name}\` — a read-only bookie takes no new entries, so writes slow down or fail once too few writable bookies remain.`,
+  causes: [
+    [
+      'Bookie ledger disks are filling (retention/backlog too large): past diskUsageThreshold the bookie turns read-only',
+      0.5,
+      'resource-exhaustion',
+    ],
+    ['Slow journal or ledger disks on the bookies', 0.3, 'capacity'],
+    ['Too few writable bookies for the ensemble and write quorum', 0.15, 'infrastructure'],
+  ],
+  steps: (v) => [
+    'bookkeeper shell listbookies -rw; bookkeeper shell listbookies -ro',
+    v.pod
+      ? `${kubectl(v.namespace)} exec ${sh(v.pod)} -- df -h`
+      : 'df -h on each bookie (ledger and journal directories)',
+    v.labels.topic
+      ? `pulsar-admin topics stats ${sh(v.labels.topic)}`
+      : 'pulsar-admin topics stats <topic>  # backlog kept',
+  ],
+});
+
 export const messagingSignatures: Signature[] = [
   kafkaPartitions,
   kafkaBroker,
@@ -353,4 +490,7 @@ export const messagingSignatures: Signature[] = [
   rabbitNode,
   rabbitRouting,
   nats,
+  zookeeper,
+  kafkaTopicFlow,
+  pulsar,
 ];

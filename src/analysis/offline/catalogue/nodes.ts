@@ -73,7 +73,7 @@ export const nodeNotReady: Signature = {
   role: 'cause',
   title: 'Node not ready',
   weight: 80,
-  names: ['KubeNodeNotReady', 'KubernetesNodeNotReady', 'KubernetesNodeReady'],
+  names: ['KubeNodeNotReady', 'KubernetesNodeNotReady', 'KubernetesNodeReady', 'HAControlPlaneDown'],
   analyze(ctx) {
     const v = ctx.primary;
     const node = v.node ?? hostOf(v);
@@ -157,6 +157,7 @@ export const nodeFilesystem: Signature = {
     'HostDiskMayFillIn24Hours',
     'HostOutOfInodes',
     'HostInodesMayFillIn24Hours',
+    'HostInodesWillFillIn24Hours',
   ],
   textPattern: /no space left on device|disk quota exceeded/,
   analyze(ctx) {
@@ -208,8 +209,8 @@ export const nodeMemory: Signature = {
     'HostOutOfMemory',
     'HostMemoryUnderMemoryPressure',
     'HostSwapIsFillingUp',
-    'KubeNodePressure',
     'KubernetesNodeMemoryPressure',
+    'KubernetesMemoryPressure',
   ],
   analyze(ctx) {
     const v = ctx.primary;
@@ -237,7 +238,13 @@ export const nodeCpu: Signature = {
   id: 'node-cpu',
   title: 'Node CPU saturated',
   weight: 36,
-  names: ['HostHighCpuLoad', 'NodeCPUHighUsage', 'HostContextSwitchingHigh'],
+  names: [
+    'HostHighCpuLoad',
+    'NodeCPUHighUsage',
+    'HostContextSwitchingHigh',
+    'HighCPUWorkload',
+    'HighNodeCPUFrequency',
+  ],
   analyze(ctx) {
     const v = ctx.primary;
     const host = hostOf(v);
@@ -272,7 +279,13 @@ export const nodeClock: Signature = {
   id: 'node-clock',
   title: 'Clock skew / NTP',
   weight: 40,
-  names: ['NodeClockSkewDetected', 'NodeClockNotSynchronising', 'HostClockSkew', 'HostClockNotSynchronising'],
+  names: [
+    'NodeClockSkewDetected',
+    'NodeClockNotSynchronising',
+    'NodeClockNotSynchronizing',
+    'HostClockSkew',
+    'HostClockNotSynchronising',
+  ],
   analyze(ctx) {
     const v = ctx.primary;
     const host = hostOf(v);
@@ -519,6 +532,8 @@ export const clientCertExpiry: Signature = {
     'KubeletServerCertificateExpiration',
     'KubeletClientCertificateRenewalErrors',
     'KubeletServerCertificateRenewalErrors',
+    'KubernetesClientCertificateExpiresNextWeek',
+    'KubernetesClientCertificateExpiresSoon',
   ],
   analyze(ctx) {
     const v = ctx.primary;
@@ -653,6 +668,7 @@ export const nodeDiskIo: Signature = {
     'HostUnusualDiskWriteLatency',
     'HostUnusualDiskReadRate',
     'HostUnusualDiskWriteRate',
+    'NodeDiskIOQueueHigh',
   ],
   namePattern: /iowait|diskiosaturation|disk\w*latency/,
   textPattern: /mode="iowait"|node_disk_io_time/,

@@ -25,7 +25,13 @@ export const targetDown: Signature = {
   title: 'Scrape target down',
   weight: 38,
   role: 'symptom',
-  names: ['TargetDown', 'PrometheusTargetMissing', 'InstanceDown', 'PrometheusTargetDown'],
+  names: [
+    'TargetDown',
+    'PrometheusTargetMissing',
+    'InstanceDown',
+    'PrometheusTargetDown',
+    'PrometheusTargetMissingWithWarmupTime',
+  ],
   analyze(ctx) {
     const v = ctx.primary;
     const k = kubectl(v.namespace);
@@ -64,7 +70,7 @@ export const watchdog: Signature = {
   id: 'watchdog',
   title: 'Watchdog heartbeat',
   weight: 1,
-  names: ['Watchdog', 'DeadMansSwitch', 'InfoInhibitor'],
+  names: ['Watchdog', 'DeadMansSwitch', 'InfoInhibitor', 'PrometheusAlertmanagerE2eDeadManSwitch'],
   analyze(ctx) {
     const v = ctx.primary;
     const evidence = alertEvidence(ctx.alerts);
@@ -100,6 +106,7 @@ export const blackboxProbe: Signature = {
     'BlackboxProbeDnsFailure',
     'BlackboxProbeHttpStatusCode',
     'BlackboxUnexpectedHttpStatus',
+    'SslCertificateProbeFailed',
   ],
   textPattern: /probe_success|does not reply to icmp|probe failed/,
   analyze(ctx) {
@@ -179,6 +186,7 @@ export const certExpiry: Signature = {
     'CertificateExpiringSoon',
     'CertManagerCertExpirySoon',
     'CertManagerCertNotReady',
+    'CertManagerCertificateNotReady',
   ],
   namePattern: /(?:ssl|tls|x509|cert)\w*expir|expir\w*(?:ssl|tls|x509|cert)/,
   textPattern:
@@ -235,6 +243,60 @@ export const certExpiry: Signature = {
   },
 };
 
+export const certRevocation: Signature = {
+  id: 'tls-cert-revoked',
+  role: 'cause',
+  title: 'TLS certificate revoked or its OCSP status unknown',
+  weight: 80,
+  names: ['SslCertificateRevoked', 'SslCertificateOcspStatusUnknown'],
+  analyze(ctx) {
+    const v = ctx.primary;
+    const target = targetOf(v);
+    const evidence = alertEvidence(ctx.alerts);
+    const revoked = v.key.includes('revoked');
+    return {
+      summary: revoked
+        ? `The certificate served by \`${v.instance ?? target?.host ?? '?'}\` is revoked per its CA's OCSP responder (\`${v.name}\`): clients that check revocation refuse it.`
+        : `The OCSP status of the certificate served by \`${v.instance ?? target?.host ?? '?'}\` cannot be determined (\`${v.name}\`).`,
+      causes: revoked
+        ? [
+            cause(
+              'The CA revoked the certificate (key compromise report, re-issue, domain validation problem) and the server still serves it',
+              0.6,
+              'certificate',
+              evidence,
+            ),
+            cause(
+              'The replacement certificate is not deployed or not picked up (old Secret mounted, server not reloaded)',
+              0.3,
+              'configuration',
+              evidence.slice(0, 1),
+            ),
+          ]
+        : [
+            cause(
+              "The CA's OCSP responder is unreachable or slow from the exporter",
+              0.5,
+              'dependency',
+              evidence,
+            ),
+            cause(
+              'The certificate chain lacks the issuer needed to check OCSP (incomplete chain)',
+              0.3,
+              'configuration',
+              evidence.slice(0, 1),
+            ),
+          ],
+      nextSteps: steps(
+        target &&
+          `echo | openssl s_client -connect ${sh(`${target.host}:${target.port ?? '443'}`)} -servername ${sh(target.host)} -status 2>/dev/null | grep -A3 'OCSP Response Status'`,
+        `PromQL: ssl_ocsp_response_status${sel({ instance: v.instance })}, ssl_verified_cert_not_after${sel({ instance: v.instance })}`,
+        runbookStep(v),
+      ),
+    };
+  },
+};
+
 /** Where an Alertmanager integration sends to, for a reachability test from the Alertmanager pod. */
 const INTEGRATION_HOST: Record<string, string> = {
   slack: 'https://hooks.slack.com',
@@ -246,7 +308,8 @@ const INTEGRATION_HOST: Record<string, string> = {
   discord: 'https://discord.com',
 };
 
-const PROMETHEUS_TO_ALERTMANAGER = /^prometheus(?:errorsendingalerts|notconnectedtoalertmanagers)/;
+const PROMETHEUS_TO_ALERTMANAGER =
+  /^(?:prometheus|cortex|mimir)(?:errorsendingalerts|notconnectedtoalertmanager|notification(?:arebeingdropped|error))/;
 
 export const notificationsFailing: Signature = {
   id: 'alert-notifications-failing',
@@ -259,6 +322,10 @@ export const notificationsFailing: Signature = {
     'PrometheusErrorSendingAlertsToSomeAlertmanagers',
     'PrometheusErrorSendingAlertsToAnyAlertmanager',
     'PrometheusNotConnectedToAlertmanagers',
+    'PrometheusNotConnectedToAlertmanager',
+    'CortexNotConnectedToAlertmanager',
+    'CortexNotificationAreBeingDropped',
+    'CortexNotificationError',
   ],
   textPattern: /alertmanager_notifications_failed_total|prometheus_notifications_errors_total/,
   analyze(ctx) {
@@ -267,7 +334,7 @@ export const notificationsFailing: Signature = {
     const evidence = alertEvidence(ctx.alerts);
     if (PROMETHEUS_TO_ALERTMANAGER.test(v.key)) {
       return {
-        summary: `Prometheus${v.pod ? ` \`${v.pod}\`` : ''} cannot deliver alerts to Alertmanager (\`${v.name}\`): alerts fire but nobody is notified.`,
+        summary: `${v.key.startsWith('cortex') ? 'The Cortex ruler' : 'Prometheus'}${v.pod ? ` \`${v.pod}\`` : ''} cannot deliver alerts to Alertmanager (\`${v.name}\`): alerts fire but nobody is notified.`,
         causes: [
           cause(
             'Alertmanager is down or unreachable from Prometheus (pods, Service, NetworkPolicy, DNS)',
@@ -337,5 +404,6 @@ export const probeSignatures: Signature[] = [
   watchdog,
   blackboxProbe,
   certExpiry,
+  certRevocation,
   notificationsFailing,
 ];

@@ -5,9 +5,9 @@
  */
 
 import { domainOf } from '../domain.ts';
-import { kubectl, sel, sh } from '../facts.ts';
+import { hostOf, kubectl, sel, sh } from '../facts.ts';
 import type { AlertView, Signature } from '../types.ts';
-import { family, q } from './family.ts';
+import { family, hostArg, q, where } from './family.ts';
 
 /** The backend/cluster/service a proxy alert names. */
 const backend = (v: AlertView): string | undefined =>
@@ -26,13 +26,37 @@ const proxyName = (v: AlertView): string =>
         ? 'Envoy'
         : v.key.startsWith('nginx')
           ? 'NGINX'
-          : 'The proxy';
+          : v.key.startsWith('apache')
+            ? 'Apache'
+            : v.key.startsWith('caddy')
+              ? 'Caddy'
+              : 'The proxy';
 const proxyStats = (v: AlertView): string =>
   v.key.startsWith('haproxy')
     ? `echo "show stat" | socat stdio /var/run/haproxy.sock | cut -d, -f1,2,18,37,38 | grep -v ',UP'  # or the stats page of ${v.instance ?? 'HAProxy'}`
     : v.key.startsWith('envoy') || v.key.startsWith('istio')
       ? `curl -s http://${v.instance ? v.instance.replace(/:\d+$/, '') : '<envoy>'}:9901/clusters | grep -E 'health_flags|cx_connect_fail'${backend(v) ? ` | grep ${sh(backend(v) as string)}` : ''}`
       : "Check the proxy dashboard/API for the service's servers and their health";
+
+/** The metric that shows the proxy's (or its servers') health. */
+function healthQuery(v: AlertView): string {
+  if (v.key.startsWith('envoy'))
+    return `envoy_cluster_membership_healthy${sel({ envoy_cluster_name: v.labels.envoy_cluster_name })}`;
+  if (v.key.startsWith('traefik')) return `traefik_service_server_up${sel({ service: v.labels.service })}`;
+  if (v.key.startsWith('caddy'))
+    return `caddy_reverse_proxy_upstreams_healthy${sel({ upstream: v.labels.upstream })}`;
+  if (v.key.startsWith('apache')) return `apache_up${sel({ instance: v.instance })}`;
+  if (v.key.startsWith('nginx')) return `nginx_up${sel({ instance: v.instance })}`;
+  return `haproxy_server_up${sel({ proxy: v.labels.proxy ?? v.labels.backend })}`;
+}
+
+/** Alerts about the proxy/web server process itself, not its backends. */
+const PROXY_ITSELF: ReadonlySet<string> = new Set([
+  'haproxydown',
+  'envoyservernotlive',
+  'nginxdown',
+  'apachedown',
+]);
 
 export const proxyBackendDown: Signature = family({
   id: 'proxy-backend-down',
@@ -53,14 +77,18 @@ export const proxyBackendDown: Signature = family({
     'EnvoyClusterHealthCheckFailures',
     'EnvoyClusterOutlierDetectionEjectionsActive',
     'NginxDown',
+    'ApacheDown',
+    'CaddyReverseProxyDown',
   ],
-  namePattern: /^(?:haproxy|traefik|envoy|nginx)\w*(?:down|noalive|nohealthy|healthcheck|notlive|membership)/,
+  // `down` but not `downstream` (Envoy's downstream 5xx/timeouts/overflow are not a backend down).
+  namePattern:
+    /^(?:haproxy|traefik|envoy|nginx|caddy)\w*(?:down(?!stream)|noalive|nohealthy|healthcheck|notlive|membership)/,
   summary: (v) =>
-    v.key === 'haproxydown' || v.key === 'envoyservernotlive' || v.key === 'nginxdown'
+    PROXY_ITSELF.has(v.key)
       ? `${proxyName(v)} ${q(v.instance ?? v.pod)} itself is down or draining: all traffic through it fails.`
       : `${proxyName(v)} has no (or too few) healthy servers for ${q(backend(v))}: requests routed there fail with 503 "no healthy upstream".`,
   causes: (v) =>
-    v.key === 'haproxydown' || v.key === 'envoyservernotlive' || v.key === 'nginxdown'
+    PROXY_ITSELF.has(v.key)
       ? [
           ['The proxy process crashed, was OOM-killed, or is draining for a restart', 0.5, 'infrastructure'],
           ['A bad proxy configuration makes it fail to start or reload', 0.3, 'configuration'],
@@ -79,7 +107,7 @@ export const proxyBackendDown: Signature = family({
     v.namespace && backend(v)
       ? `${kubectl(v.namespace)} get endpoints ${sh(backend(v) as string)}`
       : v.namespace && `${kubectl(v.namespace)} get pods -o wide | grep -v Running`,
-    `PromQL: ${v.key.startsWith('envoy') ? `envoy_cluster_membership_healthy${sel({ envoy_cluster_name: v.labels.envoy_cluster_name })}` : v.key.startsWith('traefik') ? `traefik_service_server_up${sel({ service: v.labels.service })}` : `haproxy_server_up${sel({ proxy: v.labels.proxy ?? v.labels.backend })}`}`,
+    `PromQL: ${healthQuery(v)}`,
   ],
 });
 
@@ -126,6 +154,7 @@ export const proxySaturation: Signature = family({
     'HaproxyPendingRequests',
     'HaproxyBackendMaxActiveSession',
     'HaproxyBackendMaxActiveSessions',
+    'HaproxyBackendMaxActiveSession>80%',
     'HaproxyHttpSlowingDown',
     'EnvoyDownstreamConnectionsOverflowing',
     'EnvoyGlobalDownstreamConnectionsOverflowing',
@@ -159,6 +188,9 @@ export const http4xx: Signature = family({
     'TraefikHighHttp4xxErrorRateService',
     'TraefikHighHttp4xxErrorRateBackend',
     'EnvoyHighDownstreamHttp4xxErrorRate',
+    'CaddyHighHttp4xxErrorRateService',
+    'NGINXTooMany400s',
+    'HaproxyFrontendSecurityBlockedRequests',
   ],
   namePattern: /4xx/,
   deploy: {
@@ -166,21 +198,75 @@ export const http4xx: Signature = family({
     likelihood: 0.35,
   },
   summary: (v) =>
-    `${q(backend(v) ?? v.labels.ingress ?? v.labels.host ?? v.instance)} answers many requests with 4xx (client errors): clients send requests the service rejects.`,
-  causes: [
-    [
-      'Clients call routes or use credentials that no longer work (removed route, expired token, 401/403/404)',
-      0.4,
-      'configuration',
-    ],
-    ['Rate limiting (429) or request size limits (413) hit by a client or a bot', 0.3, 'capacity'],
-    ['A scanner or misbehaving client generates bad requests', 0.2, 'application'],
-  ],
+    v.key.includes('denied') || v.key.includes('blocked')
+      ? `${proxyName(v)} ${q(v.labels.frontend ?? v.labels.proxy ?? v.instance)} denies many requests by its ACL/security rules (\`${v.name}\`): clients get 403 or are cut off.`
+      : `${q(backend(v) ?? v.labels.ingress ?? v.labels.host ?? v.instance)} answers many requests with 4xx (client errors): clients send requests the service rejects.`,
+  causes: (v) =>
+    v.key.includes('denied') || v.key.includes('blocked')
+      ? [
+          [
+            'A scanner, bot or abusive client trips the deny ACLs or stick-table rate limits (an attack or a crawler)',
+            0.45,
+            'application',
+          ],
+          [
+            'A recent ACL/allow-list or rate-limit change denies legitimate clients (new client IPs, NAT, a limit too low)',
+            0.35,
+            'configuration',
+          ],
+        ]
+      : [
+          [
+            'Clients call routes or use credentials that no longer work (removed route, expired token, 401/403/404)',
+            0.4,
+            'configuration',
+          ],
+          ['Rate limiting (429) or request size limits (413) hit by a client or a bot', 0.3, 'capacity'],
+          ['A scanner or misbehaving client generates bad requests', 0.2, 'application'],
+        ],
   steps: (v) => [
+    (v.key.includes('denied') || v.key.includes('blocked')) &&
+      `echo "show table" | socat stdio /var/run/haproxy.sock  # stick tables: which clients are tracked and at what rates${(v.labels.proxy ?? v.labels.frontend) ? `; then: echo "show table ${v.labels.proxy ?? v.labels.frontend}" | socat stdio /var/run/haproxy.sock` : ''}`,
+    (v.key.includes('denied') || v.key.includes('blocked')) &&
+      `PromQL: sum by (proxy) (rate(haproxy_frontend_denied_connections_total${sel({ proxy: v.labels.proxy })}[5m])), sum by (proxy) (rate(haproxy_frontend_requests_denied_total${sel({ proxy: v.labels.proxy })}[5m]))`,
     "Break the 4xx down by status code and path in the access logs: `awk '{print $9, $7}' access.log | sort | uniq -c | sort -rn | head`",
     v.namespace &&
       (v.labels.ingress ?? v.labels.service) &&
       `${kubectl(v.namespace)} describe ingress ${sh((v.labels.ingress ?? v.labels.service) as string)}`,
+  ],
+});
+
+const OTHER_RUNTIME = /^(?:go(?=gc|mem|heap|goroutine|stack|thread)|golang|python|ruby|nodejs)/;
+
+export const traefikConfigReload: Signature = family({
+  id: 'traefik-config-reload-failed',
+  title: 'Traefik failing to reload its configuration',
+  weight: 60,
+  names: ['TraefikConfigReloadFailuresIncreasing'],
+  namePattern: /^traefik\w*(?:config|reload)\w*fail/,
+  role: 'cause',
+  deploy: {
+    title: () => 'A recent change to an IngressRoute, Ingress, middleware or Traefik config is invalid',
+    likelihood: 0.4,
+  },
+  summary: (v) =>
+    `Traefik${v.labels.job ? ` (${q(v.labels.job)})` : ''} fails to reload its configuration: it keeps serving the last good one, so new or changed routes are not applied.`,
+  causes: [
+    [
+      'A provider supplies an invalid configuration (a bad IngressRoute/Ingress/middleware, a malformed TLS secret, a broken dynamic file)',
+      0.45,
+      'configuration',
+    ],
+    [
+      'Traefik cannot read its provider (Kubernetes API RBAC for new CRDs, an unreachable file/KV/Docker provider)',
+      0.3,
+      'configuration',
+    ],
+  ],
+  steps: (v) => [
+    `${kubectl(v.namespace ?? 'traefik')} logs -l app.kubernetes.io/name=traefik --since=30m | grep -iE 'error|cannot|invalid|skipping' | tail -30`,
+    'kubectl get ingressroutes,middlewares,ingresses -A --sort-by=.metadata.creationTimestamp | tail -10  # the newest routing objects',
+    `PromQL: sum by (job) (rate(traefik_config_reloads_failure_total${sel({ job: v.labels.job })}[5m]))`,
   ],
 });
 
@@ -190,7 +276,9 @@ export const jvmGc: Signature = family({
   weight: 57,
   names: ['JvmGcTimeHigh', 'JvmHighGcTime', 'JvmGcPauseTooLong', 'JavaGcOverhead', 'JvmGcOverheadHigh'],
   namePattern: /(?:jvm|java)\w*gc|gc\w*(?:time|pause|overhead|duration)/,
-  accepts: (v) => domainOf(v) !== 'elasticsearch' && domainOf(v) !== 'cassandra',
+  // Go, Python and Ruby runtimes have GC alerts of their own (app-runtime-memory).
+  accepts: (v) =>
+    domainOf(v) !== 'elasticsearch' && domainOf(v) !== 'cassandra' && !OTHER_RUNTIME.test(v.key),
   summary: (v) =>
     `The JVM of ${q(v.pod ?? v.instance ?? v.labels.job)} spends a large share of its time in garbage collection: requests stall during pauses.`,
   causes: [
@@ -241,6 +329,144 @@ export const threadPool: Signature = family({
       ? `${kubectl(v.namespace)} exec ${sh(v.pod)} -- jcmd 1 Thread.print | grep -E 'java.lang.Thread.State' | sort | uniq -c`
       : 'Take a thread dump (jcmd <pid> Thread.print) and count threads per state and per top frame',
     "Check the latency of the service's dependencies over the same window",
+  ],
+});
+
+const ssh = (v: AlertView): string => `ssh ${sh(hostOf(v) ?? '<host>')}`;
+
+/** Which application server a worker-pool alert is about. */
+const appServer = (v: AlertView): 'apache' | 'phpfpm' | 'puma' | 'workhorse' | 'other' =>
+  v.key.startsWith('apache')
+    ? 'apache'
+    : v.key.includes('phpfpm') || v.key.startsWith('fpm')
+      ? 'phpfpm'
+      : v.key.includes('puma') || v.key.includes('rubythreads')
+        ? 'puma'
+        : v.key.includes('workhorse')
+          ? 'workhorse'
+          : 'other';
+
+export const webServerWorkers: Signature = family({
+  id: 'web-server-workers-saturated',
+  title: 'Web/app server worker pool saturated (Apache, PHP-FPM, Puma, Gunicorn)',
+  weight: 56,
+  names: [
+    'ApacheWorkersLoad',
+    'Php-fpmMax-childrenReached',
+    'Php-fpmListenQueueSaturation',
+    'Php-fpmBusyProcessRatioHigh',
+    'Php-fpmSlowRequestsRatio',
+    'GitlabPumaHighQueuedConnections',
+    'GitlabPumaNoAvailablePoolCapacity',
+    'GitlabPumaHighThreadPoolUtilization',
+    'GitlabRubyThreadsSaturated',
+    'GitlabWorkhorseHighIn-flightRequests',
+  ],
+  // The app servers by prefix; an unprefixed `WorkersSaturated`/`WorkerSaturation` only for no known domain.
+  namePattern:
+    /^(?:apache|phpfpm|fpm|puma|gunicorn|uwsgi|unicorn|passenger)\w*(?:worker|children|busy|listenqueue|queued|pool|capacity|saturat|thread|slowrequest)|^workers?(?:saturat|busy|exhaust)|^\w*workerssaturated$/,
+  // Apache Kafka, Spark, Flink… are not the Apache HTTP server.
+  accepts: (v) =>
+    !/^apache(?:kafka|spark|flink|cassandra|zookeeper|pulsar|solr|hadoop|druid|ignite|activemq|nifi)/.test(
+      v.key,
+    ) &&
+    (/^(?:apache|phpfpm|fpm|puma|gunicorn|uwsgi|unicorn|passenger)/.test(v.key) || domainOf(v) === undefined),
+  role: 'symptom',
+  deploy: {
+    title: () => 'A recent release made requests slower (a heavier code path holds workers longer)',
+    likelihood: 0.2,
+  },
+  summary: (v) =>
+    v.key.includes('slow')
+      ? `${appServerName(v)} on ${q(where(v))} serves many requests slower than its slow-log threshold (\`${v.name}\`).`
+      : `${appServerName(v)} on ${q(where(v))} is running out of free workers (\`${v.name}\`): new requests queue in the listen backlog and then time out (502/504 at the proxy).`,
+  causes: (v) =>
+    v.key.includes('slow')
+      ? [
+          [
+            'Slow downstream calls (database queries, external APIs) keep requests past the slow-log threshold',
+            0.45,
+            'dependency',
+          ],
+          ['CPU-heavy or inefficient code paths (a heavy endpoint, a recent release)', 0.3, 'application'],
+          ['The host or container is CPU-starved (throttling, noisy neighbours)', 0.15, 'capacity'],
+        ]
+      : [
+          [
+            'Requests hold workers longer than usual: a slow dependency (database, external API) or slow code',
+            0.4,
+            'dependency',
+          ],
+          [
+            'More concurrent traffic than the pool can serve (a spike, a bot, client retries)',
+            0.3,
+            'capacity',
+          ],
+          [
+            `The pool is sized too small for the load (${appServer(v) === 'apache' ? 'MaxRequestWorkers/ServerLimit' : appServer(v) === 'phpfpm' ? 'pm.max_children' : appServer(v) === 'puma' ? "puma['worker_processes'] / max_threads" : 'workers/threads'})`,
+            0.2,
+            'configuration',
+          ],
+        ],
+  steps: (v) => {
+    const kind = appServer(v);
+    return [
+      kind === 'apache' &&
+        `curl -s http://${hostArg(v)}/server-status?auto | grep -E 'BusyWorkers|IdleWorkers|ReqPerSec'  # needs mod_status`,
+      kind === 'apache' &&
+        `${ssh(v)} "grep -RiE 'MaxRequestWorkers|ServerLimit|KeepAliveTimeout' /etc/apache2 /etc/httpd 2>/dev/null"`,
+      kind === 'phpfpm' &&
+        `PromQL: phpfpm_active_processes${sel({ instance: v.instance })}, phpfpm_listen_queue_connections${sel({ instance: v.instance })}, increase(phpfpm_max_children_reached_total${sel({ instance: v.instance })}[1h])`,
+      kind === 'phpfpm' &&
+        `${ssh(v)} "grep -hE '^(pm|pm\\.max_children|request_slowlog_timeout|slowlog)' /etc/php/*/fpm/pool.d/*.conf /etc/php-fpm.d/*.conf 2>/dev/null"  # then read the slowlog for the slow call stacks`,
+      kind === 'puma' &&
+        `PromQL: puma_pool_capacity${sel({ instance: v.instance })}, puma_queued_connections${sel({ instance: v.instance })}, puma_active_connections${sel({ instance: v.instance })} / puma_max_threads${sel({ instance: v.instance })}`,
+      kind === 'puma' && `${ssh(v)} 'sudo gitlab-ctl status puma && sudo gitlab-ctl tail puma | head -100'`,
+      kind === 'workhorse' &&
+        `PromQL: histogram_quantile(0.95, sum by (le, route) (rate(gitlab_workhorse_http_request_duration_seconds_bucket${sel({ instance: v.instance })}[5m])))`,
+      v.pod
+        ? `${kubectl(v.namespace)} top pod ${sh(v.pod)}`
+        : v.namespace && `${kubectl(v.namespace)} top pods --sort-by=cpu | head -15`,
+      "Compare the request latency of the app's dependencies (database, downstream APIs) over the same window",
+    ];
+  },
+});
+
+function appServerName(v: AlertView): string {
+  switch (appServer(v)) {
+    case 'apache':
+      return 'Apache';
+    case 'phpfpm':
+      return 'PHP-FPM';
+    case 'puma':
+      return 'Puma';
+    case 'workhorse':
+      return 'GitLab Workhorse';
+    default:
+      return 'The app server';
+  }
+}
+
+export const webServerRestarted: Signature = family({
+  id: 'web-server-restarted',
+  title: 'Web server restarted',
+  weight: 40,
+  names: ['ApacheRestart'],
+  summary: (v) =>
+    `${appServerName(v)} on ${q(v.instance)} has just restarted (uptime under a minute): in-flight requests were dropped.`,
+  causes: [
+    ['A deploy, configuration reload or package upgrade restarted it', 0.4, 'deployment'],
+    [
+      'The server crashed (segfault in a module, OOM kill) and its supervisor restarted it',
+      0.35,
+      'application',
+    ],
+    ['The host rebooted', 0.15, 'infrastructure'],
+  ],
+  steps: (v) => [
+    `${ssh(v)} "journalctl -u apache2 -u httpd --since '-1 hour' --no-pager | tail -30; last -x reboot | head -3"`,
+    `${ssh(v)} "grep -iE 'segfault|exit signal|resuming normal operations|caught SIGTERM' /var/log/apache2/error.log /var/log/httpd/error_log 2>/dev/null | tail -20"`,
+    `${ssh(v)} "dmesg -T | grep -iE 'oom|segfault' | tail"`,
   ],
 });
 
@@ -308,6 +534,9 @@ export const proxySignatures: Signature[] = [
   proxyUpstreamErrors,
   proxySaturation,
   http4xx,
+  webServerWorkers,
+  webServerRestarted,
+  traefikConfigReload,
   jvmGc,
   threadPool,
   etcdRequests,
