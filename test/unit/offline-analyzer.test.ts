@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisInput, RecentChange, SimilarIncident } from '../../src/analysis/input.ts';
 import { classifyChange } from '../../src/analysis/offline/changes.ts';
-import { analyzeOffline, CATALOGUE, explainOffline } from '../../src/analysis/offline/index.ts';
+import { viewOf } from '../../src/analysis/offline/facts.ts';
+import {
+  analyzeOffline,
+  CATALOGUE,
+  explainOffline,
+  matchSignature,
+} from '../../src/analysis/offline/index.ts';
 import { type Analysis, analysisSchema, explanationSchema } from '../../src/analysis/schema.ts';
 import type { IncidentAlert, IncidentDetail } from '../../src/db/incidents.ts';
 import { normalizeAlertmanager, parseAlertmanagerPayload } from '../../src/ingest/alertmanager.ts';
@@ -337,6 +343,28 @@ describe('analyzeOffline: every signature', () => {
       }
     },
   );
+});
+
+describe('the catalogue: every alert name it lists', () => {
+  const named = CATALOGUE.flatMap((signature) =>
+    (signature.names ?? []).map((name) => [name, signature] as const),
+  );
+
+  it('lists more than a thousand names, none in two signatures', () => {
+    expect(named.length).toBeGreaterThan(1000);
+  });
+
+  it.each(named)('%s: goes to its own signature, with specific causes', (name, signature) => {
+    expect(matchSignature(viewOf(alert({ labels: { alertname: name } })))?.id).toBe(signature.id);
+    const analysis = analyze([
+      alert({ labels: { alertname: name, namespace: 'shop', instance: '10.0.0.9:9100' } }),
+    ]);
+    expect(analysis.rootCauses.length).toBeGreaterThan(0);
+    for (const cause of analysis.rootCauses) {
+      expect(cause.title.toLowerCase()).not.toBe(name.toLowerCase());
+      expect(cause.category).not.toBe('unknown');
+    }
+  });
 });
 
 describe('analyzeOffline: top cause per signature', () => {
