@@ -172,7 +172,7 @@ const FAMILIES: [string, AlertSpec, string, RegExp, string][] = [
     },
     'mimir-compactor',
     /corrupted source block/,
-    'mimirtool blocks mark',
+    'mark-blocks --tenant <tenant> --mark-type no-compact',
   ],
   [
     'MimirGossipMembersTooHigh',
@@ -482,7 +482,7 @@ const FAMILIES: [string, AlertSpec, string, RegExp, string][] = [
       annotations: { summary: 'Telemeter client fails to send metrics' },
     },
     'openshift-monitoring-components',
-    /pull secret/,
+    /Telemeter service/,
     'telemeter-client',
   ],
   [

@@ -409,7 +409,7 @@ const FAMILIES: [string, AlertSpec, string, RegExp, string][] = [
     },
     'keycloak-auth-failures',
     /user store behind the realm/,
-    'keycloak_failed_login_attempts_total{realm="customers"}',
+    'keycloak_failed_login_attempts(_total)?", realm="customers"}',
   ],
   [
     'a Sloth-generated page alert (named by its team)',

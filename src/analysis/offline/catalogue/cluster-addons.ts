@@ -270,7 +270,7 @@ export const consul: Signature = family({
     'consul members  # which agents are failed/left',
     'consul operator raft list-peers',
     v.labels.service_name &&
-      `curl -s http://127.0.0.1:8500/v1/health/checks/${encodeURIComponent(v.labels.service_name)}`,
+      `curl -s ${sh(`http://127.0.0.1:8500/v1/health/checks/${encodeURIComponent(v.labels.service_name)}`)}`,
   ],
 });
 
@@ -540,6 +540,14 @@ export const openshiftIngress: Signature = family({
   ],
 });
 
+/** The monitoring component (app.kubernetes.io/name) behind PrometheusPossibleNarrowSelectors, from its job. */
+const narrowComponent = (v: AlertView): string => {
+  const job = v.labels.job ?? '';
+  if (job.includes('thanos-ruler')) return 'thanos-ruler';
+  if (job.includes('thanos-querier')) return 'thanos-query';
+  return 'prometheus';
+};
+
 export const openshiftMonitoringMisc: Signature = family({
   id: 'openshift-monitoring-components',
   title: 'OpenShift monitoring component failing (telemetry, metrics-server, selectors, config)',
@@ -561,13 +569,14 @@ export const openshiftMonitoringMisc: Signature = family({
   causes: (v): CauseSpec[] =>
     v.key.includes('telemeter')
       ? [
-          ['401/403: the global cluster pull secret is outdated or invalid', 0.4, 'configuration'],
-          ['A firewall or HTTP proxy blocks egress to the telemetry endpoint', 0.3, 'network'],
+          ['An outage of the Red Hat Telemeter service (502/503 from its gateway)', 0.35, 'dependency'],
+          ['401/403: the global cluster pull secret is outdated or invalid', 0.3, 'configuration'],
           [
-            'The client cannot federate from Prometheus (prometheus-k8s pods unavailable)',
-            0.15,
-            'dependency',
+            'No egress to the telemetry endpoint (disconnected cluster, firewall or HTTP proxy)',
+            0.2,
+            'network',
           ],
+          ['The client cannot federate from Prometheus (prometheus-k8s pods unavailable)', 0.1, 'dependency'],
         ]
       : v.key.includes('metricsserver')
         ? [
@@ -604,12 +613,11 @@ export const openshiftMonitoringMisc: Signature = family({
             ],
   steps: (v) => [
     v.key.includes('telemeter') &&
-      'oc -n openshift-monitoring logs deploy/telemeter-client -c telemeter-client --tail=100; PromQL: sum by (client, status_code) (rate(metricsclient_http_requests_total{status_code!~"200"}[15m]))',
+      "oc -n openshift-monitoring logs deploy/telemeter-client -c telemeter-client --tail=200 | grep -E 'level=error'  # 5xx: Telemeter outage; 401/403: pull secret; federate errors: Prometheus",
     v.key.includes('metricsserver') &&
       'oc -n openshift-monitoring logs deploy/metrics-server --tail=200 | grep "Failed to scrape node"; oc top nodes',
     v.key.includes('narrow') &&
-      v.pod &&
-      `oc -n ${sh(v.namespace ?? 'openshift-monitoring')} logs ${sh(v.pod)} | grep narrow_matcher_label | sort | uniq -c  # after enabling debug log level`,
+      `oc -n ${sh(v.namespace ?? 'openshift-monitoring')} logs -l app.kubernetes.io/name=${narrowComponent(v)} --tail=-1 | grep narrow_matcher_label | sort | uniq -c | sort -n  # after setting the component's log level to debug`,
     v.key.includes('deprecated') &&
       'oc -n openshift-monitoring get configmap cluster-monitoring-config -o yaml',
   ],
@@ -716,8 +724,10 @@ export const openshiftEtcd: Signature = family({
   steps: (v) => [
     'oc -n openshift-etcd get pods -l app=etcd -o wide',
     v.key.includes('signer')
-      ? "oc -n openshift-etcd get secret etcd-signer -o jsonpath='{.metadata.annotations}'"
+      ? 'PromQL: openshift_etcd_operator_signer_expiration_days  # days left, by name (etcd-signer, etcd-metric-signer)'
       : 'PromQL: histogram_quantile(0.99, sum by (instance, le) (rate(etcd_disk_wal_fsync_duration_seconds_bucket[5m]))), etcd_debugging_mvcc_current_revision',
+    v.key.includes('signer') &&
+      'oc -n openshift-etcd get secret etcd-signer etcd-metric-signer -o jsonpath=\'{range .items[*]}{.metadata.name}{"\\t"}{.metadata.annotations.auth\\.openshift\\.io/certificate-not-after}{"\\n"}{end}\'',
     'oc -n openshift-etcd rsh -c etcdctl $(oc -n openshift-etcd get pods -l app=etcd -o name | head -1) etcdctl endpoint status -w table',
   ],
 });

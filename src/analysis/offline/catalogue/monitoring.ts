@@ -676,7 +676,7 @@ export const lokiHighLoad: Signature = family({
     `${kubectl(v.namespace)} get pods -o wide | grep -iE '${v.key.includes('write') ? 'ingester|distributor' : 'querier|query-frontend|index-gateway'}'`,
     v.key.includes('write')
       ? 'PromQL: sum by (job) (loki_ingester_wal_replay_flushing), sum by (tenant) (rate(loki_distributor_bytes_received_total[5m]))'
-      : 'PromQL: histogram_quantile(0.99, sum by (le) (rate(loki_logql_querystats_latency_seconds_bucket[5m]))), sum(cortex_query_scheduler_inflight_requests)',
+      : `PromQL: histogram_quantile(0.99, sum by (job, le) (rate(loki_logql_querystats_latency_seconds_bucket${sel({ namespace: v.namespace })}[5m]))), histogram_quantile(0.99, sum by (route, le) (rate(loki_request_duration_seconds_bucket${sel({ namespace: v.namespace })}[5m])))`,
     v.key.includes('write')
       ? 'Scale the ingesters or lower the tenant ingestion limits in the LokiStack/limits config'
       : 'Scale the queriers (LokiStack size or querier replicas)',
@@ -732,7 +732,7 @@ export const lokiSchema: Signature = family({
   weight: 8,
   names: ['LokistackSchemaUpgradesRequired'],
   summary: (v) =>
-    `LokiStack ${q(v.labels.stack_name)}${v.labels.stack_namespace ? ` in \`${v.labels.stack_namespace}\`` : ''} uses a storage schema configuration without the latest schema version (\`${v.name}\`): nothing is broken now.`,
+    `${v.labels.stack_name ? `LokiStack ${q(v.labels.stack_name)}` : 'A LokiStack'}${v.labels.stack_namespace ? ` in \`${v.labels.stack_namespace}\`` : ''} uses a storage schema configuration without the latest schema version (\`${v.name}\`): nothing is broken now.`,
   causes: [
     [
       'The LokiStack schema list has no entry for the latest schema version (v13) after an operator upgrade',
@@ -746,6 +746,22 @@ export const lokiSchema: Signature = family({
     'Add a schema entry `version: v13` with an effectiveDate in the future (UTC), then let the operator apply it',
   ],
 });
+
+const SHIPPER_PODS = 'app.kubernetes.io/name in (promtail,fluent-bit,fluentd,alloy,collector)';
+
+/** The shipper's own delivery metrics. */
+function shipperQuery(v: AlertView): string {
+  const at = sel({ instance: v.instance });
+  if (v.key.startsWith('promtail'))
+    return `PromQL: sum by (status_code, host) (rate(promtail_request_duration_seconds_count${at}[5m]))`;
+  if (v.key.startsWith('fluentbit'))
+    return `PromQL: sum by (name) (rate(fluentbit_output_errors_total${at}[5m])), sum by (name) (rate(fluentbit_output_retries_failed_total${at}[5m]))`;
+  if (v.key.startsWith('fluentd'))
+    return `PromQL: fluentd_output_status_buffer_queue_length${at}, rate(fluentd_output_status_num_errors${at}[5m]), fluentd_output_status_retry_count${at}`;
+  if (v.key.startsWith('lokiwrite'))
+    return `PromQL: sum by (reason) (rate(loki_write_dropped_entries_total${at}[5m])), sum by (status_code) (rate(loki_write_request_duration_seconds_count${at}[5m]))`;
+  return 'PromQL: sum by (component_id) (rate(vector_component_errors_total[5m])), sum by (component_id, status) (rate(vector_http_client_responses_total[5m]))  # the OpenShift collector is Vector';
+}
 
 export const logShipperPush: Signature = family({
   id: 'log-shipper-push-failing',
@@ -817,12 +833,12 @@ export const logShipperPush: Signature = family({
             ],
           ],
   steps: (v) => [
-    v.key.startsWith('promtail')
-      ? `PromQL: sum by (status_code, host) (rate(promtail_request_duration_seconds_count${sel({ instance: v.instance })}[5m]))`
-      : 'PromQL: sum by (name) (rate(fluentbit_output_errors_total[5m]) or rate(fluentbit_output_retries_failed_total[5m])), fluentd_output_status_buffer_queue_length',
+    shipperQuery(v),
     v.pod
       ? `${kubectl(v.namespace)} logs ${sh(v.pod)} --tail=200 | grep -iE 'error|retry|429|403|5[0-9][0-9]' | tail -20`
-      : "kubectl logs -A -l 'app.kubernetes.io/name in (promtail,fluent-bit,fluentd,collector)' --tail=50 | grep -iE 'error|retry'",
+      : v.namespace
+        ? `${kubectl(v.namespace)} logs -l '${SHIPPER_PODS}' --prefix --tail=50 | grep -iE 'error|retry'`
+        : `kubectl get pods -A -l '${SHIPPER_PODS}' -o wide  # then read the logs of the shipper pods on the affected nodes`,
     'PromQL: sum by (tenant, reason) (rate(loki_discarded_samples_total[5m]))  # if Loki is the destination',
   ],
 });
@@ -1001,7 +1017,7 @@ export const mimirCompactor: Signature = family({
     stackLogs(v, 'compact|error|corrupt|invalid result|no space|symbol table|bucket'),
     'PromQL: time() - cortex_compactor_last_successful_run_timestamp_seconds, rate(cortex_compactor_runs_failed_total[1h]), rate(thanos_objstore_bucket_operation_failures_total{component="compactor"}[5m])',
     v.key.includes('skipped') || v.key.includes('notrunning') || v.key.includes('consecutive')
-      ? 'mimirtool blocks mark --mark-type no-compact --tenant <tenant> --blocks <block-ids> …  # for the blocks the log names'
+      ? 'mark-blocks --tenant <tenant> --mark-type no-compact --blocks <block-ids> --backend <gcs|s3|azure> <bucket flags> --dry-run  # Mimir tools/mark-blocks, for the blocks the compactor log names'
       : v.pod && `${kubectl(v.namespace)} exec ${sh(v.pod)} -- df -h /data`,
   ],
 });
@@ -1210,7 +1226,7 @@ export const mimirReadPath: Signature = family({
     'TempoMemcachedErrorsElevated',
   ],
   summary: (v) =>
-    `${stack(v)}${v.labels.job ? ` \`${v.labels.job}\`` : ''}${v.labels.route ? ` route \`${v.labels.route}\`` : ''} ${v.key.includes('stuck') ? 'has queries piling up in the queue' : v.key.includes('latency') ? 'answers slowly' : 'is failing'} (\`${v.name}\`).`,
+    `${stack(v)}${v.labels.job ? ` \`${v.labels.job}\`` : ''}${v.labels.route ? ` route \`${v.labels.route}\`` : ''} ${v.key.includes('stuck') ? 'has queries piling up in the queue' : v.key.includes('latency') ? 'answers slowly' : v.key.includes('incorrect') ? 'returns query results that differ from what the continuous test wrote' : 'is failing'} (\`${v.name}\`).`,
   causes: (v): CauseSpec[] =>
     v.key.includes('stuck')
       ? [
@@ -1222,42 +1238,60 @@ export const mimirReadPath: Signature = family({
           ],
           ['A few expensive queries (high cardinality, long ranges) hold all workers', 0.15, 'application'],
         ]
-      : v.key.includes('cache')
+      : v.key.includes('incorrect') || v.key.includes('continuoustestfailed')
         ? [
-            ['The cache (memcached) is under-scaled: timeouts and evictions', 0.5, 'capacity'],
-            ['Network errors between the component and memcached', 0.3, 'network'],
+            [
+              'Samples the continuous test wrote are missing from reads: writes failed or were dropped on the write path',
+              0.4,
+              'dependency',
+            ],
+            [
+              'Data loss or corruption in ingesters or blocks (unclean shutdown, a partial block, missed Kafka records)',
+              0.3,
+              'data',
+            ],
+            ['A Mimir bug or a recent upgrade changes query results', 0.2, 'deployment'],
           ]
-        : v.key.includes('storegateway') || v.key.includes('bucket')
+        : v.key.includes('cache')
           ? [
-              [
-                'Object storage errors: rate limiting (429), authentication or network failures',
-                0.55,
-                'dependency',
-              ],
-              ['A corrupted or partially uploaded object in the bucket', 0.25, 'data'],
+              ['The cache (memcached) is under-scaled: timeouts and evictions', 0.5, 'capacity'],
+              ['Network errors between the component and memcached', 0.3, 'network'],
             ]
-          : v.key.includes('rollout')
+          : v.key.includes('storegateway') || v.key.includes('bucket')
             ? [
                 [
-                  'New pods fail (CrashLoopBackOff, OOMKilled, Error) and block the rollout',
-                  0.5,
-                  'deployment',
-                ],
-                ['New pods never become Ready (ring join, WAL replay, readiness probe)', 0.35, 'application'],
-              ]
-            : [
-                ['The failing component is OOMKilled or crashing (panic in the logs)', 0.4, 'application'],
-                [
-                  'Under-scaled for the load: ingesters/queriers/store-gateways saturated or cache hit ratio low',
-                  0.3,
-                  'capacity',
-                ],
-                [
-                  'Ring/memberlist problems ("too many unhealthy instances in the ring") or Kafka down with ingest storage',
-                  0.2,
+                  'Object storage errors: rate limiting (429), authentication or network failures',
+                  0.55,
                   'dependency',
                 ],
-              ],
+                ['A corrupted or partially uploaded object in the bucket', 0.25, 'data'],
+              ]
+            : v.key.includes('rollout')
+              ? [
+                  [
+                    'New pods fail (CrashLoopBackOff, OOMKilled, Error) and block the rollout',
+                    0.5,
+                    'deployment',
+                  ],
+                  [
+                    'New pods never become Ready (ring join, WAL replay, readiness probe)',
+                    0.35,
+                    'application',
+                  ],
+                ]
+              : [
+                  ['The failing component is OOMKilled or crashing (panic in the logs)', 0.4, 'application'],
+                  [
+                    'Under-scaled for the load: ingesters/queriers/store-gateways saturated or cache hit ratio low',
+                    0.3,
+                    'capacity',
+                  ],
+                  [
+                    'Ring/memberlist problems ("too many unhealthy instances in the ring") or Kafka down with ingest storage',
+                    0.2,
+                    'dependency',
+                  ],
+                ],
   steps: (v) => [
     `${kubectl(v.namespace)} get pods -o wide | grep -vE 'Running|Completed'`,
     `PromQL: sum by (job, route, status_code) (rate(${v.key.startsWith('tempo') ? 'tempo' : 'cortex'}_request_duration_seconds_count${sel({ job: v.labels.job, route: v.labels.route })}[5m]))`,
@@ -1505,7 +1539,7 @@ export const mimirIngestStorage: Signature = family({
             ],
   steps: (v) => [
     stackLogs(v, 'kafka|offset|consum|error|block-builder'),
-    'PromQL: histogram_quantile(0.99, sum by (le) (rate(cortex_ingest_storage_reader_receive_delay_seconds_bucket[5m]))), sum by (pod) (rate(cortex_ingest_storage_reader_records_failed_total[5m]))',
+    'PromQL: histogram_quantile(0.99, sum by (le) (rate(cortex_ingest_storage_reader_receive_delay_seconds_bucket[5m]))), sum by (pod) (rate(cortex_ingest_storage_reader_requests_failed_total[5m]) or rate(cortex_ingest_storage_reader_records_failed_total[5m]))',
     `${kubectl(v.namespace)} get pods -o wide | grep -iE 'ingester|block-builder|kafka'`,
   ],
 });
@@ -1532,7 +1566,18 @@ export const mimirMisc: Signature = family({
       'UsageTrackerSnapshotLoadFailedAtStartup',
     ),
   ],
-  summary: (v) => `${stack(v)}${v.labels.job ? ` \`${v.labels.job}\`` : ''}: \`${v.name}\` fired.`,
+  summary: (v) =>
+    `${stack(v)}${v.labels.job ? ` \`${v.labels.job}\`` : ''}: ${
+      v.key.includes('clusterlabel') || v.key.includes('clustervalidation')
+        ? 'requests carry a cluster validation label that does not match this cluster'
+        : v.key.includes('queryplan')
+          ? 'queriers and query-frontends disagree on the supported query plan version'
+          : v.key.includes('grpc')
+            ? 'gRPC connections carry close to the maximum number of concurrent streams'
+            : v.key.includes('future')
+              ? 'ingested samples are timestamped far in the future'
+              : 'the usage-tracker cannot upload or load its snapshots'
+    } (\`${v.name}\`).`,
   causes: (v): CauseSpec[] =>
     v.key.includes('clusterlabel') || v.key.includes('clustervalidation')
       ? [
@@ -1580,7 +1625,7 @@ export const mimirMisc: Signature = family({
               ],
   steps: (v) => [
     stackLogs(v, 'cluster validation|query plan|snapshot|future|error'),
-    'PromQL: sum by (job) (rate(cortex_client_invalid_cluster_validation_label_requests_total[5m])), cortex_querier_maximum_supported_query_plan_version',
+    'PromQL: sum by (job, protocol) (rate(cortex_server_invalid_cluster_validation_label_requests_total[5m])), sum by (job) (rate(cortex_client_invalid_cluster_validation_label_requests_total[5m])), count_values("version", cortex_querier_maximum_supported_query_plan_version)',
   ],
 });
 
@@ -1664,21 +1709,31 @@ export const otelCollector: Signature = family({
   summary: (v) =>
     `The OpenTelemetry Collector${v.labels.job ? ` \`${v.labels.job}\`` : ''} ${/refused|receiver/.test(v.key) ? `refuses incoming telemetry${v.labels.receiver ? ` on \`${v.labels.receiver}\`` : ''}` : /memory/.test(v.key) ? 'is close to its memory limit' : `cannot export telemetry${v.labels.exporter ? ` via \`${v.labels.exporter}\`` : ''}`} (\`${v.name}\`): spans, metrics or logs are being dropped.`,
   causes: (v): CauseSpec[] =>
-    /refused|receiver|memory/.test(v.key)
+    v.key.includes('memory')
       ? [
           [
-            'Back-pressure: the memory_limiter refuses data because the collector is near its memory limit',
-            0.5,
-            'capacity',
+            'Exporters are slow or failing downstream, so sending queues and batches hold data in memory',
+            0.45,
+            'dependency',
           ],
-          ['Exporters are slow or failing downstream, so queues and memory fill up', 0.3, 'dependency'],
-          ['Senders send malformed or oversized payloads', 0.1, 'application'],
+          ['More telemetry than the collector is sized for (an ingest spike, new senders)', 0.35, 'capacity'],
+          ['No memory_limiter processor, or one set above the container memory limit', 0.15, 'configuration'],
         ]
-      : [
-          ['The export destination is down, rejecting or throttling (auth, 429, 5xx)', 0.5, 'dependency'],
-          ['Network path to the destination broken or slow (DNS, TLS, proxy)', 0.25, 'network'],
-          ['Sending queue too small or too few consumers for the data rate', 0.15, 'capacity'],
-        ],
+      : /refused|receiver/.test(v.key)
+        ? [
+            [
+              'Back-pressure: the memory_limiter refuses data because the collector is near its memory limit',
+              0.5,
+              'capacity',
+            ],
+            ['Exporters are slow or failing downstream, so queues and memory fill up', 0.3, 'dependency'],
+            ['Senders send malformed or oversized payloads', 0.1, 'application'],
+          ]
+        : [
+            ['The export destination is down, rejecting or throttling (auth, 429, 5xx)', 0.5, 'dependency'],
+            ['Network path to the destination broken or slow (DNS, TLS, proxy)', 0.25, 'network'],
+            ['Sending queue too small or too few consumers for the data rate', 0.15, 'capacity'],
+          ],
   steps: (v) => [
     'PromQL: sum by (exporter) (rate(otelcol_exporter_send_failed_spans_total[5m])), sum by (receiver) (rate(otelcol_receiver_refused_spans_total[5m])), otelcol_exporter_queue_size / otelcol_exporter_queue_capacity',
     v.pod
@@ -1751,11 +1806,21 @@ export const tempoBackend: Signature = family({
     v.key.includes('outstanding') ||
     v.key.includes('blocklist') ||
     v.key.includes('scheduler')
-      ? [
-          ['Compactors OOMKilled compacting an extremely large trace', 0.45, 'capacity'],
-          ['Too few compactors for the ingest volume: outstanding blocks pile up', 0.3, 'capacity'],
-          ['Object storage errors during compaction', 0.15, 'dependency'],
-        ]
+      ? v.key.includes('outstanding') || v.key.includes('blocklist')
+        ? [
+            ['Too few compactors for the ingest volume: outstanding blocks pile up', 0.45, 'capacity'],
+            [
+              'Compactors failing or OOMKilled on an extremely large trace, so nothing gets compacted',
+              0.3,
+              'capacity',
+            ],
+            ['Object storage errors during compaction', 0.15, 'dependency'],
+          ]
+        : [
+            ['Compactors OOMKilled compacting an extremely large trace', 0.45, 'capacity'],
+            ['Too few compactors for the ingest volume: outstanding blocks pile up', 0.3, 'capacity'],
+            ['Object storage errors during compaction', 0.15, 'dependency'],
+          ]
       : v.key.includes('flush') || v.key.includes('replay')
         ? [
             [

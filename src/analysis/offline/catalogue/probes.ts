@@ -58,7 +58,7 @@ export const targetDown: Signature = {
         `PromQL: up${sel({ job: v.labels.job, namespace: v.namespace, service })} == 0  # which targets exactly`,
         service && `${k} get endpoints ${sh(service)} -o wide`,
         v.namespace && `${k} get pods -o wide | grep -v Running`,
-        v.instance && `curl -s --max-time 5 http://${v.instance}/metrics | head -5`,
+        v.instance && `curl -s --max-time 5 ${sh(`http://${v.instance}/metrics`)} | head -5`,
         "Prometheus UI → Status → Targets shows each target's last scrape error",
         runbookStep(v),
       ),
@@ -115,9 +115,11 @@ export const blackboxProbe: Signature = {
     const icmp = ICMP.test(v.labels.job ?? '') || ICMP.test(v.labels.module ?? '');
     const httpStatus = v.key.includes('http') || v.text.includes('probe_http_status_code');
     const dns = !httpStatus && (v.key.includes('dns') || /dns/.test(v.labels.module ?? ''));
+    // ssl_exporter's `ssl_probe_success`, not the blackbox exporter.
+    const ssl = v.key.startsWith('ssl');
     const evidence = alertEvidence(ctx.alerts);
     return {
-      summary: `The blackbox probe of \`${v.instance ?? target?.host ?? '?'}\` fails: from the prober's point of view the endpoint is down.${more(ctx, `targets ${listOf(ctx.alerts, (a) => a.instance)}`)}`,
+      summary: `The ${ssl ? 'ssl_exporter' : 'blackbox'} probe of \`${v.instance ?? target?.host ?? '?'}\` fails: from the prober's point of view the endpoint is down.${more(ctx, `targets ${listOf(ctx.alerts, (a) => a.instance)}`)}`,
       causes: [
         // What the probe checks decides the first suspect: an HTTP status, a DNS answer, or reachability.
         ...(httpStatus
@@ -161,9 +163,15 @@ export const blackboxProbe: Signature = {
       ],
       nextSteps: steps(
         target && icmp && `ping -c 3 ${sh(target.host)}`,
-        target && !icmp && v.instance && `curl -sv --max-time 10 ${sh(v.instance)} -o /dev/null`,
-        `PromQL: probe_success${sel({ instance: v.instance })}, probe_http_status_code${sel({ instance: v.instance })}, probe_dns_lookup_time_seconds${sel({ instance: v.instance })}`,
-        v.instance &&
+        target &&
+          ssl &&
+          `echo | openssl s_client -connect ${sh(`${target.host}:${target.port ?? '443'}`)} -servername ${sh(target.host)} 2>&1 | grep -E 'Verify return code|errno|error'`,
+        target && !icmp && !ssl && v.instance && `curl -sv --max-time 10 ${sh(v.instance)} -o /dev/null`,
+        ssl
+          ? `PromQL: ssl_probe_success${sel({ instance: v.instance })}`
+          : `PromQL: probe_success${sel({ instance: v.instance })}, probe_http_status_code${sel({ instance: v.instance })}, probe_dns_lookup_time_seconds${sel({ instance: v.instance })}`,
+        !ssl &&
+          v.instance &&
           `Blackbox debug output: curl '<blackbox-exporter>:9115/probe?target=${encodeURIComponent(v.instance)}&module=${encodeURIComponent(v.labels.module ?? '<module>')}&debug=true'`,
         runbookStep(v),
       ),
@@ -198,8 +206,11 @@ export const certExpiry: Signature = {
       CERT_MANAGER.test(v.key) || CERT_MANAGER.test(v.expr) || Boolean(v.labels.issuer_name);
     const certificate = certManager ? (v.labels.name ?? v.labels.certificate) : undefined;
     const evidence = alertEvidence(ctx.alerts);
+    const notReady = v.key.includes('notready');
     return {
-      summary: `The TLS certificate of \`${certificate ?? v.instance ?? target?.host ?? '?'}\` expires soon or has expired: clients will refuse the connection (x509: certificate has expired).${more(ctx, `targets ${listOf(ctx.alerts, (a) => a.instance ?? a.labels.name)}`)}`,
+      summary: notReady
+        ? `cert-manager Certificate${certificate ? ` \`${certificate}\`` : ''}${v.namespace ? ` in \`${v.namespace}\`` : ''} is not Ready (\`${v.name}\`): it could not be issued or renewed, so its Secret is missing or stale.`
+        : `The TLS certificate of \`${certificate ?? v.instance ?? target?.host ?? '?'}\` expires soon or has expired: clients will refuse the connection (x509: certificate has expired).${more(ctx, `targets ${listOf(ctx.alerts, (a) => a.instance ?? a.labels.name)}`)}`,
       causes: certManager
         ? [
             cause(
@@ -333,17 +344,20 @@ export const notificationsFailing: Signature = {
     const k = kubectl(v.namespace);
     const evidence = alertEvidence(ctx.alerts);
     if (PROMETHEUS_TO_ALERTMANAGER.test(v.key)) {
+      const ruler = v.key.startsWith('cortex') ? 'Cortex' : v.key.startsWith('mimir') ? 'Mimir' : undefined;
       return {
-        summary: `${v.key.startsWith('cortex') ? 'The Cortex ruler' : 'Prometheus'}${v.pod ? ` \`${v.pod}\`` : ''} cannot deliver alerts to Alertmanager (\`${v.name}\`): alerts fire but nobody is notified.`,
+        summary: `${ruler ? `The ${ruler} ruler` : 'Prometheus'}${v.pod ? ` \`${v.pod}\`` : ''} cannot deliver alerts to Alertmanager (\`${v.name}\`): alerts fire but nobody is notified.`,
         causes: [
           cause(
-            'Alertmanager is down or unreachable from Prometheus (pods, Service, NetworkPolicy, DNS)',
+            `Alertmanager is down or unreachable from ${ruler ? 'the ruler' : 'Prometheus'} (pods, Service, NetworkPolicy, DNS)`,
             0.5,
             'dependency',
             evidence,
           ),
           cause(
-            "Prometheus' alerting config points at the wrong Alertmanager (address, path, TLS or auth)",
+            ruler
+              ? 'The ruler points at the wrong Alertmanager (-ruler.alertmanager-url, service discovery, TLS or auth)'
+              : "Prometheus' alerting config points at the wrong Alertmanager (address, path, TLS or auth)",
             0.35,
             'configuration',
             evidence.slice(0, 1),
@@ -351,9 +365,12 @@ export const notificationsFailing: Signature = {
         ],
         nextSteps: steps(
           `${k} get pods${v.namespace ? '' : ' -A'} -l app.kubernetes.io/name=alertmanager -o wide`,
-          v.pod && `${k} logs ${sh(v.pod)} -c prometheus --since=1h | grep -i 'error sending alert'`,
-          'PromQL: rate(prometheus_notifications_errors_total[5m]) and prometheus_notifications_alertmanagers_discovered',
-          'Prometheus UI → Status → Runtime & Build Information lists the Alertmanagers it found',
+          v.pod &&
+            `${k} logs ${sh(v.pod)}${ruler ? '' : ' -c prometheus'} --since=1h | grep -iE 'error sending alert|notif'`,
+          ruler
+            ? 'PromQL: sum by (job, instance) (rate(cortex_prometheus_notifications_errors_total[5m])), sum by (job, instance) (rate(cortex_prometheus_notifications_dropped_total[5m])), cortex_prometheus_notifications_alertmanagers_discovered'
+            : 'PromQL: rate(prometheus_notifications_errors_total[5m]) and prometheus_notifications_alertmanagers_discovered',
+          !ruler && 'Prometheus UI → Status → Runtime & Build Information lists the Alertmanagers it found',
           runbookStep(v),
         ),
       };

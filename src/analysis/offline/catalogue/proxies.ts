@@ -16,7 +16,8 @@ const backend = (v: AlertView): string | undefined =>
   v.labels.envoy_cluster_name ??
   v.labels.cluster_name ??
   v.labels.service ??
-  v.labels.server;
+  v.labels.server ??
+  v.labels.upstream;
 const proxyName = (v: AlertView): string =>
   v.key.startsWith('haproxy')
     ? 'HAProxy'
@@ -35,7 +36,7 @@ const proxyStats = (v: AlertView): string =>
   v.key.startsWith('haproxy')
     ? `echo "show stat" | socat stdio /var/run/haproxy.sock | cut -d, -f1,2,18,37,38 | grep -v ',UP'  # or the stats page of ${v.instance ?? 'HAProxy'}`
     : v.key.startsWith('envoy') || v.key.startsWith('istio')
-      ? `curl -s http://${v.instance ? v.instance.replace(/:\d+$/, '') : '<envoy>'}:9901/clusters | grep -E 'health_flags|cx_connect_fail'${backend(v) ? ` | grep ${sh(backend(v) as string)}` : ''}`
+      ? `curl -s ${sh(`http://${v.instance ? v.instance.replace(/:\d+$/, '') : '<envoy>'}:9901/clusters`)} | grep -E 'health_flags|cx_connect_fail'${backend(v) ? ` | grep ${sh(backend(v) as string)}` : ''}`
       : "Check the proxy dashboard/API for the service's servers and their health";
 
 /** The metric that shows the proxy's (or its servers') health. */
@@ -226,7 +227,7 @@ export const http4xx: Signature = family({
         ],
   steps: (v) => [
     (v.key.includes('denied') || v.key.includes('blocked')) &&
-      `echo "show table" | socat stdio /var/run/haproxy.sock  # stick tables: which clients are tracked and at what rates${(v.labels.proxy ?? v.labels.frontend) ? `; then: echo "show table ${v.labels.proxy ?? v.labels.frontend}" | socat stdio /var/run/haproxy.sock` : ''}`,
+      `echo "show table" | socat stdio /var/run/haproxy.sock  # stick tables: which clients are tracked and at what rates${(v.labels.proxy ?? v.labels.frontend) ? `; then: echo ${sh(`show table ${v.labels.proxy ?? v.labels.frontend}`)} | socat stdio /var/run/haproxy.sock` : ''}`,
     (v.key.includes('denied') || v.key.includes('blocked')) &&
       `PromQL: sum by (proxy) (rate(haproxy_frontend_denied_connections_total${sel({ proxy: v.labels.proxy })}[5m])), sum by (proxy) (rate(haproxy_frontend_requests_denied_total${sel({ proxy: v.labels.proxy })}[5m]))`,
     "Break the 4xx down by status code and path in the access logs: `awk '{print $9, $7}' access.log | sort | uniq -c | sort -rn | head`",
@@ -412,16 +413,17 @@ export const webServerWorkers: Signature = family({
     const kind = appServer(v);
     return [
       kind === 'apache' &&
-        `curl -s http://${hostArg(v)}/server-status?auto | grep -E 'BusyWorkers|IdleWorkers|ReqPerSec'  # needs mod_status`,
+        `curl -s ${sh(`http://${hostArg(v)}/server-status?auto`)} | grep -E 'BusyWorkers|IdleWorkers|ReqPerSec'  # needs mod_status`,
       kind === 'apache' &&
         `${ssh(v)} "grep -RiE 'MaxRequestWorkers|ServerLimit|KeepAliveTimeout' /etc/apache2 /etc/httpd 2>/dev/null"`,
       kind === 'phpfpm' &&
-        `PromQL: phpfpm_active_processes${sel({ instance: v.instance })}, phpfpm_listen_queue_connections${sel({ instance: v.instance })}, increase(phpfpm_max_children_reached_total${sel({ instance: v.instance })}[1h])`,
+        `PromQL: increase(phpfpm_max_children_reached_total${sel({ instance: v.instance })}[1h]), phpfpm_listen_queue_connections${sel({ instance: v.instance })}, phpfpm_processes_total${sel({ instance: v.instance, state: 'active' })}  # bakins exporter; the hipages one: phpfpm_max_children_reached, phpfpm_listen_queue, phpfpm_active_processes`,
       kind === 'phpfpm' &&
         `${ssh(v)} "grep -hE '^(pm|pm\\.max_children|request_slowlog_timeout|slowlog)' /etc/php/*/fpm/pool.d/*.conf /etc/php-fpm.d/*.conf 2>/dev/null"  # then read the slowlog for the slow call stacks`,
       kind === 'puma' &&
         `PromQL: puma_pool_capacity${sel({ instance: v.instance })}, puma_queued_connections${sel({ instance: v.instance })}, puma_active_connections${sel({ instance: v.instance })} / puma_max_threads${sel({ instance: v.instance })}`,
-      kind === 'puma' && `${ssh(v)} 'sudo gitlab-ctl status puma && sudo gitlab-ctl tail puma | head -100'`,
+      kind === 'puma' &&
+        `${ssh(v)} 'sudo gitlab-ctl status puma; sudo tail -n 100 /var/log/gitlab/puma/current'`,
       kind === 'workhorse' &&
         `PromQL: histogram_quantile(0.95, sum by (le, route) (rate(gitlab_workhorse_http_request_duration_seconds_bucket${sel({ instance: v.instance })}[5m])))`,
       v.pod
@@ -464,7 +466,7 @@ export const webServerRestarted: Signature = family({
     ['The host rebooted', 0.15, 'infrastructure'],
   ],
   steps: (v) => [
-    `${ssh(v)} "journalctl -u apache2 -u httpd --since '-1 hour' --no-pager | tail -30; last -x reboot | head -3"`,
+    `${ssh(v)} "journalctl -u apache2 -u httpd --since '1 hour ago' --no-pager | tail -30; last -x reboot | head -3"`,
     `${ssh(v)} "grep -iE 'segfault|exit signal|resuming normal operations|caught SIGTERM' /var/log/apache2/error.log /var/log/httpd/error_log 2>/dev/null | tail -20"`,
     `${ssh(v)} "dmesg -T | grep -iE 'oom|segfault' | tail"`,
   ],

@@ -4,7 +4,7 @@
  */
 import type { ProposedAction } from '../../schema.ts';
 import { type Domain, domainIn, domainOf } from '../domain.ts';
-import { alertEvidence, cause, hostOf, kubectl, listOf, runbookStep, sel, sh, steps } from '../facts.ts';
+import { alertEvidence, cause, hostOf, kubectl, listOf, pq, runbookStep, sel, sh, steps } from '../facts.ts';
 import type { AlertView, Signature, SignatureContext } from '../types.ts';
 import { type CauseSpec, family, q } from './family.ts';
 
@@ -587,6 +587,9 @@ export const jvmMemory: Signature = {
   },
 };
 
+/** ` on `x`` when the value is known, else nothing. */
+const on = (value: string | undefined): string => (value ? ` on ${q(value)}` : '');
+
 // ─── SLOs: burn rates, apdex/error SLO violations, traffic cessation, saturation SLOs ──────────────────────
 
 /** The SLO an alert is about: Pyrra's `slo`, Sloth's `sloth_slo`/`sloth_service`, GitLab's `type`/`component`. */
@@ -699,7 +702,7 @@ export const trafficDrop: Signature = family({
     likelihood: 0.25,
   },
   summary: (v) =>
-    `${q(sloService(v) ?? v.labels.component ?? v.instance, 'The service')}${v.labels.component && sloService(v) !== v.labels.component ? ` (${q(v.labels.component)})` : ''} ${v.key.includes('absent') ? 'no longer reports its traffic metric, though it did an hour ago' : 'reports zero traffic where it normally has some'} (\`${v.name}\`).`,
+    `${(sloService(v) ?? v.labels.component ?? v.instance) ? q(sloService(v) ?? v.labels.component ?? v.instance) : 'The service'}${v.labels.component && sloService(v) !== v.labels.component ? ` (${q(v.labels.component)})` : ''} ${v.key.includes('absent') ? 'no longer reports its traffic metric, though it did an hour ago' : 'reports zero traffic where it normally has some'} (\`${v.name}\`).`,
   causes: [
     [
       'The service is down or unreachable, so nothing reaches it (pods not ready or crashed, scaled to zero)',
@@ -738,7 +741,7 @@ export const saturationSlo: Signature = family({
   // GitLab's metrics catalogue: `component_saturation_slo_out_of_bounds:<component>`.
   namePattern: /^componentsaturationslooutofbounds/,
   summary: (v) =>
-    `The ${q(saturationComponent(v))} resource of ${q(v.labels.type ?? v.labels.service ?? v.labels.job, 'the service')} has a saturation above its SLO and is close to its capacity limit.`,
+    `The ${q(saturationComponent(v))} resource of ${(v.labels.type ?? v.labels.service ?? v.labels.job) ? q(v.labels.type ?? v.labels.service ?? v.labels.job) : 'the service'} has a saturation above its SLO and is close to its capacity limit.`,
   causes: (v) =>
     /disk|space|volume|pvc|storage/.test(saturationComponent(v))
       ? [
@@ -807,7 +810,7 @@ export const jobQueueBacklog: Signature = family({
     /^(?:gitlab)?(?:sidekiq|celery|resque|delayedjob)\w*(?:queue|latency|backlog|completiontime|notdraining)/,
   deploy: { title: () => 'A recent release made jobs slower or makes them fail and retry', likelihood: 0.2 },
   summary: (v) =>
-    `${jobSystem(v)} queue ${q(jobQueue(v), 'of background jobs')} is backing up (\`${v.name}\`): jobs wait before they run, so background work (mails, webhooks, pipelines) is delayed.`,
+    `${jobSystem(v)} ${jobQueue(v) ? `queue ${q(jobQueue(v))}` : 'job queue'} is backing up (\`${v.name}\`): jobs wait before they run, so background work (mails, webhooks, pipelines) is delayed.`,
   causes: (v) =>
     v.key.includes('notdraining')
       ? [
@@ -891,6 +894,8 @@ export const jobFailures: Signature = family({
   ],
 });
 
+const workerWho = (v: AlertView): string | undefined => v.labels.hostname ?? v.instance ?? v.pod;
+
 export const workersDown: Signature = family({
   id: 'workers-down',
   title: 'Worker processes down (Celery workers, Puma workers)',
@@ -899,7 +904,7 @@ export const workersDown: Signature = family({
   namePattern:
     /^(?:gitlab)?(?:celery|sidekiq|puma|gunicorn|resque)\w*workers?(?:down|offline|notrunning|missing)/,
   summary: (v) =>
-    `${v.key.includes('puma') ? 'Puma' : jobSystem(v)} ${v.key.includes('puma') ? `on ${q(v.instance)} runs fewer workers than configured` : `worker ${q(v.labels.hostname ?? v.instance ?? v.pod)} is offline`} (\`${v.name}\`): less capacity, and work piles up.`,
+    `${v.key.includes('puma') ? `Puma${on(v.instance)} runs fewer workers than configured` : `${jobSystem(v)} ${workerWho(v) ? `worker ${q(workerWho(v))} is` : 'workers are'} offline`} (\`${v.name}\`): less capacity, and work piles up.`,
   causes: [
     [
       'Worker processes crash or are OOM-killed (a memory-hungry job or request, a leak)',
@@ -915,7 +920,7 @@ export const workersDown: Signature = family({
   ],
   steps: (v) => [
     v.key.includes('puma')
-      ? `ssh ${sh(hostOf(v) ?? '<host>')} 'sudo gitlab-ctl status puma; sudo gitlab-ctl tail puma | grep -iE "worker|killed|memory" | tail -40'`
+      ? `ssh ${sh(hostOf(v) ?? '<host>')} 'sudo gitlab-ctl status puma; sudo grep -iE "worker|killed|memory" /var/log/gitlab/puma/current | tail -40'`
       : 'celery -A <app> inspect ping  # which workers answer',
     v.namespace && `${kubectl(v.namespace)} get pods -o wide | grep -vE 'Running|Completed'`,
     `${hostOf(v) ? `ssh ${sh(hostOf(v) as string)} ` : ''}dmesg -T | grep -i 'killed process' | tail`,
@@ -965,7 +970,7 @@ export const runtimeMemory: Signature = family({
   namePattern:
     /^(?:go|golang)(?:gc|mem|heap)|^python(?:gc|virtualmemory|memory)|^ruby(?:heap|majorgc|gc|rss|allocated|memory)/,
   summary: (v) =>
-    `${runtimeOf(v)} runtime of ${q(v.pod ?? v.instance ?? v.labels.job)} is under memory pressure (\`${v.name}\`): GC runs often and the process grows toward its memory limit.`,
+    `${runtimeOf(v)} runtime of ${(v.pod ?? v.instance ?? v.labels.job) ? q(v.pod ?? v.instance ?? v.labels.job) : 'the process'} is under memory pressure (\`${v.name}\`): GC runs often and the process grows toward its memory limit.`,
   causes: (v) =>
     /fragmentation|freeslots/.test(v.key)
       ? [
@@ -1027,7 +1032,7 @@ export const runtimeMemory: Signature = family({
         ? `PromQL: process_resident_memory_bytes${sel(procMatch(v))}, rate(python_gc_collections_total${sel(procMatch(v))}[5m])`
         : `PromQL: process_resident_memory_bytes${sel(procMatch(v))}, rate(ruby_major_gc_ops_total${sel(procMatch(v))}[5m])`,
     runtimeOf(v) === 'Go' &&
-      `go tool pprof -top http://${hostOf(v) ?? '<host>'}:<port>/debug/pprof/heap  # if net/http/pprof is enabled; compare two profiles an hour apart`,
+      `go tool pprof -top ${sh(`http://${hostOf(v) ?? '<host>'}:<port>/debug/pprof/heap`)}  # if net/http/pprof is enabled; compare two profiles an hour apart`,
     runtimeOf(v) === 'Python' &&
       v.pod &&
       `${kubectl(v.namespace)} exec ${sh(v.pod)} -- py-spy dump --pid 1  # if py-spy is in the image`,
@@ -1043,7 +1048,7 @@ export const goroutines: Signature = family({
   names: ['GoGoroutineCountHigh', 'GoGoroutineSpike', 'GoThreadCountHigh'],
   namePattern: /^(?:go|golang)(?:goroutine|thread)/,
   summary: (v) =>
-    `${q(v.pod ?? v.instance ?? v.labels.job)} runs ${v.key.includes('thread') ? 'many OS threads' : 'a growing number of goroutines'} (\`${v.name}\`).`,
+    `${(v.pod ?? v.instance ?? v.labels.job) ? q(v.pod ?? v.instance ?? v.labels.job) : 'The process'} runs ${v.key.includes('thread') ? 'many OS threads' : 'a growing number of goroutines'} (\`${v.name}\`).`,
   causes: (v) =>
     v.key.includes('thread')
       ? [
@@ -1069,7 +1074,7 @@ export const goroutines: Signature = family({
         ],
   steps: (v) => [
     `PromQL: go_goroutines${sel(procMatch(v))}, go_threads${sel(procMatch(v))}`,
-    `curl -s http://${hostOf(v) ?? '<host>'}:<port>/debug/pprof/goroutine?debug=1 | head -60  # if net/http/pprof is enabled: the biggest stacks show where they block`,
+    `curl -s ${sh(`http://${hostOf(v) ?? '<host>'}:<port>/debug/pprof/goroutine?debug=1`)} | head -60  # if net/http/pprof is enabled: the biggest stacks show where they block`,
     "Check the latency of the process's dependencies over the same window",
   ],
 });
@@ -1083,7 +1088,7 @@ export const ciAgentsOffline: Signature = family({
   names: ['JenkinsNodeOffline', 'JenkinsNoNodeOnline'],
   namePattern: /^jenkins\w*(?:node|agent|executor)\w*(?:offline|down|online)/,
   summary: (v) =>
-    `${v.key.includes('nonode') ? 'No Jenkins node is online' : 'Jenkins nodes are offline'} on ${q(v.instance)}: builds queue and wait for an executor.`,
+    `${v.key.includes('nonode') ? 'No Jenkins node is online' : 'Jenkins nodes are offline'}${on(v.instance)}: builds queue and wait for an executor.`,
   causes: [
     [
       'The agent lost its connection to the controller (agent host down, inbound/SSH connection broken, agent process crashed)',
@@ -1102,11 +1107,14 @@ export const ciAgentsOffline: Signature = family({
     ],
   ],
   steps: (v) => [
-    `curl -s -u <user>:<api-token> 'https://${hostOf(v) ?? '<jenkins>'}/computer/api/json?tree=computer[displayName,offline,offlineCauseReason]'`,
+    `curl -sg -u '<user>:<api-token>' ${sh(`https://${hostOf(v) ?? '<jenkins>'}/computer/api/json?tree=computer[displayName,offline,offlineCauseReason]`)}`,
     'Manage Jenkins → Nodes: the offline reason per node (disk space, disconnected, marked offline by a user)',
     'On an agent host: df -h $AGENT_WORKDIR /tmp; systemctl status jenkins-agent (or the agent pod logs)',
   ],
 });
+
+/** A Jenkins job name (`folder/job`) as its URL path: `job/folder/job/job`. */
+const jenkinsJobPath = (job: string): string => `job/${job.split('/').map(encodeURIComponent).join('/job/')}`;
 
 export const ciBuildFailures: Signature = family({
   id: 'ci-build-failures',
@@ -1134,7 +1142,7 @@ export const ciBuildFailures: Signature = family({
   ],
   steps: (v) => [
     v.labels.jenkins_job
-      ? `curl -s -u <user>:<api-token> 'https://${hostOf(v) ?? '<jenkins>'}/job/${v.labels.jenkins_job}/lastFailedBuild/consoleText' | tail -80`
+      ? `curl -s -u '<user>:<api-token>' ${sh(`https://${hostOf(v) ?? '<jenkins>'}/${jenkinsJobPath(v.labels.jenkins_job)}/lastFailedBuild/consoleText`)} | tail -80`
       : "Open the latest failed build's log and find the first error",
     'Compare the first failing build with the last green one: which commits, which agent, which dependency versions',
   ],
@@ -1147,8 +1155,8 @@ export const jenkinsHealth: Signature = family({
   names: ['JenkinsHealthcheck', 'JenkinsOutdatedPlugins'],
   summary: (v) =>
     v.key.includes('plugins')
-      ? `Jenkins on ${q(v.instance)} has several plugins with updates available.`
-      : `A Jenkins health check on ${q(v.instance)} fails (\`${v.name}\`): the controller is degraded.`,
+      ? `Jenkins${on(v.instance)} has several plugins with updates available.`
+      : `A Jenkins health check${on(v.instance)} fails (\`${v.name}\`): the controller is degraded.`,
   causes: (v) =>
     v.key.includes('plugins')
       ? [['Plugin updates (often security fixes) are available and not yet applied', 0.6, 'configuration']]
@@ -1164,7 +1172,7 @@ export const jenkinsHealth: Signature = family({
   steps: (v) => [
     v.key.includes('plugins')
       ? 'Manage Jenkins → Plugins → Updates: read the security warnings first, then update in a maintenance window'
-      : `curl -s 'https://${hostOf(v) ?? '<jenkins>'}/metrics/<metrics-api-key>/healthcheck?pretty=true'  # which check fails: disk-space, plugins, temporary-space, thread-deadlock`,
+      : `curl -s ${sh(`https://${hostOf(v) ?? '<jenkins>'}/metrics/<metrics-api-key>/healthcheck?pretty=true`)}  # which check fails: disk-space, plugins, temporary-space, thread-deadlock`,
     !v.key.includes('plugins') && 'df -h $JENKINS_HOME /tmp  # on the controller',
   ],
 });
@@ -1175,7 +1183,7 @@ export const ciAuthFailures: Signature = family({
   weight: 45,
   names: ['GitlabCiRunnerAuthenticationFailures', 'GitlabGitalyAuthenticationFailures'],
   summary: (v) =>
-    `${v.key.includes('gitaly') ? 'Gitaly' : 'GitLab CI runners'} on ${q(v.instance)} ${v.key.includes('gitaly') ? 'rejects' : 'fail'} authentication (\`${v.name}\`).`,
+    `${v.key.includes('gitaly') ? 'Gitaly' : 'GitLab CI runners'}${on(v.instance)} ${v.key.includes('gitaly') ? 'rejects' : 'fail'} authentication (\`${v.name}\`).`,
   causes: (v) => [
     [
       v.key.includes('gitaly')
@@ -1192,7 +1200,7 @@ export const ciAuthFailures: Signature = family({
       ? 'sudo gitlab-rake gitlab:gitaly:check'
       : 'sudo gitlab-runner verify  # on each runner host',
     v.key.includes('gitaly')
-      ? 'grep -E "gitaly\\[\'configuration\'\\]|gitaly_token|auth_token" /etc/gitlab/gitlab.rb  # on Gitaly and on the Rails nodes: the tokens must match'
+      ? `sudo grep -nE "gitaly_token|auth_token|gitaly\\['configuration'\\]|token:" /etc/gitlab/gitlab.rb  # on Gitaly and on the Rails nodes: the tokens must match`
       : 'In GitLab: Admin → CI/CD → Runners — which runners are stale or have expired tokens',
   ],
 });
@@ -1210,7 +1218,7 @@ export const gitalyOverload: Signature = family({
   ],
   namePattern: /^(?:gitlab)?gitaly\w*(?:throttl|exhaust|circuitbreak|grpcerror|latency)/,
   summary: (v) =>
-    `Gitaly on ${q(v.instance)} is overloaded (\`${v.name}\`): Git operations (push, pull, clone) and the pages that read repositories slow down or fail.`,
+    `Gitaly${on(v.instance)} is overloaded (\`${v.name}\`): Git operations (push, pull, clone) and the pages that read repositories slow down or fail.`,
   causes: [
     [
       'Expensive Git traffic overloads Gitaly (clone/fetch storms from CI, a very large repository, heavy RPCs)',
@@ -1418,7 +1426,7 @@ export const spinnaker: Signature = family({
     'SpinnakerAwsRateLimiting',
   ],
   summary: (v) =>
-    `Spinnaker on ${q(v.instance)}: \`${v.name}\`${v.labels.monitor ? ` (monitor ${q(v.labels.monitor)})` : ''}${v.labels.name ? ` (${q(v.labels.name)})` : ''} — pipeline executions are delayed, not triggered or failing.`,
+    `Spinnaker${on(v.instance)}: \`${v.name}\`${v.labels.monitor ? ` (monitor ${q(v.labels.monitor)})` : ''}${v.labels.name ? ` (${q(v.labels.name)})` : ''} — pipeline executions are delayed, not triggered or failing.`,
   causes: spinnakerCauses,
   steps: (v) => [
     v.key.includes('orca') || v.key.includes('zombie') || v.key.includes('deadmessage')
@@ -1486,7 +1494,7 @@ export const keycloakAuth: Signature = family({
               ['The user store (LDAP/AD federation) rejects or times out on binds', 0.2, 'dependency'],
             ],
   steps: (v) => [
-    `PromQL: sum by (realm, error) (rate(keycloak_failed_login_attempts_total${sel({ realm: v.labels.realm })}[5m]))`,
+    `PromQL: sum by (realm, error) (rate({__name__=~"keycloak_failed_login_attempts(_total)?"${v.labels.realm ? `, realm=${pq(v.labels.realm)}` : ''}}[5m]))  # keycloak-metrics-spi; Keycloak 26 native metrics: keycloak_user_events_total{event="login"} by error`,
     v.namespace
       ? `${kubectl(v.namespace)} logs -l app.kubernetes.io/name=keycloak --since=30m | grep -E 'type=(LOGIN_ERROR|CODE_TO_TOKEN_ERROR|REFRESH_TOKEN_ERROR)' | grep -oE 'error=[a-z_]+' | sort | uniq -c | sort -rn`
       : "Group Keycloak's LOGIN_ERROR / CODE_TO_TOKEN_ERROR events by their error= field (invalid_user_credentials, invalid_client_credentials, user_not_found…)",
