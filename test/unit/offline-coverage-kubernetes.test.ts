@@ -371,7 +371,7 @@ const FAMILIES: [string, AlertSpec, string, RegExp, string][] = [
       },
     },
     'kubevirt-vm-migration',
-    /not live-migratable/,
+    /ReadWriteOnce/,
     'kubectl -n vms get vmi win2k22-ad',
   ],
   [
@@ -404,7 +404,7 @@ const FAMILIES: [string, AlertSpec, string, RegExp, string][] = [
     },
     'kubevirt-vm-resources',
     /memory request\/limit of the VM/,
-    'kubectl -n vms exec virt-launcher-fedora-web-4mlx8 -c compute',
+    'kubectl -n vms top pod virt-launcher-fedora-web-4mlx8 --containers',
   ],
   [
     'VMNonRecoverableOSPanic',
@@ -514,7 +514,7 @@ const FAMILIES: [string, AlertSpec, string, RegExp, string][] = [
     },
     'kubevirt-vm-config',
     /krbd:rxbounce/,
-    'kubevirt_ssp_vm_rbd_volume',
+    'kubevirt_ssp_vm_rbd_block_volume_without_rxbounce',
   ],
 ];
 

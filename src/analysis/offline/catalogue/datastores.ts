@@ -47,6 +47,9 @@ const redisCli = (v: AlertView, args: string): string => `redis-cli -h ${sh(host
 /** Pattern families of one product decline its down/restart alerts: those are the down signature's. */
 const notDown = (v: AlertView): boolean => !/down|restart|unreachable|notup/.test(v.key);
 
+/** A CouchDB endpoint of the alert's host, as one shell word. */
+const couchUrl = (v: AlertView, path: string): string => sh(`http://${hostArg(v)}:5984${path}`);
+
 /** A liveness check in the product's own client, for the products that are no Domain. */
 function otherPing(v: AlertView): string {
   const host = sh(hostArg(v));
@@ -54,7 +57,7 @@ function otherPing(v: AlertView): string {
   if (name === 'Memcached')
     return `echo stats | nc -w1 ${host} 11211 | grep -E 'uptime|curr_connections|evictions'`;
   if (name === 'ClickHouse') return `clickhouse-client -h ${host} -q 'SELECT version(), uptime()'`;
-  if (name === 'CouchDB') return `curl -s http://${host}:5984/_up`;
+  if (name === 'CouchDB') return `curl -s ${couchUrl(v, '/_up')}`;
   if (name === 'SQL Server') return `sqlcmd -S ${host} -Q 'SELECT @@VERSION'`;
   return `lsnrctl status  # on ${host}: is the listener up and the instance registered?`;
 }
@@ -876,20 +879,39 @@ export const pgbouncerPool: Signature = family({
     likelihood: 0.25,
   },
   summary: (v) =>
-    `PgBouncer on ${q(v.instance)}${v.labels.database ? `, pool \`${v.labels.database}\`${v.labels.user ? `/\`${v.labels.user}\`` : ''}` : ''}: \`${v.name}\` — clients queue for a server connection and time out.`,
-  causes: [
-    [
-      'Slow queries or long/idle-in-transaction sessions hold the server connections of the pool',
-      0.4,
-      'application',
-    ],
-    [
-      'pool_size / max_db_connections / max_user_connections too small for the number of clients',
-      0.35,
-      'configuration',
-    ],
-    ['PostgreSQL behind it is slow or at max_connections, so new server connections fail', 0.2, 'dependency'],
-  ],
+    `PgBouncer on ${q(v.instance)}${v.labels.database ? `, pool \`${v.labels.database}\`${v.labels.user ? `/\`${v.labels.user}\`` : ''}` : ''}: \`${v.name}\` — ${v.key.includes('errors') ? 'PgBouncer logs errors: clients or server connections fail' : 'clients queue for a server connection and time out'}.`,
+  causes: (v): CauseSpec[] =>
+    v.key.includes('errors')
+      ? [
+          [
+            'PostgreSQL behind it restarted or is unreachable, so server connections fail or are closed',
+            0.45,
+            'dependency',
+          ],
+          [
+            'Clients fail to log in (wrong credentials, unknown database/user in auth_file or userlist)',
+            0.3,
+            'configuration',
+          ],
+          ['An admin ran commands on the PgBouncer console (PAUSE, KILL, RECONNECT)', 0.15, 'deployment'],
+        ]
+      : [
+          [
+            'Slow queries or long/idle-in-transaction sessions hold the server connections of the pool',
+            0.4,
+            'application',
+          ],
+          [
+            'pool_size / max_db_connections / max_user_connections too small for the number of clients',
+            0.35,
+            'configuration',
+          ],
+          [
+            'PostgreSQL behind it is slow or at max_connections, so new server connections fail',
+            0.2,
+            'dependency',
+          ],
+        ],
   steps: (v) => [
     `psql -h ${sh(hostArg(v))} -p 6432 -U pgbouncer pgbouncer -c 'SHOW POOLS;'  # cl_waiting, sv_active, maxwait`,
     `psql -h ${sh(hostArg(v))} -p 6432 -U pgbouncer pgbouncer -c 'SHOW CONFIG;' | grep -E 'pool_size|max_client_conn|max_db_connections|max_user_connections|pool_mode'`,
@@ -1199,9 +1221,9 @@ export const couchdb: Signature = family({
     ];
   },
   steps: (v) => [
-    `curl -s http://${hostArg(v)}:5984/_up; curl -s http://${hostArg(v)}:5984/_membership`,
-    `curl -s http://${hostArg(v)}:5984/_scheduler/jobs | head -50`,
-    `curl -s http://${hostArg(v)}:5984/_node/_local/_system | grep -oE '"(open_os_files|memory|process_count)":[^,]*'`,
+    `curl -s ${couchUrl(v, '/_up')}; curl -s -u admin ${couchUrl(v, '/_membership')}`,
+    `curl -s -u admin ${couchUrl(v, '/_scheduler/jobs')} | head -50`,
+    `curl -s -u admin ${couchUrl(v, '/_node/_local/_system')} | jq '{open_os_files, process_count, memory}'`,
   ],
 });
 

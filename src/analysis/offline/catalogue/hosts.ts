@@ -11,6 +11,13 @@ import { family, q } from './family.ts';
 
 const host = (v: AlertView): string => q(v.labels.nodename ?? v.node ?? hostOf(v) ?? v.instance);
 const ssh = (v: AlertView): string => `ssh ${sh(hostOf(v) ?? '<host>')}`;
+const DEVICE_NAME = /^[\w.:-]+$/;
+const DEV_PREFIX = /^\/dev\//;
+/** `/dev/sda` for a plain device label (safe inside a single-quoted remote command), else a placeholder. */
+const diskPath = (device: string | undefined): string => {
+  const name = device?.replace(DEV_PREFIX, '');
+  return name && DEVICE_NAME.test(name) ? `/dev/${name}` : '/dev/<disk>';
+};
 
 export const conntrack: Signature = family({
   id: 'node-conntrack-full',
@@ -78,13 +85,26 @@ export const interfaceFlapping: Signature = family({
     v.key.includes('bond')
       ? `Bond ${q(v.labels.master ?? v.labels.device)} on ${host(v)} lost slaves: redundancy is gone and bandwidth reduced.`
       : v.key.includes('interfacedown')
-        ? `Network interface ${q(v.labels.device)} on ${host(v)} has been down for over 5 minutes.`
+        ? v.labels.device
+          ? `Network interface \`${v.labels.device}\` on ${host(v)} is down.`
+          : `One or more network interfaces on ${host(v)} are down.`
         : `Network interface ${q(v.labels.device)} on ${host(v)} keeps going up and down.`,
-  causes: [
-    ['Faulty cable, transceiver (SFP) or switch port', 0.45, 'infrastructure'],
-    ['NIC driver/firmware problem, or auto-negotiation mismatch', 0.3, 'infrastructure'],
-    ['Switch maintenance or spanning-tree changes on the upstream port', 0.15, 'network'],
-  ],
+  causes: (v) =>
+    v.key.includes('interfacedown')
+      ? [
+          ['Faulty or unplugged cable, transceiver (SFP) or switch port', 0.45, 'infrastructure'],
+          [
+            'The interface is configured down or failed to come up (NetworkManager/ifcfg config, after a reboot or change)',
+            0.3,
+            'configuration',
+          ],
+          ['NIC driver or firmware problem', 0.15, 'infrastructure'],
+        ]
+      : [
+          ['Faulty cable, transceiver (SFP) or switch port', 0.45, 'infrastructure'],
+          ['NIC driver/firmware problem, or auto-negotiation mismatch', 0.3, 'infrastructure'],
+          ['Switch maintenance or spanning-tree changes on the upstream port', 0.15, 'network'],
+        ],
   steps: (v) => [
     `${ssh(v)} 'ip -s link show ${v.labels.device ? sh(v.labels.device) : ''}; dmesg -T | grep -iE "link (is )?(up|down)|bond" | tail -20'`,
     v.labels.device &&
@@ -362,9 +382,9 @@ export const smartDisk: Signature = family({
             ],
           ],
   steps: (v) => [
-    `${ssh(v)} 'sudo smartctl -a ${v.labels.device ? sh(`/dev/${v.labels.device.replace('/dev/', '')}`) : '/dev/<disk>'}'  # health, media errors, percentage used, temperature`,
+    `${ssh(v)} 'sudo smartctl -a ${diskPath(v.labels.device)}'  # health, media errors, percentage used, temperature`,
     `${ssh(v)} 'dmesg -T | grep -iE "i/o error|nvme|ata|medium" | tail -20'`,
-    `PromQL: smartctl_device_temperature${sel({ instance: v.instance, device: v.labels.device })}`,
+    `PromQL: ${v.key.includes('temperature') ? 'smartctl_device_temperature' : v.key.includes('wearout') ? 'smartctl_device_percentage_used' : v.key.includes('media') ? 'smartctl_device_media_errors' : v.key.includes('critical') ? 'smartctl_device_critical_warning' : 'smartctl_device_smart_status'}${sel({ instance: v.instance, device: v.labels.device })}`,
     'Plan a replacement; make sure RAID/replicas hold a good copy before the disk fails',
   ],
 });
@@ -436,7 +456,7 @@ export const ipmiHardware: Signature = family({
     ];
   },
   steps: (v) => [
-    `${ssh(v)} 'sudo ipmitool sdr elist | grep -viE "ok|ns"'  # sensors out of range`,
+    `${ssh(v)} 'sudo ipmitool sdr elist | grep -vE "[|] *(ok|ns) *[|]"'  # sensors not ok (ns = no reading)`,
     `${ssh(v)} 'sudo ipmitool sel elist | tail -20'  # what the BMC logged${v.key.includes('sel') ? '; clear with ipmitool sel clear after saving it' : ''}`,
     v.key.includes('power') &&
       `${ssh(v)} 'sudo ipmitool chassis status'  # or from a remote: ipmitool -I lanplus -H <bmc> chassis status`,

@@ -2,7 +2,7 @@
  * More of kubernetes-mixin and awesome-prometheus-alerts' kube-state-metrics rules: kubelet capacity and
  * health, node pressure, aggregated APIs, API clients, persistent volumes, DaemonSets, HPAs, PDBs.
  */
-import { hostOf, kubectl, sel, sh } from '../facts.ts';
+import { hostOf, kubectl, pq, sel, sh } from '../facts.ts';
 import type { AlertView, Signature } from '../types.ts';
 import { family, q } from './family.ts';
 
@@ -157,7 +157,7 @@ export const nodePressure: Signature = family({
     v.node &&
       `kubectl get pods -A --field-selector spec.nodeName=${sh(v.node)} -o wide | grep -E 'Evicted|Error'`,
     pressureOf(v) === 'memory'
-      ? `PromQL: topk(10, sum by (namespace, pod) (container_memory_working_set_bytes${sel({ node: v.node, container: '' })}))`
+      ? `PromQL: topk(10, sum by (namespace, pod) (container_memory_working_set_bytes{container!=""${v.node ? `, node=${pq(v.node)}` : ''}}))`
       : pressureOf(v) === 'pid'
         ? 'On the node: ps -eLf | wc -l; cat /proc/sys/kernel/pid_max; ps -e -o comm= | sort | uniq -c | sort -rn | head'
         : 'On the node: df -h /var/lib/kubelet /var/lib/containerd; crictl rmi --prune  # unused images',
@@ -442,8 +442,8 @@ export const apiServerSlow: Signature = family({
   names: ['KubernetesApiServerLatency', 'KubeAPILatencyHigh', 'KubeAPILatencyCritical', 'KubeAPIErrorsHigh'],
   summary: (v) =>
     v.key === 'kubeapierrorshigh'
-      ? `The Kubernetes API server answers a high share of requests with errors${v.labels.verb ? ` (\`${v.labels.verb}\` ${v.labels.resource ?? ''})` : ''}.`
-      : `The Kubernetes API server is slow${v.labels.verb ? ` for \`${v.labels.verb}\` ${v.labels.resource ?? ''}` : ''}: every controller, kubectl and operator waits on it.`,
+      ? `The Kubernetes API server answers a high share of requests with errors${v.labels.verb ? ` (\`${v.labels.verb}\`${v.labels.resource ? ` ${v.labels.resource}` : ''})` : ''}.`
+      : `The Kubernetes API server is slow${v.labels.verb ? ` for \`${v.labels.verb}\`${v.labels.resource ? ` ${v.labels.resource}` : ''}` : ''}: every controller, kubectl and operator waits on it.`,
   causes: (v) =>
     v.key === 'kubeapierrorshigh'
       ? [
@@ -465,9 +465,10 @@ export const apiServerSlow: Signature = family({
           ['A slow admission webhook adds latency to every write it intercepts', 0.2, 'dependency'],
         ],
   steps: () => [
-    'kubectl get --raw=/readyz?verbose | tail -20',
+    "kubectl get --raw='/readyz?verbose' | tail -20",
     'PromQL: histogram_quantile(0.99, sum by (verb, resource, le) (rate(apiserver_request_duration_seconds_bucket{verb!~"WATCH|CONNECT"}[5m])))',
-    'PromQL: topk(10, sum by (user_agent, verb, resource) (rate(apiserver_request_total[5m])))  # who calls it most (label may need enabling)',
+    'PromQL: topk(10, sum by (verb, resource) (rate(apiserver_request_total[5m])))  # which requests dominate',
+    'PromQL: topk(10, sum by (flow_schema, priority_level) (rate(apiserver_flowcontrol_dispatched_requests_total[5m])))  # which clients (API Priority and Fairness)',
     'PromQL: histogram_quantile(0.99, sum by (name, le) (rate(apiserver_admission_webhook_admission_duration_seconds_bucket[5m])))',
     'PromQL: histogram_quantile(0.99, sum by (le) (rate(etcd_disk_wal_fsync_duration_seconds_bucket[5m])))',
   ],
@@ -500,7 +501,7 @@ export const admissionWebhookLatency: Signature = family({
   steps: (v) => [
     'kubectl get validatingwebhookconfigurations,mutatingwebhookconfigurations',
     v.labels.name &&
-      `kubectl get validatingwebhookconfigurations,mutatingwebhookconfigurations -o json | jq '.items[] | select(.webhooks[]?.name == "${v.labels.name}") | {name: .metadata.name, service: .webhooks[].clientConfig.service, timeout: .webhooks[].timeoutSeconds}'`,
+      `kubectl get validatingwebhookconfigurations,mutatingwebhookconfigurations -o json | jq --arg n ${sh(v.labels.name)} '.items[] | .metadata.name as $config | .webhooks[]? | select(.name == $n) | {config: $config, service: .clientConfig.service, timeoutSeconds, failurePolicy}'`,
     `PromQL: histogram_quantile(0.99, sum by (name, le) (rate(apiserver_admission_webhook_admission_duration_seconds_bucket${sel({ name: v.labels.name })}[5m])))`,
     'Check the webhook service pods (their logs, readiness, CPU) and the API server logs for "failed calling webhook"',
   ],
@@ -534,9 +535,11 @@ export const ksmSharding: Signature = family({
           ['The StatefulSet replica count and the --total-shards flag disagree', 0.3, 'configuration'],
         ],
   steps: (v) => [
-    `${kubectl(v.namespace ?? 'kube-system')} get pods -l app.kubernetes.io/name=kube-state-metrics -o wide`,
-    'PromQL: count by (shard_ordinal, total_shards) (kube_state_metrics_shard_ordinal)',
-    'PromQL: max(kube_state_metrics_total_shards) by (cluster)',
+    v.namespace
+      ? `${kubectl(v.namespace)} get pods -l app.kubernetes.io/name=kube-state-metrics -o wide`
+      : 'kubectl get pods -A -l app.kubernetes.io/name=kube-state-metrics -o wide',
+    'PromQL: kube_state_metrics_shard_ordinal  # one series per running shard',
+    'PromQL: count_values("total_shards", kube_state_metrics_total_shards)  # every shard must report the same total',
   ],
 });
 
@@ -557,7 +560,7 @@ export const garbageCollectorSync: Signature = family({
     ['kube-controller-manager cannot reach the API server reliably (network)', 0.15, 'network'],
   ],
   steps: () => [
-    'kubectl -n openshift-kube-controller-manager logs -l app=kube-controller-manager --tail=200 | grep -iE "garbage|graph_builder|conversion"  # or kube-system on vanilla clusters',
+    'kubectl -n openshift-kube-controller-manager logs -l app=kube-controller-manager -c kube-controller-manager --tail=200 | grep -iE "garbage|graph_builder|conversion"  # or kube-system on vanilla clusters',
     'kubectl get apiservices | grep -v True',
     'kubectl get crd -o json | jq -r \'.items[] | select(.spec.conversion.strategy == "Webhook") | .metadata.name\'',
   ],
@@ -609,7 +612,9 @@ export const kubeletHealthState: Signature = family({
   ],
   steps: (v) => [
     v.node ? `kubectl describe node ${sh(v.node)} | sed -n '/Conditions/,/Addresses/p'` : 'kubectl get nodes',
-    `${v.node ? `oc debug node/${sh(v.node)} -- chroot /host ` : 'On the node: '}systemctl status kubelet --no-pager; journalctl -u kubelet -n 100 --no-pager`,
+    v.node
+      ? `oc debug node/${sh(v.node)} -- chroot /host sh -c 'systemctl status kubelet --no-pager; journalctl -u kubelet -n 100 --no-pager'`
+      : 'On the node: systemctl status kubelet --no-pager; journalctl -u kubelet -n 100 --no-pager',
     'On the node: curl -s http://localhost:10248/healthz; ss -ltnp | grep 10248; grep localhost /etc/hosts',
   ],
 });
@@ -630,9 +635,9 @@ export const systemMemoryReservation: Signature = family({
     ],
   ],
   steps: (v) => [
-    `PromQL: sum by (node) (container_memory_rss{id="/system.slice"${v.node ? `, node="${v.node}"` : ''}})`,
+    `PromQL: sum by (node) (container_memory_rss${sel({ id: '/system.slice', node: v.node })})`,
     `PromQL: kube_node_status_capacity${sel({ node: v.node, resource: 'memory' })} - kube_node_status_allocatable${sel({ node: v.node, resource: 'memory' })}`,
-    `${v.node ? `oc debug node/${sh(v.node)} -- chroot /host ` : 'On the node: '}systemd-cgtop -m -n 1 system.slice`,
+    `${v.node ? `oc debug node/${sh(v.node)} -- chroot /host ` : 'On the node: '}systemd-cgtop -b -m -n 1 system.slice`,
     'Raise systemReserved memory (or set autoSizingReserved: true) in a KubeletConfig for the pool',
   ],
 });
@@ -743,7 +748,7 @@ export const clusterVersion: Signature = family({
           ],
         ],
   steps: (v) => [
-    'oc get clusterversion -o json | jq .items[].status.conditions',
+    "oc get clusterversion -o json | jq '.items[].status.conditions'",
     v.key === 'cannotretrieveupdates'
       ? "oc get clusterversion version -o jsonpath='{.spec.channel} {.spec.upstream}'; oc get proxy cluster -o yaml"
       : 'oc -n openshift-cluster-version get deployment,pods -o wide',
@@ -794,7 +799,7 @@ export const controlPlaneResources: Signature = family({
   steps: (v) => [
     v.key.includes('memory')
       ? 'oc adm top pods -A --sort-by=memory | head -20'
-      : `PromQL: topk(5, sum by (namespace, pod, container) (irate(container_cpu_usage_seconds_total{container!="", pod!=""${v.node ? `, node="${v.node}"` : ''}}[4m])))`,
+      : `PromQL: topk(5, sum by (namespace, pod, container) (irate(container_cpu_usage_seconds_total{container!="", pod!=""${v.node ? `, node=${pq(v.node)}` : ''}}[4m])))`,
     'oc get nodes -l node-role.kubernetes.io/control-plane; oc adm top nodes',
     'PromQL: topk(10, sum by (resource, verb) (rate(apiserver_request_total[5m])))',
     'Grow the control-plane nodes (CPU/memory) if the load is legitimate',
@@ -904,7 +909,7 @@ export const mcoPoolConfig: Signature = family({
           ['An operator (e.g. SR-IOV) paused the pool and did not finish its work', 0.15, 'application'],
         ],
   steps: (v) => [
-    'oc get mcp -o custom-columns=NAME:.metadata.name,PAUSED:.spec.paused,UPDATED:.status.conditions[?(@.type=="Updated")].status',
+    `oc get mcp -o custom-columns='NAME:.metadata.name,PAUSED:.spec.paused,UPDATED:.status.conditions[?(@.type=="Updated")].status'`,
     v.key === 'mccpoolalert'
       ? v.node
         ? `oc get node ${sh(v.node)} --show-labels; oc get mcp -o json | jq '.items[] | {name: .metadata.name, nodeSelector: .spec.nodeSelector}'`

@@ -429,7 +429,7 @@ export const zookeeper: Signature = family({
   },
   steps: (v) => [
     `echo srvr | nc -w2 ${sh(hostArg(v))} 2181  # Mode: leader/follower, latency, outstanding`,
-    `echo mntr | nc -w2 ${sh(hostArg(v))} 2181 | grep -E 'zk_server_state|zk_avg_latency|zk_outstanding_requests|zk_znode_count|zk_watch_count|zk_synced_followers'`,
+    `echo mntr | nc -w2 ${sh(hostArg(v))} 2181 | grep -E 'zk_server_state|zk_avg_latency|zk_outstanding_requests|zk_znode_count|zk_watch_count|zk_synced_followers'  # mntr must be in 4lw.commands.whitelist`,
     v.namespace
       ? `${kubectl(v.namespace)} get pods -o wide | grep -i zookeeper`
       : 'Check each member\'s log for "Exception causing close" / "fsync-ing the write ahead log took"',
@@ -461,16 +461,31 @@ export const pulsar: Signature = family({
   names: ['PulsarHighWriteLatency', 'PulsarHighLedgerDiskUsage', 'PulsarReadOnlyBookies'],
   namePattern: /^pulsar\w*(?:bookie|ledger)/,
   summary: (v) =>
-    `Pulsar${v.labels.topic ? ` topic \`${v.labels.topic}\`` : v.pod ? ` \`${v.pod}\`` : ''}: \`${v.name}\` — a read-only bookie takes no new entries, so writes slow down or fail once too few writable bookies remain.`,
-  causes: [
-    [
-      'Bookie ledger disks are filling (retention/backlog too large): past diskUsageThreshold the bookie turns read-only',
-      0.5,
-      'resource-exhaustion',
-    ],
-    ['Slow journal or ledger disks on the bookies', 0.3, 'capacity'],
-    ['Too few writable bookies for the ensemble and write quorum', 0.15, 'infrastructure'],
-  ],
+    `Pulsar${v.labels.topic ? ` topic \`${v.labels.topic}\`` : v.pod ? ` \`${v.pod}\`` : ''}: \`${v.name}\` — ${v.key.includes('latency') ? 'bookie writes are slow, so producers see high publish latency' : 'a read-only bookie takes no new entries, so writes slow down or fail once too few writable bookies remain'}.`,
+  causes: (v): CauseSpec[] =>
+    v.key.includes('latency')
+      ? [
+          [
+            'Slow journal or ledger disks on the bookies (journal not on a dedicated fast disk)',
+            0.45,
+            'capacity',
+          ],
+          [
+            'Bookie ledger disks are filling, so bookies turn read-only and the rest carry the writes',
+            0.3,
+            'resource-exhaustion',
+          ],
+          ['Long JVM garbage-collection pauses on brokers or bookies', 0.15, 'capacity'],
+        ]
+      : [
+          [
+            'Bookie ledger disks are filling (retention/backlog too large): past diskUsageThreshold the bookie turns read-only',
+            0.5,
+            'resource-exhaustion',
+          ],
+          ['Slow journal or ledger disks on the bookies', 0.3, 'capacity'],
+          ['Too few writable bookies for the ensemble and write quorum', 0.15, 'infrastructure'],
+        ],
   steps: (v) => [
     'bookkeeper shell listbookies -rw; bookkeeper shell listbookies -ro',
     v.pod

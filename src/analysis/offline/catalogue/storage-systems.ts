@@ -8,13 +8,21 @@ import { kubectl, sel, sh } from '../facts.ts';
 import type { AlertView, Signature } from '../types.ts';
 import { type CauseSpec, family, hostArg, q } from './family.ts';
 
-/** `ceph …` run where the alert lives: the Rook/ODF toolbox when the alert names a namespace. */
-const ceph = (v: AlertView, args: string): string =>
-  v.namespace ? `${kubectl(v.namespace)} exec deploy/rook-ceph-tools -- ceph ${args}` : `ceph ${args}`;
+/** Rook and ODF run Ceph in a namespace like `rook-ceph` or `openshift-storage`; elsewhere it is cephadm/bare metal. */
+const ROOK_NAMESPACE = /rook|openshift-storage/;
+const rookNs = (v: AlertView): string | undefined =>
+  v.namespace && ROOK_NAMESPACE.test(v.namespace) ? v.namespace : undefined;
+
+/** A Ceph CLI command (`ceph …`, `rados …`) run where the alert lives: the Rook/ODF toolbox on Kubernetes. */
+const tool = (v: AlertView, command: string): string => {
+  const ns = rookNs(v);
+  return ns ? `${kubectl(ns)} exec deploy/rook-ceph-tools -- ${command}` : command;
+};
+const ceph = (v: AlertView, args: string): string => tool(v, `ceph ${args}`);
 const cephWho = (v: AlertView): string =>
   q(v.labels.ceph_daemon ?? v.labels.name ?? v.labels.hostname ?? v.labels.instance ?? v.labels.namespace);
 const daemonPods = (v: AlertView, app: string): string | false =>
-  Boolean(v.namespace) && `${kubectl(v.namespace)} get pods -l app=${app} -o wide`;
+  Boolean(rookNs(v)) && `${kubectl(rookNs(v))} get pods -l app=${app} -o wide`;
 
 export const cephOsdDown: Signature = family({
   id: 'ceph-osd-down',
@@ -85,7 +93,9 @@ export const cephOsdDown: Signature = family({
     v.labels.hostname &&
       `ssh ${sh(v.labels.hostname)} 'dmesg -T | grep -iE "i/o error|blk_update|medium error" | tail'`,
     (v.key.includes('timeouts') || v.key.includes('flapping')) &&
-      `PromQL: rate(node_network_receive_drop_total${sel({ instance: v.instance })}[5m]), node_network_mtu_bytes`,
+      'PromQL: topk(10, rate(node_network_receive_drop_total[5m]) + rate(node_network_receive_errs_total[5m]))  # hosts dropping packets',
+    (v.key.includes('timeouts') || v.key.includes('flapping')) &&
+      'PromQL: count_values("mtu", node_network_mtu_bytes{device!~"lo|veth.*"})  # more than one MTU = mismatch',
   ],
 });
 
@@ -302,9 +312,9 @@ export const cephPgs: Signature = family({
   steps: (v) => [
     ceph(v, 'health detail'),
     ceph(v, 'pg dump_stuck inactive unclean | head -20'),
-    /inconsistent|damaged|repair/.test(v.key)
-      ? ceph(v, `pg ls inconsistent; rados list-inconsistent-pg ${sh(v.labels.name ?? '<pool>')}`)
-      : ceph(v, 'osd tree down'),
+    /inconsistent|damaged|repair/.test(v.key) ? ceph(v, 'pg ls inconsistent') : ceph(v, 'osd tree down'),
+    /inconsistent|damaged|repair/.test(v.key) &&
+      tool(v, `rados list-inconsistent-pg ${sh(v.labels.name ?? '<pool>')}`),
     'Query one stuck PG for the reason: ceph pg <pgid> query | grep -A5 recovery_state',
   ],
 });
@@ -402,7 +412,7 @@ export const cephDevices: Signature = family({
   steps: (v) => [
     ceph(v, 'device ls'),
     ceph(v, 'health detail'),
-    v.labels.hostname && `ssh ${sh(v.labels.hostname)} 'smartctl -a /dev/<device>'`,
+    v.labels.hostname && `ssh ${sh(v.labels.hostname)} 'sudo smartctl -a /dev/<device>'`,
     'Mark the OSD out, let it drain, then replace the device and redeploy the OSD',
   ],
 });
@@ -473,7 +483,7 @@ export const cephFs: Signature = family({
     ceph(v, 'fs status'),
     ceph(v, 'health detail'),
     daemonPods(v, 'rook-ceph-mds'),
-    /damaged|readonly/.test(v.key) && ceph(v, 'tell mds.<fs>:0 damage ls'),
+    /damaged|readonly/.test(v.key) && ceph(v, `tell ${sh(`mds.${v.labels.fs_name ?? '<fs>'}:0`)} damage ls`),
   ],
 });
 
@@ -536,6 +546,11 @@ export const cephDaemons: Signature = family({
   ],
 });
 
+const NIC_NAME = /^[\w.:-]+$/;
+/** The alert's interface name when it is plain (safe inside a single-quoted remote command). */
+const nic = (v: AlertView): string | undefined =>
+  v.labels.device && NIC_NAME.test(v.labels.device) ? v.labels.device : undefined;
+
 export const cephNodes: Signature = family({
   id: 'ceph-node-network-disk',
   title: 'Ceph host network errors, MTU mismatch, degraded bond or full root disk',
@@ -552,6 +567,14 @@ export const cephNodes: Signature = family({
   summary: (v) =>
     `Ceph host ${q(v.instance ?? v.labels.nodename)}${v.labels.device ? `, device \`${v.labels.device}\`` : ''}: \`${v.name}\` — OSD traffic on this host suffers, which shows as slow ops and flapping OSDs.`,
   causes: (v): CauseSpec[] => {
+    if (v.key.includes('lessthan9000'))
+      return [
+        [
+          'Jumbo frames are not configured: the node interfaces carrying storage traffic run the default 1500 MTU',
+          0.65,
+          'configuration',
+        ],
+      ];
     if (v.key.includes('mtu'))
       return [
         [
@@ -583,8 +606,9 @@ export const cephNodes: Signature = family({
   steps: (v) => [
     v.key.includes('filesystem') || v.key.includes('diskspace')
       ? `ssh ${sh(hostArg(v))} 'df -h /; du -xsh /var/log /var/lib/containers /var/lib/ceph 2>/dev/null'`
-      : `ssh ${sh(hostArg(v))} 'ip -s link show ${v.labels.device ?? ''}; ethtool -S ${v.labels.device ?? '<nic>'} | grep -iE "err|drop|crc"'`,
-    `PromQL: node_network_mtu_bytes${sel({ device: v.labels.device })}`,
+      : `ssh ${sh(hostArg(v))} 'ip -s link show ${nic(v) ?? ''}; ethtool -S ${nic(v) ?? '<nic>'} | grep -iE "err|drop|crc"'`,
+    !(v.key.includes('filesystem') || v.key.includes('diskspace')) &&
+      `PromQL: node_network_mtu_bytes${sel({ instance: v.instance, device: v.labels.device })}`,
   ],
 });
 
@@ -622,7 +646,7 @@ export const odfObjectStorage: Signature = family({
             ['The Ceph cluster under it is unhealthy (PGs inactive, OSDs full)', 0.35, 'dependency'],
           ],
   steps: (v) => [
-    `${kubectl(v.namespace ?? 'openshift-storage')} get cephobjectstore,obc -A 2>/dev/null | head -20`,
+    'kubectl get cephobjectstore,obc -A 2>/dev/null | head -20',
     `${kubectl(v.namespace ?? 'openshift-storage')} get pods -l app=rook-ceph-rgw -o wide`,
     v.key.includes('noobaa') && 'noobaa status -n openshift-storage',
   ],

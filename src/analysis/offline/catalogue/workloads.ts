@@ -437,6 +437,12 @@ function virtComponent(v: AlertView): string {
 /** The VMI an alert names: KubeVirt's alerts carry it as `name` (or `vmi`). */
 const vmiOf = (v: AlertView): string | undefined => v.labels.name ?? v.labels.vmi ?? v.labels.vm;
 
+/** "VM `web` in `vms`", or `none` when the alert names no VM (rules that count VMs carry no name). */
+const vmRef = (v: AlertView, none = 'A VM'): string => {
+  const vm = vmiOf(v);
+  return vm ? `VM \`${vm}\`${v.namespace ? ` in \`${v.namespace}\`` : ''}` : none;
+};
+
 export const kubevirtComponentDown: Signature = family({
   id: 'kubevirt-component-down',
   title: 'KubeVirt component down or not ready',
@@ -501,7 +507,7 @@ export const kubevirtRestErrors: Signature = family({
   steps: (v) => [
     `${virtNs(v)} get pods -o wide -l kubevirt.io=${virtComponent(v)}`,
     `${virtNs(v)} logs -l kubevirt.io=${virtComponent(v)} --tail=100 | grep -iE "error|timeout|refused"`,
-    'kubectl get --raw=/readyz?verbose | tail -15',
+    "kubectl get --raw='/readyz?verbose' | tail -15",
     `If one pod cannot reach the API server, restart it: ${virtNs(v)} delete pod <${virtComponent(v)} pod>`,
   ],
 });
@@ -512,7 +518,7 @@ export const kubevirtVmStuck: Signature = family({
   weight: 60,
   names: ['KubeVirtVMStuckInStartingState', 'KubeVirtVMStuckInErrorState', 'KubeVirtVMStuckInMigratingState'],
   summary: (v) =>
-    `VM ${q(vmiOf(v))}${v.namespace ? ` in \`${v.namespace}\`` : ''} has been ${v.key.includes('starting') ? 'starting' : v.key.includes('migrating') ? 'migrating' : 'in an error state'} for over 5 minutes${v.labels.status ? ` (\`${v.labels.status}\`)` : ''}.`,
+    `${vmRef(v)} has been ${v.key.includes('starting') ? 'starting' : v.key.includes('migrating') ? 'migrating' : 'in an error state'} for over 5 minutes${v.labels.status ? ` (\`${v.labels.status}\`)` : ''}.`,
   causes: (v) =>
     v.key.includes('migrating')
       ? [
@@ -553,8 +559,9 @@ export const kubevirtVmStuck: Signature = family({
           ],
   steps: (v) => [
     vmiOf(v)
-      ? `${kubectl(v.namespace)} describe vmi ${sh(vmiOf(v) ?? '')}  # Conditions and Events name the failure`
-      : `kubectl get vmi -A -o wide`,
+      ? `${kubectl(v.namespace)} describe vm ${sh(vmiOf(v) ?? '')}  # status.printableStatus, Conditions and Events name the failure`
+      : 'kubectl get vm -A -o wide',
+    vmiOf(v) && `${kubectl(v.namespace)} describe vmi ${sh(vmiOf(v) ?? '')} | tail -20`,
     vmiOf(v) && `${kubectl(v.namespace)} get pods -l kubevirt.io/domain=${sh(vmiOf(v) ?? '')} -o wide`,
     v.key.includes('migrating') &&
       `${kubectl(v.namespace)} get vmim -o wide  # VirtualMachineInstanceMigration objects`,
@@ -569,19 +576,23 @@ export const kubevirtMigration: Signature = family({
   names: ['KubeVirtVMIExcessiveMigrations', 'VMCannotBeEvicted', 'OutdatedVirtualMachineInstanceWorkloads'],
   summary: (v) =>
     v.key === 'vmcannotbeevicted'
-      ? `VM ${q(vmiOf(v))}${v.namespace ? ` in \`${v.namespace}\`` : ''} has evictionStrategy LiveMigrate but cannot migrate: it blocks drains and upgrades of its node.`
+      ? `${vmRef(v)} has evictionStrategy LiveMigrate but cannot migrate: it blocks drains and upgrades of its node.`
       : v.key.includes('outdated')
         ? 'VMs still run in outdated virt-launcher pods 24 hours after KubeVirt was updated: they miss its fixes.'
-        : `VM ${q(vmiOf(v))}${v.namespace ? ` in \`${v.namespace}\`` : ''} live-migrated more than 12 times in 24 hours.`,
+        : `${vmRef(v)} live-migrated more than 12 times in 24 hours.`,
   causes: (v) =>
     v.key === 'vmcannotbeevicted'
       ? [
           [
-            'The VMI is not live-migratable (e.g. bridge interface on the pod network, RWO volumes, host devices)',
-            0.65,
+            'Its disks are on ReadWriteOnce volumes: live migration needs shared (ReadWriteMany) storage',
+            0.45,
             'configuration',
           ],
-          ['evictionStrategy set to LiveMigrate for a VM that cannot migrate', 0.25, 'configuration'],
+          [
+            'It uses a feature that cannot migrate: a bridge (non-masquerade) interface on the pod network, host devices, hostDisk',
+            0.4,
+            'configuration',
+          ],
         ]
       : v.key.includes('outdated')
         ? [
@@ -665,8 +676,8 @@ export const kubevirtVmResources: Signature = family({
   ],
   summary: (v) =>
     v.key.startsWith('kubevirtvmhighmemoryusage')
-      ? `The virt-launcher pod ${q(v.pod)} hosting VM ${q(vmiOf(v))} has under 20 MB of memory left: the VM is killed if the container exceeds its limit.`
-      : `VM ${q(vmiOf(v))}${v.namespace ? ` in \`${v.namespace}\`` : ''}: \`${v.name}\`.`,
+      ? `The virt-launcher pod ${q(v.pod)}${vmiOf(v) ? ` hosting VM \`${vmiOf(v)}\`` : ''} has under 20 MB of memory left in its compute container: the VM is killed if the container exceeds its limit.`
+      : `${vmRef(v)}: \`${v.name}\`.`,
   causes: (v) => {
     if (v.key.startsWith('kubevirtvmhighmemoryusage'))
       return [
@@ -701,10 +712,16 @@ export const kubevirtVmResources: Signature = family({
     vmiOf(v) &&
       `${kubectl(v.namespace)} get vmi ${sh(vmiOf(v) ?? '')} -o jsonpath='{.spec.domain.cpu} {.spec.domain.resources} {.spec.domain.memory}'`,
     v.key.startsWith('kubevirtvmhighmemoryusage') && v.pod
-      ? `${kubectl(v.namespace)} exec ${sh(v.pod)} -c compute -- top -b -n1 | head -20`
+      ? `${kubectl(v.namespace)} top pod ${sh(v.pod)} --containers; ${kubectl(v.namespace)} get pod ${sh(v.pod)} -o jsonpath='{.spec.containers[?(@.name=="compute")].resources}'`
       : vmiOf(v) &&
         `virtctl console ${sh(vmiOf(v) ?? '')}${v.namespace ? ` -n ${sh(v.namespace)}` : ''}  # then top / free -m / df -h inside the guest`,
-    `PromQL: kubevirt_vmi_memory_available_bytes${sel({ namespace: v.namespace, name: vmiOf(v) })}`,
+    v.key.includes('filesystem')
+      ? `PromQL: kubevirt_vmi_filesystem_used_bytes${sel({ namespace: v.namespace, name: vmiOf(v) })} / kubevirt_vmi_filesystem_capacity_bytes${sel({ namespace: v.namespace, name: vmiOf(v) })}`
+      : v.key.includes('memory')
+        ? `PromQL: kubevirt_vmi_memory_available_bytes${sel({ namespace: v.namespace, name: vmiOf(v) })}`
+        : v.key.includes('vcpuqueue')
+          ? `PromQL: kubevirt_vmi_guest_vcpu_queue${sel({ namespace: v.namespace, name: vmiOf(v) })}`
+          : `PromQL: rate(kubevirt_vmi_cpu_usage_seconds_total${sel({ namespace: v.namespace, name: vmiOf(v) })}[2m])`,
     'Grow the VM (memory/vCPU hotplug where supported, or raise it in the VirtualMachine spec and restart)',
   ],
 });
@@ -715,7 +732,7 @@ export const kubevirtGuestPanic: Signature = family({
   weight: 58,
   names: ['VMNonRecoverableOSPanic', 'VMPVPanicReboot'],
   summary: (v) =>
-    `The guest OS of VM ${q(vmiOf(v))}${v.namespace ? ` in \`${v.namespace}\`` : ''} crashed (kernel panic / BSOD)${v.key === 'vmnonrecoverableospanic' ? ' more than 5 times' : ''} in the last 24 hours.`,
+    `The guest OS of ${vmRef(v, 'a VM')} crashed (kernel panic / BSOD)${v.key === 'vmnonrecoverableospanic' ? ' more than 5 times' : ''} in the last 24 hours.`,
   causes: [
     ['A guest OS, driver or kernel update made the guest unstable', 0.4, 'deployment'],
     ['The guest workload exhausts its resources (memory) and the kernel panics', 0.3, 'resource-exhaustion'],
@@ -749,7 +766,7 @@ export const kubevirtKvmNodes: Signature = family({
     ['Nodes with KVM are down, cordoned, or excluded by the workloads placement', 0.3, 'configuration'],
   ],
   steps: () => [
-    'kubectl get nodes -o custom-columns=NAME:.metadata.name,KVM:.status.allocatable.devices\\.kubevirt\\.io/kvm',
+    "kubectl get nodes -o custom-columns='NAME:.metadata.name,KVM:.status.allocatable.devices\\.kubevirt\\.io/kvm'",
     'On a node: ls -l /dev/kvm; grep -cE "vmx|svm" /proc/cpuinfo',
     'Without hardware support, software emulation can be enabled (useEmulation) for testing only',
   ],
@@ -811,8 +828,8 @@ export const kubevirtVmConfig: Signature = family({
   names: ['VMOutdatedMachineType', 'DeprecatedMachineType', 'VMStorageClassWarning'],
   summary: (v) =>
     v.key === 'vmstorageclasswarning'
-      ? `VM ${q(vmiOf(v))}${v.namespace ? ` in \`${v.namespace}\`` : ''} uses a Ceph RBD volume without krbd:rxbounce: Windows guests can cause CRC errors that saturate the storage network.`
-      : `VM ${q(vmiOf(v))}${v.namespace ? ` in \`${v.namespace}\`` : ''} uses a machine type${v.labels.machine_type ? ` (\`${v.labels.machine_type}\`)` : ''} that is deprecated or no longer supported: it may fail to restart after an upgrade.`,
+      ? `${vmRef(v)} uses a Ceph RBD volume without krbd:rxbounce: Windows guests can cause CRC errors that saturate the storage network.`
+      : `${vmRef(v)} uses a machine type${v.labels.machine_type ? ` (\`${v.labels.machine_type}\`)` : ''} that is deprecated or no longer supported: it may fail to restart after an upgrade.`,
   causes: (v) =>
     v.key === 'vmstorageclasswarning'
       ? [['Its disks use an RBD storage class without the "krbd:rxbounce" map option', 0.7, 'configuration']]
@@ -825,8 +842,10 @@ export const kubevirtVmConfig: Signature = family({
         ],
   steps: (v) => [
     v.key === 'vmstorageclasswarning'
-      ? 'PromQL: kubevirt_ssp_vm_rbd_volume{rxbounce_enabled="false", volume_mode="Block"} == 1'
-      : `${kubectl(v.namespace)} get vm${vmiOf(v) ? ` ${sh(vmiOf(v) ?? '')}` : 's'} -o jsonpath='{.spec.template.spec.domain.machine.type}'`,
+      ? 'PromQL: kubevirt_ssp_vm_rbd_block_volume_without_rxbounce > 0'
+      : vmiOf(v)
+        ? `${kubectl(v.namespace)} get vm ${sh(vmiOf(v) ?? '')} -o jsonpath='{.spec.template.spec.domain.machine.type}'`
+        : `${kubectl(v.namespace)} get vms${v.namespace ? '' : ' -A'} -o custom-columns='NAME:.metadata.name,MACHINE:.spec.template.spec.domain.machine.type'`,
     v.key === 'vmstorageclasswarning'
       ? 'Create a StorageClass with mapOptions: "krbd:rxbounce" (or use ocs-storagecluster-ceph-rbd-virtualization) and move the VM disks to it'
       : 'Set a supported machine type in the VM spec and restart the VM in a maintenance window',
