@@ -434,7 +434,7 @@ describe('analyzeOffline: top cause per signature', () => {
     expect(pullSteps).toContain('kubectl -n billing describe pod invoice-worker-5c7b9d8f6b-q7w2z');
 
     const diskSteps = analyze([filesystemAlmostFull]).nextSteps.join('\n');
-    expect(diskSteps).toContain('ssh 10.0.3.17 df -h /var/lib/containerd');
+    expect(diskSteps).toContain("ssh 10.0.3.17 'df -h /var/lib/containerd'");
 
     const nodeSteps = analyze([nodeNotReady]).nextSteps.join('\n');
     expect(nodeSteps).toContain('kubectl describe node ip-10-0-3-17.eu-west-1.compute.internal');

@@ -80,6 +80,12 @@ export function sh(value: string): string {
   return SHELL_SAFE.test(value) ? value : `'${value.replace(QUOTE, `'\\''`)}'`;
 }
 
+/**
+ * A command to run on a host over ssh, as one quoted word: values inside `command` must already be `sh()`-quoted,
+ * so they survive both the local shell and the remote one.
+ */
+export const remote = (host: string, command: string): string => `ssh ${sh(host)} ${sh(command)}`;
+
 /** A value as a PromQL string literal. */
 export const pq = (value: string): string => JSON.stringify(value);
 

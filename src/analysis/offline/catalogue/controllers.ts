@@ -253,7 +253,7 @@ export const pvcFillingUp: Signature = {
       nextSteps: steps(
         pvc && `${k} get pvc ${sh(pvc)} -o wide`,
         pvc &&
-          `${k} get pods -o json | jq -r '.items[] | select(.spec.volumes[]?.persistentVolumeClaim.claimName == "${pvc}") | .metadata.name'  # who mounts it`,
+          `${k} get pods -o json | jq -r --arg pvc ${sh(pvc)} '.items[] | select(.spec.volumes[]?.persistentVolumeClaim.claimName == $pvc) | .metadata.name'  # who mounts it`,
         `PromQL: kubelet_volume_stats_available_bytes${sel(matchers)} / kubelet_volume_stats_capacity_bytes${sel(matchers)}`,
         `PromQL: predict_linear(kubelet_volume_stats_available_bytes${sel(matchers)}[6h], 4 * 24 * 3600)`,
         pvc &&

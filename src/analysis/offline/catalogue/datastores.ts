@@ -38,7 +38,7 @@ const opensearch = (v: AlertView): boolean =>
   v.key.startsWith('opensearch') || /opensearch/.test(v.labels.job ?? '');
 const es = (v: AlertView): string => (opensearch(v) ? 'OpenSearch' : 'Elasticsearch');
 const esCurl = (v: AlertView, path: string): string =>
-  `curl -s '${v.instance && !v.instance.includes(':9114') ? `http://${hostArg(v)}:9200` : 'http://<es-host>:9200'}${path}'`;
+  `curl -s ${sh(`${v.instance && !v.instance.includes(':9114') ? `http://${hostArg(v)}:9200` : 'http://<es-host>:9200'}${path}`)}`;
 const mysqlCli = (v: AlertView, query: string): string => `mysql -h ${sh(hostArg(v))} -e "${query}"`;
 const psql = (v: AlertView, query: string): string =>
   `psql -h ${sh(hostArg(v))}${v.labels.datname ? ` -d ${sh(v.labels.datname)}` : ''} -c "${query}"`;

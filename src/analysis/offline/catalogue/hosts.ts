@@ -5,12 +5,14 @@
  */
 
 import { domainOf } from '../domain.ts';
-import { hostOf, sel, sh } from '../facts.ts';
+import { hostOf, remote, sel, sh } from '../facts.ts';
 import type { AlertView, Signature } from '../types.ts';
 import { family, q } from './family.ts';
 
 const host = (v: AlertView): string => q(v.labels.nodename ?? v.node ?? hostOf(v) ?? v.instance);
 const ssh = (v: AlertView): string => `ssh ${sh(hostOf(v) ?? '<host>')}`;
+/** `command` (with its values `sh()`-quoted) run on the alert's host. */
+const onHost = (v: AlertView, command: string): string => remote(hostOf(v) ?? '<host>', command);
 const DEVICE_NAME = /^[\w.:-]+$/;
 const DEV_PREFIX = /^\/dev\//;
 /** `/dev/sda` for a plain device label (safe inside a single-quoted remote command), else a placeholder. */
@@ -106,11 +108,17 @@ export const interfaceFlapping: Signature = family({
           ['Switch maintenance or spanning-tree changes on the upstream port', 0.15, 'network'],
         ],
   steps: (v) => [
-    `${ssh(v)} 'ip -s link show ${v.labels.device ? sh(v.labels.device) : ''}; dmesg -T | grep -iE "link (is )?(up|down)|bond" | tail -20'`,
+    onHost(
+      v,
+      `ip -s link show ${v.labels.device ? sh(v.labels.device) : ''}; dmesg -T | grep -iE "link (is )?(up|down)|bond" | tail -20`,
+    ),
     v.labels.device &&
-      `${ssh(v)} 'ethtool ${sh(v.labels.device)}; ethtool -S ${sh(v.labels.device)} | grep -iE "err|drop|crc"'`,
+      onHost(
+        v,
+        `ethtool ${sh(v.labels.device)}; ethtool -S ${sh(v.labels.device)} | grep -iE "err|drop|crc"`,
+      ),
     (v.labels.master ?? v.key.includes('bond')) &&
-      `${ssh(v)} 'cat /proc/net/bonding/${sh(v.labels.master ?? 'bond0')}'`,
+      onHost(v, `cat /proc/net/bonding/${sh(v.labels.master ?? 'bond0')}`),
     `PromQL: changes(node_network_up${sel({ instance: v.instance, device: v.labels.device })}[1h])`,
   ],
 });
@@ -135,7 +143,7 @@ export const raid: Signature = family({
     ['A disk dropped out after a controller/cable error and needs re-adding', 0.25, 'infrastructure'],
   ],
   steps: (v) => [
-    `${ssh(v)} 'cat /proc/mdstat; mdadm --detail /dev/${sh(v.labels.device ?? 'md0')}'`,
+    onHost(v, `cat /proc/mdstat; mdadm --detail /dev/${sh(v.labels.device ?? 'md0')}`),
     `${ssh(v)} 'smartctl -a /dev/<member-disk> | grep -iE "result|realloc|pending|uncorrect"'`,
     'Replace the failed disk and re-add it: mdadm --manage /dev/<md> --add /dev/<new-disk>',
   ],
@@ -160,7 +168,10 @@ export const systemdUnit: Signature = family({
     ['Resource limits: OOM kill, full disk', 0.15, 'resource-exhaustion'],
   ],
   steps: (v) => [
-    `${ssh(v)} 'systemctl status ${sh(v.labels.name ?? '<unit>')} --no-pager; journalctl -u ${sh(v.labels.name ?? '<unit>')} -n 50 --no-pager'`,
+    onHost(
+      v,
+      `systemctl status ${sh(v.labels.name ?? '<unit>')} --no-pager; journalctl -u ${sh(v.labels.name ?? '<unit>')} -n 50 --no-pager`,
+    ),
     `${ssh(v)} 'systemctl --failed'`,
   ],
 });
@@ -229,7 +240,7 @@ export const hardwareErrors: Signature = family({
     v.key.includes('edac')
       ? `${ssh(v)} 'edac-util -v'`
       : v.key.includes('filesystem')
-        ? `${ssh(v)} 'smartctl -H /dev/${sh(v.labels.device?.replace('/dev/', '') ?? '<disk>')}'`
+        ? onHost(v, `smartctl -H ${diskPath(v.labels.device)}`)
         : `${ssh(v)} 'sensors'`,
     'Plan a hardware replacement with the provider; drain the node first if it runs Kubernetes workloads',
   ],

@@ -358,9 +358,9 @@ export const nats: Signature = family({
               ['The server is undersized for the load', 0.3, 'capacity'],
             ],
   steps: (v) => [
-    `curl -s http://${hostArg(v)}:8222/varz | grep -E '"(connections|slow_consumers|mem|cpu)"'`,
-    `curl -s 'http://${hostArg(v)}:8222/connz?sort=pending_bytes&limit=10'`,
-    `curl -s http://${hostArg(v)}:8222/jsz`,
+    `curl -s ${sh(`http://${hostArg(v)}:8222/varz`)} | grep -E '"(connections|slow_consumers|mem|cpu)"'`,
+    `curl -s ${sh(`http://${hostArg(v)}:8222/connz?sort=pending_bytes&limit=10`)}`,
+    `curl -s ${sh(`http://${hostArg(v)}:8222/jsz`)}`,
     `PromQL: gnatsd_varz_slow_consumers${sel({ instance: v.instance })}`,
   ],
 });

@@ -11,6 +11,7 @@ import {
   isHostOomKill,
   kubectl,
   listOf,
+  remote,
   runbookStep,
   sameHost,
   sel,
@@ -189,7 +190,7 @@ export const nodeFilesystem: Signature = {
             cause('Deleted files still held open by a process', 0.15, 'application', evidence.slice(0, 1)),
           ],
       nextSteps: steps(
-        host && `ssh ${sh(host)} df -h${inodes ? 'i' : ''} ${mount ? sh(mount) : ''}`.trimEnd(),
+        host && remote(host, `df -h${inodes ? 'i' : ''} ${mount ? sh(mount) : ''}`.trimEnd()),
         `sudo du -xh --max-depth=2 ${mount ? sh(mount) : '/'} 2>/dev/null | sort -h | tail -20`,
         !inodes && 'sudo lsof +L1 | head -20  # deleted files still open',
         `PromQL: predict_linear(node_filesystem_avail_bytes${sel(matchers)}[6h], 24 * 3600)`,

@@ -386,7 +386,7 @@ export const exporterErrors: Signature = family({
     ['The monitoring user lacks permissions (pg_monitor) or cannot connect', 0.3, 'configuration'],
   ],
   steps: (v) => [
-    `curl -s http://${v.instance ?? '<exporter>:9187'}/metrics | grep -E '^pg_exporter_last_scrape_error|^pg_up'`,
+    `curl -s ${sh(`http://${v.instance ?? '<exporter>:9187'}/metrics`)} | grep -E '^pg_exporter_last_scrape_error|^pg_up'`,
     'Check the exporter log for the failing query; run it by hand with psql as the monitoring user',
   ],
 });

@@ -1,0 +1,200 @@
+/**
+ * Next steps are pasted into terminals at night, and label values come from alerts: untrusted text. For every
+ * alert name in the catalogue, with every label set to a value that tries to break out of shell quoting, each
+ * command step must keep that value inside single quotes (or a comment) — never where the shell would run it.
+ */
+import { describe, expect, it } from 'vitest';
+import { analyzeOffline, CATALOGUE } from '../../src/analysis/offline/index.ts';
+import { testAlert, testIncident, testInput } from '../support/incidents.ts';
+
+const T0 = '2024-06-03T08:40:00.000Z';
+// One value without quotes (raw interpolation), one that tries to close a single-quoted string first.
+const HOSTILE = ['x`pwned`$(pwned);pwned', "x'`pwned`$(pwned);pwned"];
+const EXPANSIONS = ['`pwned`', '$(pwned)'];
+
+const LABEL_KEYS = [
+  'namespace',
+  'pod',
+  'container',
+  'node',
+  'instance',
+  'job',
+  'service',
+  'deployment',
+  'statefulset',
+  'daemonset',
+  'replicaset',
+  'persistentvolumeclaim',
+  'job_name',
+  'cronjob',
+  'horizontalpodautoscaler',
+  'poddisruptionbudget',
+  'queue',
+  'topic',
+  'consumergroup',
+  'vhost',
+  'database',
+  'datname',
+  'db',
+  'cluster',
+  'name',
+  'mountpoint',
+  'device',
+  'fstype',
+  'exported_namespace',
+  'exported_pod',
+  'target',
+  'host',
+  'hostname',
+  'ingress',
+  'route',
+  'application',
+  'app',
+  'jenkins_job',
+  'tenant',
+  'user',
+  'slot_name',
+  'index',
+  'bucket',
+  'osd',
+  'ceph_daemon',
+  'pool',
+  'kubevirt_vmi_name',
+  'resource',
+  'certificate',
+  'secret',
+  'issuer',
+  'upstream',
+  'backend',
+  'frontend',
+  'server',
+  'proxy',
+  'url',
+  'group',
+  'controller',
+  'webhook',
+  'fs_name',
+  'interface',
+  'cert',
+  'domain',
+];
+
+/** Whether a step is one a shell would run (not prose, not PromQL); "On HOST: cmd" checks `cmd`. */
+function commandOf(step: string): string | null {
+  const onHost = /^On [^:]+: (.*)$/s.exec(step);
+  const command = onHost ? (onHost[1] as string) : step;
+  return /^(?:sudo )?[a-z][\w.-]*(?:\s|$)/.test(command) ? command : null;
+}
+
+interface Parsed {
+  /** What the shell would expand: the text outside single quotes and comments. */
+  exposed: string;
+  /** The words after quote removal; the operators `;`, `|` and `&` are words of their own. */
+  words: string[];
+}
+
+const OPERATORS = ';|&';
+
+/** A small POSIX-shell reading of `command`: enough to see what is quoted and what each word is. */
+function parse(command: string): Parsed {
+  let exposed = '';
+  const words: string[] = [];
+  let word: string | null = null;
+  let state: 'plain' | 'single' | 'double' = 'plain';
+  const add = (text: string) => {
+    word = (word ?? '') + text;
+  };
+  const end = () => {
+    if (word !== null) words.push(word);
+    word = null;
+  };
+  for (let i = 0; i < command.length; i += 1) {
+    const c = command[i] as string;
+    if (state === 'single') {
+      if (c === "'") state = 'plain';
+      else add(c);
+    } else if (c === '\\') {
+      i += 1; // an escaped character is literal
+      add(command[i] ?? '');
+    } else if (state === 'double') {
+      if (c === '"') state = 'plain';
+      else {
+        exposed += c;
+        add(c);
+      }
+    } else if (c === '#' && word === null) {
+      break; // a comment
+    } else if (c === "'" || c === '"') {
+      state = c === "'" ? 'single' : 'double';
+      add('');
+    } else if (/\s/.test(c)) {
+      end();
+    } else if (OPERATORS.includes(c)) {
+      end();
+      words.push(c);
+      exposed += c;
+    } else {
+      exposed += c;
+      add(c);
+    }
+  }
+  end();
+  return { exposed, words };
+}
+
+/** The commands a step runs, nested ones too: the remote command of `ssh HOST …`, the script of `sh -c …`. */
+function commandsIn(command: string, depth = 0): Parsed[] {
+  const parsed = parse(command);
+  const nested: Parsed[] = [];
+  if (depth < 3) {
+    parsed.words.forEach((word, index) => {
+      if (word === 'ssh' && parsed.words[index + 1] !== undefined) {
+        const rest = parsed.words.slice(index + 2);
+        const stop = rest.findIndex((w) => OPERATORS.includes(w));
+        const remoteCommand = (stop === -1 ? rest : rest.slice(0, stop)).join(' ');
+        if (remoteCommand) nested.push(...commandsIn(remoteCommand, depth + 1));
+      }
+      const script = parsed.words[index + 2];
+      if ((word === 'sh' || word === 'bash') && parsed.words[index + 1] === '-c' && script) {
+        nested.push(...commandsIn(script, depth + 1));
+      }
+    });
+  }
+  return [parsed, ...nested];
+}
+
+const exposedIn = (command: string): string =>
+  commandsIn(command)
+    .map((parsed) => parsed.exposed)
+    .join('\n');
+
+describe('offline next steps with hostile label values', () => {
+  const named = CATALOGUE.flatMap((signature) =>
+    (signature.names ?? []).map((name) => [name, signature.id] as const),
+  );
+
+  it('reads quoting as a shell does', () => {
+    expect(exposedIn(`kubectl -n 'a$(b)' get pods # $(c)`)).not.toContain('$(');
+    expect(exposedIn('curl http://a$(b)/metrics')).toContain('$(b)');
+    expect(exposedIn('echo "a$(b)"')).toContain('$(b)');
+    expect(exposedIn(String.raw`echo 'a'\''$(b)'`)).not.toContain('$(');
+    // Quoted once is not enough for a command that runs on another host or through `sh -c`.
+    expect(exposedIn(`ssh host 'ls /dev/a$(b)'`)).toContain('$(b)');
+    expect(exposedIn(String.raw`ssh host 'ls /dev/'\''a$(b)'\'''`)).not.toContain('$(');
+    expect(exposedIn(`oc debug node/n -- chroot /host sh -c 'journalctl -u a$(b)'`)).toContain('$(b)');
+  });
+
+  it.each(named)('%s (%s): label values never reach a shell unquoted', (name) => {
+    for (const hostile of HOSTILE) {
+      const labels = Object.fromEntries(LABEL_KEYS.map((key) => [key, hostile]));
+      const alerts = [testAlert({ labels: { ...labels, alertname: name } }, { at: T0 })];
+      const analysis = analyzeOffline({ ...testInput(alerts, T0), incident: testIncident(alerts, T0, 1) });
+      for (const step of analysis.nextSteps) {
+        const command = commandOf(step);
+        if (!command) continue;
+        const exposed = exposedIn(command);
+        for (const expansion of EXPANSIONS) expect(exposed, step).not.toContain(expansion);
+      }
+    }
+  });
+});
