@@ -345,6 +345,20 @@ describe('analyzeOffline: every signature', () => {
   );
 });
 
+describe('a namespace label that is not a Kubernetes namespace', () => {
+  it('gives no kubectl step for it (Grafana-style `team/stack` labels)', () => {
+    const analysis = analyze([
+      alert({
+        labels: { alertname: 'JustATestAlert', namespace: 'whatever/promstack', severity: 'info' },
+        annotations: { description: 'Ratio below 40 %' },
+      }),
+    ]);
+    expect(analysis.nextSteps.join('\n')).not.toContain('whatever/promstack');
+    const kube = analyze([alert({ labels: { alertname: 'JustATestAlert', namespace: 'shop' } })]);
+    expect(kube.nextSteps.join('\n')).toContain('kubectl -n shop get events');
+  });
+});
+
 describe('the catalogue: every alert name it lists', () => {
   const named = CATALOGUE.flatMap((signature) =>
     (signature.names ?? []).map((name) => [name, signature] as const),

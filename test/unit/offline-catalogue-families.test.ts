@@ -182,6 +182,21 @@ const FAMILIES: [string, Spec, string, RegExp, string][] = [
     'ethtool eno1',
   ],
   [
+    'High CPU Temperature (a home-grown rule)',
+    {
+      labels: {
+        alertname: 'High CPU Temperature',
+        host: 'cobalt',
+        instance: 'cobalt:9100',
+        severity: 'critical',
+      },
+      annotations: { summary: 'High CPU core temperature', description: 'CPU core temperature is 94.75C' },
+    },
+    'host-hardware-errors',
+    /Cooling failure/,
+    'ssh cobalt',
+  ],
+  [
     'NodeRAIDDegraded',
     {
       labels: { alertname: 'NodeRAIDDegraded', instance: 'db-3:9100', device: 'md0' },

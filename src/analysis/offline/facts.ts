@@ -40,6 +40,11 @@ function deploymentOf(labels: Record<string, string>, pod: string | undefined): 
   return pod ? REPLICASET_POD.exec(pod)?.[1] : undefined;
 }
 
+/** A Kubernetes namespace name (an RFC 1123 label); other `namespace` labels (`team/app`) are not one. */
+const KUBE_NAMESPACE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const kubeNamespace = (value: string | undefined): string | undefined =>
+  value && KUBE_NAMESPACE.test(value) ? value : undefined;
+
 export function viewOf(alert: IncidentAlert): AlertView {
   const labels = alert.labels;
   const annotations = alert.annotations;
@@ -60,7 +65,7 @@ export function viewOf(alert: IncidentAlert): AlertView {
     reason,
     text,
     expr,
-    namespace: labels.namespace ?? labels.exported_namespace,
+    namespace: kubeNamespace(labels.namespace ?? labels.exported_namespace),
     pod,
     container: labels.container ?? labels.container_name,
     node: labels.node ?? labels.kubernetes_node,

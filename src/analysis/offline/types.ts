@@ -17,6 +17,7 @@ export interface AlertView {
   text: string;
   /** The PromQL expression from the generator URL, '' when there is none. */
   expr: string;
+  /** The Kubernetes namespace, when the `namespace` label is a valid one (it is a free-form label elsewhere). */
   namespace: string | undefined;
   pod: string | undefined;
   container: string | undefined;

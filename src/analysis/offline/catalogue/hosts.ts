@@ -215,6 +215,10 @@ export const hardwareErrors: Signature = family({
     'HostNodeOvertemperatureAlarm',
     'NodeHardwareTemperatureHigh',
   ],
+  // Home-grown names: "High CPU Temperature", NodeCpuTemperatureCritical, ServerOverheating (disks: SMART's own).
+  namePattern:
+    /^(?:high)?(?:cpu|core|host|node|server|chassis|system|machine|hardware)\w*(?:temperature|overheat|toohot)/,
+  accepts: (v) => !/disk|smart|ssd|nvme|hdd|gpu/.test(v.key),
   summary: (v) => `${host(v)} reports a hardware problem (\`${v.name}\`).`,
   causes: (v) =>
     v.key.includes('edac')
