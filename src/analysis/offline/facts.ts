@@ -233,11 +233,12 @@ export function runbookStep(view: AlertView): string | null {
   return url ? clip(`Follow the alert's runbook: ${url}`, 500) : null;
 }
 
-/** A PromQL label selector from the known values: `{namespace="shop", pod="api-1"}`. */
+/** A PromQL label selector from the known values: `{namespace="shop", pod="api-1"}`; '' when none is known. */
 export function sel(matchers: Record<string, string | undefined>): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(matchers)) if (value) parts.push(`${key}=${pq(value)}`);
-  return `{${parts.join(', ')}}`;
+  // `metric{}` is not valid PromQL: with no known value, the bare metric name.
+  return parts.length > 0 ? `{${parts.join(', ')}}` : '';
 }
 
 /** The steps that apply (falsy entries dropped), each clipped to the schema's limit. */

@@ -7,6 +7,7 @@ import type { Signature } from '../types.ts';
 import { clusterAddonSignatures } from './cluster-addons.ts';
 import { controllerSignatures } from './controllers.ts';
 import { datastoreSignatures } from './datastores.ts';
+import { homeGrownSignatures } from './home-grown.ts';
 import { hostSignatures } from './hosts.ts';
 import { kubernetesSignatures } from './kubernetes.ts';
 import { messagingSignatures } from './messaging.ts';
@@ -34,4 +35,5 @@ export const CATALOGUE: readonly Signature[] = [
   ...proxySignatures,
   ...probeSignatures,
   ...serviceSignatures,
+  ...homeGrownSignatures,
 ];

@@ -413,8 +413,12 @@ export const appRestarts: Signature = family({
     v.namespace &&
       `${kubectl(v.namespace)} get pods -o wide${v.labels.service ? ` | grep ${sh(v.labels.service)}` : ''}`,
     v.namespace &&
-      `${kubectl(v.namespace)} describe pod <pod> | grep -A5 'Last State'  # exit code, OOMKilled`,
-    v.namespace && `${kubectl(v.namespace)} logs <pod> --previous | tail -50`,
+      `${kubectl(v.namespace)} describe pod ${v.pod ? sh(v.pod) : '<pod>'} | grep -A5 'Last State'  # exit code, OOMKilled`,
+    v.namespace && `${kubectl(v.namespace)} logs ${v.pod ? sh(v.pod) : '<pod>'} --previous | tail -50`,
+    // Every Prometheus client library exports the process start time: each change is a restart.
+    `PromQL: changes(process_start_time_seconds${sel({ job: v.labels.job, instance: v.instance })}[1h])`,
+    !v.namespace &&
+      `journalctl -u ${sh(v.labels.service ?? v.labels.job ?? '<unit>')} --since "1 hour ago" | grep -iE "exit|killed|panic|fatal"  # on the host`,
   ],
 });
 
