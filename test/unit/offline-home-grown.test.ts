@@ -58,6 +58,17 @@ describe('home-grown alert names', () => {
     expect(analysis.nextSteps.length).toBeGreaterThan(0);
   });
 
+  it.each([
+    ['[Triggered] CPU usage is high on web-1', 'home-grown-cpu'],
+    ['ALARM: memory utilization above 90% on api-2', 'home-grown-memory'],
+    ['Low disk space on /var (db-2)', 'home-grown-disk'],
+    ['Server db-2 is down', 'home-grown-host-down'],
+  ])('reads a free-text title (PagerDuty, Datadog, CloudWatch): %s', (title, id) => {
+    // PagerDuty incidents carry their title as the alert name and summary, and often no labels.
+    const alert = testAlert({ labels: { alertname: title }, annotations: { summary: title } }, { at: T0 });
+    expect(matchSignature(viewOf(alert))?.id).toBe(id);
+  });
+
   it('tells a plain host from a Kubernetes node', () => {
     const host = analyze({ alertname: 'HostDown', instance: 'web-3:9100' });
     expect(host.summary).toContain('Host `web-3` does not answer');

@@ -29,6 +29,8 @@ function variantOf(spec: {
   weight: number;
   names: string[];
   namePattern: RegExp;
+  /** For free-text titles (PagerDuty, Datadog, CloudWatch): "CPU usage is high on web-1". */
+  textPattern?: RegExp;
   accepts?: (view: AlertView) => boolean;
   role?: Signature['role'];
   pick: (ctx: SignatureContext) => Signature;
@@ -42,6 +44,7 @@ function variantOf(spec: {
     accepts: (view) => unclaimed(view) && (spec.accepts?.(view) ?? true),
     analyze: (ctx) => spec.pick(ctx).analyze(ctx),
   };
+  if (spec.textPattern) signature.textPattern = spec.textPattern;
   if (spec.role) signature.role = spec.role;
   return signature;
 }
@@ -143,6 +146,8 @@ export const homeGrownCpu = variantOf({
   namePattern: new RegExp(
     `^(?:high|excessive)?${SUBJECT}(?:cpu|processor)(?:usage|load|utili[sz]ation|util|percent|busy)?${LEVEL}$|^high(?:system)?load(?:average)?$|^(?:system)?loadaverage(?:high)?$|^(?:host|node|server|system)loadhigh$`,
   ),
+  textPattern:
+    /\b(?:cpu|processor) (?:usage|load|utili[sz]ation)(?: is)? (?:high|too high|above|over|exceed\w*|critical)|\bhigh cpu (?:usage|load|utili[sz]ation)\b/,
   pick: (ctx) => (inContainer(ctx.primary) ? containerResources : nodeCpu),
 });
 
@@ -154,6 +159,8 @@ export const homeGrownMemory = variantOf({
   namePattern: new RegExp(
     `^(?:high|excessive)?${SUBJECT}(?:mem|memory|ram)(?:usage|load|utili[sz]ation|util|percent|used|pressure)?${LEVEL}$|^low(?:free|available)?(?:mem|memory|ram)$|^(?:free|available)(?:mem|memory|ram)low$`,
   ),
+  textPattern:
+    /\b(?:memory|ram) (?:usage|utili[sz]ation|use)(?: is)? (?:high|too high|above|over|exceed\w*|critical)|\bhigh (?:memory|ram) (?:usage|utili[sz]ation|load)\b|\blow (?:free|available) memory\b/,
   pick: (ctx) => (inContainer(ctx.primary) ? containerResources : nodeMemory),
 });
 
@@ -177,6 +184,8 @@ export const homeGrownDisk = variantOf({
     /^(?:high|low)?(?:host|node|server|instance|vm|machine|system)?(?:disk|filesystem|fs|partition|inode)s?(?:space|usage|used|full|util|utili[sz]ation|percent|free)?(?:low|high|full|almostfull|critical|warning|toohigh|runningout|exceeded)?$|^(?:low|outof)diskspace$/,
   // Single words ("disk", "fs") say nothing: a qualifier has to be there.
   accepts: (view) => !/^(?:disk|fs|filesystem|partition|inodes?)$/.test(view.key),
+  textPattern:
+    /\b(?:disk|filesystem|file system|partition) (?:space|usage)(?: is)? (?:low|high|above|over|exceed\w*|critical|running out)|\b(?:low|out of) disk space\b|\bdisk (?:is )?(?:almost |nearly )?full\b/,
   pick: (ctx) => (ctx.primary.labels.persistentvolumeclaim ? pvcFillingUp : nodeFilesystem),
 });
 
@@ -214,6 +223,7 @@ export const homeGrownHostDown = variantOf({
   namePattern:
     /^(?:host|node|server|machine|vm|instance)(?:is)?(?:down|unreachable|unavailable|offline|notresponding)$/,
   // `InstanceDown` on a scrape target is the classic target-down rule, known by name already.
+  textPattern: /\b(?:host|server|machine|vm) (?:\S+ )?(?:is )?(?:down|unreachable|not responding)\b/,
   pick: (ctx) => (ctx.primary.node ? nodeUnreachable : hostDown),
 });
 
