@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AnalysisInput } from './input.ts';
+import { analyzeOffline } from './offline/index.ts';
 import { redactDeep } from './redact.ts';
 import type { Analysis } from './schema.ts';
 
@@ -110,13 +111,32 @@ export function incidentFacts(input: AnalysisInput) {
   };
 }
 
+/**
+ * What the built-in catalogue knows about these alerts — the causes their public runbooks name, ranked — for
+ * the model to weigh against the evidence. Undefined when no signature knows them. Built from the same alert
+ * data, so it goes inside the fence with it.
+ */
+export function runbookKnowledge(input: AnalysisInput) {
+  // The alerts alone: recent changes and past incidents are in the data already, as evidence.
+  const offline = analyzeOffline({ ...input, recentChanges: [], similarIncidents: [] });
+  const causes = offline.rootCauses.filter((cause) => cause.category !== 'unknown');
+  if (causes.length === 0) return undefined;
+  return {
+    summary: offline.summary,
+    causes: causes.map(({ title, likelihood, category }) => ({ title, likelihood, category })),
+  };
+}
+
 export interface PreparedPrompt extends RenderedPrompt {
   /** Kinds of secrets removed from the data, for the log and metrics. */
   redactions: { kind: string; count: number }[];
 }
 
 export function analyzePrompt(input: AnalysisInput, sources: string[]): PreparedPrompt {
-  const { value, findings } = redactDeep(incidentFacts(input));
+  const { value, findings } = redactDeep({
+    ...incidentFacts(input),
+    runbookKnowledge: runbookKnowledge(input),
+  });
   return {
     ...renderPrompt('analyze', {
       incidentId: String(input.incident.id),

@@ -11,6 +11,7 @@ import {
   fill,
   PROMPT_TASKS,
   renderPrompt,
+  runbookKnowledge,
   whyPrompt,
 } from '../../src/analysis/prompts.ts';
 import type { Analysis } from '../../src/analysis/schema.ts';
@@ -121,6 +122,28 @@ describe('prompt templates (golden files)', () => {
     await expect(`${prompt.system}\n\n=== user ===\n\n${prompt.user}\n`).toMatchFileSnapshot(
       '../fixtures/prompts/explain.golden.md',
     );
+  });
+});
+
+describe('runbook knowledge for the model', () => {
+  it("gives the catalogue's causes for known alerts, without the changes and history already in the data", () => {
+    const knowledge = runbookKnowledge(input);
+    expect(knowledge?.causes[0]?.title).toMatch(/exits at start-up/);
+    expect(JSON.stringify(knowledge)).not.toContain('v2.14.0');
+  });
+
+  it('gives nothing for an alert no signature knows', () => {
+    const alert = input.incident.alerts[0];
+    if (!alert) throw new Error('fixture has an alert');
+    const unknown = {
+      ...input,
+      incident: {
+        ...input.incident,
+        alerts: [{ ...alert, alertname: 'WidgetFrobnicationStalled', labels: {} }],
+      },
+    };
+    expect(runbookKnowledge(unknown)).toBeUndefined();
+    expect(analyzePrompt(unknown, []).user).not.toContain('runbookKnowledge');
   });
 });
 
