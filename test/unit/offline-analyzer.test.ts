@@ -854,6 +854,25 @@ describe('explainOffline', () => {
     ['upstream returned HTTP 502 Bad Gateway', 'http-502', /invalid answer/],
     ['503 Service Unavailable: no healthy upstream', 'http-503', /no healthy backend/],
     ['HTTP/1.1 504 Gateway Timeout', 'http-504', /gave up/],
+    ['Readiness probe failed: HTTP probe failed with statuscode: 503', 'k8s-probe-failed', /health check/],
+    [
+      'panic: runtime error: invalid memory address or nil pointer dereference',
+      'go-panic',
+      /unrecovered panic \(`runtime error: invalid memory address/,
+    ],
+    ['http: server gave HTTP response to HTTPS client', 'tls-wrong-version', /speaks TLS/],
+    [
+      'kafka: client has run out of available brokers to talk to',
+      'kafka-no-brokers',
+      /cannot reach a broker/,
+    ],
+    [
+      'MountVolume.SetUp failed for volume "data" : mount failed: exit status 32',
+      'volume-mount',
+      /mount the volume `data`/,
+    ],
+    ['remote_write: server returned HTTP status 413 Request Entity Too Large', 'http-413', /too large/],
+    ['wait: signal: killed', 'sigkill', /SIGKILL/],
   ])('%s', (text, signature, summary) => {
     const explanation = explanationSchema.parse(explainOffline(text));
     expect(explanation.signature).toBe(signature);

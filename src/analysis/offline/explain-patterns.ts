@@ -350,6 +350,21 @@ export const PATTERNS: readonly ErrorPattern[] = [
     ],
   },
   {
+    id: 'k8s-probe-failed',
+    title: 'probe failed',
+    re: /(?:readiness|liveness|startup) probe failed/i,
+    summary: () =>
+      "The kubelet's health check of the container failed: readiness takes it out of Services, liveness restarts it.",
+    causes: [
+      'The application is slow or unhealthy (overloaded, dependency down)',
+      'The probe is too strict (timeoutSeconds, path, port) or starts before the app is ready',
+    ],
+    steps: () => [
+      'kubectl -n <namespace> describe pod <pod>  # the probe error message',
+      "Compare the probe timeout with the endpoint's real latency; add a startupProbe for slow starts",
+    ],
+  },
+  {
     id: 'http-504',
     title: 'HTTP 504 Gateway Timeout',
     re: /gateway time-?out|upstream request timeout|(?:http|status|code|response)\D{0,12}\b504\b/i,
@@ -442,21 +457,6 @@ export const PATTERNS: readonly ErrorPattern[] = [
     ],
   },
   {
-    id: 'k8s-probe-failed',
-    title: 'probe failed',
-    re: /(?:readiness|liveness|startup) probe failed/i,
-    summary: () =>
-      "The kubelet's health check of the container failed: readiness takes it out of Services, liveness restarts it.",
-    causes: [
-      'The application is slow or unhealthy (overloaded, dependency down)',
-      'The probe is too strict (timeoutSeconds, path, port) or starts before the app is ready',
-    ],
-    steps: () => [
-      'kubectl -n <namespace> describe pod <pod>  # the probe error message',
-      "Compare the probe timeout with the endpoint's real latency; add a startupProbe for slow starts",
-    ],
-  },
-  {
     id: 'k8s-evicted',
     title: 'pod evicted',
     re: /\bevicted\b|the node was low on resource/i,
@@ -469,6 +469,101 @@ export const PATTERNS: readonly ErrorPattern[] = [
     steps: () => [
       'kubectl -n <namespace> get pods --field-selector=status.phase=Failed',
       'kubectl describe node <node>  # Conditions: MemoryPressure / DiskPressure',
+    ],
+  },
+  {
+    id: 'go-panic',
+    title: 'Go panic',
+    re: /panic: runtime error|nil pointer dereference|goroutine \d+ \[running\]|fatal error: concurrent map/i,
+    facts: /panic: (?<message>[^\n]+)/i,
+    summary: (f) =>
+      `A Go program crashed on an unrecovered panic${f.message ? ` (${q(f.message)})` : ''}: the process exits, so the container restarts.`,
+    causes: [
+      'A bug: a nil pointer, an index out of range or concurrent map access on an input the code did not expect',
+      'A recent release introduced it (it started with a deploy)',
+    ],
+    steps: () => [
+      'kubectl -n <namespace> logs <pod> --previous | grep -A30 "^panic:"  # the stack trace names file and line',
+      'Compare the time of the first panic with the last rollout: kubectl -n <namespace> rollout history deploy/<name>',
+    ],
+  },
+  {
+    id: 'tls-wrong-version',
+    title: 'plain HTTP to a TLS port (or the reverse)',
+    re: /wrong version number|http request to an https server|http response to https client|first record does not look like a tls handshake/i,
+    summary: () =>
+      'One side speaks TLS and the other plain HTTP: the bytes received are not the protocol expected.',
+    causes: [
+      'The client uses https:// against a plain-HTTP port, or http:// against a TLS port',
+      'A proxy or load balancer terminates (or does not terminate) TLS where the client assumes otherwise',
+    ],
+    steps: () => [
+      'curl -v http://<host>:<port>/ and curl -vk https://<host>:<port>/  # which one answers',
+      'Check the port and scheme in the client configuration against the server (Service targetPort, Ingress backend-protocol)',
+    ],
+  },
+  {
+    id: 'kafka-no-brokers',
+    title: 'Kafka brokers unreachable',
+    re: /run out of available brokers|no ?brokers ?available|broker may not be available|leader_not_available|leader not available|not_leader_for_partition/i,
+    summary: () => 'The Kafka client cannot reach a broker (or the partition leader) it needs.',
+    causes: [
+      'The brokers are down or restarting (rolling restart, crash, OOM)',
+      'bootstrap.servers or the advertised listeners point to addresses the client cannot reach',
+      'A network policy, firewall or TLS/SASL mismatch blocks the connection',
+    ],
+    steps: () => [
+      'kafka-broker-api-versions.sh --bootstrap-server <broker:9092>  # can the client host reach the brokers?',
+      "Compare the brokers' advertised.listeners with the address the client uses",
+    ],
+  },
+  {
+    id: 'volume-mount',
+    title: 'volume mount failure',
+    re: /mountvolume\.\w+ failed|failedmount|unable to attach or mount volumes|multi-attach error|failedattachvolume|attachvolume\.attach failed/i,
+    facts: /volume "(?<volume>[^"]+)"/i,
+    summary: (f) =>
+      `Kubernetes cannot attach or mount the volume${f.volume ? ` ${q(f.volume)}` : ''}, so the pod stays in ContainerCreating.`,
+    causes: [
+      'A ReadWriteOnce volume is still attached to another node (Multi-Attach), e.g. after a node failure',
+      'The storage driver (CSI) or the storage backend fails (NFS server, cloud disk API)',
+      'The referenced PVC, Secret or ConfigMap does not exist, or the volume is in another zone than the node',
+    ],
+    steps: () => [
+      'kubectl -n <namespace> describe pod <pod>  # the FailedMount/FailedAttachVolume event',
+      'kubectl get volumeattachments | grep <pv>  # which node still holds it',
+      'kubectl -n kube-system logs -l app=<csi-driver> --tail=50',
+    ],
+  },
+  {
+    id: 'http-413',
+    title: 'request too large',
+    re: /request entity too large|payload too large|(?:http|status|code|response)\D{0,12}\b413\b/i,
+    summary: () =>
+      'The server (or a proxy in front of it) refused the request because its body is too large.',
+    causes: [
+      'A body-size limit in a proxy (nginx client_max_body_size, ingress proxy-body-size) or the server',
+      'The client sends larger batches than before (bigger uploads, remote_write batches)',
+    ],
+    steps: () => [
+      'Find which hop answers 413: the proxy logs vs the application logs',
+      'Raise the limit where it is (e.g. nginx.ingress.kubernetes.io/proxy-body-size) or send smaller batches',
+    ],
+  },
+  {
+    id: 'sigkill',
+    title: 'killed (SIGKILL)',
+    // Exit code 137 alone is read as an OOM kill (above): most often it is one.
+    re: /signal: killed|\bsigkill\b/i,
+    summary: () =>
+      'The process was killed with SIGKILL: by the kernel OOM killer, or by whatever stopped it.',
+    causes: [
+      'It exceeded its memory limit and was OOM-killed',
+      'A liveness probe failed, or a stop took longer than the grace period, so it was killed',
+    ],
+    steps: () => [
+      'kubectl -n <namespace> describe pod <pod>  # Last State: Reason OOMKilled vs Error',
+      'dmesg -T | grep -i "killed process"  # on the node',
     ],
   },
   {
