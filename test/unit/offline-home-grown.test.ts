@@ -69,6 +69,12 @@ describe('home-grown alert names', () => {
     expect(matchSignature(viewOf(alert))?.id).toBe(id);
   });
 
+  it('takes the machine from a `host` label when there is no instance (the shared Alertmanager fixture)', () => {
+    const analysis = analyze({ alertname: 'High CPU Temperature', host: 'andromeda', severity: 'critical' });
+    expect(analysis.summary).toContain('`andromeda` reports a hardware problem');
+    expect(analysis.nextSteps.join('\n')).toContain('ssh andromeda');
+  });
+
   it('tells a plain host from a Kubernetes node', () => {
     const host = analyze({ alertname: 'HostDown', instance: 'web-3:9100' });
     expect(host.summary).toContain('Host `web-3` does not answer');

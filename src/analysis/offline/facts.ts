@@ -98,9 +98,9 @@ export const pq = (value: string): string => JSON.stringify(value);
 export const kubectl = (namespace: string | undefined): string =>
   namespace ? `kubectl -n ${sh(namespace)}` : 'kubectl';
 
-/** `instance` without the port: the host to log in to. */
+/** `instance` without the port (else the node, else a `host`/`hostname` label): the host to log in to. */
 export function hostOf(view: AlertView): string | undefined {
-  const instance = view.instance ?? view.node;
+  const instance = view.instance ?? view.node ?? view.labels.host ?? view.labels.hostname;
   if (!instance) return undefined;
   return instance.startsWith('[') ? instance.slice(1, instance.indexOf(']')) : instance.replace(PORT, '');
 }
