@@ -75,6 +75,13 @@ describe('home-grown alert names', () => {
     expect(analysis.nextSteps.join('\n')).toContain('ssh andromeda');
   });
 
+  it('reads `name` as a container only where cAdvisor put it', () => {
+    const cadvisor = { name: 'nginx', image: 'nginx:1.27', instance: 'docker-1:8080' };
+    expect(analyze({ alertname: 'HighMemoryUsage', ...cadvisor }).summary).toContain('`nginx`');
+    // A `name` label of another kind (a Grafana folder, a systemd unit) leaves the alert a host's.
+    expect(analyze({ alertname: 'HighMemoryUsage', name: 'grafana', ...HOST }).summary).toMatch(/^Memory on/);
+  });
+
   it('tells a plain host from a Kubernetes node', () => {
     const host = analyze({ alertname: 'HostDown', instance: 'web-3:9100' });
     expect(host.summary).toContain('Host `web-3` does not answer');

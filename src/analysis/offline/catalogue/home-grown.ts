@@ -18,9 +18,15 @@ import { jobFailed } from './workloads.ts';
 /** No technology (database, broker, proxy …) claims the alert: only then is a name's shape enough. */
 const unclaimed = (view: AlertView): boolean => domainOf(view) === undefined;
 
-/** The alert is about a container or pod rather than a host. */
-const inContainer = (view: AlertView): boolean =>
-  Boolean(view.pod || view.container || view.labels.name || view.labels.container_name);
+/**
+ * The alert is about a container or pod rather than a host. cAdvisor names a Docker container in `name`, but
+ * `name` means other things elsewhere: it counts only beside cAdvisor's `image` or `id`, or from a cAdvisor job.
+ */
+const inContainer = (view: AlertView): boolean => {
+  const l = view.labels;
+  const cadvisorName = Boolean(l.name && (l.image || l.id || /cadvisor/.test(l.job ?? '')));
+  return Boolean(view.pod || view.container || l.container_name || cadvisorName);
+};
 
 /** A signature answered by `pick(ctx)`, one of the well-known families, for alert names of the given shape. */
 function variantOf(spec: {
