@@ -847,6 +847,27 @@ describe('offline analyzer: "as the alert itself says"', () => {
     expect(analysis.summary).toMatch(/No known signature for `BillingExportStale`/);
   });
 
+  it('offers the causes an alert lists under "Possible causes:", in its order, never the heading itself', () => {
+    // A Grafana-managed rule of the kind teams write (held-out set 5 quoted its heading as the cause).
+    const custom = alert({
+      labels: { alertname: 'AzurePostgreSQLFailedConnections', severity: 'warning' },
+      annotations: {
+        summary: 'PostgreSQL server prod-db experiencing failed connections',
+        description:
+          '37 failed connections detected.\n\n**Possible causes**:\n1. Authentication failures\n2. Network connectivity issues\n3. Firewall rules blocking connections\n4. SSL certificate issues\n5. Planned maintenance\n\n**Action**:\n1. Check Azure firewall rules\n',
+      },
+    });
+    const causes = analyze([custom]).rootCauses;
+    expect(causes.map((c) => c.title)).toEqual([
+      'As the alert itself says: "Authentication failures"',
+      'As the alert itself says: "Network connectivity issues"',
+      'As the alert itself says: "Firewall rules blocking connections"',
+      'As the alert itself says: "SSL certificate issues"',
+    ]);
+    expect(causes.map((c) => c.likelihood)).toEqual([0.3, 0.25, 0.2, 0.15]);
+    expect(causes.every((c) => c.category === 'unknown')).toBe(true);
+  });
+
   it('reads "caused by" / "may indicate" in a summary, and drops the rule tail', () => {
     const custom = alert({
       labels: { alertname: 'QueueWorkerSaturation' },

@@ -20,7 +20,7 @@ import { clip, firedEvidence, hostOf, listOf, viewOf } from './facts.ts';
 import { applyHistory, normalizeTitle, recurringCause } from './history.ts';
 import { matchSignature } from './match.ts';
 import type { AlertView, ChangeHit, Finding, Signature, SignatureContext } from './types.ts';
-import { statedCause, unknownSteps, unknownSummary } from './unknown.ts';
+import { statedCauses, unknownSteps, unknownSummary } from './unknown.ts';
 
 export { CATALOGUE } from './catalogue/index.ts';
 export { explainOffline } from './explain.ts';
@@ -227,9 +227,9 @@ export function analyzeOffline(input: AnalysisInput): Analysis {
   if (notes) summaryParts.push(notes);
 
   const causeLists = findings.map((finding) => finding.causes);
-  // An unknown alert whose own text states a cause offers that statement, quoted, as its one cause.
-  const stated = unknown.length > 0 ? statedCause(unknown) : null;
-  if (stated) causeLists.push([stated]);
+  // An unknown alert whose own text states or lists causes offers them, quoted.
+  const stated = unknown.length > 0 ? statedCauses(unknown) : [];
+  if (stated.length > 0) causeLists.push(stated);
   const recurring = recurringCause(input.similarIncidents);
   const merged = explained
     ? leadCauseFirst(

@@ -16,6 +16,35 @@ const PREFIX = 'As the alert itself says: "';
 /** The title may hold 200 characters: the quoted clause gets what the prefix and closing quote leave. */
 const MAX_CLAUSE = 200 - PREFIX.length - 1;
 
+/** A heading that introduces a list of causes: `**Possible causes**:`, `Likely root causes:`, `Causes -`. */
+const CAUSES_HEADING =
+  /^[#*_\s]*(?:possible|likely|probable|common|potential|known)?\s*(?:root\s+)?causes?[*_\s]*[:\-–]?[*_\s]*$/i;
+const LIST_ITEM = /^\s*(?:[-*•]|\d{1,2}[.)])\s+(.+?)\s*$/;
+const MAX_LISTED = 4;
+
+/** The causes the alert's own text lists under a "Possible causes:" heading, as written (at most four). */
+export function listedCauses(view: AlertView): string[] {
+  const annotations = view.alert.annotations;
+  for (const text of [annotations.description, annotations.message, annotations.runbook_text]) {
+    if (!text) continue;
+    const lines = text.replace(RULE_TAIL, '').split('\n');
+    const heading = lines.findIndex((line) => CAUSES_HEADING.test(line));
+    if (heading === -1) continue;
+    const items: string[] = [];
+    for (const line of lines.slice(heading + 1)) {
+      const item = LIST_ITEM.exec(line)?.[1];
+      if (!item) {
+        if (items.length > 0 || line.trim() !== '') break;
+        continue;
+      }
+      items.push(clip(item.replace(/[*_`]/g, ''), MAX_CLAUSE));
+      if (items.length === MAX_LISTED) break;
+    }
+    if (items.length > 0) return items;
+  }
+  return [];
+}
+
 /** The sentence of the alert's description (else message, else summary) that states a cause, as written. */
 export function statedClause(view: AlertView): string | null {
   const annotations = view.alert.annotations;
@@ -27,6 +56,8 @@ export function statedClause(view: AlertView): string | null {
     if (!text) continue;
     for (const sentence of text.replace(RULE_TAIL, '').split(SENTENCES)) {
       const trimmed = sentence.trim();
+      // A heading ("Possible causes:") introduces causes; it is not one.
+      if (trimmed.endsWith(':') || CAUSES_HEADING.test(trimmed)) continue;
       if (trimmed && STATES_CAUSE.test(trimmed) && !NOT_A_CAUSE.test(trimmed))
         return clip(trimmed, MAX_CLAUSE);
     }
@@ -35,19 +66,25 @@ export function statedClause(view: AlertView): string | null {
 }
 
 /**
- * For alerts no signature knows: when the alert's own text states a cause in so many words, that statement —
- * quoted, never paraphrased, category `unknown`, and no more likely than 0.3 — is the one cause offered.
+ * For alerts no signature knows: the causes the alert's own text lists ("Possible causes: 1. … 2. …"), else the
+ * one sentence that states a cause in so many words — quoted, never paraphrased, category `unknown`, no more
+ * likely than 0.3, in the order written.
  */
-export function statedCause(unknown: AlertView[]): RootCause | null {
+export function statedCauses(unknown: AlertView[]): RootCause[] {
   for (const view of unknown) {
-    const clause = statedClause(view);
-    if (!clause) continue;
     const evidence = [saidEvidence(view), firedEvidence(view)].filter((item): item is string =>
       Boolean(item),
     );
-    return cause(`${PREFIX}${clause}"`, 0.3, 'unknown', evidence);
+    const listed = listedCauses(view);
+    if (listed.length > 0) {
+      return listed.map((item, index) =>
+        cause(`${PREFIX}${item}"`, Math.round((0.3 - index * 0.05) * 100) / 100, 'unknown', evidence),
+      );
+    }
+    const clause = statedClause(view);
+    if (clause) return [cause(`${PREFIX}${clause}"`, 0.3, 'unknown', evidence)];
   }
-  return null;
+  return [];
 }
 
 /** What the alert itself says, quoted (description, else summary); '' when it says nothing beyond its name. */
