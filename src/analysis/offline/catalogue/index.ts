@@ -4,6 +4,8 @@
  * pattern tiers: specific signatures come before broad ones.
  */
 import type { Signature } from '../types.ts';
+import { awsSignatures } from './cloud-aws.ts';
+import { otherCloudSignatures } from './cloud-other.ts';
 import { clusterAddonSignatures } from './cluster-addons.ts';
 import { controllerSignatures } from './controllers.ts';
 import { datastoreSignatures } from './datastores.ts';
@@ -32,6 +34,8 @@ export const CATALOGUE: readonly Signature[] = [
   ...datastoreSignatures,
   ...storageSystemSignatures,
   ...clusterAddonSignatures,
+  ...awsSignatures,
+  ...otherCloudSignatures,
   ...proxySignatures,
   ...probeSignatures,
   ...serviceSignatures,
