@@ -848,11 +848,11 @@ describe('offline analyzer: "as the alert itself says"', () => {
   });
 
   it('offers the causes an alert lists under "Possible causes:", in its order, never the heading itself', () => {
-    // A Grafana-managed rule of the kind teams write (held-out set 5 quoted its heading as the cause).
+    // A rule of the kind teams write (held-out set 5 had one whose heading was quoted as the cause).
     const custom = alert({
-      labels: { alertname: 'AzurePostgreSQLFailedConnections', severity: 'warning' },
+      labels: { alertname: 'BillingDbFailedConnections', severity: 'warning' },
       annotations: {
-        summary: 'PostgreSQL server prod-db experiencing failed connections',
+        summary: 'Billing database prod-db experiencing failed connections',
         description:
           '37 failed connections detected.\n\n**Possible causes**:\n1. Authentication failures\n2. Network connectivity issues\n3. Firewall rules blocking connections\n4. SSL certificate issues\n5. Planned maintenance\n\n**Action**:\n1. Check Azure firewall rules\n',
       },
