@@ -6,26 +6,20 @@
  * matches on the alerts other signatures own.
  */
 import { describe, expect, it } from 'vitest';
-import { viewOf } from '../../src/analysis/offline/facts.ts';
-import { analyzeOffline, CATALOGUE, matchSignature } from '../../src/analysis/offline/index.ts';
-import { type Analysis, analysisSchema } from '../../src/analysis/schema.ts';
-import type { IncidentAlert } from '../../src/db/incidents.ts';
-import { type AlertSpec, testAlert, testIncident, testInput } from '../support/incidents.ts';
+import { CATALOGUE } from '../../src/analysis/offline/index.ts';
+import type { Analysis } from '../../src/analysis/schema.ts';
+import type { AlertSpec } from '../support/incidents.ts';
+import { offlineHarness } from '../support/offline.ts';
 
 const T0 = '2024-06-03T08:40:00.000Z';
 
-const alertOf = (spec: AlertSpec): IncidentAlert => testAlert(spec, { at: T0 });
+const harness = offlineHarness(T0, { incidentId: 1 });
 /** A PagerDuty incident: the title is the alert name; the only labels are PagerDuty's. */
 const pagerDuty = (title: string): AlertSpec => ({
   labels: { alertname: title, service: 'payments-oncall', severity: 'critical', incident_key: 'a1b2c3' },
 });
-const signatureOf = (spec: AlertSpec): string | undefined => matchSignature(viewOf(alertOf(spec)))?.id;
-function analyze(spec: AlertSpec): Analysis {
-  const alerts = [alertOf(spec)];
-  const analysis = analyzeOffline({ ...testInput(alerts, T0), incident: testIncident(alerts, T0, 1) });
-  expect(analysisSchema.parse(analysis)).toEqual(analysis);
-  return analysis;
-}
+const signatureOf = harness.signatureOf;
+const analyze = (spec: AlertSpec): Analysis => harness.analyze([harness.alert(spec)]);
 
 const CASES: [string, AlertSpec, string, RegExp][] = [
   // --- Azure Monitor --------------------------------------------------------------------------------------------

@@ -5,31 +5,18 @@
  * top cause is the one the rule's runbook names first — plus no-false-match checks for the name patterns.
  */
 import { describe, expect, it } from 'vitest';
-import type { AnalysisInput } from '../../src/analysis/input.ts';
-import { viewOf } from '../../src/analysis/offline/facts.ts';
-import { analyzeOffline, matchSignature } from '../../src/analysis/offline/index.ts';
-import { type Analysis, analysisSchema } from '../../src/analysis/schema.ts';
-import type { IncidentAlert } from '../../src/db/incidents.ts';
-import { type AlertSpec, testAlert, testIncident, testInput } from '../support/incidents.ts';
+import type { AlertSpec } from '../support/incidents.ts';
+import { awesomeDescription, offlineHarness } from '../support/offline.ts';
 
 const T0 = '2024-06-03T08:40:00.000Z';
 
-const alert = (spec: AlertSpec): IncidentAlert =>
-  testAlert(spec, { at: T0, prometheus: 'http://prometheus:9090' });
-
-function analyze(alerts: IncidentAlert[]): Analysis {
-  const input: AnalysisInput = {
-    ...testInput(alerts, T0),
-    incident: { ...testIncident(alerts, T0, 7), service: 'unknown' },
-  };
-  const analysis = analyzeOffline(input);
-  expect(analysisSchema.parse(analysis)).toEqual(analysis);
-  return analysis;
-}
-
-const signatureOf = (spec: AlertSpec): string | undefined => matchSignature(viewOf(alert(spec)))?.id;
+const { alert, analyze, signatureOf } = offlineHarness(T0, {
+  prometheus: 'http://prometheus:9090',
+  incidentId: 7,
+  service: 'unknown',
+});
 /** awesome-prometheus-alerts appends the value and labels to every description. */
-const awesome = (text: string) => `${text}\n  VALUE = 1\n  LABELS = map[]`;
+const awesome = awesomeDescription;
 
 // [name, alert, signature id, top cause, text a next step contains]
 const FAMILIES: [string, AlertSpec, string, RegExp, string][] = [

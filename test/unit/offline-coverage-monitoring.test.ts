@@ -5,30 +5,17 @@
  * gets and the runbook's first cause on top — plus the name patterns declining other technologies.
  */
 import { describe, expect, it } from 'vitest';
-import type { AnalysisInput } from '../../src/analysis/input.ts';
-import { viewOf } from '../../src/analysis/offline/facts.ts';
-import { analyzeOffline, matchSignature } from '../../src/analysis/offline/index.ts';
-import { type Analysis, analysisSchema } from '../../src/analysis/schema.ts';
-import type { IncidentAlert } from '../../src/db/incidents.ts';
-import { type AlertSpec, testAlert, testIncident, testInput } from '../support/incidents.ts';
+import type { AlertSpec } from '../support/incidents.ts';
+import { awesomeDescription, offlineHarness } from '../support/offline.ts';
 
 const T0 = '2024-06-03T08:40:00.000Z';
 
-const alert = (spec: AlertSpec): IncidentAlert =>
-  testAlert(spec, { at: T0, prometheus: 'http://prometheus:9090' });
-
-function analyze(alerts: IncidentAlert[]): Analysis {
-  const input: AnalysisInput = {
-    ...testInput(alerts, T0),
-    incident: { ...testIncident(alerts, T0, 7), service: 'unknown' },
-  };
-  const analysis = analyzeOffline(input);
-  expect(analysisSchema.parse(analysis)).toEqual(analysis);
-  return analysis;
-}
-
-const signatureOf = (spec: AlertSpec): string | undefined => matchSignature(viewOf(alert(spec)))?.id;
-const awesome = (text: string) => `${text}\n  VALUE = 1\n  LABELS = map[]`;
+const { alert, analyze, signatureOf } = offlineHarness(T0, {
+  prometheus: 'http://prometheus:9090',
+  incidentId: 7,
+  service: 'unknown',
+});
+const awesome = awesomeDescription;
 
 // [name, alert, signature id, top cause, a step that quotes a real label or the tool's own command]
 const FAMILIES: [string, AlertSpec, string, RegExp, string][] = [

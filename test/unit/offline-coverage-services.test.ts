@@ -5,32 +5,19 @@
  * plus the name patterns that must not take other technologies' alerts.
  */
 import { describe, expect, it } from 'vitest';
-import type { AnalysisInput } from '../../src/analysis/input.ts';
-import { viewOf } from '../../src/analysis/offline/facts.ts';
-import { analyzeOffline, matchSignature } from '../../src/analysis/offline/index.ts';
-import { type Analysis, analysisSchema } from '../../src/analysis/schema.ts';
-import type { IncidentAlert } from '../../src/db/incidents.ts';
-import { type AlertSpec, testAlert, testIncident, testInput } from '../support/incidents.ts';
+import type { AlertSpec } from '../support/incidents.ts';
+import { awesomeDescription, offlineHarness } from '../support/offline.ts';
 
 const T0 = '2024-06-03T08:40:00.000Z';
 
-const alert = (spec: AlertSpec): IncidentAlert =>
-  testAlert(spec, { at: T0, prometheus: 'http://prometheus:9090' });
-
-function analyze(alerts: IncidentAlert[]): Analysis {
-  const input: AnalysisInput = {
-    ...testInput(alerts, T0),
-    incident: { ...testIncident(alerts, T0, 11), service: 'unknown' },
-  };
-  const analysis = analyzeOffline(input);
-  expect(analysisSchema.parse(analysis)).toEqual(analysis);
-  return analysis;
-}
-
-const signatureOf = (spec: AlertSpec): string | undefined => matchSignature(viewOf(alert(spec)))?.id;
+const { alert, analyze, signatureOf } = offlineHarness(T0, {
+  prometheus: 'http://prometheus:9090',
+  incidentId: 11,
+  service: 'unknown',
+});
 const idOf = (alertname: string, labels: Record<string, string> = {}): string | undefined =>
   signatureOf({ labels: { alertname, ...labels } });
-const awesome = (text: string, labels: string) => `${text}\n  VALUE = 1\n  LABELS = map[${labels}]`;
+const awesome = awesomeDescription;
 
 // [name, alert, signature id, top cause, a step that quotes a real label]
 const FAMILIES: [string, AlertSpec, string, RegExp, string][] = [

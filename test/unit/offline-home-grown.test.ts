@@ -4,20 +4,20 @@
  * a container's against its limits — and never claimed when a technology or a specific signature owns the alert.
  */
 import { describe, expect, it } from 'vitest';
-import { viewOf } from '../../src/analysis/offline/facts.ts';
-import { analyzeOffline, matchSignature } from '../../src/analysis/offline/index.ts';
 import type { Analysis } from '../../src/analysis/schema.ts';
-import { testAlert, testIncident, testInput } from '../support/incidents.ts';
+import type { AlertSpec } from '../support/incidents.ts';
+import { offlineHarness } from '../support/offline.ts';
 
 const T0 = '2024-06-03T08:40:00.000Z';
 
-const alertOf = (labels: Record<string, string>, description?: string) =>
-  testAlert({ labels, annotations: description ? { description } : {} }, { at: T0 });
-const signatureOf = (labels: Record<string, string>) => matchSignature(viewOf(alertOf(labels)))?.id;
-function analyze(labels: Record<string, string>, description?: string): Analysis {
-  const alerts = [alertOf(labels, description)];
-  return analyzeOffline({ ...testInput(alerts, T0), incident: testIncident(alerts, T0, 1) });
-}
+const harness = offlineHarness(T0, { incidentId: 1 });
+const specOf = (labels: Record<string, string>, description?: string): AlertSpec => ({
+  labels,
+  annotations: description ? { description } : {},
+});
+const signatureOf = (labels: Record<string, string>) => harness.signatureOf({ labels });
+const analyze = (labels: Record<string, string>, description?: string): Analysis =>
+  harness.analyze([harness.alert(specOf(labels, description))]);
 
 const HOST = { instance: 'web-1:9100', job: 'node' };
 const POD = { namespace: 'shop', pod: 'cart-7d9f8b6c5d-x2kq9', container: 'cart' };
@@ -65,8 +65,7 @@ describe('home-grown alert names', () => {
     ['Server db-2 is down', 'home-grown-host-down'],
   ])('reads a free-text title (PagerDuty, Datadog, CloudWatch): %s', (title, id) => {
     // PagerDuty incidents carry their title as the alert name and summary, and often no labels.
-    const alert = testAlert({ labels: { alertname: title }, annotations: { summary: title } }, { at: T0 });
-    expect(matchSignature(viewOf(alert))?.id).toBe(id);
+    expect(harness.signatureOf({ labels: { alertname: title }, annotations: { summary: title } })).toBe(id);
   });
 
   it('takes the machine from a `host` label when there is no instance (the shared Alertmanager fixture)', () => {
