@@ -25,7 +25,7 @@ const MAX_LISTED = 4;
 /** The causes the alert's own text lists under a "Possible causes:" heading, as written (at most four). */
 export function listedCauses(view: AlertView): string[] {
   const annotations = view.alert.annotations;
-  for (const text of [annotations.description, annotations.message, annotations.runbook_text]) {
+  for (const text of [annotations.description, annotations.message]) {
     if (!text) continue;
     const lines = text.replace(RULE_TAIL, '').split('\n');
     const heading = lines.findIndex((line) => CAUSES_HEADING.test(line));
