@@ -5,12 +5,17 @@
  */
 import type { Clock } from '../../clock.ts';
 import type { Executor, RemediationAction } from '../types.ts';
+import type { Sleep } from './common.ts';
 import { type HttpExecutorOptions, HttpJobExecutor } from './http.ts';
+import { KubernetesExecutor, type KubernetesExecutorOptions } from './kubernetes.ts';
 
 export type { HttpExecutorOptions, HttpJobOptions } from './http.ts';
 export { HttpJobExecutor } from './http.ts';
+export type { KubernetesBefore, KubernetesExecutorOptions } from './kubernetes.ts';
+export { KubernetesExecutor } from './kubernetes.ts';
 
 export interface ExecutorsOptions {
+  kubernetes?: KubernetesExecutorOptions;
   http?: HttpExecutorOptions;
 }
 
@@ -22,6 +27,8 @@ export interface ExecutorsDeps {
   baseDir?: string;
   /** Default: the global fetch (HTTP jobs). */
   fetch?: typeof fetch;
+  /** Waits between rollout polls; default a real timer (tests pass one that moves a manual clock). */
+  sleep?: Sleep;
 }
 
 export interface Executors {
@@ -46,6 +53,16 @@ const SECTION_FOR_KIND: Record<RemediationAction['kind'], string> = {
 
 export function createExecutors(options: ExecutorsOptions, deps: ExecutorsDeps): Executors {
   const all: Executor[] = [];
+  if (options.kubernetes) {
+    all.push(
+      new KubernetesExecutor(options.kubernetes, {
+        clock: deps.clock,
+        env: deps.env,
+        ...(deps.baseDir ? { baseDir: deps.baseDir } : {}),
+        ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      }),
+    );
+  }
   if (options.http) {
     all.push(new HttpJobExecutor(options.http, { clock: deps.clock, env: deps.env, fetch: deps.fetch }));
   }
