@@ -5,10 +5,13 @@
  */
 import type { Clock } from '../../clock.ts';
 import type { Executor, RemediationAction } from '../types.ts';
+import { AnsibleExecutor, type AnsibleExecutorOptions } from './ansible.ts';
 import type { Sleep } from './common.ts';
 import { type HttpExecutorOptions, HttpJobExecutor } from './http.ts';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from './kubernetes.ts';
 
+export type { AnsibleExecutorOptions } from './ansible.ts';
+export { AnsibleExecutor } from './ansible.ts';
 export type { HttpExecutorOptions, HttpJobOptions } from './http.ts';
 export { HttpJobExecutor } from './http.ts';
 export type { KubernetesBefore, KubernetesExecutorOptions } from './kubernetes.ts';
@@ -16,6 +19,7 @@ export { KubernetesExecutor } from './kubernetes.ts';
 
 export interface ExecutorsOptions {
   kubernetes?: KubernetesExecutorOptions;
+  ansible?: AnsibleExecutorOptions;
   http?: HttpExecutorOptions;
 }
 
@@ -60,6 +64,15 @@ export function createExecutors(options: ExecutorsOptions, deps: ExecutorsDeps):
         env: deps.env,
         ...(deps.baseDir ? { baseDir: deps.baseDir } : {}),
         ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      }),
+    );
+  }
+  if (options.ansible) {
+    all.push(
+      new AnsibleExecutor(options.ansible, {
+        clock: deps.clock,
+        env: deps.env,
+        ...(deps.baseDir ? { baseDir: deps.baseDir } : {}),
       }),
     );
   }
