@@ -36,8 +36,8 @@ import { boundedOutput, errorMessage, formatDuration, globMatch } from './common
 export interface AnsibleExecutorOptions {
   /** Directory holding the playbooks (relative to baseDir). */
   playbookDir: string;
-  /** Inventory file or directory (relative to baseDir). */
-  inventory: string;
+  /** Inventory file or directory (relative to baseDir); absent: ansible's own default (ansible.cfg). */
+  inventory?: string;
   /** Host patterns (`web-*`, `localhost`) a `--limit` may name. */
   hosts: string[];
   /** Default 300. */
@@ -65,7 +65,8 @@ const MAX_HOSTS = 20;
 /** Captured output kept in memory: the head and the tail of what the process printed. */
 const CAPTURE_HEAD = 64 * 1024;
 const CAPTURE_TAIL = 448 * 1024;
-const PASSED_ENV = [
+/** What the child gets from the bot's environment (besides ANSIBLE_*): never the bot's own secrets. */
+export const ANSIBLE_PASSED_ENV = [
   'PATH',
   'HOME',
   'USER',
@@ -227,7 +228,7 @@ export class AnsibleExecutor implements Executor {
     if ('refusal' in playbook) return playbook.refusal;
     const limit = this.refuseLimit(action.limit);
     if (limit) return limit;
-    if (!existsSync(resolve(this.base, this.options.inventory))) {
+    if (this.options.inventory !== undefined && !existsSync(resolve(this.base, this.options.inventory))) {
       return `remediation.ansible.inventory ${this.options.inventory} does not exist`;
     }
     return null;
@@ -255,7 +256,7 @@ export class AnsibleExecutor implements Executor {
     return {
       playbook: action.playbook,
       limit: action.limit ?? null,
-      inventory: this.options.inventory,
+      inventory: this.options.inventory ?? null,
       rollbackPlaybook: this.rollbackName(action) ?? null,
     };
   }
@@ -292,7 +293,11 @@ export class AnsibleExecutor implements Executor {
       .split(',')
       .map((host) => host.trim())
       .join(',');
-    const args = ['-i', resolve(this.base, this.options.inventory), '--limit', limit];
+    const args = [
+      ...(this.options.inventory !== undefined ? ['-i', resolve(this.base, this.options.inventory)] : []),
+      '--limit',
+      limit,
+    ];
     if (mode === 'check') args.push('--check', '--diff');
     args.push(playbook.path);
     const started = this.deps.clock.now().getTime();
@@ -359,7 +364,7 @@ export class AnsibleExecutor implements Executor {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(this.deps.env)) {
       if (value === undefined) continue;
-      if (PASSED_ENV.includes(key) || key.startsWith('ANSIBLE_')) env[key] = value;
+      if (ANSIBLE_PASSED_ENV.includes(key) || key.startsWith('ANSIBLE_')) env[key] = value;
     }
     env.ANSIBLE_NOCOLOR = '1';
     env.ANSIBLE_FORCE_COLOR = '0';

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../clock.ts';
 import type { Executor, RemediationAction } from '../types.ts';
-import { AnsibleExecutor, type AnsibleExecutorOptions } from './ansible.ts';
+import { ANSIBLE_PASSED_ENV, AnsibleExecutor, type AnsibleExecutorOptions } from './ansible.ts';
 import type { Sleep } from './common.ts';
 import { type HttpExecutorOptions, HttpJobExecutor } from './http.ts';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from './kubernetes.ts';
@@ -25,7 +25,11 @@ export interface ExecutorsOptions {
 
 export interface ExecutorsDeps {
   clock: Clock;
-  /** Secrets for HTTP jobs are read from here (`process.env` in production). */
+  /**
+   * The environment the executors read: the HTTP jobs' `secretEnv` variables, KUBECONFIG and
+   * KUBERNETES_SERVICE_HOST (Kubernetes), and what ansible-playbook inherits (`pickExecutorEnv`).
+   * Build it in config.ts as `{ ...secrets, ...pickExecutorEnv(env) }`.
+   */
   env: Record<string, string | undefined>;
   /** Relative paths in the options (kubeconfig, playbookDir, inventory) resolve against this; default cwd. */
   baseDir?: string;
@@ -44,6 +48,25 @@ export interface Executors {
    * the kind, or that executor's refusal: namespace outside the allowlist, unknown playbook or job…).
    */
   refuse(action: RemediationAction): string | null;
+}
+
+/**
+ * The variables the Kubernetes and Ansible executors read from the process environment (a pure function
+ * of an env object, for config.ts): KUBECONFIG, the in-cluster service host, and what ansible-playbook
+ * inherits (PATH, HOME, locale, SSH agent, ANSIBLE_*). Never the bot's own tokens.
+ */
+export function pickExecutorEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const names = new Set<string>([
+    'KUBECONFIG',
+    'KUBERNETES_SERVICE_HOST',
+    'KUBERNETES_SERVICE_PORT',
+    ...ANSIBLE_PASSED_ENV,
+  ]);
+  const picked: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && (names.has(name) || name.startsWith('ANSIBLE_'))) picked[name] = value;
+  }
+  return picked;
 }
 
 const SECTION_FOR_KIND: Record<RemediationAction['kind'], string> = {
