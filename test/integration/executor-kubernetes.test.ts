@@ -293,6 +293,13 @@ describe('Kubernetes executor', () => {
       .find((rs) => rs.metadata.annotations['deployment.kubernetes.io/revision'] === '1');
     const ex = executor();
     const action: RemediationAction = { kind: 'rollback-deployment', namespace: 'shop', name: 'checkout' };
+    const dry = await ex.dryRun(action, context());
+    expect(dry.summary).toBe(
+      'Server dry run accepted (nothing changed): would roll back deployment shop/checkout from revision 2 to revision 1 (images registry.example.com/checkout:1.1.0 → registry.example.com/checkout:1.0.0).',
+    );
+    expect(changes().map((r) => r.query.dryRun)).toEqual(['All']);
+    expect(fake.get('deployments', 'shop', 'checkout')).toEqual(deployment);
+    fake.requests.length = 0;
     const { before, result } = await runAction(ex, action);
 
     const list = fake.requests.find(
@@ -561,6 +568,44 @@ describe('Kubernetes executor', () => {
     expect(ex?.name).toBe('kubernetes');
     const before = (await ex?.capture(restart, context())) as Json;
     expect((await ex?.run(restart, before, context()))?.ok).toBe(true);
+  });
+
+  it('the fake serves core/v1 reads too (pods by label, events by field, logs) to the real client', async () => {
+    const { CoreV1Api, KubeConfig } = await import('@kubernetes/client-node');
+    fake.put({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'checkout-abc', namespace: 'shop', labels: { app: 'checkout' } },
+      status: { phase: 'Running' },
+    });
+    fake.put({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'cart-xyz', namespace: 'shop', labels: { app: 'cart' } },
+      status: { phase: 'Pending' },
+    });
+    fake.put({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'checkout-abc.1', namespace: 'shop' },
+      involvedObject: { kind: 'Pod', name: 'checkout-abc' },
+      reason: 'BackOff',
+      message: 'Back-off restarting failed container',
+    });
+    fake.setLog('shop', 'checkout-abc', 'panic: out of memory\n');
+    const config = new KubeConfig();
+    config.loadFromFile(kubeconfig);
+    const core = config.makeApiClient(CoreV1Api);
+    const pods = await core.listNamespacedPod({ namespace: 'shop', labelSelector: 'app=checkout' });
+    expect(pods.items.map((p) => p.metadata?.name)).toEqual(['checkout-abc']);
+    const events = await core.listNamespacedEvent({
+      namespace: 'shop',
+      fieldSelector: 'involvedObject.name=checkout-abc',
+    });
+    expect(events.items.map((e) => e.reason)).toEqual(['BackOff']);
+    expect(await core.readNamespacedPodLog({ name: 'checkout-abc', namespace: 'shop' })).toBe(
+      'panic: out of memory\n',
+    );
   });
 
   it('parses Kubernetes quantities', () => {
