@@ -210,6 +210,50 @@ describe('Kubernetes executor', () => {
     );
   });
 
+  it('keeps following through a transient API error (API server restarting), and stops at once on a deleted object', async () => {
+    const unavailable = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason: 'ServiceUnavailable',
+      code: 503,
+      message: 'the server is currently unable to handle the request',
+    };
+    let failures = 0;
+    fake.onRequest = (request) => {
+      const afterPatch = fake.requests.some((r) => r.method === 'PATCH');
+      if (afterPatch && request.method === 'GET' && failures < 2) {
+        failures++;
+        return [503, unavailable];
+      }
+      return undefined;
+    };
+    const result = (await runAction(executor(), restart)).result;
+    expect(result.ok).toBe(true);
+    expect(result.output).toContain(
+      'could not read the rollout status: the server is currently unable to handle the request',
+    );
+    expect(result.summary).toMatch(
+      /^restarted deployment shop\/checkout: 3\/3 replicas updated and available in /,
+    );
+
+    const notFound = {
+      ...unavailable,
+      reason: 'NotFound',
+      code: 404,
+      message: 'deployments.apps "checkout" not found',
+    };
+    fake.onRequest = (request) =>
+      request.method === 'GET' && fake.requests.filter((r) => r.method === 'PATCH').length === 2
+        ? [404, notFound]
+        : undefined;
+    const gone = (await runAction(executor(), restart)).result;
+    expect(gone.ok).toBe(false);
+    expect(gone.summary).toBe(
+      'restarted deployment shop/checkout, but its rollout status could not be read: deployments.apps "checkout" not found',
+    );
+  });
+
   it('stops following the rollout when the execution is aborted, and says the change was made', async () => {
     const controller = new AbortController();
     const ex = new KubernetesExecutor(

@@ -993,34 +993,49 @@ export class KubernetesExecutor implements Executor {
       ...(object ? { after: this.beforeOf(action, kind, object) as unknown as Json } : {}),
     });
     for (;;) {
+      let state: RolloutState | null = null;
       try {
         object = await this.read(kind, action.namespace, action.name, context.signal);
+        state = rolloutState(kind, object);
       } catch (error) {
-        if (context.signal.aborted)
+        if (context.signal.aborted) {
           return result(
             false,
             `${done}; stopped following the rollout (${describeError(context.signal.reason)})`,
           );
-        return result(false, `${done}, but its rollout status could not be read: ${describeError(error)}`);
+        }
+        // Deleted, or no right to read it: waiting will not help. Anything else (a 5xx, a dropped
+        // connection, an API server restarting) is retried until the deadline.
+        if (error instanceof KubernetesApiError && [401, 403, 404].includes(error.status)) {
+          return result(false, `${done}, but its rollout status could not be read: ${describeError(error)}`);
+        }
+        lines.push(
+          `[${formatDuration(elapsed())}] could not read the rollout status: ${describeError(error)}`,
+        );
+        if (this.deps.clock.now().getTime() >= deadline) {
+          return result(
+            false,
+            `${done}, but its rollout status could not be read for ${timeoutSeconds} s: ${describeError(error)}`,
+          );
+        }
       }
-      const state = rolloutState(kind, object);
-      if (state.message !== last?.message) lines.push(`[${formatDuration(elapsed())}] ${state.message}`);
-      last = state;
-      if (state.failed) return result(false, `${done}, but ${state.failed} (${state.counts})`);
-      if (state.done) return result(true, `${done}: ${state.counts} in ${formatDuration(elapsed())}`);
+      if (state) {
+        if (state.message !== last?.message) lines.push(`[${formatDuration(elapsed())}] ${state.message}`);
+        last = state;
+        if (state.failed) return result(false, `${done}, but ${state.failed} (${state.counts})`);
+        if (state.done) return result(true, `${done}: ${state.counts} in ${formatDuration(elapsed())}`);
+      }
+      const counts = last?.counts ?? 'status unknown';
       const now = this.deps.clock.now().getTime();
       if (now >= deadline) {
-        return result(
-          false,
-          `${done}, but the rollout did not finish in ${timeoutSeconds} s (${state.counts})`,
-        );
+        return result(false, `${done}, but the rollout did not finish in ${timeoutSeconds} s (${counts})`);
       }
       try {
         await this.sleep(Math.min(pollMs, deadline - now), context.signal);
       } catch {
         return result(
           false,
-          `${done}; stopped following the rollout after ${formatDuration(elapsed())} (${describeError(context.signal.reason)}; ${state.counts})`,
+          `${done}; stopped following the rollout after ${formatDuration(elapsed())} (${describeError(context.signal.reason)}; ${counts})`,
         );
       }
     }
