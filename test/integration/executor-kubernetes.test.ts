@@ -540,6 +540,17 @@ describe('Kubernetes executor', () => {
     );
     expect(undo.summary).toContain('you cannot rollback a paused deployment');
     expect(changes()).toHaveLength(0);
+    // Paused after the action ran: its rollback would never roll out either.
+    const before = await ex.capture(restart, context());
+    await ex.run(restart, before, context());
+    fake.requests.length = 0;
+    const stored = fake.get('deployments', 'shop', 'checkout');
+    fake.put({ ...stored, spec: { ...stored?.spec, paused: true } });
+    const back = await ex.rollback(restart, before, context());
+    expect(back.summary).toBe(
+      'rollback of restart on deployment shop/checkout failed: deployment shop/checkout is paused: a restored template would not roll out (run rollout resume first)',
+    );
+    expect(changes()).toHaveLength(0);
   });
 
   it('reports RBAC refusals and missing objects with the API server’s reason', async () => {

@@ -920,6 +920,11 @@ export class KubernetesExecutor implements Executor {
     const { namespace, name } = action;
     const target = `${DISPLAY[kind]} ${namespace}/${name}`;
     const signal = context.signal;
+    if (kind === 'deployment' && current.spec.paused && action.kind !== 'scale') {
+      throw new Error(
+        `deployment ${namespace}/${name} is paused: a restored template would not roll out (run rollout resume first)`,
+      );
+    }
     switch (action.kind) {
       case 'restart': {
         const annotations = current.spec.template.metadata?.annotations;
