@@ -124,6 +124,22 @@ describe.each(testDatabases())('Slack replays on $name', (database) => {
     expect(slack.responses.map((r) => r.id).sort()).toEqual(['future-4m', 'past-4m']);
   });
 
+  it("answers Slack's unsigned ssl_check without dispatching it, and refuses an oversized body with 413", async () => {
+    const smuggled = new URLSearchParams({
+      ssl_check: '1',
+      payload: buttonClickBody({
+        actionId: ACTION_IDS.resolve,
+        value: '{"incidentId":1}',
+        responseUrl: slack.responseUrl('x'),
+      }),
+    }).toString();
+    expect((await send(app.url, smuggled, {})).status).toBe(200);
+    const big = `text=${'a'.repeat(5 * 1024 * 1024)}`;
+    expect((await send(app.url, big, signed(big))).status).toBe(413);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(slack.responses).toEqual([]);
+  });
+
   it('a captured Resolve click replayed after the incident reopened changes nothing', async () => {
     const groupKey = '{}:{alertname="KubePodCrashLooping", flow="replay-resolve"}';
     const id = await openIncident(groupKey, ['pod-1']);
