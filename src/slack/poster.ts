@@ -7,8 +7,9 @@
  * (or another replica) resumes where this one stopped. The pace is shared by every replica through
  * `slack_channel_pace` (claimOutbox holds a channel with its row while the message is in flight; Slack's
  * answer opens it again an interval later, a 429 after Retry-After), so two replicas still make one
- * message per interval per channel, counted where Slack sees them; the
- * in-process map only spares the database a claim for channels this poster knows are paced.
+ * message per interval per channel, counted where Slack sees them. The in-process map only spares the
+ * database a claim for channels this poster knows are paced. If the database is unreachable right after a
+ * send, the channel stays held until the row's lease ends (slower, never faster).
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
