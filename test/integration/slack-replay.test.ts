@@ -198,6 +198,31 @@ describe.each(testDatabases())('Slack replays on $name', (database) => {
     expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
   });
 
+  it('a listener that fails gives its receipt back, so the same request may be tried again', async () => {
+    // A listener of the kind the remediation buttons will add, registered on the real Bolt app.
+    let runs = 0;
+    app.app.slack?.app.action('test_flaky', async ({ ack }) => {
+      await ack();
+      runs += 1;
+      if (runs === 1) throw new Error('database restarted mid-click');
+    });
+    const click = buttonClickBody({
+      actionId: 'test_flaky',
+      value: '{}',
+      responseUrl: slack.responseUrl('flaky'),
+    });
+    const headers = signed(click);
+    expect((await send(app.url, click, headers)).status).toBe(200);
+    await waitFor(() => runs === 1 || undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await send(app.url, click, headers)).status).toBe(200);
+    await waitFor(() => runs === 2 || undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await send(app.url, click, headers)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(runs).toBe(2);
+  });
+
   it('receipts older than a day are deleted as new ones arrive', async () => {
     const first = slashCommandBody({ text: 'help', responseUrl: slack.responseUrl('old') });
     expect((await send(app.url, first, signed(first))).status).toBe(200);
