@@ -7,9 +7,11 @@
  *
  * `slackReplayGuard` is a global Bolt middleware, so every listener (the incident buttons, `/aiops`,
  * mentions, and the remediation buttons to come) is covered without doing anything. It claims the receipt
- * (INSERT … ON CONFLICT DO NOTHING on the key — atomic across replicas) before the listener runs; a
- * listener that throws gives it back, so a retry by Slack can still do the work. `claimReceipt` takes
- * any Queryable, for a use-case that wants the receipt in its own transaction.
+ * (INSERT … ON CONFLICT DO NOTHING on the key — atomic across replicas) before the listener runs, and
+ * keeps it whatever the listener does: a listener that fails half-way (approved, then could not answer)
+ * must not become replayable. Nothing legitimate is lost by that: Slack never resends a click or a
+ * command (the user's next click has new ids), and Bolt acknowledges an event before any listener runs,
+ * so Slack does not retry it either.
  *
  * Keys (a SHA-256 digest of the parts, so no NUL byte or megabyte id reaches the database):
  * - events: `team_id` + `event_id` (Slack retries an event with the same event_id);
@@ -102,11 +104,6 @@ export async function claimReceipt(db: Queryable, receipt: SlackReceipt, now: Da
   return result.rows.length > 0;
 }
 
-/** Gives a receipt back (the work failed): Slack's retry of the same request may then do it. */
-export async function releaseReceipt(db: Queryable, key: string): Promise<void> {
-  await db.query('DELETE FROM slack_receipts WHERE key = $1', [key]);
-}
-
 /** Deletes receipts received before `before`, at most `limit` of them; returns how many. */
 export async function pruneReceipts(db: Queryable, before: Date, limit = 10_000): Promise<number> {
   const result = await db.query(
@@ -163,13 +160,6 @@ export function slackReplayGuard(
       return ack(args);
     }
     args.context.slackReceipt = receipt.key;
-    try {
-      await args.next();
-    } catch (error) {
-      await releaseReceipt(deps.db, receipt.key).catch((releaseError: unknown) =>
-        deps.logger.warn({ err: releaseError }, 'releasing a slack receipt failed'),
-      );
-      throw error;
-    }
+    await args.next();
   };
 }

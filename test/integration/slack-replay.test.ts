@@ -198,29 +198,27 @@ describe.each(testDatabases())('Slack replays on $name', (database) => {
     expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
   });
 
-  it('a listener that fails gives its receipt back, so the same request may be tried again', async () => {
-    // A listener of the kind the remediation buttons will add, registered on the real Bolt app.
+  it('a listener that fails half-way keeps its receipt: the captured request cannot run it again', async () => {
+    // A listener of the kind the remediation buttons will add (it acts, then fails to answer), on the
+    // real Bolt app.
     let runs = 0;
-    app.app.slack?.app.action('test_flaky', async ({ ack }) => {
+    app.app.slack?.app.action('test_half_way', async ({ ack }) => {
       await ack();
       runs += 1;
-      if (runs === 1) throw new Error('database restarted mid-click');
+      throw new Error('approved, then the database restarted before the answer');
     });
     const click = buttonClickBody({
-      actionId: 'test_flaky',
+      actionId: 'test_half_way',
       value: '{}',
-      responseUrl: slack.responseUrl('flaky'),
+      responseUrl: slack.responseUrl('x'),
     });
     const headers = signed(click);
     expect((await send(app.url, click, headers)).status).toBe(200);
     await waitFor(() => runs === 1 || undefined);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await send(app.url, click, headers)).status).toBe(200);
-    await waitFor(() => runs === 2 || undefined);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect((await send(app.url, click, headers)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(runs).toBe(2);
+    expect(runs).toBe(1);
   });
 
   it('receipts older than a day are deleted as new ones arrive', async () => {
