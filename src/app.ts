@@ -22,6 +22,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics, registerBacklogGauges } from './metrics.ts';
 import { createSlackApp, type SlackApp } from './slack/bolt.ts';
 import { SlackPoster } from './slack/poster.ts';
+import { slackReplayGuard } from './slack/receipts.ts';
 import { renderAsText } from './slack/render/index.ts';
 import { ConsoleTransport, type SlackTransport, WebApiTransport } from './slack/transport.ts';
 
@@ -136,8 +137,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   await migrate(db);
   registerBacklogGauges(deps.metrics, db);
 
-  const slack = await createSlackApp(config, logger);
+  const slack = await createSlackApp(config, logger, clock);
   if (slack) {
+    // First: a request seen before (a replay, a Slack retry, a duplicated envelope) goes no further.
+    slack.app.use(slackReplayGuard(deps));
     registerCommands(slack.app, deps);
     registerActions(slack.app, deps);
     registerEvents(slack.app, deps);

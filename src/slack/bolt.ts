@@ -1,29 +1,36 @@
 /**
- * Bolt on our own HTTP server: the HTTPReceiver's request listener serves POST /slack/events (Slack
- * signature verification, stale requests refused) on the same port as the webhooks. With SLACK_APP_TOKEN
+ * Bolt on our own HTTP server: the HTTPReceiver's request listener serves POST /slack/events on the same
+ * port as the webhooks, behind our own verification (verify.ts: signature, and a timestamp within 5
+ * minutes of the app's clock either way — Bolt's refuses only old ones, by the wall clock). With SLACK_APP_TOKEN
  * the app uses Socket Mode instead. Without a bot token there is no Bolt app: local mode — and Bolt (with
  * express and axios, ~35 MB) is not even loaded.
  */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import { type Clock, systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import { ConfigError } from '../errors.ts';
+import { AiopsError, ConfigError, ErrorCode } from '../errors.ts';
+import { readBody } from '../http/io.ts';
 import type { Logger } from '../logger.ts';
 import { slackApiUrl } from './api-url.ts';
 import { boltLogger } from './bolt-logger.ts';
+import { verifySlackRequest } from './verify.ts';
 
 export { boltLogger } from './bolt-logger.ts';
 
 export interface SlackApp {
   app: App;
   /** Present in HTTP mode: mount on POST /slack/events. */
-  requestListener:
-    | ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void)
-    | null;
+  requestListener: ((req: IncomingMessage, res: ServerResponse) => void) | null;
   socketMode: boolean;
 }
 
-export async function createSlackApp(config: Config, logger: Logger): Promise<SlackApp | null> {
+export async function createSlackApp(
+  config: Config,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Promise<SlackApp | null> {
   const {
     SLACK_BOT_TOKEN: token,
     SLACK_SIGNING_SECRET: signingSecret,
@@ -56,6 +63,8 @@ export async function createSlackApp(config: Config, logger: Logger): Promise<Sl
   }
   const receiver = new HTTPReceiver({
     signingSecret,
+    // verifiedRequests() below has checked signature and timestamp (with the app's clock) already.
+    signatureVerification: false,
     endpoints: '/slack/events',
     logger: shared.logger,
     // Answer Slack as soon as a listener calls ack(); slow work continues afterwards.
@@ -63,7 +72,56 @@ export async function createSlackApp(config: Config, logger: Logger): Promise<Sl
     unhandledRequestTimeoutMillis: 3001,
   });
   const app = new App({ ...shared, receiver });
-  return { app, requestListener: receiver.requestListener, socketMode: false };
+  return {
+    app,
+    requestListener: verifiedRequests(receiver.requestListener, { signingSecret, clock, logger }),
+    socketMode: false,
+  };
+}
+
+/** Bolt's default body limit: Slack's payloads are far smaller. */
+const SLACK_BODY_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * Reads the body and verifies it (verify.ts) before Bolt sees the request: 401 unsigned, forged, or signed
+ * more than 5 minutes away from now either way; 413 over the limit. Slack's unsigned `ssl_check` is
+ * answered here and goes no further. Bolt then takes the body already read (its `rawBody`).
+ */
+export function verifiedRequests(
+  bolt: RequestListener,
+  options: { signingSecret: string; clock: Clock; logger: Logger; bodyLimit?: number },
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const answer = (res: ServerResponse, status: number) => {
+    res.writeHead(status);
+    res.end();
+  };
+  return (req, res) => {
+    readBody(req, options.bodyLimit ?? SLACK_BODY_LIMIT).then(
+      (body) => {
+        const form = req.headers['content-type'] === 'application/x-www-form-urlencoded';
+        if (form && new URLSearchParams(body.toString('utf8')).get('ssl_check') === '1') {
+          return answer(res, 200);
+        }
+        const verdict = verifySlackRequest({
+          signingSecret: options.signingSecret,
+          headers: req.headers,
+          body,
+          now: options.clock.now(),
+        });
+        if (!verdict.ok) {
+          options.logger.warn({ reason: verdict.reason }, 'slack request refused');
+          return answer(res, 401);
+        }
+        Object.assign(req, { rawBody: body });
+        bolt(req, res);
+      },
+      (error: unknown) => {
+        const tooLarge = error instanceof AiopsError && error.code === ErrorCode.PayloadTooLarge;
+        if (!tooLarge) options.logger.warn({ err: error }, 'slack request body unreadable');
+        answer(res, tooLarge ? 413 : 400);
+      },
+    );
+  };
 }
 
 /**

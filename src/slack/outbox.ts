@@ -254,11 +254,31 @@ const fromRaw = (row: RawRow): OutboxRow => ({
  * statement's snapshot is re-read and re-checked against the repeated conditions under READ COMMITTED,
  * so it drops out. A row becomes a head only once the row before it is sent or dead, which is final, so
  * a stale snapshot can never make a later row of a thread claimable early.
+ *
+ * With `pace`, the channel's pace is shared by every poster through `slack_channel_pace`: a row is
+ * claimed only together with its channel, taken by the upsert in `paced` (next_at <= now) and held for
+ * the lease, i.e. while the message is in flight; once Slack answered, the poster sets next_at to the
+ * answer's time + the interval (paceChannel). So the interval counts from Slack's side: a claim that sat
+ * in a queue, or a slow request, cannot bring two messages closer than the interval. ON CONFLICT DO
+ * UPDATE re-checks its WHERE against the latest committed row after waiting for a concurrent claimer, so
+ * of two replicas claiming one channel at once only one gets it (channels are upserted in name order:
+ * two claimers cannot deadlock). A channel taken whose row is then skipped after all (a claim racing this
+ * one for the same row, which the pace itself makes all but impossible) stays quiet until the lease ends:
+ * slower, never faster. A poster that dies mid-send holds its channel as long as its row: one lease.
  */
 export async function claimOutbox(
   db: Queryable,
-  options: { now: Date; workerId: string; leaseMs: number; limit: number; skipChannels?: readonly string[] },
+  options: {
+    now: Date;
+    workerId: string;
+    leaseMs: number;
+    limit: number;
+    skipChannels?: readonly string[];
+    /** Pace channels across every poster (see above); none when absent. */
+    pace?: boolean;
+  },
 ): Promise<OutboxRow[]> {
+  const paced = options.pace === true;
   const result = await db.query<RawRow>(
     `WITH heads AS (
        SELECT DISTINCT ON (thread_key) id, channel, next_attempt_at, locked_until
@@ -266,16 +286,29 @@ export async function claimOutbox(
        WHERE status = 'pending'
        ORDER BY thread_key, id
      ), picks AS (
-       SELECT DISTINCT ON (channel) id, next_attempt_at
+       SELECT DISTINCT ON (channel) id, channel, next_attempt_at
        FROM heads
        WHERE next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
          AND channel NOT IN (SELECT jsonb_array_elements_text($4::jsonb))
+         ${paced ? 'AND NOT EXISTS (SELECT 1 FROM slack_channel_pace p WHERE p.channel = heads.channel AND p.next_at > $1)' : ''}
        ORDER BY channel, next_attempt_at, id
-     )
+     ), chosen AS (
+       SELECT id, channel FROM picks ORDER BY next_attempt_at, id LIMIT $5
+     )${
+       paced
+         ? `, paced AS (
+       INSERT INTO slack_channel_pace (channel, next_at)
+       SELECT channel, $6::timestamptz FROM chosen ORDER BY channel
+       ON CONFLICT (channel) DO UPDATE SET next_at = EXCLUDED.next_at
+         WHERE slack_channel_pace.next_at <= $1
+       RETURNING channel
+     )`
+         : ''
+     }
      UPDATE slack_outbox SET attempts = attempts + 1, locked_by = $2, locked_until = $3
      WHERE id IN (
        SELECT id FROM slack_outbox
-       WHERE id IN (SELECT id FROM picks ORDER BY next_attempt_at, id LIMIT $5)
+       WHERE id IN (SELECT id FROM chosen${paced ? ' WHERE channel IN (SELECT channel FROM paced)' : ''})
          AND status = 'pending' AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
        FOR UPDATE SKIP LOCKED
      )
@@ -286,9 +319,23 @@ export async function claimOutbox(
       new Date(options.now.getTime() + options.leaseMs),
       jsonParam(options.skipChannels ?? []),
       options.limit,
+      ...(paced ? [new Date(options.now.getTime() + options.leaseMs)] : []),
     ],
   );
   return result.rows.map(fromRaw).sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Opens `channel` again at `until`, for every poster: the claimer calls it once Slack answered (answer
+ * time + the interval, or a 429's Retry-After). Only the poster holding the channel sends to it, so it
+ * replaces the hold.
+ */
+export async function paceChannel(db: Queryable, channel: string, until: Date): Promise<void> {
+  await db.query(
+    `INSERT INTO slack_channel_pace (channel, next_at) VALUES ($1, $2)
+     ON CONFLICT (channel) DO UPDATE SET next_at = EXCLUDED.next_at`,
+    [channel, until],
+  );
 }
 
 /** What finishing a claimed row did: done, left pending for newer content, or the lease was lost. */

@@ -4,7 +4,12 @@
  * second per channel), in order per thread; it waits out `429 Retry-After` on that channel, backs off on
  * 5xx and network errors without ever giving up on them, and drops a message only when Slack refuses it
  * for good (e.g. `channel_not_found`), recording why. All state is in the outbox, so a restarted poster
- * (or another replica) resumes where this one stopped; pacing is per process.
+ * (or another replica) resumes where this one stopped. The pace is shared by every replica through
+ * `slack_channel_pace` (claimOutbox holds a channel with its row while the message is in flight; Slack's
+ * answer opens it again an interval later, a 429 after Retry-After), so two replicas still make one
+ * message per interval per channel, counted where Slack sees them. The in-process map only spares the
+ * database a claim for channels this poster knows are paced. If the database is unreachable right after a
+ * send, the channel stays held until the row's lease ends (slower, never faster).
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
@@ -17,6 +22,7 @@ import {
   markOutboxSent,
   markRootSent,
   type OutboxRow,
+  paceChannel,
   releaseOutbox,
   rerouteThread,
   rootStatus,
@@ -85,18 +91,22 @@ export class SlackPoster {
   }
 
   /** Sends what is due now, one row per channel not being paced; returns how many rows it handled. */
-  async runOnce(): Promise<number> {
+  async runOnce(options: { ignorePacing?: boolean } = {}): Promise<number> {
     const now = this.options.clock.now();
-    const paced = [...this.nextSendAt].filter(([, at]) => at > now.getTime()).map(([channel]) => channel);
+    const pacing = !options.ignorePacing && this.channelIntervalMs > 0;
+    const paced = pacing
+      ? [...this.nextSendAt].filter(([, at]) => at > now.getTime()).map(([channel]) => channel)
+      : [];
     const rows = await claimOutbox(this.options.db, {
       now,
       workerId: this.workerId,
       leaseMs: this.options.leaseMs ?? 30_000,
       limit: this.options.batchSize ?? 20,
       skipChannels: paced,
+      pace: pacing,
     });
     // Different channels are independent: send to them concurrently.
-    await Promise.all(rows.map((row) => this.deliver(row)));
+    await Promise.all(rows.map((row) => this.deliver(row, pacing)));
     return rows.length;
   }
 
@@ -105,21 +115,28 @@ export class SlackPoster {
     let total = 0;
     for (let round = 0; round < (options.maxRounds ?? 10_000); round += 1) {
       if (options.ignorePacing) this.nextSendAt.clear();
-      const handled = await this.runOnce();
+      const handled = await this.runOnce({ ignorePacing: options.ignorePacing ?? false });
       total += handled;
       if (handled === 0) break;
     }
     return total;
   }
 
-  private async deliver(row: OutboxRow): Promise<void> {
+  private async deliver(row: OutboxRow, pacing: boolean): Promise<void> {
     const { db, clock, logger } = this.options;
     let outcome: PostOutcome;
     try {
       outcome = await this.send(row);
+      if (pacing) await this.paceShared(row.channel, clock.now().getTime() + this.channelIntervalMs);
     } catch (error) {
       const failure = classifySlackError(error);
       const now = clock.now();
+      // The request reached Slack (or may have): the interval counts for every replica; a 429's
+      // Retry-After holds them all off the channel.
+      if (pacing) {
+        const waitMs = failure.kind === 'rate_limited' ? failure.retryAfterSec * 1000 : 0;
+        await this.paceShared(row.channel, now.getTime() + Math.max(waitMs, this.channelIntervalMs));
+      }
       const fallback = this.options.fallbackChannel;
       if (
         failure.kind === 'permanent' &&
@@ -204,6 +221,16 @@ export class SlackPoster {
 
   private pace(channel: string, untilMs: number): void {
     this.nextSendAt.set(channel, Math.max(this.nextSendAt.get(channel) ?? 0, untilMs));
+  }
+
+  /** The channel's shared pace (every replica); the local hint too. A failure is logged, not fatal. */
+  private async paceShared(channel: string, untilMs: number): Promise<void> {
+    this.pace(channel, untilMs);
+    try {
+      await paceChannel(this.options.db, channel, new Date(untilMs));
+    } catch (error) {
+      this.options.logger.warn({ err: error, channel }, 'slack channel pace not recorded');
+    }
   }
 
   start(): void {

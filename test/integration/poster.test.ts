@@ -5,7 +5,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackWebClient } from '../../src/clients/slack.ts';
-import { ManualClock } from '../../src/clock.ts';
+import { ManualClock, systemClock } from '../../src/clock.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { SlackMessage } from '../../src/slack/message.ts';
 import { claimOutbox, enqueueReply, enqueueRootMessage, enqueueRootUpdate } from '../../src/slack/outbox.ts';
@@ -13,6 +13,7 @@ import { retryDelayMs, SlackPoster } from '../../src/slack/poster.ts';
 import { WebApiTransport } from '../../src/slack/transport.ts';
 import { testDatabases } from '../support/databases.ts';
 import { type SlackFake, startSlackFake } from '../support/slack-fake.ts';
+import { waitFor } from '../support/wait.ts';
 
 const message = (text: string): SlackMessage => ({
   text,
@@ -107,6 +108,63 @@ describe.each(testDatabases())('slack outbox poster on $name', (database) => {
         .map((call) => call.body.channel)
         .sort(),
     ).toEqual(['#team-a', '#team-b']);
+  });
+
+  it('two posters (two replicas) keep a channel to one message per interval between them', async () => {
+    // Real time here: the spacing is measured where Slack would see it, at the fake's receive times. A
+    // channel of its own, so its pace row (wall-clock times) does not hold up other tests' manual clocks.
+    const channel = '#pace-two-replicas';
+    const intervalMs = 200;
+    for (let i = 0; i < 6; i += 1) {
+      const id = await incident(channel);
+      await db.transaction((tx) =>
+        enqueueRootMessage(tx, systemClock.now(), { incidentId: id, channel, message: message(`m${i}`) }),
+      );
+    }
+    const replicas = ['replica-a', 'replica-b'].map(
+      (workerId) =>
+        new SlackPoster({
+          db,
+          clock: systemClock,
+          logger: silent,
+          transport: new WebApiTransport(createSlackWebClient({ token: 'xoxb-t', apiUrl: slack.apiUrl })),
+          channelIntervalMs: intervalMs,
+          pollMs: 10,
+          workerId,
+        }),
+    );
+    const sent = () => slack.callsOf('chat.postMessage').filter((call) => call.body.channel === channel);
+    for (const replica of replicas) replica.start();
+    try {
+      await waitFor(() => sent().length >= 6 || undefined, 20_000);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.stop()));
+    }
+    const times = sent()
+      .map((call) => call.at)
+      .sort((a, b) => a - b);
+    const gaps = times.slice(1).map((at, i) => Math.round(at - (times[i] as number)));
+    expect(sent()).toHaveLength(6);
+    expect(gaps.filter((gap) => gap < intervalMs)).toEqual([]);
+  });
+
+  it("a 429's Retry-After holds every replica off the channel, not only the poster that got it", async () => {
+    const channel = '#retry-after-shared';
+    for (const text of ['first', 'second']) {
+      const id = await incident(channel);
+      await db.transaction((tx) =>
+        enqueueRootMessage(tx, clock.now(), { incidentId: id, channel, message: message(text) }),
+      );
+    }
+    slack.failNext('chat.postMessage', { status: 429, retryAfterSec: 30 });
+    expect(await poster({ workerId: 'replica-a' }).runOnce()).toBe(1);
+    const other = poster({ workerId: 'replica-b' });
+    clock.advance(5_000);
+    expect(await other.runOnce()).toBe(0);
+    clock.advance(26_000);
+    expect(await other.runOnce()).toBe(1);
+    // The retried message is due later than the other thread's: that one goes first.
+    expect(slack.callsOf('chat.postMessage').map((call) => call.body.text)).toEqual(['first', 'second']);
   });
 
   it('folds a storm of root edits: the newest content only, one chat.update', async () => {

@@ -95,10 +95,13 @@ describe.each(testDatabases())('Slack on $name', (database) => {
     }
   };
 
+  /** Signed as Slack signs, at the app's clock (a request more than 5 minutes off it is refused). */
+  const signedNow = (body: string, secret = SIGNING_SECRET) =>
+    slackSignature(secret, body, Math.floor(app.clock.now().getTime() / 1000));
   const slackPost = (body: string, contentType: string, headers: Record<string, string> = {}) =>
     fetch(`${app.url}/slack/events`, {
       method: 'POST',
-      headers: { 'content-type': contentType, ...slackSignature(SIGNING_SECRET, body), ...headers },
+      headers: { 'content-type': contentType, ...signedNow(body), ...headers },
       body,
     });
   const form = 'application/x-www-form-urlencoded';
@@ -178,7 +181,7 @@ describe.each(testDatabases())('Slack on $name', (database) => {
 
   it('refuses forged, unsigned and stale Slack requests with 401', async () => {
     const body = slashCommandBody({ text: 'list', responseUrl: slack.responseUrl('forged') });
-    const forged = await slackPost(body, form, slackSignature('not-the-secret', body));
+    const forged = await slackPost(body, form, signedNow(body, 'not-the-secret'));
     expect(forged.status).toBe(401);
     const unsigned = await fetch(`${app.url}/slack/events`, {
       method: 'POST',
@@ -189,7 +192,7 @@ describe.each(testDatabases())('Slack on $name', (database) => {
     const stale = await slackPost(
       body,
       form,
-      slackSignature(SIGNING_SECRET, body, Math.floor(Date.now() / 1000) - 6 * 60),
+      slackSignature(SIGNING_SECRET, body, Math.floor(app.clock.now().getTime() / 1000) - 6 * 60),
     );
     expect(stale.status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -308,7 +311,11 @@ describe.each(testDatabases())('Slack on $name', (database) => {
     );
     const rootTs = thread.rows[0]?.root_ts as string;
     const before = slack.calls.length;
-    const body = appMentionBody({ text: '<@UBOT> why is this happening?', threadTs: rootTs });
+    const body = appMentionBody({
+      text: '<@UBOT> why is this happening?',
+      threadTs: rootTs,
+      nowSec: Math.floor(app.clock.now().getTime() / 1000),
+    });
     expect((await slackPost(body, 'application/json')).status).toBe(200);
     const answer = await waitFor(() =>
       slack.calls.slice(before).find((call) => call.method === 'chat.postMessage'),

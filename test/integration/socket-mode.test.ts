@@ -129,4 +129,35 @@ describe('Socket Mode', () => {
     expect(answer.response_type).toBe('ephemeral');
     expect(JSON.stringify(answer)).toContain('/aiops why');
   });
+
+  it('a duplicated envelope (same request, delivered twice) is acked twice and handled once', async () => {
+    const socket = await slack.connected;
+    const before = slack.responses.length;
+    const payload = {
+      token: 'x',
+      team_id: 'T1',
+      channel_id: 'C1',
+      channel_name: 'incidents',
+      user_id: 'U1',
+      command: '/aiops',
+      text: 'help',
+      api_app_id: 'A1',
+      response_url: slack.responseUrl,
+      trigger_id: '1.2.duplicated',
+    };
+    for (const envelopeId of ['env-dup-1', 'env-dup-2']) {
+      socket.send(
+        JSON.stringify({
+          envelope_id: envelopeId,
+          type: 'slash_commands',
+          accepts_response_payload: true,
+          payload,
+        }),
+      );
+    }
+    await waitFor(() => slack.received.find((message) => message.envelope_id === 'env-dup-2'));
+    await waitFor(() => slack.responses.length > before || undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(slack.responses.length - before).toBe(1);
+  });
 });

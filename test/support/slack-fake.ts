@@ -7,12 +7,15 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 export interface SlackCall {
   method: string;
   /** Form fields with JSON values (blocks, …) parsed, or the JSON body. */
   body: Record<string, unknown>;
   token: string | null;
+  /** When the fake received it (ms, `performance.now()` of the test process): for spacing checks. */
+  at: number;
 }
 
 export type Failure =
@@ -59,6 +62,7 @@ export async function startSlackFake(): Promise<SlackFake> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const at = performance.now();
       const raw = Buffer.concat(chunks).toString('utf8');
       const body = parseBody(raw, req.headers['content-type']);
       const path = new URL(req.url ?? '/', 'http://fake').pathname;
@@ -74,7 +78,7 @@ export async function startSlackFake(): Promise<SlackFake> {
       const method = path.replace(/^\/api\//, '');
       const token =
         req.headers.authorization?.replace(/^Bearer /, '') ?? (body.token as string | undefined) ?? null;
-      calls.push({ method, body, token });
+      calls.push({ method, body, token, at });
 
       const failure = failures.get(method)?.shift();
       if (failure) {
@@ -130,6 +134,13 @@ export function slackSignature(secret: string, body: string, timestampSec = Math
   return { 'x-slack-request-timestamp': String(timestampSec), 'x-slack-signature': `v0=${signature}` };
 }
 
+/** Slack's ids are unique per interaction (`trigger_id`, `action_ts`): so are the fake's. */
+let interaction = 0;
+const nextInteraction = () => {
+  interaction += 1;
+  return `${1_700_000_000 + interaction}.${String(interaction).padStart(6, '0')}`;
+};
+
 /** A slash command as Slack posts it (form-encoded). */
 export function slashCommandBody(fields: {
   text: string;
@@ -137,6 +148,7 @@ export function slashCommandBody(fields: {
   channelName?: string;
   userId?: string;
   responseUrl: string;
+  triggerId?: string;
 }): string {
   return new URLSearchParams({
     token: 'legacy-verification-token',
@@ -151,7 +163,7 @@ export function slashCommandBody(fields: {
     api_app_id: 'A1',
     is_enterprise_install: 'false',
     response_url: fields.responseUrl,
-    trigger_id: '1.2.3',
+    trigger_id: fields.triggerId ?? `${nextInteraction()}.trigger`,
   }).toString();
 }
 
@@ -164,6 +176,7 @@ export function buttonClickBody(fields: {
   messageTs?: string;
   responseUrl: string;
 }): string {
+  const id = nextInteraction();
   const payload = {
     type: 'block_actions',
     user: { id: fields.userId ?? 'U0BOB', username: 'bob', name: 'bob', team_id: 'T1' },
@@ -174,7 +187,7 @@ export function buttonClickBody(fields: {
       message_ts: fields.messageTs ?? '1.0',
       channel_id: fields.channelId ?? 'C0INCIDENTS',
     },
-    trigger_id: '1.2.3',
+    trigger_id: `${id}.trigger`,
     team: { id: 'T1', domain: 'acme' },
     channel: { id: fields.channelId ?? 'C0INCIDENTS', name: 'incidents' },
     message: { type: 'message', ts: fields.messageTs ?? '1.0', text: 'incident' },
@@ -186,7 +199,7 @@ export function buttonClickBody(fields: {
         block_id: 'b1',
         text: { type: 'plain_text', text: 'Button' },
         value: fields.value,
-        action_ts: '1.4',
+        action_ts: id,
       },
     ],
   };
@@ -199,23 +212,26 @@ export function appMentionBody(fields: {
   channel?: string;
   threadTs?: string;
   user?: string;
+  /** Slack's clock for `event_time` / `ts` (seconds); the wall clock by default. */
+  nowSec?: number;
 }): string {
+  const nowSec = fields.nowSec ?? Math.floor(Date.now() / 1000);
   return JSON.stringify({
     token: 'legacy-verification-token',
     team_id: 'T1',
     api_app_id: 'A1',
     type: 'event_callback',
     event_id: `Ev${Math.random().toString(36).slice(2, 10)}`,
-    event_time: Math.floor(Date.now() / 1000),
+    event_time: nowSec,
     authorizations: [{ team_id: 'T1', user_id: 'UBOT', is_bot: true }],
     event: {
       type: 'app_mention',
       user: fields.user ?? 'U0ALICE',
       text: fields.text,
-      ts: `${Math.floor(Date.now() / 1000)}.000200`,
+      ts: `${nowSec}.000200`,
       channel: fields.channel ?? 'C0INCIDENTS',
       ...(fields.threadTs ? { thread_ts: fields.threadTs } : {}),
-      event_ts: `${Math.floor(Date.now() / 1000)}.000200`,
+      event_ts: `${nowSec}.000200`,
     },
   });
 }
