@@ -179,31 +179,35 @@ const NODE_JOB =
   /(?:^|[-_])(?:nodes?|node[-_]?exporter|prometheus-node-exporter|windows[-_]?exporter|wmi[-_]?exporter)$/i;
 /** Jobs whose `instance` is the probed target, not the exporter (itself no service either). */
 const PROBE_JOB = /blackbox|probe|snmp|icmp|ping|ssl[-_]?exporter|json[-_]?exporter/i;
-/** `<system>-exporter`, `<system>_exporter`, `<release>-prometheus-<system>-exporter`, `<system>-metrics`. */
-const SYSTEM_EXPORTER = /^(?:(.+?)[-_])?(?:prometheus[-_])?([a-z0-9]+)[-_]exporter$/i;
-const METRICS_SERVICE = /^(.+?)[-_](?:metrics|exporter|prometheus-exporter)$/i;
 /** Containers that are not the application: sidecars and exporters. */
 const NOT_THE_APP_CONTAINER =
-  /^(?:POD|metrics|exporter|.*[-_]exporter|istio-proxy|linkerd-proxy|envoy|kube-rbac-proxy|config-reloader|.*-sidecar)$/i;
-const SYSTEM_ALIASES: Record<string, string> = { mysqld: 'mysql', postgresql: 'postgresql', pg: 'postgres' };
+  /^(?:POD|metrics|exporter|.*[-_]exporter|istio-proxy|linkerd-proxy|envoy|kube-rbac-proxy.*|config-reloader|.*-sidecar)$/i;
+const SYSTEM_ALIASES: Record<string, string> = { mysqld: 'mysql', pg: 'postgres' };
 
 function isPlatformExporter(name: string): boolean {
   return PLATFORM_EXPORTER.test(name) || NODE_JOB.test(name);
 }
 
-/** The system a `*-exporter` / `*-metrics` name stands for, or null when the name is no exporter's. */
+/**
+ * The system a `*-exporter` / `*-metrics` name stands for, or null when the name is no exporter's:
+ * `postgres-exporter` → postgres, `redis_exporter_targets` → redis, `orders-postgresql-metrics` →
+ * orders-postgresql, `orders-db-prometheus-postgres-exporter` (a chart's `<release>-prometheus-<x>-exporter`)
+ * → orders-db, `prometheus-postgres-exporter` → postgres.
+ */
 export function monitoredSystem(name: string): string | null {
   if (isPlatformExporter(name) || PROBE_JOB.test(name)) return null;
-  const exporter = SYSTEM_EXPORTER.exec(name);
-  if (exporter?.[2]) {
-    const release = exporter[1];
-    const system = exporter[2].toLowerCase();
-    // `orders-db-prometheus-postgres-exporter`: the release is the team's name for the database.
-    if (release && /prometheus[-_][a-z0-9]+[-_]exporter$/i.test(name)) return release;
-    if (release) return `${release}-${SYSTEM_ALIASES[system] ?? system}`;
-    return SYSTEM_ALIASES[system] ?? system;
+  const exporter = /^(.*?)[-_]?exporters?(?:[-_].*)?$/i.exec(name);
+  if (exporter) {
+    const base = (exporter[1] ?? '').replace(/[-_]+$/, '');
+    if (!base) return null;
+    const chart = /^(?:(.+?)[-_])?prometheus[-_]([a-z0-9]+)$/i.exec(base);
+    if (chart?.[2]) return chart[1] ?? SYSTEM_ALIASES[chart[2].toLowerCase()] ?? chart[2].toLowerCase();
+    const words = base.split(/[-_]/);
+    const last = (words.at(-1) ?? '').toLowerCase();
+    if (SYSTEM_ALIASES[last]) words[words.length - 1] = SYSTEM_ALIASES[last];
+    return words.join('-');
   }
-  const metrics = METRICS_SERVICE.exec(name);
+  const metrics = /^(.+?)[-_]metrics$/i.exec(name);
   return metrics?.[1] ?? null;
 }
 
@@ -241,8 +245,24 @@ const WORKLOAD_LABELS = [
   'replicaset',
   'horizontalpodautoscaler',
   'workload',
+  // Istio's standard metrics name the workload a request went to.
+  'destination_workload',
 ] as const;
-const APP_LABELS = ['service', 'app_kubernetes_io_name', 'app', 'k8s_app', 'application'] as const;
+const APP_LABELS = [
+  'service',
+  'app_kubernetes_io_name',
+  'app',
+  'k8s_app',
+  'application',
+  'sloth_service',
+  'destination_service_name',
+] as const;
+/** Older label names: Prometheus' example `kubernetes-pods` job, cAdvisor before Kubernetes 1.16. */
+const POD_LABELS = ['pod', 'kubernetes_pod_name', 'pod_name'] as const;
+const CONTAINER_LABELS = ['container', 'container_name'] as const;
+/** Jobs whose `instance` is the node itself (node-exporter, the kubelet and its cAdvisor). */
+const INSTANCE_IS_NODE =
+  /(?:^|[-_])(?:nodes?|node[-_]?exporter|kubelet|cadvisor|windows[-_]?exporter|wmi[-_]?exporter)$/i;
 const HOST_LABELS = ['node', 'nodename', 'hostname', 'host', 'instance'] as const;
 /** Alerts about a scrape target being down: the target (job) is what is affected. */
 const TARGET_DOWN = /^(?:TargetDown|PrometheusTargetMissing|TargetMissing|ExporterDown|ScrapeTargetDown)$/i;
@@ -267,10 +287,19 @@ function exporterLabel(labels: Record<string, string>): [string, string] | null 
   return null;
 }
 
-function hostDecision(labels: Record<string, string>): ServiceDecision | null {
+function hostDecision(labels: Record<string, string>, instanceIsHost = true): ServiceDecision | null {
   for (const key of HOST_LABELS) {
+    if (key === 'instance' && !instanceIsHost) continue;
     const value = labels[key];
     if (value) return decided('host', key === 'instance' ? hostOf(value) : value, { [key]: value });
+  }
+  return null;
+}
+
+function firstLabel(labels: Record<string, string>, keys: readonly string[]): [string, string] | null {
+  for (const key of keys) {
+    const value = Object.hasOwn(labels, key) ? labels[key] : undefined;
+    if (value) return [key, value];
   }
   return null;
 }
@@ -288,6 +317,11 @@ export function deriveService(labels: Record<string, string>): ServiceDecision {
 
   const claim = get('persistentvolumeclaim');
   if (claim) return decided('volume', claimOwner(claim), { persistentvolumeclaim: claim });
+  const volume = get('persistentvolume');
+  if (volume) return decided('volume', volume, { persistentvolume: volume });
+  // Consumer lag (kafka_exporter, Burrow) is the consumer's: its group names the service that falls behind.
+  const consumer = firstLabel(labels, ['consumergroup', 'consumer_group']);
+  if (consumer) return decided('consumer', consumer[1], { [consumer[0]]: consumer[1] });
 
   // An alert about the exporter or scrape target itself: KubeStateMetricsListErrors, KubeletDown, TargetDown.
   const job = get('job');
@@ -302,20 +336,20 @@ export function deriveService(labels: Record<string, string>): ServiceDecision {
       return decided('scrape-target', value, { [key]: value, alertname });
   }
 
-  const pod = get('pod');
-  if (pod) {
+  const podLabel = firstLabel(labels, POD_LABELS);
+  const containerLabel = firstLabel(labels, CONTAINER_LABELS);
+  if (podLabel) {
+    const [podKey, pod] = podLabel;
     const owner = podOwner(pod);
     if (!isExporterName(owner)) {
-      const container = get('container');
-      if (
-        container &&
-        !NOT_THE_APP_CONTAINER.test(container) &&
-        owner === pod &&
-        pod.startsWith(`${container}-`)
-      )
-        return decided('pod', container, { pod, container });
-      const used: Record<string, string> = { pod };
-      if (container && (container === owner || owner.endsWith(`-${container}`))) used.container = container;
+      const used: Record<string, string> = { [podKey]: pod };
+      if (containerLabel && !NOT_THE_APP_CONTAINER.test(containerLabel[1])) {
+        const [containerKey, container] = containerLabel;
+        // A pod name no controller pattern trims (a bare or static pod): its container may name it.
+        if (owner === pod && pod.startsWith(`${container}-`))
+          return decided('pod', container, { ...used, [containerKey]: container });
+        if (container === owner || owner.endsWith(`-${container}`)) used[containerKey] = container;
+      }
       return decided('pod', owner, used);
     }
   }
@@ -324,18 +358,23 @@ export function deriveService(labels: Record<string, string>): ServiceDecision {
     const value = get(key);
     if (value && !isExporterName(value)) return decided('label', value, { [key]: value });
   }
+  const destination = get('destination_service');
+  if (destination)
+    return decided('label', destination.split('.')[0] || destination, { destination_service: destination });
 
-  const container = get('container');
-  if (container && !NOT_THE_APP_CONTAINER.test(container) && !isExporterName(container))
-    return decided('container', container, { container });
+  if (containerLabel && !NOT_THE_APP_CONTAINER.test(containerLabel[1]) && !isExporterName(containerLabel[1]))
+    return decided('container', containerLabel[1], { [containerLabel[0]]: containerLabel[1] });
 
   if (exporter) {
     const [key, value] = exporter;
     const instance = get('instance');
     if (instance && PROBE_JOB.test(value))
       return decided('probe', hostOf(instance), { [key]: value, instance });
+    // cAdvisor outside Kubernetes: `name` is the container.
+    const name = get('name');
+    if (name && /cadvisor/i.test(value)) return decided('container', name, { [key]: value, name });
     if (isPlatformExporter(value) || HOST_ALERT.test(alertname)) {
-      const host = hostDecision(labels);
+      const host = hostDecision(labels, INSTANCE_IS_NODE.test(value));
       if (host) return host;
     } else {
       // Multi-target exporters put the system in `instance` (redis://cache:6379); otherwise the job names it.
@@ -358,8 +397,10 @@ export function deriveService(labels: Record<string, string>): ServiceDecision {
     const value = get(key);
     if (value) return decided('host', value, { [key]: value });
   }
+  // The `instance` of kube-state-metrics and other platform exporters is the exporter's pod, never a host.
   const instance = get('instance');
-  if (instance) return decided('host', hostOf(instance), { instance });
+  if (instance && !(exporter && isPlatformExporter(exporter[1]) && !INSTANCE_IS_NODE.test(exporter[1])))
+    return decided('host', hostOf(instance), { instance });
   const name = get('name');
   if (name) return decided('label', name, { name });
   const namespace = get('namespace');
