@@ -6,7 +6,7 @@ import { normalizeSeverity } from './alert.ts';
 import { truncate } from './alertmanager.ts';
 import { parseWithSchema } from './parse.ts';
 import type { ServiceRules, ServiceSource } from './service.ts';
-import { resolveService, UNKNOWN_SERVICE } from './service.ts';
+import { resolveService, storableService, UNKNOWN_SERVICE } from './service.ts';
 
 const reference = z.object({
   id: z.string(),
@@ -120,7 +120,7 @@ export function normalizePagerDuty(
     'event',
     'data',
   ]);
-  const pdService = incident.service?.summary ?? incident.service?.id ?? UNKNOWN_SERVICE;
+  const pdService = storableService(incident.service?.summary ?? incident.service?.id ?? UNKNOWN_SERVICE);
   const severity = severityOf(incident);
   const labels: Record<string, string> = {
     alertname: incident.title,

@@ -408,8 +408,15 @@ export function deriveService(labels: Record<string, string>): ServiceDecision {
   return decided('none', UNKNOWN_SERVICE, {});
 }
 
-/** The service of one alert's labels under the team's rules (see the precedence at the top). */
-export function resolveService(labels: Record<string, string>, rules: ServiceRules = {}): ServiceDecision {
+/**
+ * A service name as stored: PostgreSQL text cannot hold U+0000, which a label value may carry; it becomes
+ * U+FFFD like everywhere else (src/db/json.ts), so one odd label never fails a delivery.
+ */
+export function storableService(service: string): string {
+  return service.includes('\u0000') ? service.replaceAll('\u0000', '\ufffd') : service;
+}
+
+function resolveRaw(labels: Record<string, string>, rules: ServiceRules): ServiceDecision {
   const configured = configuredMatch(labels, rules);
   if (configured) return configured;
   const keys = explicitServiceLabels(rules);
@@ -420,6 +427,12 @@ export function resolveService(labels: Record<string, string>, rules: ServiceRul
     }
   }
   return deriveService(labels);
+}
+
+/** The service of one alert's labels under the team's rules (see the precedence at the top). */
+export function resolveService(labels: Record<string, string>, rules: ServiceRules = {}): ServiceDecision {
+  const decision = resolveRaw(labels, rules);
+  return { service: storableService(decision.service), source: decision.source };
 }
 
 /**

@@ -103,6 +103,24 @@ describe.each(testDatabases())('the affected service on $name', (database) => {
     });
   });
 
+  it('stores a service derived from a label with a NUL byte (jsonb and text refuse U+0000)', async () => {
+    const [id] = await send(
+      app,
+      alertmanagerBody({
+        groupKey: 'nul-group',
+        alerts: [crashLooping('evil\u0000pod-7d9f8b6c5d-x2k4q', 'x')],
+      }),
+    );
+    const row = (
+      await db.query<{ service: string; service_source: { labels: Record<string, string> } }>(
+        'SELECT service, service_source FROM incidents WHERE id = $1',
+        [id],
+      )
+    ).rows[0];
+    expect(row?.service).toBe('evil\ufffdpod');
+    expect(row?.service_source.labels.pod).toBe('evil\ufffdpod-7d9f8b6c5d-x2k4q');
+  });
+
   it('does not split an incident opened under the old service key (no groupKey) mid-storm', async () => {
     // A replica still naming the service by the `service` label (what the old default did) opens the incident…
     const before = await startTestApp(db, {

@@ -2,9 +2,19 @@
  * The service an alert belongs to: the affected workload, volume owner, monitored system or host — not the
  * exporter that scraped it (issue 10, item 8). Label sets are those the public rule collections' series carry.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { configFrom } from '../../src/config.ts';
 import { normalizeAlertmanager, parseAlertmanagerPayload } from '../../src/ingest/alertmanager.ts';
+import {
+  claimOwner,
+  hostOf,
+  LEGACY_SERVICE_LABELS,
+  monitoredSystem,
+  podOwner,
+  resolveService,
+  type ServiceRules,
+} from '../../src/ingest/service.ts';
 import { alertmanagerBody } from '../support/payloads.ts';
 
 function serviceFor(labels: Record<string, string>, yaml = '') {
@@ -133,5 +143,139 @@ describe('the affected service, not the exporter', () => {
       serviceFor({ alertname: 'NodeFilesystemAlmostOutOfSpace', job: 'node', instance: 'db-12:9100' }, yaml)
         .service,
     ).toBe('orders-db');
+  });
+});
+
+describe('precedence', () => {
+  const crash = {
+    alertname: 'KubePodCrashLooping',
+    ...KSM_TARGET,
+    namespace: 'shop',
+    pod: 'api-7d9f8b6c5d-x2k4q',
+  };
+
+  it('an explicit ingest.serviceLabels wins over derivation, then derivation when none is set', () => {
+    expect(resolveService(crash, { serviceLabels: ['service'] })).toEqual({
+      service: 'kube-state-metrics',
+      source: { rule: 'labels', labels: { service: 'kube-state-metrics' } },
+    });
+    expect(resolveService(crash, { serviceLabels: ['team'] }).service).toBe('api');
+  });
+
+  it('treats the list aiops.example.yml shipped as unset (it names the exporter)', () => {
+    expect(resolveService(crash, { serviceLabels: [...LEGACY_SERVICE_LABELS] }).service).toBe('api');
+  });
+
+  it('services[].match wins over ingest.serviceLabels; regex values are anchored', () => {
+    const rules: ServiceRules = {
+      serviceLabels: ['service'],
+      services: [
+        { name: 'nope', match: { namespace: '/sho/' } },
+        { name: 'shop-api', match: [{ namespace: 'other' }, { namespace: '/sh.p/', pod: '/api-.*/' }] },
+      ],
+    };
+    expect(resolveService(crash, rules)).toEqual({
+      service: 'shop-api',
+      source: {
+        rule: 'match',
+        labels: { namespace: 'shop', pod: 'api-7d9f8b6c5d-x2k4q' },
+        entry: 'shop-api',
+      },
+    });
+  });
+});
+
+describe('names', () => {
+  it.each([
+    ['api-7d9f8b6c5d-x2k4q', 'api'],
+    ['checkout-api-6b8c9d7f5-q2w4r', 'checkout-api'],
+    ['legacy-1234567890-x2k4q', 'legacy'],
+    ['nightly-report-28934510-x2z4q', 'nightly-report'],
+    ['orders-postgresql-0', 'orders-postgresql'],
+    ['fluent-bit-x2z4q', 'fluent-bit'],
+    ['checkout-redis', 'checkout-redis'], // vowels: no generated suffix
+    ['standalone', 'standalone'],
+  ])('podOwner(%s) is %s', (pod, owner) => expect(podOwner(pod)).toBe(owner));
+
+  it.each([
+    ['data-orders-postgresql-0', 'orders-postgresql'],
+    ['prometheus-k8s-db-prometheus-k8s-0', 'prometheus-k8s'],
+    ['redis-data-cache-redis-master-0', 'cache-redis-master'],
+    ['www-web-2', 'web'],
+    ['uploads-pvc', 'uploads'],
+    ['grafana', 'grafana'],
+  ])('claimOwner(%s) is %s', (claim, owner) => expect(claimOwner(claim)).toBe(owner));
+
+  it.each([
+    ['10.0.0.5:9100', '10.0.0.5'],
+    ['[2001:db8::1]:9100', '2001:db8::1'],
+    ['redis://cache-1:6379', 'cache-1'],
+    ['https://shop.example.com/healthz', 'shop.example.com'],
+    ['db-1', 'db-1'],
+  ])('hostOf(%s) is %s', (instance, host) => expect(hostOf(instance)).toBe(host));
+
+  it.each([
+    ['postgres-exporter', 'postgres'],
+    ['redis_exporter', 'redis'],
+    ['redis_exporter_targets', 'redis'],
+    ['mysqld-exporter', 'mysql'],
+    ['prometheus-postgres-exporter', 'postgres'],
+    ['orders-db-prometheus-postgres-exporter', 'orders-db'],
+    ['orders-postgresql-metrics', 'orders-postgresql'],
+    ['node-exporter', null],
+    ['kube-state-metrics', null],
+    ['blackbox-exporter', null],
+    ['checkout', null],
+  ])('monitoredSystem(%s) is %s', (name, system) => expect(monitoredSystem(name)).toBe(system));
+});
+
+describe('untrusted labels', () => {
+  const labelKeys = fc.constantFrom(
+    'alertname',
+    'job',
+    'service',
+    'pod',
+    'container',
+    'namespace',
+    'instance',
+    'deployment',
+    'job_name',
+    'persistentvolumeclaim',
+    'node',
+    'host',
+    'name',
+    'app',
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+  );
+  const labelValues = fc.oneof(
+    fc.string(),
+    fc.constantFrom(
+      '',
+      '\u0000',
+      'a\u0000b-7d9f8b6c5d-x2k4q',
+      'kube-state-metrics',
+      'node-exporter',
+      'redis://',
+      '-0',
+      '-',
+    ),
+  );
+
+  it('always names some service, never with NUL, from values the alert carries', () => {
+    fc.assert(
+      fc.property(fc.dictionary(labelKeys, labelValues), (labels) => {
+        const { service, source } = resolveService(labels);
+        expect(service.length).toBeGreaterThan(0);
+        expect(service).not.toContain('\u0000');
+        for (const [key, value] of Object.entries(source.labels)) {
+          expect(Object.hasOwn(labels, key), key).toBe(true);
+          expect(labels[key]).toBe(value);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
