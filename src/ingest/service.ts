@@ -266,7 +266,7 @@ const INSTANCE_IS_NODE =
 const HOST_LABELS = ['node', 'nodename', 'hostname', 'host', 'instance'] as const;
 /** Alerts about a scrape target being down: the target (job) is what is affected. */
 const TARGET_DOWN = /^(?:TargetDown|PrometheusTargetMissing|TargetMissing|ExporterDown|ScrapeTargetDown)$/i;
-const HOST_ALERT = /^(?:Node|Host)[A-Z]|^(?:node|host)_/;
+const HOST_ALERT = /^(?:Node(?!JS|Js|js)|Host)[A-Z]|^(?:node|host)_/;
 
 function decided(rule: string, service: string, labels: Record<string, string>): ServiceDecision {
   return { service, source: { rule, labels } };
@@ -302,6 +302,20 @@ function firstLabel(labels: Record<string, string>, keys: readonly string[]): [s
     if (value) return [key, value];
   }
   return null;
+}
+
+/**
+ * Whether a pod is the exporter that was scraped (node-exporter's own pod on every node-exporter series),
+ * not what the alert is about: an exporter's name that the job or its Service also carries. A crash-looping
+ * postgres-exporter reported by kube-state-metrics is the subject.
+ */
+function isScrapeTarget(owner: string, labels: Record<string, string>): boolean {
+  if (!isExporterName(owner)) return false;
+  const name = norm(owner);
+  return ['job', 'service'].some((key) => {
+    const value = Object.hasOwn(labels, key) ? norm(labels[key] ?? '') : '';
+    return value.length >= 4 && (value.includes(name) || name.includes(value));
+  });
 }
 
 /** Derives the service from the labels alone (step 3 of the precedence). */
@@ -341,7 +355,7 @@ export function deriveService(labels: Record<string, string>): ServiceDecision {
   if (podLabel) {
     const [podKey, pod] = podLabel;
     const owner = podOwner(pod);
-    if (!isExporterName(owner)) {
+    if (!isScrapeTarget(owner, labels)) {
       const used: Record<string, string> = { [podKey]: pod };
       if (containerLabel && !NOT_THE_APP_CONTAINER.test(containerLabel[1])) {
         const [containerKey, container] = containerLabel;

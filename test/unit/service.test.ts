@@ -115,6 +115,24 @@ describe('the affected service, not the exporter', () => {
     expect(result.source).toEqual({ rule: 'workload', labels: { deployment: 'eric-log-transformer' } });
   });
 
+  it('an exporter that is itself crash-looping is the affected service (it is not the scrape target)', () => {
+    expect(
+      serviceFor({
+        alertname: 'KubePodCrashLooping',
+        ...KSM_TARGET,
+        namespace: 'db',
+        pod: 'postgres-exporter-6c7d8f9b5-k2l4m',
+        container: 'postgres-exporter',
+      }).service,
+    ).toBe('postgres-exporter');
+  });
+
+  it('a Node.js alert is the app, not a host alert', () => {
+    expect(
+      serviceFor({ alertname: 'NodeJSHeapUsageHigh', job: 'api', instance: '10.0.0.5:3000' }).service,
+    ).toBe('api');
+  });
+
   it('aiops.yml services[].match maps a label set to a service first', () => {
     const yaml = [
       'services:',
@@ -277,5 +295,38 @@ describe('untrusted labels', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('the incident of a group', () => {
+  const normalizeGroup = (alerts: Record<string, string>[], commonLabels: Record<string, string> = {}) =>
+    normalizeAlertmanager(
+      parseAlertmanagerPayload(
+        alertmanagerBody({ groupKey: 'g', alerts: alerts.map((labels) => ({ labels })), commonLabels }),
+      ),
+      {},
+    ).groups[0];
+
+  it('is the service all its alerts agree on, with the first one’s labels', () => {
+    const group = normalizeGroup([
+      { alertname: 'KubePodCrashLooping', ...KSM_TARGET, namespace: 'shop', pod: 'api-7d9f8b6c5d-x2k4q' },
+      { alertname: 'KubePodCrashLooping', ...KSM_TARGET, namespace: 'shop', pod: 'api-7d9f8b6c5d-m5n6p' },
+    ]);
+    expect([group?.service, group?.serviceSource]).toEqual([
+      'api',
+      { rule: 'pod', labels: { pod: 'api-7d9f8b6c5d-x2k4q' } },
+    ]);
+  });
+
+  it('is what the labels they share say when they differ (a routing group of one namespace)', () => {
+    const group = normalizeGroup([
+      { alertname: 'KubePodCrashLooping', ...KSM_TARGET, namespace: 'shop', pod: 'api-7d9f8b6c5d-x2k4q' },
+      { alertname: 'KubePodCrashLooping', ...KSM_TARGET, namespace: 'shop', pod: 'cart-6b8c9d7f5-q2w4r' },
+    ]);
+    expect([group?.service, group?.serviceSource]).toEqual([
+      'shop',
+      { rule: 'namespace', labels: { namespace: 'shop' } },
+    ]);
+    expect(group?.alerts.map((alert) => alert.service)).toEqual(['api', 'cart']);
   });
 });
