@@ -66,8 +66,15 @@ const routeSchema = z.strictObject({
   channel: z.string().min(1),
 });
 
+/** Label matchers: a value, a list of values (any), or `/regex/` (anchored). */
+const labelSetSchema = z.record(z.string(), matcherValue).refine((set) => Object.keys(set).length > 0, {
+  error: 'must name at least one label',
+});
+
 const serviceSchema = z.strictObject({
   name: z.string().min(1),
+  /** Label sets that mean this service (one, or a list of which any may match); checked before derivation. */
+  match: z.union([labelSetSchema, z.array(labelSetSchema).nonempty()]).optional(),
   channel: z.string().min(1).optional(),
   repo: z
     .string()
@@ -93,16 +100,13 @@ const fileSchema = z.strictObject({
         .int()
         .positive()
         .default(5 * 1024 * 1024),
-      /** Labels tried in order to name the service an alert belongs to. */
-      serviceLabels: z
-        .array(z.string().min(1))
-        .nonempty()
-        .default(['service', 'app_kubernetes_io_name', 'app', 'job', 'namespace']),
+      /**
+       * Labels tried in order to name the service, before the service is derived from the alert's
+       * workload, volume, exporter or host (src/ingest/service.ts). Unset: derivation only.
+       */
+      serviceLabels: z.array(z.string().min(1)).nonempty().optional(),
     })
-    .default({
-      maxBodyBytes: 5 * 1024 * 1024,
-      serviceLabels: ['service', 'app_kubernetes_io_name', 'app', 'job', 'namespace'],
-    }),
+    .default({ maxBodyBytes: 5 * 1024 * 1024 }),
   services: z.array(serviceSchema).default([]),
   routes: z.array(routeSchema).default([]),
   /**
@@ -161,16 +165,24 @@ export function parseConfigFile(text: string, source: string): FileConfig {
     const issue = result.error.issues[0];
     throw new ConfigError(issue ? `${source}: ${describeIssue(issue, '')}` : `${source}: invalid`);
   }
-  for (const [index, route] of result.data.routes.entries()) {
-    for (const [label, value] of Object.entries(route.match)) {
+  const labelSets: [string, Record<string, string | string[]>][] = result.data.routes.map((route, index) => [
+    `routes.${index}.match`,
+    route.match,
+  ]);
+  for (const [index, service] of result.data.services.entries()) {
+    if (!service.match) continue;
+    if (Array.isArray(service.match))
+      for (const [n, set] of service.match.entries()) labelSets.push([`services.${index}.match.${n}`, set]);
+    else labelSets.push([`services.${index}.match`, service.match as Record<string, string | string[]>]);
+  }
+  for (const [where, set] of labelSets) {
+    for (const [label, value] of Object.entries(set)) {
       for (const pattern of Array.isArray(value) ? value : [value]) {
         if (isRegexMatcher(pattern)) {
           try {
             new RegExp(pattern.slice(1, -1));
           } catch {
-            throw new ConfigError(
-              `${source}: routes.${index}.match.${label}: invalid regular expression ${pattern}`,
-            );
+            throw new ConfigError(`${source}: ${where}.${label}: invalid regular expression ${pattern}`);
           }
         }
       }

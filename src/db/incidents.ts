@@ -1,4 +1,5 @@
 /** Read side of incidents: the list and the detail the API, the CLI and (later) Slack show. */
+import type { ServiceSource } from '../ingest/service.ts';
 import type { Queryable } from './db.ts';
 
 export interface IncidentSummary {
@@ -19,6 +20,8 @@ export interface IncidentSummary {
   externalUrl: string | null;
   reopenCount: number;
   labels: Record<string, string>;
+  /** Which labels decided `service` (null for incidents stored before it was recorded). */
+  serviceSource?: ServiceSource | null;
 }
 
 interface IncidentRow {
@@ -39,6 +42,7 @@ interface IncidentRow {
   external_url: string | null;
   reopen_count: number;
   labels: Record<string, string>;
+  service_source: ServiceSource | null;
 }
 
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
@@ -62,11 +66,12 @@ function toSummary(row: IncidentRow): IncidentSummary {
     externalUrl: row.external_url,
     reopenCount: row.reopen_count,
     labels: row.labels,
+    serviceSource: row.service_source ?? null,
   };
 }
 
 const INCIDENT_COLUMNS = `id, title, service, severity, status, source, channel, alert_count, firing_count, opened_at,
-  acknowledged_at, resolved_at, last_event_at, external_id, external_url, reopen_count, labels`;
+  acknowledged_at, resolved_at, last_event_at, external_id, external_url, reopen_count, labels, service_source`;
 
 export interface ListIncidentsFilter {
   status?: 'open' | 'triggered' | 'acknowledged' | 'resolved';
@@ -110,6 +115,7 @@ export interface IncidentAlert {
   status: string;
   alertname: string;
   service: string;
+  serviceSource?: ServiceSource | null;
   severity: string;
   summary: string;
   labels: Record<string, string>;
@@ -145,6 +151,7 @@ export async function getIncident(db: Queryable, id: number): Promise<IncidentDe
     status: string;
     alertname: string;
     service: string;
+    service_source: ServiceSource | null;
     severity: string;
     summary: string;
     labels: Record<string, string>;
@@ -156,8 +163,8 @@ export async function getIncident(db: Queryable, id: number): Promise<IncidentDe
     last_seen: Date;
     delivery_count: number;
   }>(
-    `SELECT fingerprint, status, alertname, service, severity, summary, labels, annotations, starts_at, ends_at,
-       generator_url, first_seen, last_seen, delivery_count
+    `SELECT fingerprint, status, alertname, service, service_source, severity, summary, labels, annotations,
+       starts_at, ends_at, generator_url, first_seen, last_seen, delivery_count
      FROM alerts WHERE incident_id = $1 ORDER BY id`,
     [id],
   );
@@ -174,6 +181,7 @@ export async function getIncident(db: Queryable, id: number): Promise<IncidentDe
       status: alert.status,
       alertname: alert.alertname,
       service: alert.service,
+      serviceSource: alert.service_source ?? null,
       severity: alert.severity,
       summary: alert.summary,
       labels: alert.labels,

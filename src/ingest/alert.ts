@@ -1,4 +1,6 @@
 /** The one alert shape both sources normalize to, and the groups that correlation works on. */
+import type { ServiceSource } from './service.ts';
+
 export type AlertSource = 'alertmanager' | 'pagerduty';
 export type Severity = 'critical' | 'high' | 'warning' | 'info';
 export type AlertStatus = 'firing' | 'resolved';
@@ -55,6 +57,8 @@ export interface NormalizedAlert {
   status: AlertStatus;
   alertname: string;
   service: string;
+  /** Which labels decided `service` (src/ingest/service.ts). */
+  serviceSource: ServiceSource;
   severity: Severity;
   summary: string;
   labels: Record<string, string>;
@@ -78,6 +82,12 @@ export interface AlertGroup {
   keyIsIdentity: boolean;
   title: string;
   service: string;
+  serviceSource: ServiceSource;
+  /**
+   * Keys the same alerts had before (service + alertname under the old service labels): an open incident
+   * found under one of them absorbs the group instead of a new incident opening mid-storm.
+   */
+  legacyCorrelationKeys?: string[];
   labels: Record<string, string>;
   externalId: string | null;
   externalUrl: string | null;

@@ -5,6 +5,10 @@ import type { AlertGroup, NormalizedAlert, NormalizedDelivery } from './alert.ts
 import { normalizeSeverity } from './alert.ts';
 import { labelsFingerprint } from './fingerprint.ts';
 import { parseWithSchema } from './parse.ts';
+import type { ServiceRules } from './service.ts';
+import { groupService, LEGACY_SERVICE_LABELS, resolveService, serviceOf } from './service.ts';
+
+export { serviceOf } from './service.ts';
 
 // Go marshals a nil map as `null`, so every map may arrive as null.
 const stringMap = z
@@ -46,17 +50,8 @@ function optionalTime(value: string | undefined): Date | null {
   return date.getUTCFullYear() <= 1 ? null : date;
 }
 
-export function serviceOf(labels: Record<string, string>, serviceLabels: readonly string[]): string {
-  for (const key of serviceLabels) {
-    const value = labels[key];
-    if (value) return value;
-  }
-  return 'unknown';
-}
-
-export interface NormalizeOptions {
-  serviceLabels: readonly string[];
-}
+/** How to name the service of an alert: `services[].match` and `ingest.serviceLabels` from aiops.yml. */
+export type NormalizeOptions = ServiceRules;
 
 export function parseAlertmanagerPayload(body: unknown): AlertmanagerPayload {
   // Checked before the schema: version 3 bodies differ in shape (a numeric `groupKey`), and the answer
@@ -80,12 +75,14 @@ export function normalizeAlertmanager(
     const labels = alert.labels;
     const annotations = alert.annotations;
     const alertname = labels.alertname ?? payload.groupLabels.alertname ?? 'unnamed alert';
+    const decision = resolveService(labels, options);
     return {
       fingerprint: alert.fingerprint ?? labelsFingerprint(labels),
       // Old payloads carry no per-alert status; the group's then applies. `endsAt` is not trusted.
       status: alert.status ?? payload.status,
       alertname,
-      service: serviceOf(labels, options.serviceLabels),
+      service: decision.service,
+      serviceSource: decision.source,
       severity: normalizeSeverity(labels.severity),
       summary:
         annotations.summary ??
@@ -110,12 +107,23 @@ export function normalizeAlertmanager(
   }
 
   const groups = new Map<string, NormalizedAlert[]>();
+  const legacyKeys = new Map<string, Set<string>>();
   for (const alert of alerts) {
     // The routing group is the incident; without a groupKey fall back to service + alertname.
     const key = payload.groupKey ? `am:${payload.groupKey}` : `svc:${alert.service}:${alert.alertname}`;
     const members = groups.get(key);
     if (members) members.push(alert);
     else groups.set(key, [alert]);
+    if (!payload.groupKey) {
+      // The key this alert had before the service was derived (label order of the old default): an incident
+      // opened under it before an upgrade keeps absorbing its alerts instead of splitting mid-storm.
+      const legacy = `svc:${serviceOf(alert.labels, options.serviceLabels ?? LEGACY_SERVICE_LABELS)}:${alert.alertname}`;
+      if (legacy !== key) {
+        const set = legacyKeys.get(key) ?? new Set<string>();
+        set.add(legacy);
+        legacyKeys.set(key, set);
+      }
+    }
   }
 
   return {
@@ -126,15 +134,20 @@ export function normalizeAlertmanager(
       const common = payload.commonLabels;
       const alertname = payload.groupLabels.alertname ?? common.alertname ?? first.alertname;
       const summary = payload.commonAnnotations.summary ?? payload.commonAnnotations.title;
+      const service = groupService(
+        members.map((alert) => ({ service: alert.service, source: alert.serviceSource })),
+        { ...sharedLabels(members), ...common },
+        options,
+      );
+      const legacy = legacyKeys.get(correlationKey);
       return {
         source: 'alertmanager',
         correlationKey,
         keyIsIdentity: false,
         title: truncate(summary && summary !== alertname ? `${alertname}: ${summary}` : alertname, 200),
-        service:
-          serviceOf(common, options.serviceLabels) === 'unknown'
-            ? first.service
-            : serviceOf(common, options.serviceLabels),
+        ...(legacy ? { legacyCorrelationKeys: [...legacy].sort() } : {}),
+        service: service.service,
+        serviceSource: service.source,
         labels: Object.keys(common).length > 0 ? common : first.labels,
         externalId: null,
         externalUrl: payload.externalURL ? payload.externalURL : null,
@@ -144,6 +157,17 @@ export function normalizeAlertmanager(
       };
     }),
   };
+}
+
+/** The labels every alert of a group carries with the same value (what Alertmanager's commonLabels should be). */
+function sharedLabels(alerts: readonly NormalizedAlert[]): Record<string, string> {
+  const [first, ...rest] = alerts;
+  if (!first) return {};
+  return Object.fromEntries(
+    Object.entries(first.labels).filter(([key, value]) =>
+      rest.every((alert) => Object.hasOwn(alert.labels, key) && alert.labels[key] === value),
+    ),
+  );
 }
 
 export function truncate(text: string, max: number): string {

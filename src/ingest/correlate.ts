@@ -60,13 +60,18 @@ async function findIncident(
   ctx: CorrelationContext,
 ): Promise<IncidentRow | null> {
   const resolvedSince = new Date(ctx.now.getTime() - ctx.windowMs);
-  const result = await tx.query<IncidentRow>(
-    `SELECT id, status, acknowledged_at FROM incidents
-     WHERE correlation_key = $1 AND (status <> 'resolved' OR $3 OR resolved_at >= $2)
-     ORDER BY id DESC LIMIT 1 FOR UPDATE`,
-    [group.correlationKey, resolvedSince, group.keyIsIdentity],
-  );
-  return result.rows[0] ?? null;
+  // The group's own key first; then the keys its alerts had before the service was derived, so an incident
+  // opened under one of them (before an upgrade) keeps its storm instead of a second incident opening.
+  for (const key of [group.correlationKey, ...(group.legacyCorrelationKeys ?? [])]) {
+    const result = await tx.query<IncidentRow>(
+      `SELECT id, status, acknowledged_at FROM incidents
+       WHERE correlation_key = $1 AND (status <> 'resolved' OR $3 OR resolved_at >= $2)
+       ORDER BY id DESC LIMIT 1 FOR UPDATE`,
+      [key, resolvedSince, group.keyIsIdentity],
+    );
+    if (result.rows[0]) return result.rows[0];
+  }
+  return null;
 }
 
 async function openIncident(tx: Queryable, group: AlertGroup, ctx: CorrelationContext): Promise<IncidentRow> {
@@ -74,8 +79,8 @@ async function openIncident(tx: Queryable, group: AlertGroup, ctx: CorrelationCo
   const channel = ctx.channelFor({ service: group.service, severity, labels: group.labels });
   const result = await tx.query<IncidentRow>(
     `INSERT INTO incidents (source, correlation_key, external_id, external_url, title, service, severity, status,
-       channel, labels, opened_at, last_event_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'triggered', $8, $9::jsonb, $10, $10)
+       channel, labels, opened_at, last_event_at, service_source)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'triggered', $8, $9::jsonb, $10, $10, $11::jsonb)
      RETURNING id, status, acknowledged_at`,
     [
       group.source,
@@ -88,6 +93,7 @@ async function openIncident(tx: Queryable, group: AlertGroup, ctx: CorrelationCo
       channel,
       jsonParam(group.labels),
       ctx.now,
+      jsonParam(group.serviceSource),
     ],
   );
   return result.rows[0] as IncidentRow;
@@ -111,6 +117,7 @@ async function upsertAlerts(
     status: alert.status,
     alertname: alert.alertname,
     service: alert.service,
+    service_source: alert.serviceSource,
     severity: alert.severity,
     summary: alert.summary,
     labels: alert.labels,
@@ -122,7 +129,7 @@ async function upsertAlerts(
   const result = await tx.query<UpsertRow>(
     `WITH input AS (
        SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(
-         fingerprint text, status text, alertname text, service text, severity text, summary text,
+         fingerprint text, status text, alertname text, service text, service_source jsonb, severity text, summary text,
          labels jsonb, annotations jsonb, starts_at timestamptz, ends_at timestamptz, generator_url text)
      ),
      previous AS (
@@ -130,10 +137,10 @@ async function upsertAlerts(
      ),
      known AS (SELECT DISTINCT alertname FROM alerts WHERE incident_id = $1),
      upserted AS (
-       INSERT INTO alerts (incident_id, fingerprint, source, status, alertname, service, severity, summary, labels,
-         annotations, starts_at, ends_at, generator_url, first_seen, last_seen)
-       SELECT $1, fingerprint, $3, status, alertname, service, severity, summary, labels, annotations, starts_at,
-         ends_at, generator_url, $4, $4
+       INSERT INTO alerts (incident_id, fingerprint, source, status, alertname, service, service_source, severity,
+         summary, labels, annotations, starts_at, ends_at, generator_url, first_seen, last_seen)
+       SELECT $1, fingerprint, $3, status, alertname, service, service_source, severity, summary, labels, annotations,
+         starts_at, ends_at, generator_url, $4, $4
        FROM input
        ON CONFLICT (incident_id, fingerprint) DO UPDATE SET
          status = EXCLUDED.status, severity = EXCLUDED.severity, summary = EXCLUDED.summary,
@@ -193,7 +200,10 @@ export async function applyGroup(
   group: AlertGroup,
   ctx: CorrelationContext,
 ): Promise<GroupOutcome> {
-  await tx.query(LOCK_SQL, [group.correlationKey]);
+  // Every key the group may land under is locked (in one order), so two replicas handling the same alerts —
+  // one under the old key, one under the new — cannot open two incidents.
+  for (const key of [group.correlationKey, ...(group.legacyCorrelationKeys ?? [])].sort())
+    await tx.query(LOCK_SQL, [key]);
   let incident = await findIncident(tx, group, ctx);
   if (!incident && group.attachOnly) return { incidentId: null, opened: false, changed: false, status: null };
 

@@ -14,6 +14,12 @@ import { applyGroup } from './correlate.ts';
 import { normalizePagerDuty, parsePagerDutyPayload } from './pagerduty.ts';
 import { parseJsonBody } from './parse.ts';
 import { routeChannel } from './routing.ts';
+import type { ServiceRules } from './service.ts';
+
+/** The service-naming rules of aiops.yml: `services[].match`, then `ingest.serviceLabels` when set. */
+export function serviceRulesOf(config: Config): ServiceRules {
+  return { services: config.file.services, serviceLabels: config.file.ingest.serviceLabels };
+}
 
 export interface IngestDeps {
   db: Db;
@@ -46,11 +52,9 @@ export function normalizeDelivery(
 ): NormalizedDelivery {
   const body = parseJsonBody(request.rawBody);
   if (request.source === 'alertmanager') {
-    return normalizeAlertmanager(parseAlertmanagerPayload(body), {
-      serviceLabels: deps.config.file.ingest.serviceLabels,
-    });
+    return normalizeAlertmanager(parseAlertmanagerPayload(body), serviceRulesOf(deps.config));
   }
-  return normalizePagerDuty(parsePagerDutyPayload(body), request.webhookId);
+  return normalizePagerDuty(parsePagerDutyPayload(body), request.webhookId, serviceRulesOf(deps.config));
 }
 
 async function insertDelivery(

@@ -5,6 +5,8 @@ import type { AlertGroup, NormalizedAlert, NormalizedDelivery, Severity, Timelin
 import { normalizeSeverity } from './alert.ts';
 import { truncate } from './alertmanager.ts';
 import { parseWithSchema } from './parse.ts';
+import type { ServiceRules, ServiceSource } from './service.ts';
+import { resolveService, storableService, UNKNOWN_SERVICE } from './service.ts';
 
 const reference = z.object({
   id: z.string(),
@@ -75,6 +77,7 @@ export function parsePagerDutyPayload(body: unknown): z.output<typeof eventSchem
 export function normalizePagerDuty(
   payload: z.output<typeof eventSchema>,
   webhookId: string | undefined,
+  rules: ServiceRules = {},
 ): NormalizedDelivery {
   const { event } = payload;
   const deliveryKey = webhookId ?? `event:${event.id}`;
@@ -100,7 +103,8 @@ export function normalizePagerDuty(
       correlationKey: `pd:${note.incident.id}`,
       keyIsIdentity: true,
       title: note.incident.summary ?? note.incident.id,
-      service: 'unknown',
+      service: UNKNOWN_SERVICE,
+      serviceSource: { rule: 'none', labels: {} },
       labels: {},
       externalId: note.incident.id,
       externalUrl: note.incident.html_url ?? null,
@@ -116,23 +120,36 @@ export function normalizePagerDuty(
     'event',
     'data',
   ]);
-  const service = incident.service?.summary ?? incident.service?.id ?? 'unknown';
+  const pdService = storableService(incident.service?.summary ?? incident.service?.id ?? UNKNOWN_SERVICE);
   const severity = severityOf(incident);
   const labels: Record<string, string> = {
     alertname: incident.title,
-    service,
+    service: pdService,
     severity,
     pagerduty_incident: incident.id,
   };
   if (incident.incident_key) labels.incident_key = incident.incident_key;
   if (incident.priority?.summary) labels.priority = incident.priority.summary;
   if (incident.urgency) labels.urgency = incident.urgency;
+  // The PagerDuty service is the team's own choice; only `services[].match` of aiops.yml renames it.
+  const matched = resolveService(labels, { services: rules.services ?? [] });
+  const { service, serviceSource }: { service: string; serviceSource: ServiceSource } =
+    matched.source.rule === 'match'
+      ? { service: matched.service, serviceSource: matched.source }
+      : {
+          service: pdService,
+          serviceSource:
+            pdService === UNKNOWN_SERVICE
+              ? { rule: 'none', labels: {} }
+              : { rule: 'pagerduty', labels: { service: pdService } },
+        };
 
   const alert: NormalizedAlert = {
     fingerprint: `pd:${incident.id}`,
     status: incident.status === 'resolved' ? 'resolved' : 'firing',
     alertname: incident.title,
     service,
+    serviceSource,
     severity,
     summary: incident.title,
     labels,
@@ -161,6 +178,7 @@ export function normalizePagerDuty(
         keyIsIdentity: true,
         title: truncate(incident.title, 200),
         service,
+        serviceSource,
         labels,
         externalId: incident.id,
         externalUrl: incident.html_url ?? null,

@@ -20,7 +20,10 @@ type Json = Record<string, unknown>;
 
 const fixture = (name: string): Json => JSON.parse(readFixture(name)) as Json;
 
-function normalize(body: unknown, serviceLabels: readonly string[] = SERVICE_LABELS): NormalizedDelivery {
+function normalize(
+  body: unknown,
+  serviceLabels: readonly string[] | undefined = SERVICE_LABELS,
+): NormalizedDelivery {
   return normalizeAlertmanager(parseAlertmanagerPayload(body), { serviceLabels });
 }
 
@@ -62,7 +65,7 @@ const EXPECTED: Record<string, Expected> = {
     alerts: 1,
     fingerprints: 'computed',
     severity: 'warning',
-    service: 'docker_nodes', // `job`
+    service: 'instance-with-hyphen_and_underscore', // a host alert: `job` docker_nodes is node-exporter
     correlationKey: 'am:{}:{alertname="high_memory_load"}',
     title: 'high_memory_load: Prometheus Test',
     endsAt: [null],
@@ -86,7 +89,7 @@ const EXPECTED: Record<string, Expected> = {
     alerts: 2,
     fingerprints: ['a1bc48475b20e73d', 'c2ea85182f28cbd9'],
     severity: 'critical',
-    service: 'unknown',
+    service: 'andromeda', // `host`
     correlationKey: 'am:{}/{}:{}',
     title: 'High CPU Temperature: High CPU core temperature',
     endsAt: [null, null],
@@ -98,7 +101,7 @@ const EXPECTED: Record<string, Expected> = {
     alerts: 3,
     fingerprints: 'computed',
     severity: 'high', // `major`
-    service: 'blackbox-icmp',
+    service: '172.29.254.30', // probe targets differ and blackbox-icmp is a prober: the first target
     correlationKey:
       'am:{}/{severity=~"^(?:^(critical|major|minor|warning|informational)$)$"}:{alertname="ICMP ping failed"}',
     title: 'ICMP ping failed', // commonAnnotations is {}
@@ -111,7 +114,7 @@ const EXPECTED: Record<string, Expected> = {
     alerts: 3,
     fingerprints: ['ff6a7a0f5f1c1309', '554664fa753a2b45', '911c76f0240f015b'],
     severity: 'info',
-    service: 'whatever/promstack', // commonLabels has only `name_space`: the first alert's `namespace`
+    service: 'whatever/promstack', // alerts differ in `name`; the `namespace` they share
     correlationKey: 'am:{}/{namespace="whatever/promstack"}:{alertname="JustATestAlert_1"}',
     title: 'JustATestAlert_1: Ratio(Max(Working Set, RSS) / Reservation) [5m Avg] < 40 %',
     endsAt: [null, null, null],
@@ -135,7 +138,7 @@ const EXPECTED: Record<string, Expected> = {
     alerts: 1,
     fingerprints: 'computed',
     severity: 'warning',
-    service: 'unknown',
+    service: 'example1', // `instance`: the host that is down
     correlationKey: 'am:{}:{alertname="instance_down"}',
     title: 'instance_down: instance example1 is down',
     endsAt: [null],
@@ -147,7 +150,7 @@ const EXPECTED: Record<string, Expected> = {
     alerts: 1,
     fingerprints: ['fbab788ec4c1018b'],
     severity: 'warning', // `Warning`
-    service: 'eric-pm-kube-state-metrics', // app_kubernetes_io_name
+    service: 'eric-log-transformer', // `deployment`, not the kube-state-metrics that scraped it
     correlationKey: 'am:{}:{alertname="Deployment"}',
     title: 'Deployment: Kubernetes Deployment Replicas Mismatch',
     endsAt: ['2022-07-29T11:17:27.300Z'],
@@ -159,7 +162,7 @@ const EXPECTED: Record<string, Expected> = {
     alerts: 1,
     fingerprints: ['a1bc48475b20e73d'],
     severity: 'critical',
-    service: 'unknown',
+    service: 'andromeda',
     correlationKey: 'am:{}/{}:{}',
     title: 'High CPU Temperature: High CPU core temperature',
     endsAt: [null],
@@ -171,7 +174,7 @@ const EXPECTED: Record<string, Expected> = {
     alerts: 3,
     fingerprints: 'computed',
     severity: 'high',
-    service: 'blackbox-icmp',
+    service: '172.29.254.30',
     correlationKey:
       'am:{}/{severity=~"^(?:^(critical|major|minor|warning|informational)$)$"}:{alertname="ICMP ping failed"}',
     title: 'ICMP ping failed',
@@ -300,8 +303,16 @@ describe('service', () => {
     );
   });
 
-  it('is unknown when no label matches', () => {
-    expect(onlyGroup(normalize(ericsson(), ['team'])).service).toBe('unknown');
+  it('is derived when none of the configured labels is set', () => {
+    expect(onlyGroup(normalize(ericsson(), ['team'])).service).toBe('eric-log-transformer');
+  });
+
+  it('is unknown when no label names anything', () => {
+    const body = ericsson();
+    const alert = (body.alerts as Json[])[0] as Json;
+    alert.labels = { alertname: 'Deployment', severity: 'warning' };
+    body.commonLabels = {};
+    expect(onlyGroup(normalize(body)).service).toBe('unknown');
   });
 
   it('serviceOf skips empty label values', () => {
@@ -338,9 +349,18 @@ describe('grouping and title', () => {
     const alerts = body.alerts as Json[];
     ((alerts[2] as Json).labels as Json).alertname = 'HTTP probe failed';
     const delivery = normalize(body);
-    expect(delivery.groups.map((group) => [group.correlationKey, group.alerts.length])).toEqual([
-      ['svc:blackbox-icmp:ICMP ping failed', 2],
-      ['svc:blackbox-icmp:HTTP probe failed', 1],
+    // Each probe target is its own service now; the key they had before (the job) is kept as a legacy key so
+    // an incident opened under it before an upgrade still absorbs them.
+    expect(
+      delivery.groups.map((group) => [
+        group.correlationKey,
+        group.alerts.length,
+        group.legacyCorrelationKeys,
+      ]),
+    ).toEqual([
+      ['svc:172.29.254.30:ICMP ping failed', 1, ['svc:blackbox-icmp:ICMP ping failed']],
+      ['svc:172.29.254.50:ICMP ping failed', 1, ['svc:blackbox-icmp:ICMP ping failed']],
+      ['svc:172.29.254.66:HTTP probe failed', 1, ['svc:blackbox-icmp:HTTP probe failed']],
     ]);
   });
 

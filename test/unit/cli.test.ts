@@ -137,7 +137,7 @@ describe('replay and incidents on an embedded database', () => {
     expect(thread.slice(1).join('\n')).toContain('Offline analyzer');
     const lines = text.split('\n');
     expect(lines[0]).toMatch(
-      /^🔴 #1 \[triggered\] critical · unknown · High CPU Temperature: High CPU core temperature \(2\/2 firing, opened /,
+      /^🔴 #1 \[triggered\] critical · andromeda · High CPU Temperature: High CPU core temperature \(2\/2 firing, opened /,
     );
     expect(lines[1]).toBe('   channel #incidents · source alertmanager · http://ops1:9093');
     const alertLines = lines.filter((line) => line.startsWith('     - '));

@@ -149,13 +149,8 @@ describe('parseConfigFile', () => {
       const file = parseConfigFile(text, 'aiops.yml');
       expect(file.correlation.windowMinutes).toBe(30);
       expect(file.ingest.maxBodyBytes).toBe(5 * 1024 * 1024);
-      expect(file.ingest.serviceLabels).toEqual([
-        'service',
-        'app_kubernetes_io_name',
-        'app',
-        'job',
-        'namespace',
-      ]);
+      // Unset: the service is derived from the alert's workload, volume, exporter or host.
+      expect(file.ingest.serviceLabels).toBeUndefined();
       expect(file.routes).toEqual([]);
       expect(file.services).toEqual([]);
     }
@@ -163,7 +158,35 @@ describe('parseConfigFile', () => {
 
   it('fills the defaults of a partly written section', () => {
     const file = parseConfigFile('ingest:\n  maxBodyBytes: 2048\n', 'aiops.yml');
-    expect(file.ingest.serviceLabels).toContain('service');
+    expect(file.ingest).toEqual({ maxBodyBytes: 2048 });
+  });
+
+  it('reads services[].match as one label set or a list of them', () => {
+    const file = parseConfigFile(
+      [
+        'services:',
+        '  - name: checkout',
+        '    match: { namespace: shop, container: [checkout, checkout-worker] }',
+        '  - name: orders-db',
+        '    match: [{ instance: "/db-[0-9]+/" }, { persistentvolumeclaim: data-orders-0 }]',
+      ].join('\n'),
+      'aiops.yml',
+    );
+    expect(file.services).toEqual([
+      { name: 'checkout', match: { namespace: 'shop', container: ['checkout', 'checkout-worker'] } },
+      { name: 'orders-db', match: [{ instance: '/db-[0-9]+/' }, { persistentvolumeclaim: 'data-orders-0' }] },
+    ]);
+  });
+
+  it('rejects a services[].match with a bad regex or no label', () => {
+    expect(
+      configError(() =>
+        parseConfigFile('services:\n  - name: a\n    match: [{ pod: "/a(/" }]\n', 'aiops.yml'),
+      ).message,
+    ).toBe('aiops.yml: services.0.match.0.pod: invalid regular expression /a(/');
+    expect(
+      configError(() => parseConfigFile('services:\n  - name: a\n    match: {}\n', 'aiops.yml')).message,
+    ).toMatch(/^aiops\.yml: services\.0\.match.*must name at least one label/);
   });
 
   it('rejects invalid YAML in one line', () => {

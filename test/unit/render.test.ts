@@ -78,6 +78,7 @@ const triggered: IncidentDetail = {
   externalUrl: null,
   reopenCount: 0,
   labels: { service: 'checkout', namespace: 'shop', cluster: 'prod-eu-1' },
+  serviceSource: { rule: 'label', labels: { service: 'checkout' } },
   alerts: [
     alert({
       fingerprint: 'a1',
@@ -342,6 +343,31 @@ describe('renderIncidentRoot', () => {
     const message = renderIncidentRoot(triggered);
     expect(message).toMatchSnapshot();
     expect(message.text).toBe('🔴 [CRITICAL] #42 HighErrorRate — checkout (triggered, 3 alerts)');
+  });
+
+  it('shows which labels decided the service, and nothing for incidents stored before', () => {
+    const serviceField = (incident: IncidentDetail) =>
+      json(renderIncidentRoot(incident)).match(/\*Service\*\\n([^"]*)"/)?.[1];
+    const withSource = (serviceSource: IncidentDetail['serviceSource'], service = 'api') =>
+      serviceField({ ...triggered, service, serviceSource });
+    expect(withSource({ rule: 'pod', labels: { pod: 'api-7d9f8b6c5d-x2k4q', container: 'api' } })).toBe(
+      '`api` (from pod `api-7d9f8b6c5d-x2k4q`, container `api`)',
+    );
+    expect(withSource({ rule: 'workload', labels: { deployment: 'api' } })).toBe(
+      '`api` (from deployment `api`)',
+    );
+    expect(withSource({ rule: 'host', labels: { instance: 'db-1:9100' } }, 'db-1')).toBe(
+      '`db-1` (the host, from instance `db-1:9100`)',
+    );
+    expect(withSource({ rule: 'exporter', labels: { job: 'orders-db-metrics' } }, 'orders-db')).toBe(
+      '`orders-db` (behind the exporter, from job `orders-db-metrics`)',
+    );
+    expect(
+      withSource({ rule: 'match', labels: { namespace: 'shop', container: 'checkout' }, entry: 'checkout' }),
+    ).toBe('`api` (aiops.yml services match: namespace `shop`, container `checkout`)');
+    expect(withSource({ rule: 'none', labels: {} }, 'unknown')).toBe('`unknown` (no label names it)');
+    expect(withSource(null)).toBe('`api`');
+    expect(withSource(undefined)).toBe('`api`');
   });
 
   it('shows Acknowledge only while triggered and Resolve until resolved, with a confirm dialog', () => {

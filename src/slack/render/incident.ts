@@ -181,6 +181,34 @@ function alertsWorthListing(incident: IncidentDetail): boolean {
 // ---------------------------------------------------------------------------------------------------
 // Root message
 
+/** What each derivation rule says about the service, before the labels it read. */
+const SERVICE_RULE_WORDS: Record<string, string> = {
+  host: 'the host, from',
+  exporter: 'behind the exporter, from',
+  probe: 'the probed target, from',
+  'scrape-target': 'the scrape target itself, from',
+  match: 'aiops.yml services match:',
+  labels: 'ingest.serviceLabels:',
+  pagerduty: 'the PagerDuty service',
+};
+
+/** `\`api\` (from pod \`api-7d9f…\`, container \`api\`)`: the service and the labels that decided it. */
+function serviceText(incident: IncidentSummary): string {
+  const service = code(truncate(oneLine(incident.service), 150));
+  const source = incident.serviceSource;
+  if (!source) return service;
+  if (source.rule === 'none') return `${service} (no label names it)`;
+  if (source.rule === 'pagerduty') return `${service} (the PagerDuty service)`;
+  const labels = Object.entries(source.labels ?? {})
+    .filter(([key]) => key !== 'alertname')
+    .slice(0, 4)
+    .map(
+      ([key, value]) => `${esc(truncate(oneLine(key), 40))} ${code(truncate(oneLine(String(value)), 80))}`,
+    );
+  if (labels.length === 0) return service;
+  return `${service} (${SERVICE_RULE_WORDS[source.rule] ?? 'from'} ${labels.join(', ')})`;
+}
+
 function incidentBlocks(
   incident: IncidentDetail,
   options: { maxAlerts: number; alertTimes: boolean },
@@ -189,7 +217,7 @@ function incidentBlocks(
     .filter((key) => incident.labels[key])
     .map((key) => `${key} ${code(truncate(oneLine(incident.labels[key] as string), 80))}`);
   const facts = [
-    field('Service', code(truncate(oneLine(incident.service), 150))),
+    field('Service', serviceText(incident)),
     field('Status', statusWithActor(incident)),
     field('Severity', `${severityEmoji(incident.severity)} ${capitalize(esc(incident.severity))}`),
     field('Alerts', `${incident.firingCount} firing / ${incident.alertCount} total`),
