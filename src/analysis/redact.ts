@@ -28,7 +28,7 @@
  * - Vendor tokens are found wherever they start, not only at a word boundary: `yyyyAKIA…`, `xxxxxoxb-…`,
  *   `…failedpostgres://app:pw@db` glued to the text before them are secrets all the same. Their
  *   prefixes are distinctive enough that prose does not match; only the AWS key id (20 characters of
- *   A–Z and 0–9, the last of which could be glued to more) still needs a non-token character after it.
+ *   A–Z and 0–9) must not be inside a longer run of A–Z and 0–9.
  * - Text is redacted BEFORE it is cut, never after: a cut token (30 of a `ghp_` token's 40 characters,
  *   a JWT without its signature) no longer matches any rule. `redactAndCut` is the one way to shorten
  *   text that may hold a secret; the Slack renderers' `truncate`/`splitText` and the offline analyzer's
@@ -181,9 +181,6 @@ interface Rule {
 
 const SECRET_GROUPS = ['s', 's2', 's3'] as const;
 
-/** Not followed by a token character: a token is matched whole (its start may be glued to text). */
-const E = `(?![A-Za-z0-9_-])`;
-
 function looksRandom(s: string): boolean {
   return /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s);
 }
@@ -219,38 +216,42 @@ const RULES: readonly Rule[] = [
   },
   {
     kind: 'jwt',
-    re: new RegExp(String.raw`(?<s>eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)${E}`, 'dg'),
+    // Glued to text is fine (`tokeneyJ…`), but only the first `eyJ` of a run of token characters may
+    // start one: a later start would fail for the same reason, and `eyJeyJeyJ…` would be quadratic.
+    re: /(?<!eyJ[A-Za-z0-9_-]*?)(?<s>eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)/dg,
     hint: /eyJ/,
   },
   {
     kind: 'anthropic-key',
-    re: new RegExp(`(?<s>sk-ant-[A-Za-z0-9_-]{20,})${E}`, 'dg'),
+    re: /(?<s>sk-ant-[A-Za-z0-9_-]{20,})/dg,
     hint: /sk-ant-/,
   },
   {
     kind: 'openai-key',
-    re: new RegExp(`(?<s>sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{32,}))${E}`, 'dg'),
+    re: /(?<s>sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{32,}))/dg,
     hint: /sk-/,
     accept: looksRandom,
   },
   {
     kind: 'github-token',
-    re: /(?<s>gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,247})(?![A-Za-z0-9_])/dg,
+    // No check of what follows: a start that failed on it would let a later, glued start succeed, and
+    // the next pass would then match the first one (`ghp_…ghp_…`), so redaction would not be idempotent.
+    re: /(?<s>gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,247})/dg,
     hint: /gh[pousr]_|github_pat_/,
   },
   {
     kind: 'gitlab-token',
-    re: new RegExp(`(?<s>glpat-[A-Za-z0-9_-]{20,})${E}`, 'dg'),
+    re: /(?<s>glpat-[A-Za-z0-9_-]{20,})/dg,
     hint: /glpat-/,
   },
   {
     kind: 'slack-token',
-    re: new RegExp(String.raw`(?<s>(?:xox[abposre](?:\.xox[a-z])?|xapp)-[A-Za-z0-9-]{10,})${E}`, 'dg'),
+    re: /(?<s>(?:xox[abposre](?:\.xox[a-z])?|xapp)-[A-Za-z0-9-]{10,})/dg,
     hint: /xox|xapp-/,
   },
   {
     kind: 'stripe-key',
-    re: /(?<s>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{20,})(?![A-Za-z0-9_])/dg,
+    re: /(?<s>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{20,})/dg,
     hint: /_live_|_test_|whsec_/,
   },
   {
@@ -260,7 +261,9 @@ const RULES: readonly Rule[] = [
   },
   {
     kind: 'aws-access-key',
-    re: /(?<s>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?![A-Z0-9])/dg,
+    // Exactly 20 of A–Z0–9: glued to lower-case text (`yyyyAKIA…`) it is found, inside a longer run of
+    // A–Z0–9 it cannot be told apart (and matching there would peel 20 characters per pass).
+    re: /(?<![A-Z0-9])(?<s>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?![A-Z0-9])/dg,
     hint: /AKIA|ASIA|ABIA|ACCA/,
   },
   {
@@ -324,7 +327,9 @@ const RULES: readonly Rule[] = [
     // A bearer token anywhere (`curl … Bearer …`, `Using Bearer …`): long and with a digit, so prose
     // like "Bearer token missing or malformed" stays.
     kind: 'bearer',
-    re: /[Bb]earer[ \t]+(?<s>[A-Za-z0-9._~+/-]{20,}=*)(?![A-Za-z0-9._~+/=-])/dg,
+    // The `=` padding ends the token: were the lookahead to refuse text after it, a second pass would
+    // match once that text is redacted (`Bearer …=password=x`), and redaction would not be idempotent.
+    re: /[Bb]earer[ \t]+(?<s>[A-Za-z0-9._~+/-]{20,}=*)(?![A-Za-z0-9._~+/-])/dg,
     hint: /[Bb]earer/,
     accept: (secret) => /[0-9]/.test(secret),
   },
