@@ -527,9 +527,29 @@ export function redact(text: string, options: RedactOptions = {}): RedactResult 
   return { text: out, findings: tally.list() };
 }
 
+/**
+ * Recent results of `redactText` for short texts (renderers redact the same field as they flatten,
+ * escape and cut it, and again at every update of a thread): input → output, and output → output since
+ * redaction is idempotent. A pure function's memo, emptied when full.
+ */
+const MEMO_MAX_ENTRIES = 2048;
+const MEMO_MAX_LENGTH = 4096;
+const memo = new Map<string, string>();
+
 /** The text with every secret replaced: `redact(text, options).text`. */
 export function redactText(text: string, options: RedactOptions = {}): string {
-  return redactInto(text, options, new Tally());
+  const memoize = options.emails !== true && text.length <= MEMO_MAX_LENGTH;
+  if (memoize) {
+    const known = memo.get(text);
+    if (known !== undefined) return known;
+  }
+  const out = redactInto(text, options, new Tally());
+  if (memoize) {
+    if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
+    memo.set(text, out);
+    memo.set(out, out);
+  }
+  return out;
 }
 
 const PLACEHOLDER_START = '[REDACTED:';
