@@ -5,7 +5,7 @@
  * calling the LLM (the Anthropic API faked with nock, answering with evidence that quotes the text as a
  * careless model might) and the thread reply. No fragment of 8 or more of the secret's characters may be
  * in the stored title, in any Slack message in the outbox (blocks and `text` fallback) or in what was
- * sent to the API.
+ * sent to the API. PagerDuty incident titles likewise, through ingest and the root message.
  */
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,12 +13,15 @@ import type { Db } from '../../src/db/index.ts';
 import { ingestDelivery } from '../../src/ingest/ingest.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { testDatabases } from '../support/databases.ts';
-import { alertmanagerBody } from '../support/payloads.ts';
+import { alertmanagerBody, readFixture } from '../support/payloads.ts';
 import { leakedFragments, padding, SECRET_CORPUS, type SecretSample } from '../support/secrets.ts';
 
 const API = 'http://anthropic.test';
 const MINUTE = 60_000;
 const ALERTNAME = 'KubeSecretLeak';
+const pagerDuty = JSON.parse(readFixture('pd-v3-incident.triggered-zulip.json')) as {
+  event: { id: string; data: { id: string; title: string } };
+};
 
 /** `text` (of `sample`) after padding, so a cut at `limit` after `head` falls `offset` into the secret. */
 function placed(sample: SecretSample, limit: number, head: number, offset: number): string {
@@ -141,4 +144,37 @@ describe.each(testDatabases())('secrets at cut points, end to end on $name', (da
       }
     }
   });
+
+  it.each(SECRET_CORPUS.map((sample) => [sample.name, sample] as const))(
+    'PagerDuty incident titles: %s',
+    async (_name, sample) => {
+      for (const offset of offsets(sample)) {
+        group += 1;
+        const body = structuredClone(pagerDuty);
+        body.event.id = `01CUTS${group}`;
+        body.event.data.id = `PCUTS${group}`;
+        body.event.data.title = placed(sample, 199, 0, offset);
+        const result = await ingestDelivery(app.app.deps, {
+          source: 'pagerduty',
+          rawBody: JSON.stringify(body),
+        });
+        const incidentId = result.incidentIds[0] as number;
+        await app.app.jobs.runOnce(); // the root message
+        const title = await db.query<{ title: string }>('SELECT title FROM incidents WHERE id = $1', [
+          incidentId,
+        ]);
+        const outbox = await db.query<{ message: unknown }>(
+          'SELECT message FROM slack_outbox WHERE incident_id = $1 ORDER BY id',
+          [incidentId],
+        );
+        expect(outbox.rows.length).toBeGreaterThan(0);
+        for (const text of [
+          title.rows[0]?.title ?? '',
+          JSON.stringify(outbox.rows.map((row) => row.message)),
+        ]) {
+          expect(leakedFragments(text, sample.secret), `cut ${offset} into the secret`).toEqual([]);
+        }
+      }
+    },
+  );
 });
