@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { clip as offlineClip } from '../../src/analysis/offline/facts.ts';
-import { analyzePrompt } from '../../src/analysis/prompts.ts';
+import { analyzePrompt, explainPrompt, whyPrompt } from '../../src/analysis/prompts.ts';
 import { redact } from '../../src/analysis/redact.ts';
 import type { Analysis } from '../../src/analysis/schema.ts';
 import { normalizeAlertmanager, parseAlertmanagerPayload } from '../../src/ingest/alertmanager.ts';
@@ -91,6 +91,16 @@ describe('the LLM prompt: annotations are redacted before they are clipped to 1,
       const prompt = analyzePrompt(testInput([alert], AT), []);
       return `${prompt.system}\n${prompt.user}`;
     });
+  });
+});
+
+describe('the LLM prompt: pasted text and questions are redacted before they are cut', () => {
+  it.each(SECRET_CORPUS.map((sample) => [sample.name, sample] as const))('%s', (_name, sample) => {
+    // `/aiops explain TEXT`: cut to 8,000 characters.
+    expectNoFragment(sample, 8000, 0, (text) => explainPrompt(text).user);
+    // `/aiops why QUESTION`: cut to 2,000 characters.
+    const alert = testAlert({ labels: { alertname: 'KubeSecretLeak', namespace: 'shop' } }, { at: AT });
+    expectNoFragment(sample, 2000, 0, (question) => whyPrompt(testInput([alert], AT), null, question).user);
   });
 });
 
