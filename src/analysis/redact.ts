@@ -533,7 +533,7 @@ export function redact(text: string, options: RedactOptions = {}): RedactResult 
  * redaction is idempotent. A pure function's memo, emptied when full.
  */
 const MEMO_MAX_ENTRIES = 2048;
-const MEMO_MAX_LENGTH = 4096;
+const MEMO_MAX_LENGTH = 1024;
 const memo = new Map<string, string>();
 
 /** The text with every secret replaced: `redact(text, options).text`. */
