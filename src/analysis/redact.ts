@@ -24,7 +24,6 @@
  *   id or a base64 payload, all of which an incident needs.
  * - Emails are personal data, not secrets: redacted only with `{ emails: true }`.
  * - Known gap: a YAML block scalar (`password: |` and indented lines) is not redacted.
- *
  * - Vendor tokens are found wherever they start, not only at a word boundary: `yyyyAKIA…`, `xxxxxoxb-…`,
  *   `…failedpostgres://app:pw@db` glued to the text before them are secrets all the same. Their
  *   prefixes are distinctive enough that prose does not match; only the AWS key id (20 characters of
@@ -34,7 +33,8 @@
  *   text that may hold a secret; the Slack renderers' `truncate`/`splitText` and the offline analyzer's
  *   `clip` redact first too.
  *
- * Every regex is precompiled, bounded, and free of nested quantifiers; a pass is linear in the text.
+ * Every regex is precompiled, bounded, and free of nested quantifiers; a pass is linear in the text
+ * (also for a token prefix repeated many times, which the adversarial tests check).
  */
 
 export interface RedactionFinding {
