@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { AnalysisInput } from './input.ts';
 import { analyzeOffline } from './offline/index.ts';
-import { redactDeep } from './redact.ts';
+import { type RedactionFinding, redactAndCut, redactDeep } from './redact.ts';
 import type { Analysis } from './schema.ts';
 
 export const PROMPT_TASKS = ['analyze', 'why', 'explain'] as const;
@@ -64,11 +64,12 @@ export function fencedJson(value: unknown): string {
 
 const MAX_ALERTS = 30;
 const MAX_TEXT = 1_000;
-const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slice(0, max)}…` : text);
+/** Redacted, then cut: a secret cut first would keep most of its characters and match no rule. */
+const clip = (text: string, max = MAX_TEXT) => redactAndCut(text, max + 1);
 const clipValues = (record: Record<string, string>) =>
   Object.fromEntries(Object.entries(record).map(([key, value]) => [key, clip(value)]));
 
-/** What the model is told about the incident: facts only, sized for a prompt, before redaction. */
+/** What the model is told about the incident: facts only, sized for a prompt (from a redacted input). */
 export function incidentFacts(input: AnalysisInput) {
   const { incident } = input;
   return {
@@ -132,10 +133,23 @@ export interface PreparedPrompt extends RenderedPrompt {
   redactions: { kind: string; count: number }[];
 }
 
+/** Findings of two passes, added up by kind. */
+function addFindings(...lists: RedactionFinding[][]): RedactionFinding[] {
+  const counts = new Map<string, number>();
+  for (const list of lists)
+    for (const { kind, count } of list) counts.set(kind, (counts.get(kind) ?? 0) + count);
+  return [...counts].map(([kind, count]) => ({ kind, count }));
+}
+
+// The input is redacted before the facts are built from it, since building them cuts text (annotations
+// to 1,000 characters): a secret cut first would keep most of its characters and match no rule. The
+// facts are redacted once more as they leave, in case anything was put together from parts.
+
 export function analyzePrompt(input: AnalysisInput, sources: string[]): PreparedPrompt {
+  const clean = redactDeep(input);
   const { value, findings } = redactDeep({
-    ...incidentFacts(input),
-    runbookKnowledge: runbookKnowledge(input),
+    ...incidentFacts(clean.value),
+    runbookKnowledge: runbookKnowledge(clean.value),
   });
   return {
     ...renderPrompt('analyze', {
@@ -143,33 +157,35 @@ export function analyzePrompt(input: AnalysisInput, sources: string[]): Prepared
       incidentData: fencedJson(value),
       sources: sources.length > 0 ? sources.join(', ') : 'the incident only',
     }),
-    redactions: findings,
+    redactions: addFindings(clean.findings, findings),
   };
 }
 
 export function whyPrompt(input: AnalysisInput, analysis: Analysis | null, question: string): PreparedPrompt {
+  const clean = redactDeep({ input, analysis, question });
+  const latest = clean.value.analysis;
   const data = {
-    ...incidentFacts(input),
-    latestAnalysis: analysis && {
-      analyzer: analysis.analyzer,
-      summary: analysis.summary,
-      rootCauses: analysis.rootCauses,
-      nextSteps: analysis.nextSteps,
-      history: analysis.history,
+    ...incidentFacts(clean.value.input),
+    latestAnalysis: latest && {
+      analyzer: latest.analyzer,
+      summary: latest.summary,
+      rootCauses: latest.rootCauses,
+      nextSteps: latest.nextSteps,
+      history: latest.history,
     },
   };
-  const { value, findings } = redactDeep({ data, question });
+  const { value, findings } = redactDeep({ data, question: clip(clean.value.question, 2_000) });
   return {
     ...renderPrompt('why', {
       incidentId: String(input.incident.id),
       incidentData: fencedJson(value.data),
-      question: fenced(clip(value.question, 2_000)),
+      question: fenced(value.question),
     }),
-    redactions: findings,
+    redactions: addFindings(clean.findings, findings),
   };
 }
 
 export function explainPrompt(text: string): PreparedPrompt {
-  const { value, findings } = redactDeep({ text: clip(text, 8_000) });
-  return { ...renderPrompt('explain', { text: fenced(value.text) }), redactions: findings };
+  const { value, findings } = redactDeep({ text });
+  return { ...renderPrompt('explain', { text: fenced(clip(value.text, 8_000)) }), redactions: findings };
 }

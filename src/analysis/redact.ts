@@ -24,8 +24,17 @@
  *   id or a base64 payload, all of which an incident needs.
  * - Emails are personal data, not secrets: redacted only with `{ emails: true }`.
  * - Known gap: a YAML block scalar (`password: |` and indented lines) is not redacted.
+ * - Vendor tokens are found wherever they start, not only at a word boundary: `yyyyAKIA…`, `xxxxxoxb-…`,
+ *   `…failedpostgres://app:pw@db` glued to the text before them are secrets all the same. Their
+ *   prefixes are distinctive enough that prose does not match; only the AWS key id (20 characters of
+ *   A–Z and 0–9) must not be inside a longer run of A–Z and 0–9.
+ * - Text is redacted BEFORE it is cut, never after: a cut token (30 of a `ghp_` token's 40 characters,
+ *   a JWT without its signature) no longer matches any rule. `redactAndCut` is the one way to shorten
+ *   text that may hold a secret; the Slack renderers' `truncate`/`splitText` and the offline analyzer's
+ *   `clip` redact first too.
  *
- * Every regex is precompiled, bounded, and free of nested quantifiers; a pass is linear in the text.
+ * Every regex is precompiled, bounded, and free of nested quantifiers; a pass is linear in the text
+ * (also for a token prefix repeated many times, which the adversarial tests check).
  */
 
 export interface RedactionFinding {
@@ -172,10 +181,6 @@ interface Rule {
 
 const SECRET_GROUPS = ['s', 's2', 's3'] as const;
 
-/** Not preceded / followed by a token character: tokens are matched whole. */
-const B = `(?<![A-Za-z0-9_-])`;
-const E = `(?![A-Za-z0-9_-])`;
-
 function looksRandom(s: string): boolean {
   return /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s);
 }
@@ -188,7 +193,8 @@ const TOKEN_SCHEMES: Record<string, RedactionKind> = {
   basic: 'basic-auth',
 };
 
-const AUTH_HEAD = String.raw`(?<![A-Za-z0-9_-])(?:proxy-)?authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?`;
+// Any header or variable ending in `authorization`: `Proxy-Authorization`, `X-Authorization`, `HTTP_AUTHORIZATION`.
+const AUTH_HEAD = String.raw`authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?`;
 
 const RULES: readonly Rule[] = [
   {
@@ -210,66 +216,69 @@ const RULES: readonly Rule[] = [
   },
   {
     kind: 'jwt',
-    re: new RegExp(
-      String.raw`${B}(?<s>eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)${E}`,
-      'dg',
-    ),
+    // Glued to text is fine (`tokeneyJ…`), but only the first `eyJ` of a run of token characters may
+    // start one: a later start would fail for the same reason, and `eyJeyJeyJ…` would be quadratic.
+    re: /(?<!eyJ[A-Za-z0-9_-]*?)(?<s>eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)/dg,
     hint: /eyJ/,
   },
   {
     kind: 'anthropic-key',
-    re: new RegExp(`${B}(?<s>sk-ant-[A-Za-z0-9_-]{20,})${E}`, 'dg'),
+    re: /(?<s>sk-ant-[A-Za-z0-9_-]{20,})/dg,
     hint: /sk-ant-/,
   },
   {
     kind: 'openai-key',
-    re: new RegExp(`${B}(?<s>sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{32,}))${E}`, 'dg'),
+    re: /(?<s>sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{32,}))/dg,
     hint: /sk-/,
     accept: looksRandom,
   },
   {
     kind: 'github-token',
-    re: /(?<![A-Za-z0-9_])(?<s>gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,247})(?![A-Za-z0-9_])/dg,
+    // No check of what follows: a start that failed on it would let a later, glued start succeed, and
+    // the next pass would then match the first one (`ghp_…ghp_…`), so redaction would not be idempotent.
+    re: /(?<s>gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,247})/dg,
     hint: /gh[pousr]_|github_pat_/,
   },
   {
     kind: 'gitlab-token',
-    re: new RegExp(`${B}(?<s>glpat-[A-Za-z0-9_-]{20,})${E}`, 'dg'),
+    re: /(?<s>glpat-[A-Za-z0-9_-]{20,})/dg,
     hint: /glpat-/,
   },
   {
     kind: 'slack-token',
-    re: new RegExp(String.raw`${B}(?<s>(?:xox[abposre](?:\.xox[a-z])?|xapp)-[A-Za-z0-9-]{10,})${E}`, 'dg'),
+    re: /(?<s>(?:xox[abposre](?:\.xox[a-z])?|xapp)-[A-Za-z0-9-]{10,})/dg,
     hint: /xox|xapp-/,
   },
   {
     kind: 'stripe-key',
-    re: /(?<![A-Za-z0-9_])(?<s>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{20,})(?![A-Za-z0-9_])/dg,
+    re: /(?<s>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{20,})/dg,
     hint: /_live_|_test_|whsec_/,
   },
   {
     kind: 'gcp-key',
-    re: new RegExp(`${B}(?<s>AIza[0-9A-Za-z_-]{35})${E}`, 'dg'),
+    re: /(?<s>AIza[0-9A-Za-z_-]{35,})/dg,
     hint: /AIza/,
   },
   {
     kind: 'aws-access-key',
-    re: /(?<![A-Za-z0-9])(?<s>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?![A-Za-z0-9])/dg,
+    // Exactly 20 of A–Z0–9: glued to lower-case text (`yyyyAKIA…`) it is found, inside a longer run of
+    // A–Z0–9 it cannot be told apart (and matching there would peel 20 characters per pass).
+    re: /(?<![A-Z0-9])(?<s>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?![A-Z0-9])/dg,
     hint: /AKIA|ASIA|ABIA|ACCA/,
   },
   {
     kind: 'npm-token',
-    re: new RegExp(`${B}(?<s>npm_[A-Za-z0-9]{36})${E}`, 'dg'),
+    re: /(?<s>npm_[A-Za-z0-9]{36,})/dg,
     hint: /npm_/,
   },
   {
     kind: 'sendgrid-key',
-    re: new RegExp(String.raw`${B}(?<s>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})${E}`, 'dg'),
+    re: /(?<s>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43,})/dg,
     hint: /SG\./,
   },
   {
     kind: 'vault-token',
-    re: /(?<![A-Za-z0-9_.-])(?<s>hv[sbr]\.[A-Za-z0-9_-]{24,})(?![A-Za-z0-9_-])/dg,
+    re: /(?<![.])(?<s>hv[sbr]\.[A-Za-z0-9_-]{24,})(?![A-Za-z0-9_-])/dg,
     hint: /hv[sbr]\./,
   },
   {
@@ -290,7 +299,8 @@ const RULES: readonly Rule[] = [
   },
   {
     kind: 'url-password',
-    re: /\b[A-Za-z][A-Za-z0-9+.-]{0,30}:\/\/[^\s:/?#@"'<>[\]]{0,256}:(?<s>[^\s/?#@"'<>]{1,256})@/dg,
+    // No scheme needed: `://user:password@` is enough, wherever it starts (`…failedpostgres://…`).
+    re: /:\/\/[^\s:/?#@"'<>[\]]{0,256}:(?<s>[^\s/?#@"'<>]{1,256})@/dg,
     hint: /:\/\//,
     accept: (secret) => !isNonSecretValue(secret),
   },
@@ -317,7 +327,9 @@ const RULES: readonly Rule[] = [
     // A bearer token anywhere (`curl … Bearer …`, `Using Bearer …`): long and with a digit, so prose
     // like "Bearer token missing or malformed" stays.
     kind: 'bearer',
-    re: /(?<![A-Za-z0-9_-])[Bb]earer[ \t]+(?<s>[A-Za-z0-9._~+/-]{20,}=*)(?![A-Za-z0-9._~+/=-])/dg,
+    // The `=` padding ends the token: were the lookahead to refuse text after it, a second pass would
+    // match once that text is redacted (`Bearer …=password=x`), and redaction would not be idempotent.
+    re: /[Bb]earer[ \t]+(?<s>[A-Za-z0-9._~+/-]{20,}=*)(?![A-Za-z0-9._~+/-])/dg,
     hint: /[Bb]earer/,
     accept: (secret) => /[0-9]/.test(secret),
   },
@@ -513,6 +525,66 @@ export function redact(text: string, options: RedactOptions = {}): RedactResult 
   const tally = new Tally();
   const out = redactInto(text, options, tally);
   return { text: out, findings: tally.list() };
+}
+
+/**
+ * Recent results of `redactText` for short texts (renderers redact the same field as they flatten,
+ * escape and cut it, and again at every update of a thread): input → output, and output → output since
+ * redaction is idempotent. A pure function's memo, emptied when full.
+ */
+const MEMO_MAX_ENTRIES = 2048;
+const MEMO_MAX_LENGTH = 1024;
+const memo = new Map<string, string>();
+
+/** The text with every secret replaced: `redact(text, options).text`. */
+export function redactText(text: string, options: RedactOptions = {}): string {
+  const memoize = options.emails !== true && text.length <= MEMO_MAX_LENGTH;
+  if (memoize) {
+    const known = memo.get(text);
+    if (known !== undefined) return known;
+  }
+  const out = redactInto(text, options, new Tally());
+  if (memoize) {
+    if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
+    memo.set(text, out);
+    memo.set(out, out);
+  }
+  return out;
+}
+
+const PLACEHOLDER_START = '[REDACTED:';
+
+/**
+ * Where to cut `text` (already redacted) at most at `end`: never inside a surrogate pair, nor inside a
+ * `[REDACTED:kind]` placeholder (which would read as a broken word).
+ */
+export function safeCutIndex(text: string, end: number): number {
+  let cut = Math.max(0, Math.min(end, text.length));
+  if (cut >= text.length) return text.length;
+  const code = text.charCodeAt(cut - 1);
+  if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
+  const open = text.lastIndexOf(PLACEHOLDER_START, cut - 1);
+  if (open !== -1) {
+    const close = text.indexOf(']', open);
+    if (close === -1 || close >= cut) cut = open;
+  }
+  return cut;
+}
+
+/**
+ * The one way to shorten text that may hold a secret: redact it, then cut it to at most `max` characters
+ * (ending with `ellipsis` when something was cut). Cutting first would leave a fragment no rule matches
+ * any more (30 of a token's 40 characters, a JWT without its signature), and it would reach the reader.
+ */
+export function redactAndCut(
+  text: string,
+  max: number,
+  options: RedactOptions & { ellipsis?: string } = {},
+): string {
+  const clean = redactText(text, options);
+  if (clean.length <= max) return clean;
+  const ellipsis = options.ellipsis ?? '…';
+  return `${clean.slice(0, safeCutIndex(clean, Math.max(0, max - ellipsis.length)))}${ellipsis}`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,6 @@
 /** Alertmanager webhook (version 4): schema and normalization. Unknown fields are ignored. */
 import { z } from 'zod';
+import { redactAndCut } from '../analysis/redact.ts';
 import { ErrorCode, ValidationError } from '../errors.ts';
 import type { AlertGroup, NormalizedAlert, NormalizedDelivery } from './alert.ts';
 import { normalizeSeverity } from './alert.ts';
@@ -170,6 +171,10 @@ function sharedLabels(alerts: readonly NormalizedAlert[]): Record<string, string
   );
 }
 
+/**
+ * A title cut to `max` characters, secrets redacted first: a token cut at the limit would keep most of its
+ * characters and match no redaction rule any more, in the database, in Slack and in the LLM prompt.
+ */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return redactAndCut(text, max);
 }

@@ -3,6 +3,7 @@
  * transaction as its effects, so a 2xx always means "stored"; a delivery that fails to process is still
  * stored (outcome `failed`) for replay, and the sender is told to retry.
  */
+import { redactAndCut } from '../analysis/redact.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db, Queryable } from '../db/index.ts';
@@ -158,7 +159,7 @@ async function storeFailedDelivery(deps: IngestDeps, request: IngestRequest, now
     .query(
       `INSERT INTO webhook_deliveries (source, delivery_key, received_at, content_type, raw_body, outcome, note)
        VALUES ($1, NULL, $2, $3, $4, 'failed', $5)`,
-      [request.source, now, request.contentType ?? null, request.rawBody, message.slice(0, 2000)],
+      [request.source, now, request.contentType ?? null, request.rawBody, redactAndCut(message, 2000)],
     )
     .catch(() => {});
 }

@@ -4,6 +4,7 @@
  * ran out (its worker died) is claimable again. Times come from the caller's clock.
  */
 
+import { redactAndCut } from '../analysis/redact.ts';
 import type { Queryable } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
 
@@ -143,7 +144,14 @@ export async function failJob(
        run_at = $5, last_error = $6, locked_by = NULL, locked_until = NULL, updated_at = $3
      WHERE id = $1 AND status = 'running' AND locked_by = $2
      RETURNING status`,
-    [job.id, workerId, now, dead, new Date(now.getTime() + backoffMs(job.attempts)), message.slice(0, 2000)],
+    [
+      job.id,
+      workerId,
+      now,
+      dead,
+      new Date(now.getTime() + backoffMs(job.attempts)),
+      redactAndCut(message, 2000),
+    ],
   );
   const status = result.rows[0]?.status;
   if (!status) return 'lost';

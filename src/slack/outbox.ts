@@ -7,6 +7,8 @@
  * The poster's side (claim with a lease, finish fenced by that lease) lives here too, beside the SQL it
  * shares with the enqueue side; times always come from the caller's clock.
  */
+
+import { redactAndCut } from '../analysis/redact.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
 import { redactForSlack, type SlackMessage } from './message.ts';
@@ -342,7 +344,7 @@ export async function paceChannel(db: Queryable, channel: string, until: Date): 
 export type FinishOutcome = 'done' | 'changed' | 'lost';
 
 const LEASE = `id = $1 AND locked_by = $2 AND status = 'pending'`;
-const errorText = (error: string) => error.slice(0, 2000);
+const errorText = (error: string) => redactAndCut(error, 2000);
 
 /** Returns the row to the queue at `at`, keeping its content. */
 export async function releaseOutbox(

@@ -17,6 +17,7 @@ const SlackErrorCode = {
   RateLimitedError: 'slack_webapi_rate_limited_error',
 } as const;
 
+import { redactAndCut } from '../analysis/redact.ts';
 import type { SlackMessage } from './message.ts';
 
 export interface PostMessageArgs {
@@ -82,7 +83,7 @@ function networkCode(error: unknown): string | null {
  */
 export function classifySlackError(error: unknown): SlackFailure {
   if (error instanceof SlackDeliveryError) return error.failure;
-  if (!(error instanceof Error)) return { kind: 'retryable', error: String(error).slice(0, 200) };
+  if (!(error instanceof Error)) return { kind: 'retryable', error: redactAndCut(String(error), 200) };
   const fields = error as Error & {
     code?: unknown;
     retryAfter?: unknown;
@@ -109,11 +110,14 @@ export function classifySlackError(error: unknown): SlackFailure {
     }
     case SlackErrorCode.RequestError: {
       const code = networkCode(error);
-      return { kind: 'retryable', error: code ? `request_error ${code}` : `request_error ${error.message}` };
+      return {
+        kind: 'retryable',
+        error: code ? `request_error ${code}` : redactAndCut(`request_error ${error.message}`, 200),
+      };
     }
     default: {
       const code = networkCode(error);
-      return { kind: 'retryable', error: (code ?? `${error.name}: ${error.message}`).slice(0, 200) };
+      return { kind: 'retryable', error: redactAndCut(code ?? `${error.name}: ${error.message}`, 200) };
     }
   }
 }

@@ -2,8 +2,16 @@
  * Secret redaction. Every "secret" here is fake and assembled at run time (prefixes split, bodies from
  * a seeded generator) so this file does not trip secret scanners.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isSecretKeyName, type RedactionFinding, redact, redactDeep } from '../../src/analysis/redact.ts';
+import {
+  isSecretKeyName,
+  type RedactionFinding,
+  redact,
+  redactAndCut,
+  redactDeep,
+  redactText,
+} from '../../src/analysis/redact.ts';
 
 /** Deterministic mixed-case alphanumerics (plus `extra` characters), so fake tokens look real. */
 function fake(length: number, seed: number, extra = ''): string {
@@ -373,6 +381,12 @@ const SURVIVORS: string[] = [
   'user alice@example.com acknowledged the incident',
   'Rotate credentials with vault write -f auth/approle/role/app/secret-id; --token is read from VAULT_TOKEN',
   'session_count=42 sessions_active=7 secret_rotation_days=90',
+  // Vendor prefixes are matched without a word boundary before them: prose around them stays.
+  'ASIAPACIFICDATACENTERS2024 is the region of the failing node group',
+  'disk-pressure on task-runner-7f9c and desk-booking-api; skew-detector restarted',
+  'the pallbearer and torchbearer jobs finished; xoxb-like tokens are read from SLACK_BOT_TOKEN',
+  'sg.example.com resolves to 10.0.0.7; npm_config_cache=/tmp/npm; ghp_ prefix means a classic token',
+  'unauthorized: the HTTP_AUTHORIZATION variable is empty',
 ];
 
 describe('redact: secrets in realistic contexts', () => {
@@ -581,6 +595,15 @@ describe('redact: adversarial inputs terminate', () => {
     ['chained secret keys', 'password:'.repeat(11_000)],
     ['chained quoted secret keys', '"token":"'.repeat(11_000)],
     ['secret keys with long values', `password=${'x'.repeat(2_000)} `.repeat(50)],
+    // Tokens are found glued to text too: many starts in one run of token characters must stay linear.
+    ['JWT headers without a payload', `ey${'J'}`.repeat(33_000)],
+    ['glued JWT headers', `tokeney${'J'}a.`.repeat(12_000)],
+    ['AWS key prefixes', `AK${'IA'}`.repeat(25_000)],
+    ['Anthropic key prefixes', `sk-${'ant-'}`.repeat(14_000)],
+    ['Slack token prefixes', `xo${'xb-'}`.repeat(20_000)],
+    ['Stripe key prefixes', `sk${'_live_'}`.repeat(12_000)],
+    ['URL credentials without an @', '://a:'.repeat(20_000)],
+    ['authorization headers', 'authorization: bearer '.repeat(4_500)],
   ])(
     'no catastrophic backtracking: %s',
     (_name, text) => {
@@ -590,4 +613,79 @@ describe('redact: adversarial inputs terminate', () => {
     },
     5_000,
   );
+});
+
+describe('redact: glued tokens stay idempotent (property)', () => {
+  // Pieces that start tokens or continue them, glued in any order: a second pass must find nothing new
+  // (no rule may peel a secret off a longer run, one pass at a time).
+  const pieces = [
+    `AK${'IA'}`,
+    `ey${'J'}`,
+    `xo${'xb-'}`,
+    `gh${'p_'}`,
+    `sk-${'ant-'}`,
+    'sk-',
+    `sk${'_live_'}`,
+    `AI${'za'}`,
+    `np${'m_'}`,
+    `hv${'s.'}`,
+    `S${'G.'}`,
+    '://',
+    ':',
+    '@',
+    '.',
+    '-',
+    '_',
+    ' ',
+    '=',
+    'Bearer ',
+    'password=',
+    'A1B2C3D4E5F6G7H8',
+    'aZ7bQ9xY3kL1mN5p',
+    '0123456789',
+  ];
+
+  it('redact(redact(x)) === redact(x)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 60 }), (parts) => {
+        const once = redact(parts.join('')).text;
+        expect(redact(once).text).toBe(once);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
+describe('redactAndCut', () => {
+  const token = `gh${'p_'}${fake(36, 50)}`;
+
+  it('redacts before it cuts, at every cut point', () => {
+    const text = `push failed with ${token} after 3 retries`;
+    for (let max = 1; max <= text.length + 2; max++) {
+      const out = redactAndCut(text, max);
+      expect(out.length).toBeLessThanOrEqual(max);
+      for (let i = 0; i + 6 <= token.length; i++) expect(out).not.toContain(token.slice(i, i + 6));
+    }
+  });
+
+  it('never cuts inside a placeholder or a surrogate pair, and marks the cut', () => {
+    const text = `token ${token} 🔥🔥🔥`;
+    const redacted = redactText(text);
+    expect(redacted).toBe('token [REDACTED:github-token] 🔥🔥🔥');
+    expect(redactAndCut(text, 15)).toBe('token …');
+    expect(redactAndCut(text, 30)).toBe('token [REDACTED:github-token]…');
+    // 🔥 is two UTF-16 code units: a cut between them would leave half a character.
+    expect(redactAndCut(text, 32)).toBe('token [REDACTED:github-token] …');
+    expect(redactAndCut(text, 33)).toBe('token [REDACTED:github-token] 🔥…');
+    expect(redactAndCut(text, redacted.length)).toBe(redacted);
+    expect(redactAndCut(text, 20, { ellipsis: '' })).toBe('token ');
+  });
+
+  it('is idempotent and keeps text without secrets as it is', () => {
+    const text = 'Pod shop/checkout is crash looping (restarts: 14)';
+    expect(redactAndCut(text, 200)).toBe(text);
+    expect(redactAndCut(text, 20)).toBe(`${text.slice(0, 19)}…`);
+    const once = redactAndCut(`a ${token} b`, 30);
+    expect(redactAndCut(once, 30)).toBe(once);
+  });
 });

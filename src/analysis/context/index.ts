@@ -13,6 +13,7 @@ import { AiopsError, ErrorCode } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { AnalysisInput } from '../input.ts';
 import { findSimilarIncidents } from '../memory.ts';
+import { redactAndCut, redactText } from '../redact.ts';
 import { gatherMetrics, PROMETHEUS_TIMEOUT_MS } from './prometheus.ts';
 import { findRecentChanges, repoForService } from './recent-changes.ts';
 import { findRelatedAlerts, incidentStart } from './related-alerts.ts';
@@ -113,10 +114,10 @@ async function timeBox<T>(
 
 /** A one-line reason, without request headers or bodies (Octokit errors carry the request). */
 function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error).slice(0, 300);
+  if (!(error instanceof Error)) return redactAndCut(String(error), 300);
   const status = (error as { status?: unknown }).status;
   const prefix = typeof status === 'number' && !(error instanceof SourceTimeout) ? `HTTP ${status}: ` : '';
-  return `${prefix}${error.message.split('\n')[0]}`.slice(0, 300);
+  return redactAndCut(`${prefix}${redactText(error.message).split('\n')[0]}`, 300);
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { IncidentAlert } from '../../db/incidents.ts';
 import type { MetricSummary } from '../input.ts';
+import { redactAndCut } from '../redact.ts';
 
 /** How much history before the alert started makes the baseline, and how long after it to look. */
 export const BEFORE_MS = 60 * 60_000;
@@ -228,7 +229,7 @@ export async function queryRange(
   const failure = errorSchema.safeParse(body);
   if (failure.success) {
     throw new PrometheusError(
-      `${url.host}: HTTP ${response.status} ${failure.data.errorType ?? 'error'}: ${failure.data.error.slice(0, 200)}`,
+      `${url.host}: HTTP ${response.status} ${failure.data.errorType ?? 'error'}: ${redactAndCut(failure.data.error, 200)}`,
     );
   }
   const parsed = matrixSchema.safeParse(body);

@@ -2,6 +2,8 @@
  * `/aiops explain TEXT` offline: a plain-language reading of a pasted log line or error message, from a
  * catalogue of well-known error patterns. Unknown text gets an honest "no known pattern", never a guess.
  */
+
+import { redactAndCut } from '../redact.ts';
 import type { Explanation } from '../schema.ts';
 import { type Facts, PATTERNS } from './explain-patterns.ts';
 import { clip } from './facts.ts';
@@ -12,7 +14,7 @@ const MAX_SCAN = 20_000;
 export const explainPatternCount = (): number => PATTERNS.length;
 
 export function explainOffline(text: string): Explanation {
-  const scanned = text.slice(0, MAX_SCAN);
+  const scanned = redactAndCut(text, MAX_SCAN, { ellipsis: '' });
   const matched = PATTERNS.filter((pattern) => pattern.re.test(scanned));
   const [primary, ...also] = matched;
   if (!primary) {

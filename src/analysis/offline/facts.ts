@@ -1,5 +1,6 @@
 /** Facts read from an alert once (names, objects, text), and the helpers that quote them as evidence. */
 import type { IncidentAlert } from '../../db/incidents.ts';
+import { redactText, safeCutIndex } from '../redact.ts';
 import type { RootCause } from '../schema.ts';
 import type { AlertView } from './types.ts';
 
@@ -75,9 +76,10 @@ export function viewOf(alert: IncidentAlert): AlertView {
   };
 }
 
+/** One line of at most `max` characters, secrets redacted first (before the lines are joined and cut). */
 export function clip(text: string, max: number): string {
-  const flat = text.replace(SPACES, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+  const flat = redactText(text).replace(SPACES, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, safeCutIndex(flat, max - 1))}…`;
 }
 
 /** A value as a shell word: bare when safe, else single-quoted. */

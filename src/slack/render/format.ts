@@ -6,15 +6,22 @@
  * it lands in a mrkdwn string, so it can neither mention (`<!channel>`), nor fake a link, nor break out
  * of our own formatting. Plain-text objects (headers, button labels) are shown literally by Slack and
  * need no escaping.
+ *
+ * Secrets are redacted on the way in, before any cut: `esc`, `oneLine` (and so `code`, `inert`),
+ * `truncate` and `splitText` redact the text they are given. A cut made first would leave a fragment no
+ * redaction rule recognises any more (30 of a token's 40 characters) for `redactForSlack` to miss; a
+ * split would leave the two halves of a secret in two sections. Redaction is idempotent, so text that
+ * passes through several of these is unchanged by the second pass.
  */
 import type { Button, ConfirmationDialog, KnownBlock, MrkdwnElement, PlainTextElement } from '@slack/types';
+import { redactText, safeCutIndex } from '../../analysis/redact.ts';
 
 /** Word joiner: invisible, but stops `@here` in alert text from being read as a broadcast. */
 const WORD_JOINER = '\u2060';
 
 /** Escapes `&`, `<`, `>` (Slack's control characters) and defuses bare `@channel`/`@here`/`@everyone`. */
 export function esc(text: string): string {
-  return text
+  return redactText(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -140,10 +147,8 @@ const ELLIPSIS = '…';
  * (mention, link, date), an `&amp;` entity or, when one is close, a word.
  */
 function safeCut(text: string, max: number, preferBreak: boolean): number {
-  let cut = Math.max(0, Math.min(max, text.length));
-  if (cut >= text.length) return text.length;
-  const code = text.charCodeAt(cut - 1);
-  if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
+  if (max >= text.length) return text.length;
+  let cut = safeCutIndex(text, max);
   const open = text.lastIndexOf('<', cut - 1);
   if (open !== -1 && text.lastIndexOf('>', cut - 1) < open) cut = open;
   const amp = text.lastIndexOf('&', cut - 1);
@@ -165,8 +170,12 @@ function closeFence(text: string): string {
   return fences % 2 === 1 ? `${text}\n\`\`\`` : text;
 }
 
-/** Truncates mrkdwn (or plain) text to at most `max` characters, ending with "…" when it was cut. */
-export function truncate(text: string, max: number): string {
+/**
+ * Truncates mrkdwn (or plain) text to at most `max` characters, ending with "…" when it was cut. Secrets
+ * are redacted first, so the cut cannot leave a fragment of one.
+ */
+export function truncate(untrusted: string, max: number): string {
+  const text = redactText(untrusted);
   if (text.length <= max) return text;
   let budget = max - ELLIPSIS.length;
   for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -184,7 +193,7 @@ export function truncate(text: string, max: number): string {
  */
 export function splitText(text: string, max: number): string[] {
   const pieces: string[] = [];
-  let rest = text;
+  let rest = redactText(text);
   while (rest.length > max) {
     const paragraph = rest.lastIndexOf('\n\n', max);
     let cut = paragraph > max * 0.5 ? paragraph : -1;
@@ -245,9 +254,12 @@ export function confirmDialog(
 // ---------------------------------------------------------------------------------------------------
 // Untrusted text in plain-text objects and one-line places
 
-/** Collapses runs of whitespace (newlines included) to one space: titles and labels stay on one line. */
+/**
+ * Collapses runs of whitespace (newlines included) to one space: titles and labels stay on one line.
+ * Secrets are redacted first, while the lines are still lines (a YAML `password:` value ends at its line).
+ */
 export function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return redactText(text).replace(/\s+/g, ' ').trim();
 }
 
 /**

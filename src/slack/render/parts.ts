@@ -3,6 +3,7 @@
  * values, long text as several sections, and packing blocks into as many messages as Slack's limits need.
  */
 import type { Button, KnownBlock } from '@slack/types';
+import { redactAndCut } from '../../analysis/redact.ts';
 import type { IncidentSummary, TimelineEvent } from '../../db/incidents.ts';
 import { ACTION_IDS, type IncidentButtonValue, type SlackMessage } from '../message.ts';
 import {
@@ -67,7 +68,7 @@ export function lastEvent(timeline: TimelineEvent[], kind: string): TimelineEven
 export function buttonValue(value: IncidentButtonValue): string {
   const json = JSON.stringify(value);
   if (json.length <= SLACK_LIMITS.buttonValue || value.cause === undefined) return json;
-  return JSON.stringify({ ...value, cause: value.cause.slice(0, 500) });
+  return JSON.stringify({ ...value, cause: redactAndCut(value.cause, 500, { ellipsis: '' }) });
 }
 
 /** *Acknowledge* while triggered, *Resolve* (with a confirm dialog) until resolved. */
