@@ -5,10 +5,16 @@
  * 5xx and network errors without ever giving up on them, and drops a message only when Slack refuses it
  * for good (e.g. `channel_not_found`), recording why. All state is in the outbox, so a restarted poster
  * (or another replica) resumes where this one stopped; pacing is per process.
+ *
+ * The database going away is not a Slack failure: a message Slack took while the database was down is
+ * recorded as sent once it is back (not sent twice), a row it interrupted is given back, and polling backs
+ * off meanwhile (OutageBackoff). A poster that dies instead leaves its claims to expire with their lease.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/index.ts';
+import { OutageBackoff } from '../db/outage.ts';
+import { isDatabaseUnavailable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import {
   claimOutbox,
@@ -75,9 +81,17 @@ export class SlackPoster {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
   private stopped = true;
+  /** Claimed rows whose outcome waits for the database (sent, or to give back), by row id. */
+  private readonly unsettled = new Map<number, () => Promise<unknown>>();
+  private readonly outage: OutageBackoff;
 
   constructor(private readonly options: SlackPosterOptions) {
     this.workerId = options.workerId ?? `poster-${randomUUID().slice(0, 8)}`;
+    this.outage = new OutageBackoff({
+      logger: options.logger,
+      what: 'slack poster',
+      maxMs: options.maxBackoffMs === undefined ? 10_000 : Math.min(options.maxBackoffMs, 10_000),
+    });
   }
 
   private get channelIntervalMs() {
@@ -86,6 +100,7 @@ export class SlackPoster {
 
   /** Sends what is due now, one row per channel not being paced; returns how many rows it handled. */
   async runOnce(): Promise<number> {
+    await this.settle();
     const now = this.options.clock.now();
     const paced = [...this.nextSendAt].filter(([, at]) => at > now.getTime()).map(([channel]) => channel);
     const rows = await claimOutbox(this.options.db, {
@@ -96,8 +111,39 @@ export class SlackPoster {
       skipChannels: paced,
     });
     // Different channels are independent: send to them concurrently.
-    await Promise.all(rows.map((row) => this.deliver(row)));
+    const results = await Promise.allSettled(rows.map((row) => this.deliver(row)));
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     return rows.length;
+  }
+
+  /** Records what the database missed while it was down; throws while it still is. */
+  private async settle(): Promise<void> {
+    for (const [id, record] of this.unsettled) {
+      try {
+        await record();
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) throw error;
+        this.options.logger.error(
+          { err: error, outboxId: id },
+          'could not record a slack outcome after an outage',
+        );
+      }
+      this.unsettled.delete(id);
+    }
+  }
+
+  /**
+   * Runs a database write about a claimed row. When the database is down the write is kept and retried
+   * first thing once it is back (see settle), and the outage is thrown on.
+   */
+  private async record<T>(row: OutboxRow, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (isDatabaseUnavailable(error) && !this.unsettled.has(row.id)) this.unsettled.set(row.id, write);
+      throw error;
+    }
   }
 
   /** Runs until nothing is due (tests, `aiops replay`); pacing waits are skipped only when `ignorePacing`. */
@@ -113,11 +159,26 @@ export class SlackPoster {
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
+    try {
+      await this.deliverRow(row);
+    } catch (error) {
+      // Interrupted by the database going away before anything was decided: the row is given back.
+      if (isDatabaseUnavailable(error) && !this.unsettled.has(row.id)) {
+        const { db, clock } = this.options;
+        this.unsettled.set(row.id, () => releaseOutbox(db, row, this.workerId, clock.now(), null));
+      }
+      throw error;
+    }
+  }
+
+  private async deliverRow(row: OutboxRow): Promise<void> {
     const { db, clock, logger } = this.options;
     let outcome: PostOutcome;
     try {
       outcome = await this.send(row);
     } catch (error) {
+      // Not Slack's doing: the database went away (before the send, or while recording it).
+      if (isDatabaseUnavailable(error)) throw error;
       const failure = classifySlackError(error);
       const now = clock.now();
       const fallback = this.options.fallbackChannel;
@@ -173,7 +234,7 @@ export class SlackPoster {
 
     if (row.kind === 'root') {
       const posted = await transport.postMessage({ channel: row.channel, text, blocks });
-      const result = await markRootSent(db, row, this.workerId, clock.now(), posted);
+      const result = await this.record(row, () => markRootSent(db, row, this.workerId, clock.now(), posted));
       return { rowId: row.id, kind: row.kind, result: result === 'done' ? 'sent' : result };
     }
 
@@ -198,7 +259,7 @@ export class SlackPoster {
         await transport.postMessage({ channel: thread.channelId, text, blocks, thread_ts: thread.rootTs })
       ).ts;
     }
-    const result = await markOutboxSent(db, row, this.workerId, clock.now(), ts);
+    const result = await this.record(row, () => markOutboxSent(db, row, this.workerId, clock.now(), ts));
     return { rowId: row.id, kind: row.kind, result: result === 'done' ? 'sent' : result };
   }
 
@@ -211,14 +272,22 @@ export class SlackPoster {
     this.stopped = false;
     const tick = async () => {
       if (this.stopped) return;
-      this.running = this.runOnce().catch((error: unknown) => {
-        this.options.logger.warn({ err: error }, 'slack outbox poll failed');
-        return 0;
-      });
+      let wait: number | null = null;
+      this.running = this.runOnce().then(
+        (handled) => {
+          this.outage.succeeded();
+          return handled;
+        },
+        (error: unknown) => {
+          wait = this.outage.failed(error);
+          if (wait === null) this.options.logger.warn({ err: error }, 'slack outbox poll failed');
+          return 0;
+        },
+      );
       const handled = await this.running;
       this.running = null;
       if (this.stopped) return;
-      this.timer = setTimeout(tick, handled > 0 ? this.nextWakeMs() : (this.options.pollMs ?? 250));
+      this.timer = setTimeout(tick, wait ?? (handled > 0 ? this.nextWakeMs() : (this.options.pollMs ?? 250)));
     };
     this.timer = setTimeout(tick, 0);
   }

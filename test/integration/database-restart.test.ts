@@ -1,0 +1,235 @@
+/**
+ * Issue 10, item 1: PostgreSQL stopping (`pg_ctl stop -m fast`, as an operator or a failover does) while
+ * the bot is busy must not end the process. Webhooks get 503 + Retry-After while it is down, the job
+ * worker and the Slack poster back off and resume, and once the server is back everything that was
+ * answered 202 is processed. This runs its own throwaway server (never the shared one on 5432).
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/index.ts';
+import { createPgDb } from '../../src/db/pg.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { postgresDatabase } from '../support/databases.ts';
+import { alertmanagerBody } from '../support/payloads.ts';
+import { type PgCluster, postgresBinDir, startPgCluster } from '../support/pg-cluster.ts';
+import { waitFor } from '../support/wait.ts';
+
+const binDir = postgresBinDir();
+if (!binDir)
+  console.warn('database-restart.test.ts skipped: no PostgreSQL binaries (initdb, pg_ctl, postgres)');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Answer {
+  status: number;
+  deliveryId?: number;
+  retryAfter?: string | null;
+  error?: string;
+}
+
+/** `clients` concurrent senders, each posting new alerts to a few incidents of its own until stopped. */
+function sendContinuously(url: string, clients: number) {
+  const answers: Answer[] = [];
+  let stopped = false;
+  const senders = Array.from({ length: clients }, async (_, client) => {
+    for (let i = 0; !stopped; i += 1) {
+      const body = alertmanagerBody({
+        groupKey: `restart-${client}-${i % 4}`,
+        alerts: [{ labels: { alertname: 'Down', service: `svc-${client}`, pod: `pod-${i}` } }],
+      });
+      try {
+        const response = await fetch(`${url}/webhooks/alertmanager`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        const json = (await response.json().catch(() => ({}))) as { deliveryId?: number };
+        answers.push({
+          status: response.status,
+          deliveryId: json.deliveryId,
+          retryAfter: response.headers.get('retry-after'),
+        });
+        // An outage answer says to retry later; do not spin on it.
+        if (response.status === 503) await sleep(50);
+      } catch (error) {
+        // The bot closing the connection without an answer (or not listening any more) is a failure too.
+        answers.push({ status: 0, error: String((error as Error).cause ?? error) });
+        await sleep(50);
+      }
+    }
+  });
+  return {
+    answers,
+    count: (status: number) => answers.filter((a) => a.status === status).length,
+    async stop() {
+      stopped = true;
+      await Promise.all(senders);
+    },
+  };
+}
+
+describe.skipIf(!binDir)('when the PostgreSQL server stops and starts again while the bot is busy', () => {
+  let cluster: PgCluster;
+  const problems: unknown[] = [];
+  const onProblem = (error: unknown) => problems.push(error);
+
+  beforeAll(async () => {
+    cluster = await startPgCluster(binDir as string);
+    process.on('uncaughtException', onProblem);
+    process.on('unhandledRejection', onProblem);
+  });
+  afterAll(() => {
+    process.off('uncaughtException', onProblem);
+    process.off('unhandledRejection', onProblem);
+    cluster?.destroy();
+  });
+
+  let app: TestApp;
+  let direct: Db;
+  let appDb: Db;
+  let dispose: () => Promise<void>;
+  beforeEach(async () => {
+    problems.length = 0;
+    const created = await postgresDatabase(cluster.url).create();
+    dispose = created.dispose;
+    // A separate pool for the test's own reads, so they never share a client with the app.
+    direct = createPgDb({ connectionString: created.url as string, max: 2 });
+    appDb = createPgDb({ connectionString: created.url as string, connectionTimeoutMillis: 1_000 });
+    await direct.query('SELECT 1');
+  });
+  afterEach(async () => {
+    await app?.close();
+    await appDb?.close().catch(() => {});
+    await direct?.close().catch(() => {});
+    await dispose?.();
+  });
+
+  /** Every job done (none pending, running or dead) and every Slack message sent. */
+  async function everythingProcessed() {
+    let advanced = 0;
+    let last: unknown;
+    return waitFor(async () => {
+      // Jobs come due on the test's clock (the analysis settle delay is 10 s), which stops short of the
+      // 60 s lease: a job left claimed by the outage must be given back, not wait for its lease to run out.
+      if (advanced < 40_000) {
+        app.clock.advance(1_000);
+        advanced += 1_000;
+      }
+      const jobs = await direct.query<{ status: string; n: number }>(
+        'SELECT status, count(*)::int AS n FROM jobs GROUP BY status',
+      );
+      const outbox = await direct.query<{ status: string; n: number }>(
+        'SELECT status, count(*)::int AS n FROM slack_outbox GROUP BY status',
+      );
+      const open = [...jobs.rows, ...outbox.rows].filter(
+        (row) => row.status !== 'done' && row.status !== 'sent',
+      );
+      last = { jobs: jobs.rows, outbox: outbox.rows };
+      return open.length === 0 && jobs.rows.length > 0 ? { jobs: jobs.rows, outbox: outbox.rows } : false;
+    }, 30_000).catch((error: Error) => {
+      throw new Error(`${error.message} for every job and Slack message to be done: ${JSON.stringify(last)}`);
+    });
+  }
+
+  /** Waits until the worker and the poster have both noticed the outage (and backed off). */
+  async function backingOff() {
+    await waitFor(() => {
+      const lines = app.logs.join('');
+      return ['job worker', 'slack poster'].every((what) =>
+        lines.includes(`${what}: database unavailable; backing off`),
+      );
+    }, 20_000);
+  }
+
+  /** The worker and the poster each said once that the database went away, and once that it came back. */
+  function expectBackoffLogged() {
+    const lines = app.logs.join('');
+    for (const what of ['job worker', 'slack poster']) {
+      expect(lines.split(`${what}: database unavailable; backing off`).length - 1).toBe(1);
+      expect(lines.split(`${what}: database reachable again; resumed`).length - 1).toBe(1);
+    }
+  }
+
+  it('answers 202 or 503 under load from 6 clients, never exits, and processes every 202 once it is back', async () => {
+    app = await startTestApp(appDb, { startWorkers: true });
+    const load = sendContinuously(app.url, 6);
+    try {
+      await waitFor(() => load.count(202) >= 60, 20_000);
+      await cluster.stop();
+      const stoppedAt = load.answers.length;
+      await waitFor(() => load.answers.slice(stoppedAt).filter((a) => a.status === 503).length >= 12, 20_000);
+      expect((await fetch(`${app.url}/readyz`)).status).toBe(503);
+      await backingOff();
+      await cluster.start();
+      const restartedAt = load.answers.length;
+      await waitFor(
+        () => load.answers.slice(restartedAt).filter((a) => a.status === 202).length >= 30,
+        20_000,
+      );
+    } finally {
+      await load.stop();
+    }
+
+    expect(problems).toEqual([]);
+    const unexpected = load.answers.filter((a) => a.status !== 202 && a.status !== 503);
+    expect(unexpected).toEqual([]);
+    expect(load.answers.filter((a) => a.status === 503).every((a) => a.retryAfter === '5')).toBe(true);
+    expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
+
+    // Every 202 is a stored, processed delivery.
+    const accepted = load.answers.filter((a) => a.status === 202).map((a) => a.deliveryId as number);
+    const stored = await direct.query<{ id: number }>(
+      `SELECT id FROM webhook_deliveries WHERE outcome = 'processed' AND id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)`,
+      [JSON.stringify(accepted)],
+    );
+    expect(stored.rowCount).toBe(new Set(accepted).size);
+
+    // The worker and the poster resumed and finished everything, with no job burnt to dead by the outage.
+    const done = await everythingProcessed();
+    expect(done.jobs.every((row) => row.status === 'done')).toBe(true);
+    const incidents = await direct.query<{ n: number }>('SELECT count(*)::int AS n FROM incidents');
+    expect(incidents.rows[0]?.n).toBe(24);
+    const analysed = await direct.query<{ n: number }>(
+      'SELECT count(DISTINCT incident_id)::int AS n FROM incident_analyses',
+    );
+    expect(analysed.rows[0]?.n).toBe(24);
+    expectBackoffLogged();
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('keeps the job worker and the poster alive through a restart when only a backlog is running', async () => {
+    app = await startTestApp(appDb, { startWorkers: false });
+    // A backlog: 40 incidents, each with a thread to post and an analysis to run, and no webhooks after.
+    for (let i = 0; i < 40; i += 1) {
+      const body = alertmanagerBody({
+        groupKey: `backlog-${i}`,
+        alerts: [{ labels: { alertname: 'Down', service: `svc-${i}` } }],
+      });
+      const response = await fetch(`${app.url}/webhooks/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(202);
+    }
+    app.clock.advance(15_000);
+    app.app.jobs.start();
+    app.app.poster.start();
+    await waitFor(async () => {
+      const done = await direct.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM jobs WHERE status = 'done'",
+      );
+      return (done.rows[0]?.n ?? 0) >= 5;
+    }, 20_000);
+    await cluster.stop();
+    await backingOff();
+    await cluster.start();
+
+    await everythingProcessed();
+    const analysed = await direct.query<{ n: number }>(
+      'SELECT count(DISTINCT incident_id)::int AS n FROM incident_analyses',
+    );
+    expect(analysed.rows[0]?.n).toBe(40);
+    expectBackoffLogged();
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
