@@ -16,6 +16,8 @@ export interface PgCluster {
   /** `postgres://postgres@127.0.0.1:PORT/postgres` */
   url: string;
   port: number;
+  /** Whether the last start() or stop() left it running. */
+  readonly running: boolean;
   /** `pg_ctl stop -m fast`: open connections get 57P01 (terminating connection due to administrator command). */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -99,6 +101,9 @@ export async function startPgCluster(binDir: string): Promise<PgCluster> {
   const cluster: PgCluster = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    get running() {
+      return running;
+    },
     async start() {
       await runAsync('pg_ctl', [
         'start',
