@@ -87,53 +87,63 @@ export async function startPgCluster(binDir: string): Promise<PgCluster> {
     await execFileAsync(...command(bin, args), { cwd: dir });
   };
   run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  const port = await freePort();
-  const options = [
-    `-p ${port}`,
-    "-c listen_addresses='127.0.0.1'",
-    `-c unix_socket_directories='${dir}'`,
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
-    '-c max_connections=50',
-  ].join(' ');
-  let running = false;
-  const cluster: PgCluster = {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    port,
-    get running() {
-      return running;
-    },
-    async start() {
-      await runAsync('pg_ctl', [
-        'start',
-        '-w',
-        '-t',
-        '60',
-        '-D',
-        dataDir,
-        '-l',
-        path.join(dir, 'server.log'),
-        '-o',
-        options,
-      ]);
-      running = true;
-    },
-    async stop() {
-      await runAsync('pg_ctl', ['stop', '-w', '-t', '60', '-m', 'fast', '-D', dataDir]);
-      running = false;
-    },
-    destroy() {
-      if (running) {
-        try {
-          run('pg_ctl', ['stop', '-w', '-m', 'immediate', '-D', dataDir]);
-        } catch {
-          // already down
+  // A free port can be taken by someone else before the server binds it: then try another.
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    const options = [
+      `-p ${port}`,
+      "-c listen_addresses='127.0.0.1'",
+      `-c unix_socket_directories='${dir}'`,
+      '-c fsync=off',
+      '-c synchronous_commit=off',
+      '-c full_page_writes=off',
+      '-c max_connections=50',
+    ].join(' ');
+    let running = false;
+    const cluster: PgCluster = {
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      port,
+      get running() {
+        return running;
+      },
+      async start() {
+        await runAsync('pg_ctl', [
+          'start',
+          '-w',
+          '-t',
+          '60',
+          '-D',
+          dataDir,
+          '-l',
+          path.join(dir, 'server.log'),
+          '-o',
+          options,
+        ]);
+        running = true;
+      },
+      async stop() {
+        await runAsync('pg_ctl', ['stop', '-w', '-t', '60', '-m', 'fast', '-D', dataDir]);
+        running = false;
+      },
+      destroy() {
+        if (running) {
+          try {
+            run('pg_ctl', ['stop', '-w', '-m', 'immediate', '-D', dataDir]);
+          } catch {
+            // already down
+          }
         }
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    try {
+      await cluster.start();
+      return cluster;
+    } catch (error) {
+      if (attempt >= 3) {
+        cluster.destroy();
+        throw error;
       }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  await cluster.start();
-  return cluster;
+    }
+  }
 }
