@@ -101,7 +101,13 @@ export function staleReason(
   const [pidLine = '', identity] = content.split('\n');
   const owner = /^\d+$/.test(pidLine.trim()) ? Number(pidLine.trim()) : Number.NaN;
   if (!Number.isSafeInteger(owner) || owner <= 0) return 'unreadable';
-  if (owner === (options.selfPid ?? process.pid)) return 'this-process';
+  const self = options.selfPid ?? process.pid;
+  if (owner === self) {
+    // Our pid: a previous run (a container gives every run the same pid), unless the lock names this very
+    // process — the database opened twice in one process, which corrupts it as surely as two processes.
+    const ours = identityOf(procDir, self);
+    return ours !== null && identity?.trim() === ours ? null : 'this-process';
+  }
   const info = procInfo(procDir, owner);
   if (info === undefined) return signalable(owner) ? null : 'gone'; // no /proc: all we can know
   if (info === null) return 'gone';
@@ -218,6 +224,12 @@ export function lockDataDir(file: string, what: string, options: LockOptions = {
     if (content === null) continue; // released meanwhile
     const reason = staleReason(content, { procDir });
     const owner = Number.parseInt(content, 10);
+    if (reason === null && owner === process.pid) {
+      throw new AiopsError(
+        ErrorCode.DatabaseUnavailable,
+        `the embedded database in ${what} is already open in this process: close it before opening it again`,
+      );
+    }
     if (reason === null) {
       throw new AiopsError(
         ErrorCode.DatabaseUnavailable,

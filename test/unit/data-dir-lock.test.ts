@@ -54,6 +54,22 @@ describe('lockDataDir', () => {
     expect(readdirSync(path.dirname(file))).toEqual([]);
   });
 
+  it('refuses to open it twice in one process, but takes over a lock a previous run with this pid left', () => {
+    const file = lockFile();
+    const release = lockDataDir(file, 'here');
+    expect(() => lockDataDir(file, 'here')).toThrow(
+      'the embedded database in here is already open in this process',
+    );
+    release();
+    // A container gives every run the same pid: a lock naming it, written by another process, is stale.
+    writeFileSync(file, `${process.pid}\n${onLinux ? 'another-boot:1' : ''}\n`);
+    const told: string[] = [];
+    lockDataDir(file, 'here', { onTakeover: (message) => told.push(message) })();
+    expect(told).toEqual([
+      `took over the embedded database lock in here: its owner, process ${process.pid}, has this process id (a previous run in this container)`,
+    ]);
+  });
+
   it('refuses while another aiops process holds it, naming that process', async () => {
     const file = lockFile();
     const holder = start(process.execPath, ['--import', 'tsx', holderScript, file]);
