@@ -134,10 +134,25 @@ function create(file: string, content: string): boolean {
     linkSync(temp, file);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A file system without hard links: exclusive create, then write (a reader may see it empty for an instant).
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
+      return createWithoutLink(file, content);
+    }
     throw error;
   } finally {
     rmSync(temp, { force: true });
+  }
+}
+
+function createWithoutLink(file: string, content: string): boolean {
+  try {
+    writeFileSync(file, content, { flag: 'wx', mode: 0o644 });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
   }
 }
 
@@ -222,6 +237,10 @@ export function lockDataDir(file: string, what: string, options: LockOptions = {
     }
     const content = readIfExists(file);
     if (content === null) continue; // released meanwhile
+    if (content === '' && attempt < 10) {
+      pause(10); // being written (only where hard links are not available, see create)
+      continue;
+    }
     const reason = staleReason(content, { procDir });
     const owner = Number.parseInt(content, 10);
     if (reason === null && owner === process.pid) {
