@@ -4,13 +4,14 @@
  * worker and the Slack poster back off and resume, and once the server is back everything that was
  * answered 202 is processed. This runs its own throwaway server (never the shared one on 5432).
  */
+import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/index.ts';
 import { createPgDb } from '../../src/db/pg.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { postgresDatabase } from '../support/databases.ts';
 import { alertmanagerBody } from '../support/payloads.ts';
-import { type PgCluster, postgresBinDir, startPgCluster } from '../support/pg-cluster.ts';
+import { freePort, type PgCluster, postgresBinDir, startPgCluster } from '../support/pg-cluster.ts';
 import { waitFor } from '../support/wait.ts';
 
 const binDir = postgresBinDir();
@@ -87,9 +88,11 @@ describe.skipIf(!binDir)('when the PostgreSQL server stops and starts again whil
   let direct: Db;
   let appDb: Db;
   let dispose: (() => Promise<void>) | undefined;
+  let databaseUrl: string;
   beforeEach(async () => {
     problems.length = 0;
     const created = await postgresDatabase(cluster.url).create();
+    databaseUrl = created.url as string;
     dispose = created.dispose;
     // A separate pool for the test's own reads, so they never share a client with the app.
     direct = createPgDb({ connectionString: created.url as string, max: 2 });
@@ -256,5 +259,61 @@ describe.skipIf(!binDir)('when the PostgreSQL server stops and starts again whil
     expectOneRootPerIncident(40);
     expectBackoffLogged();
     expect(problems).toEqual([]);
+  }, 120_000);
+
+  // The report's own setup: `aiops start` as its own process on DATABASE_URL, the server stopped under it.
+  it('`aiops start` on DATABASE_URL keeps running through the restart and shuts down cleanly after', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'start'], {
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        LOG_FORMAT: 'json',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += String(chunk);
+    });
+    child.stderr.on('data', (chunk) => {
+      output += String(chunk);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    /** `answered` counted after `from`, failing at once (with its last words) if the process ended. */
+    const answered = (load: ReturnType<typeof sendContinuously>, from: number, status: number) => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(
+          `aiops start exited (${child.exitCode ?? child.signalCode}):\n${output.slice(-3000)}`,
+        );
+      }
+      return load.answers.slice(from).filter((a) => a.status === status).length;
+    };
+    try {
+      await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok, 30_000);
+      const load = sendContinuously(url, 6);
+      try {
+        await waitFor(() => answered(load, 0, 202) >= 30, 20_000);
+        await cluster.stop();
+        const stoppedAt = load.answers.length;
+        await waitFor(() => answered(load, stoppedAt, 503) >= 6, 20_000);
+        await waitFor(() => output.includes('database unavailable; backing off'), 20_000);
+        await cluster.start();
+        const restartedAt = load.answers.length;
+        await waitFor(() => answered(load, restartedAt, 202) >= 30, 20_000);
+      } finally {
+        await load.stop();
+      }
+      expect(child.exitCode).toBeNull();
+      expect(load.answers.filter((a) => a.status !== 202 && a.status !== 503)).toEqual([]);
+      expect(output).not.toMatch(/Unhandled|uncaught/i);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   }, 120_000);
 });
