@@ -177,3 +177,24 @@ export async function releaseJob(
   );
   return result.rowCount > 0 ? 'released' : 'lost';
 }
+
+/**
+ * The jobs `workerId` holds (running under its lease). After an outage a worker compares them with what it
+ * knows it is running: a claim that committed while its answer was lost with the connection is held by
+ * nobody who knows it, and is given back (releaseJob) instead of waiting for its lease to run out.
+ */
+export async function heldJobs(db: Queryable, workerId: string): Promise<Job[]> {
+  const result = await db.query<JobRow>(
+    `SELECT id, kind, payload, attempts, max_attempts, dedupe_key FROM jobs
+     WHERE status = 'running' AND locked_by = $1 ORDER BY id`,
+    [workerId],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    kind: row.kind,
+    payload: row.payload,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    dedupeKey: row.dedupe_key,
+  }));
+}

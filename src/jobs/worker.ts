@@ -13,7 +13,7 @@ import type { Db } from '../db/index.ts';
 import { OutageBackoff } from '../db/outage.ts';
 import { isDatabaseUnavailable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { claimJobs, completeJob, failJob, type Job, releaseJob } from './queue.ts';
+import { claimJobs, completeJob, failJob, heldJobs, type Job, releaseJob } from './queue.ts';
 
 export type JobHandler = (job: Job) => Promise<void>;
 
@@ -43,6 +43,12 @@ export class JobWorker {
   private stopped = true;
   /** Claimed jobs whose outcome waits for the database, by id. */
   private readonly unsettled = new Map<number, Unsettled>();
+  /** Claimed jobs being run now. */
+  private readonly inFlight = new Set<number>();
+  /** The database failed under us since we last looked for claims we do not know we hold. */
+  private orphansPossible = false;
+  /** Rounds of this worker under way (runOnce may be called concurrently). */
+  private active = 0;
   private readonly outage: OutageBackoff;
 
   constructor(private readonly options: JobWorkerOptions) {
@@ -60,8 +66,28 @@ export class JobWorker {
    * `aheadMs` also takes jobs due within that time (debounced work the CLI wants done now).
    */
   async runOnce(options: { aheadMs?: number } = {}): Promise<number> {
+    try {
+      return await this.claimAndRun(options);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) this.orphansPossible = true;
+      throw error;
+    }
+  }
+
+  private async claimAndRun(options: { aheadMs?: number }): Promise<number> {
+    this.active += 1;
+    try {
+      return await this.round(options);
+    } finally {
+      this.active -= 1;
+    }
+  }
+
+  private async round(options: { aheadMs?: number }): Promise<number> {
     const { db, clock, handlers } = this.options;
     await this.settle();
+    // Only with no other round of this worker under way, whose fresh claim could look like an orphan.
+    if (this.orphansPossible && this.active === 1) await this.releaseOrphans();
     const now = clock.now();
     const jobs = await claimJobs(db, {
       now,
@@ -71,17 +97,42 @@ export class JobWorker {
       leaseMs: this.options.leaseMs ?? 60_000,
       limit: this.options.batchSize ?? 10,
     });
-    for (const [index, job] of jobs.entries()) {
-      try {
-        await this.runJob(job);
-      } catch (error) {
-        // The database is gone: the rest of the batch is given back untouched once it returns.
-        for (const rest of jobs.slice(index + 1))
-          this.unsettled.set(rest.id, { job: rest, outcome: 'interrupted' });
-        throw error;
+    for (const job of jobs) this.inFlight.add(job.id);
+    try {
+      for (const [index, job] of jobs.entries()) {
+        try {
+          await this.runJob(job);
+        } catch (error) {
+          // The database is gone: the rest of the batch is given back untouched once it returns.
+          for (const rest of jobs.slice(index + 1))
+            this.unsettled.set(rest.id, { job: rest, outcome: 'interrupted' });
+          throw error;
+        }
       }
+    } finally {
+      for (const job of jobs) this.inFlight.delete(job.id);
     }
     return jobs.length;
+  }
+
+  /**
+   * After an outage: a claim the database committed while its answer was lost with the connection is held
+   * under this worker's name with nobody running it. Given back now rather than after its lease.
+   */
+  private async releaseOrphans(): Promise<void> {
+    const { db, clock, logger } = this.options;
+    let released = 0;
+    for (const job of await heldJobs(db, this.workerId)) {
+      if (this.inFlight.has(job.id) || this.unsettled.has(job.id)) continue;
+      const now = clock.now();
+      if (
+        (await releaseJob(db, job, this.workerId, now, now, 'interrupted: database unavailable')) ===
+        'released'
+      )
+        released += 1;
+    }
+    this.orphansPossible = false;
+    if (released > 0) logger.info({ released }, 'gave back jobs claimed as the database went away');
   }
 
   /** Runs one claimed job; throws only when the database is unreachable (the job is then unsettled). */

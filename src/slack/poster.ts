@@ -23,6 +23,7 @@ import {
   markOutboxSent,
   markRootSent,
   type OutboxRow,
+  releaseOrphanedOutbox,
   releaseOutbox,
   rerouteThread,
   rootStatus,
@@ -83,6 +84,12 @@ export class SlackPoster {
   private stopped = true;
   /** Claimed rows whose outcome waits for the database (sent, or to give back), by row id. */
   private readonly unsettled = new Map<number, () => Promise<unknown>>();
+  /** Claimed rows being delivered now. */
+  private readonly inFlight = new Set<number>();
+  /** The database failed under us since we last looked for claims we do not know we hold. */
+  private orphansPossible = false;
+  /** Rounds under way (runOnce may be called concurrently). */
+  private active = 0;
   private readonly outage: OutageBackoff;
 
   constructor(private readonly options: SlackPosterOptions) {
@@ -100,7 +107,28 @@ export class SlackPoster {
 
   /** Sends what is due now, one row per channel not being paced; returns how many rows it handled. */
   async runOnce(): Promise<number> {
+    this.active += 1;
+    try {
+      return await this.round();
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) this.orphansPossible = true;
+      throw error;
+    } finally {
+      this.active -= 1;
+    }
+  }
+
+  private async round(): Promise<number> {
     await this.settle();
+    // Only with no other round under way, whose fresh claim could look like an orphan.
+    if (this.orphansPossible && this.active === 1) {
+      const known = [...this.inFlight, ...this.unsettled.keys()];
+      const released = await releaseOrphanedOutbox(this.options.db, this.workerId, known);
+      this.orphansPossible = false;
+      if (released > 0) {
+        this.options.logger.info({ released }, 'gave back slack messages claimed as the database went away');
+      }
+    }
     const now = this.options.clock.now();
     const paced = [...this.nextSendAt].filter(([, at]) => at > now.getTime()).map(([channel]) => channel);
     const rows = await claimOutbox(this.options.db, {
@@ -110,8 +138,10 @@ export class SlackPoster {
       limit: this.options.batchSize ?? 20,
       skipChannels: paced,
     });
+    for (const row of rows) this.inFlight.add(row.id);
     // Different channels are independent: send to them concurrently.
     const results = await Promise.allSettled(rows.map((row) => this.deliver(row)));
+    for (const row of rows) this.inFlight.delete(row.id);
     const failed = results.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
     return rows.length;

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/index.ts';
 import { createPgDb } from '../../src/db/pg.ts';
+import { startAnswerLosingProxy } from '../support/answer-losing-proxy.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { postgresDatabase } from '../support/databases.ts';
 import { alertmanagerBody } from '../support/payloads.ts';
@@ -132,8 +133,14 @@ describe.skipIf(!binDir)('when the PostgreSQL server stops and starts again whil
       );
       last = { jobs: jobs.rows, outbox: outbox.rows };
       return open.length === 0 && jobs.rows.length > 0 ? { jobs: jobs.rows, outbox: outbox.rows } : false;
-    }, 30_000).catch((error: Error) => {
-      throw new Error(`${error.message} for every job and Slack message to be done: ${JSON.stringify(last)}`);
+    }, 30_000).catch(async (error: Error) => {
+      const stuck = await direct.query(
+        `SELECT 'job' AS what, id, kind, status, attempts, locked_by, locked_until, last_error FROM jobs WHERE status <> 'done'
+         UNION ALL SELECT 'slack', id, kind, status, attempts, locked_by, locked_until, last_error FROM slack_outbox WHERE status <> 'sent'`,
+      );
+      throw new Error(
+        `${error.message} for every job and Slack message to be done: ${JSON.stringify(last)}; not done: ${JSON.stringify(stuck.rows)}`,
+      );
     });
   }
 
@@ -315,5 +322,53 @@ describe.skipIf(!binDir)('when the PostgreSQL server stops and starts again whil
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
+  }, 120_000);
+
+  // A claim committed while its answer was lost (the connection dropped right after): the worker and the
+  // poster do not know they hold it, so nobody ran it until its lease ran out (60 s for jobs).
+  it('gives back a claim whose answer was lost with the connection, without waiting for its lease', async () => {
+    const proxy = await startAnswerLosingProxy('127.0.0.1', cluster.port);
+    const viaProxy = new URL(databaseUrl);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const proxied = createPgDb({ connectionString: viaProxy.toString(), connectionTimeoutMillis: 1_000 });
+    try {
+      app = await startTestApp(proxied, { startWorkers: false });
+      for (let i = 0; i < 3; i += 1) {
+        const body = alertmanagerBody({
+          groupKey: `lost-${i}`,
+          alerts: [{ labels: { alertname: 'Down', service: `svc-${i}` } }],
+        });
+        const response = await fetch(`${app.url}/webhooks/alertmanager`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        expect(response.status).toBe(202);
+      }
+      proxy.loseAnswerTo("UPDATE jobs SET status = 'running'");
+      app.app.jobs.start();
+      // Root messages to post (from the incidents' first sync), then the poster's claim of them is lost.
+      await waitFor(async () => {
+        const pending = await direct.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM slack_outbox WHERE status = 'pending'",
+        );
+        return (pending.rows[0]?.n ?? 0) >= 3;
+      }, 20_000);
+      proxy.loseAnswerTo('UPDATE slack_outbox SET attempts = attempts + 1');
+      app.app.poster.start();
+
+      await everythingProcessed();
+      expect(proxy.lost).toBe(2);
+      const lines = app.logs.join('');
+      expect(lines).toContain('gave back jobs claimed as the database went away');
+      expect(lines).toContain('gave back slack messages claimed as the database went away');
+      await expectNoAttemptBurnt();
+      expectOneRootPerIncident(3);
+      expect(problems).toEqual([]);
+    } finally {
+      await app.close();
+      await proxied.close().catch(() => {});
+      await proxy.close();
+    }
   }, 120_000);
 });
