@@ -115,7 +115,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const logger = options.logger ?? createLogger(config.env.LOG_LEVEL);
   const db =
     options.db ??
-    (await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.AIOPS_DATA_DIR }));
+    (await openDatabase({
+      databaseUrl: config.env.DATABASE_URL,
+      dataDir: config.env.AIOPS_DATA_DIR,
+      logger,
+    }));
   const ownsDb = !options.db;
   const clock = options.clock ?? systemClock;
   // Loaded only when configured: each SDK costs memory a default install does not need.

@@ -48,14 +48,26 @@ export class ConfigError extends AiopsError {
   }
 }
 
+/**
+ * The database cannot be reached (down, restarting, network): nothing was done, retry later. The pg
+ * backend throws this for every connection-class failure, so callers can tell an outage from a bug.
+ */
 export class DatabaseUnavailableError extends AiopsError {
   constructor(cause: unknown) {
-    super(ErrorCode.DatabaseUnavailable, 'database unavailable', { cause });
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      ErrorCode.DatabaseUnavailable,
+      reason ? `database unavailable: ${reason}` : 'database unavailable',
+      {
+        cause,
+      },
+    );
   }
 }
 
 /** Connection-class failures (server down, restarting, network): the caller should retry later. */
 export function isConnectionError(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailableError) return true;
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
@@ -67,6 +79,15 @@ export function isConnectionError(error: unknown): boolean {
   return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
     error.message,
   );
+}
+
+/** True when `error`, or an error it wraps, is the database being unreachable (not a failure of the work). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    if (current instanceof DatabaseUnavailableError) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 export function asCodedError(error: unknown): CodedError {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { DatabaseUnavailableError, isConnectionError } from '../errors.ts';
 import type { Db, Queryable, QueryResult } from './db.ts';
 import { INT8_OID, parseInt8 } from './db.ts';
 
@@ -25,33 +26,63 @@ export function createPgDb(options: PgDbOptions): Db {
     // on every connection before its first query (needs PostgreSQL >= 11, which has the setting).
     options: '-c jit=off',
   });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
+  // An idle client losing its connection must not crash the process; the pool drops it and the next
+  // query reconnects. (This covers idle clients only: see transaction() for checked-out ones.)
   pool.on('error', () => {});
+  // Every connection-class failure (refused, reset, 57P01 on `pg_ctl stop -m fast`, terminated) becomes one
+  // typed error, so callers tell "the database is down, retry later" from a failure of their own work.
+  const typed = (error: unknown) => (isConnectionError(error) ? new DatabaseUnavailableError(error) : error);
   const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
-    const result = await client.query(sql, params as unknown[] | undefined);
-    return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 } satisfies QueryResult<T>;
+    try {
+      const result = await client.query(sql, params as unknown[] | undefined);
+      return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 } satisfies QueryResult<T>;
+    } catch (error) {
+      throw typed(error);
+    }
   };
 
   return {
     kind: 'pg',
     query: (sql, params) => run(pool, sql, params),
-    exec: async (sql) => void (await pool.query(sql)),
+    exec: async (sql) => void (await run(pool, sql)),
     async transaction(work) {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((error: unknown) => {
+        throw typed(error);
+      });
+      // pg-pool takes its 'error' listener off a client while it is checked out, and a pg Client emits
+      // 'error' when its connection ends under it (the server stopping sends 57P01, then closes) — with a
+      // query in flight or between two queries of this transaction. An EventEmitter 'error' nobody listens
+      // to is thrown as an uncaught exception and ends the process, so listen for as long as we hold it.
+      let broken: Error | undefined;
+      // The connection broke, or a ROLLBACK failed: either way the client must not go back to the pool.
+      let unusable: Error | undefined;
+      const onError = (error: Error) => {
+        broken ??= error;
+      };
+      client.on('error', onError);
       const tx: Queryable = {
         query: (sql, params) => run(client, sql, params),
-        exec: async (sql) => void (await client.query(sql)),
+        exec: async (sql) => void (await run(client, sql)),
       };
       try {
-        await client.query('BEGIN');
+        await tx.query('BEGIN');
         const result = await work(tx);
-        await client.query('COMMIT');
+        await tx.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
+        unusable = broken;
+        if (!unusable) {
+          await client.query('ROLLBACK').catch((rollbackError: Error) => {
+            unusable = rollbackError;
+          });
+        }
+        // A transaction that failed because its connection did is an outage, whatever `work` made of it.
+        if (broken && !isConnectionError(error)) throw new DatabaseUnavailableError(broken);
+        throw typed(error);
       } finally {
-        client.release();
+        client.off('error', onError);
+        // A client whose connection broke (or that could not roll back) is destroyed, not reused.
+        client.release(unusable ?? broken);
       }
     },
     close: () => pool.end(),

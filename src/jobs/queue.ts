@@ -157,3 +157,52 @@ export async function failJob(
   if (!status) return 'lost';
   return status === 'dead' ? 'dead' : 'retry';
 }
+
+/**
+ * Gives a claimed job back without counting the attempt: its run was cut short by the database going away,
+ * which says nothing about the job. Due again at `runAt`; finished instead when a newer pending job with
+ * the same key already covers the work (as in failJob).
+ */
+export async function releaseJob(
+  db: Queryable,
+  job: Job,
+  workerId: string,
+  now: Date,
+  runAt: Date,
+  reason: string,
+): Promise<'released' | 'lost'> {
+  const result = await db.query(
+    `UPDATE jobs SET
+       status = CASE
+         WHEN dedupe_key IS NOT NULL AND EXISTS (
+           SELECT 1 FROM jobs other WHERE other.dedupe_key = jobs.dedupe_key AND other.status = 'pending'
+         ) THEN 'done'
+         ELSE 'pending' END,
+       attempts = greatest(attempts - 1, 0), run_at = $4, last_error = $5,
+       locked_by = NULL, locked_until = NULL, updated_at = $3
+     WHERE id = $1 AND status = 'running' AND locked_by = $2`,
+    [job.id, workerId, now, runAt, reason.slice(0, 2000)],
+  );
+  return result.rowCount > 0 ? 'released' : 'lost';
+}
+
+/**
+ * The jobs `workerId` holds (running under its lease). After an outage a worker compares them with what it
+ * knows it is running: a claim that committed while its answer was lost with the connection is held by
+ * nobody who knows it, and is given back (releaseJob) instead of waiting for its lease to run out.
+ */
+export async function heldJobs(db: Queryable, workerId: string): Promise<Job[]> {
+  const result = await db.query<JobRow>(
+    `SELECT id, kind, payload, attempts, max_attempts, dedupe_key FROM jobs
+     WHERE status = 'running' AND locked_by = $1 ORDER BY id`,
+    [workerId],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    kind: row.kind,
+    payload: row.payload,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    dedupeKey: row.dedupe_key,
+  }));
+}

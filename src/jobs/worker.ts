@@ -1,12 +1,19 @@
 /**
  * Polls the job queue and runs handlers by kind. Several workers (in one process or many) share the
  * table safely; see queue.ts. A handler that throws is retried with backoff until its attempts run out.
+ *
+ * The database going away is not a job failure: a job it interrupts is given back without counting the
+ * attempt (so an outage never burns jobs to `dead`), what could not be recorded while it was down (a job
+ * finished, failed or interrupted) is recorded first thing when it is back, and polling backs off
+ * meanwhile (OutageBackoff). A worker that dies instead leaves its claims to expire with their lease.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/index.ts';
+import { OutageBackoff } from '../db/outage.ts';
+import { isDatabaseUnavailable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { claimJobs, completeJob, failJob, type Job } from './queue.ts';
+import { claimJobs, completeJob, failJob, heldJobs, type Job, releaseJob } from './queue.ts';
 
 export type JobHandler = (job: Job) => Promise<void>;
 
@@ -19,16 +26,39 @@ export interface JobWorkerOptions {
   leaseMs?: number;
   pollMs?: number;
   batchSize?: number;
+  /** Cap of the backoff while the database is unreachable. */
+  maxOutageBackoffMs?: number;
 }
+
+/** What happened to a claimed job that the database was not there to record. */
+type Unsettled =
+  | { job: Job; outcome: 'done' }
+  | { job: Job; outcome: 'failed'; error: unknown }
+  | { job: Job; outcome: 'interrupted' };
 
 export class JobWorker {
   readonly workerId: string;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
   private stopped = true;
+  /** Claimed jobs whose outcome waits for the database, by id. */
+  private readonly unsettled = new Map<number, Unsettled>();
+  /** Claimed jobs being run now. */
+  private readonly inFlight = new Set<number>();
+  /** The database failed under us since we last looked for claims we do not know we hold. */
+  private orphansPossible = false;
+  /** Rounds of this worker under way (runOnce may be called concurrently). */
+  private active = 0;
+  private readonly outage: OutageBackoff;
 
   constructor(private readonly options: JobWorkerOptions) {
     this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
+    this.outage = new OutageBackoff({
+      logger: options.logger,
+      what: 'job worker',
+      initialMs: Math.min(options.pollMs ?? 1_000, 250),
+      maxMs: options.maxOutageBackoffMs ?? 10_000,
+    });
   }
 
   /**
@@ -36,7 +66,28 @@ export class JobWorker {
    * `aheadMs` also takes jobs due within that time (debounced work the CLI wants done now).
    */
   async runOnce(options: { aheadMs?: number } = {}): Promise<number> {
+    try {
+      return await this.claimAndRun(options);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) this.orphansPossible = true;
+      throw error;
+    }
+  }
+
+  private async claimAndRun(options: { aheadMs?: number }): Promise<number> {
+    this.active += 1;
+    try {
+      return await this.round(options);
+    } finally {
+      this.active -= 1;
+    }
+  }
+
+  private async round(options: { aheadMs?: number }): Promise<number> {
     const { db, clock, handlers } = this.options;
+    await this.settle();
+    // Only with no other round of this worker under way, whose fresh claim could look like an orphan.
+    if (this.orphansPossible && this.active === 1) await this.releaseOrphans();
     const now = clock.now();
     const jobs = await claimJobs(db, {
       now,
@@ -46,21 +97,102 @@ export class JobWorker {
       leaseMs: this.options.leaseMs ?? 60_000,
       limit: this.options.batchSize ?? 10,
     });
-    for (const job of jobs) await this.runJob(job);
+    for (const job of jobs) this.inFlight.add(job.id);
+    try {
+      for (const [index, job] of jobs.entries()) {
+        try {
+          await this.runJob(job);
+        } catch (error) {
+          // The database is gone: the rest of the batch is given back untouched once it returns.
+          for (const rest of jobs.slice(index + 1))
+            this.unsettled.set(rest.id, { job: rest, outcome: 'interrupted' });
+          throw error;
+        }
+      }
+    } finally {
+      for (const job of jobs) this.inFlight.delete(job.id);
+    }
     return jobs.length;
   }
 
+  /**
+   * After an outage: a claim the database committed while its answer was lost with the connection is held
+   * under this worker's name with nobody running it. Given back now rather than after its lease.
+   */
+  private async releaseOrphans(): Promise<void> {
+    const { db, clock, logger } = this.options;
+    let released = 0;
+    for (const job of await heldJobs(db, this.workerId)) {
+      if (this.inFlight.has(job.id) || this.unsettled.has(job.id)) continue;
+      const now = clock.now();
+      if (
+        (await releaseJob(db, job, this.workerId, now, now, 'interrupted: database unavailable')) ===
+        'released'
+      )
+        released += 1;
+    }
+    this.orphansPossible = false;
+    if (released > 0) logger.info({ released }, 'gave back jobs claimed as the database went away');
+  }
+
+  /** Runs one claimed job; throws only when the database is unreachable (the job is then unsettled). */
   private async runJob(job: Job): Promise<void> {
-    const { db, clock, logger, handlers } = this.options;
-    const handler = handlers[job.kind];
+    const handler = this.options.handlers[job.kind];
+    let outcome: Unsettled;
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await handler(job);
-      await completeJob(db, job, this.workerId, clock.now());
+      outcome = { job, outcome: 'done' };
     } catch (error) {
-      const outcome = await failJob(db, job, this.workerId, clock.now(), error);
+      outcome = isDatabaseUnavailable(error)
+        ? { job, outcome: 'interrupted' }
+        : { job, outcome: 'failed', error };
+    }
+    try {
+      await this.record(outcome);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      this.unsettled.set(job.id, outcome);
+      throw error;
+    }
+    if (outcome.outcome === 'interrupted') {
+      // The handler lost the database but recording worked: it came back already. Still an outage signal.
+      this.options.logger.warn(
+        { jobId: job.id, kind: job.kind },
+        'job interrupted by a database outage; given back',
+      );
+    }
+  }
+
+  private async record(entry: Unsettled): Promise<void> {
+    const { db, clock, logger } = this.options;
+    const { job } = entry;
+    const now = clock.now();
+    if (entry.outcome === 'done') {
+      await completeJob(db, job, this.workerId, now);
+    } else if (entry.outcome === 'interrupted') {
+      await releaseJob(db, job, this.workerId, now, now, 'interrupted: database unavailable');
+    } else {
+      const outcome = await failJob(db, job, this.workerId, now, entry.error);
       const log = outcome === 'dead' ? logger.error.bind(logger) : logger.warn.bind(logger);
-      log({ err: error, jobId: job.id, kind: job.kind, attempts: job.attempts, outcome }, 'job failed');
+      log({ err: entry.error, jobId: job.id, kind: job.kind, attempts: job.attempts, outcome }, 'job failed');
+    }
+  }
+
+  /** Records what the database missed while it was down; throws while it still is. */
+  private async settle(): Promise<void> {
+    for (const [id, entry] of this.unsettled) {
+      try {
+        await this.record(entry);
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) throw error;
+        // Not recordable for another reason: its lease runs out and the job is claimed again.
+        this.options.logger.error(
+          { err: error, jobId: id },
+          'could not record a job outcome after an outage',
+        );
+      }
+      this.unsettled.delete(id);
     }
   }
 
@@ -69,14 +201,23 @@ export class JobWorker {
     this.stopped = false;
     const tick = async () => {
       if (this.stopped) return;
-      this.running = this.runOnce().catch((error) => {
-        this.options.logger.warn({ err: error }, 'job poll failed');
-        return 0;
-      });
+      let wait: number | null = null;
+      this.running = this.runOnce().then(
+        (ran) => {
+          this.outage.succeeded();
+          return ran;
+        },
+        (error: unknown) => {
+          wait = this.outage.failed(error);
+          if (wait === null) this.options.logger.warn({ err: error }, 'job poll failed');
+          return 0;
+        },
+      );
       const ran = await this.running;
       this.running = null;
-      // Busy queue: poll again at once; idle: wait.
-      if (!this.stopped) this.timer = setTimeout(tick, ran > 0 ? 0 : (this.options.pollMs ?? 1_000));
+      // Database down: back off; busy queue: poll again at once; idle: wait.
+      if (!this.stopped)
+        this.timer = setTimeout(tick, wait ?? (ran > 0 ? 0 : (this.options.pollMs ?? 1_000)));
     };
     this.timer = setTimeout(tick, 0);
   }

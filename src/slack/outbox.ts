@@ -493,3 +493,21 @@ export async function rerouteThread(
     return 'done';
   });
 }
+
+/**
+ * After an outage: rows the database has claimed for `workerId` but the poster does not know it holds (the
+ * claim committed while its answer was lost with the connection) are given back now, not after their lease.
+ * They were never sent: a poster knows every row it is sending. `known` are the rows it does hold.
+ */
+export async function releaseOrphanedOutbox(
+  db: Queryable,
+  workerId: string,
+  known: readonly number[],
+): Promise<number> {
+  const result = await db.query(
+    `UPDATE slack_outbox SET locked_by = NULL, locked_until = NULL
+     WHERE locked_by = $1 AND status = 'pending' AND id NOT IN (SELECT jsonb_array_elements_text($2::jsonb)::bigint)`,
+    [workerId, jsonParam(known)],
+  );
+  return result.rowCount;
+}

@@ -10,10 +10,16 @@
  * message per interval per channel, counted where Slack sees them. The in-process map only spares the
  * database a claim for channels this poster knows are paced. If the database is unreachable right after a
  * send, the channel stays held until the row's lease ends (slower, never faster).
+ *
+ * The database going away is not a Slack failure: a message Slack took while the database was down is
+ * recorded as sent once it is back (not sent twice), a row it interrupted is given back, and polling backs
+ * off meanwhile (OutageBackoff). A poster that dies instead leaves its claims to expire with their lease.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/index.ts';
+import { OutageBackoff } from '../db/outage.ts';
+import { isDatabaseUnavailable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import {
   claimOutbox,
@@ -23,6 +29,7 @@ import {
   markRootSent,
   type OutboxRow,
   paceChannel,
+  releaseOrphanedOutbox,
   releaseOutbox,
   rerouteThread,
   rootStatus,
@@ -81,9 +88,23 @@ export class SlackPoster {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
   private stopped = true;
+  /** Claimed rows whose outcome waits for the database (sent, or to give back), by row id. */
+  private readonly unsettled = new Map<number, () => Promise<unknown>>();
+  /** Claimed rows being delivered now. */
+  private readonly inFlight = new Set<number>();
+  /** The database failed under us since we last looked for claims we do not know we hold. */
+  private orphansPossible = false;
+  /** Rounds under way (runOnce may be called concurrently). */
+  private active = 0;
+  private readonly outage: OutageBackoff;
 
   constructor(private readonly options: SlackPosterOptions) {
     this.workerId = options.workerId ?? `poster-${randomUUID().slice(0, 8)}`;
+    this.outage = new OutageBackoff({
+      logger: options.logger,
+      what: 'slack poster',
+      maxMs: options.maxBackoffMs === undefined ? 10_000 : Math.min(options.maxBackoffMs, 10_000),
+    });
   }
 
   private get channelIntervalMs() {
@@ -92,6 +113,28 @@ export class SlackPoster {
 
   /** Sends what is due now, one row per channel not being paced; returns how many rows it handled. */
   async runOnce(options: { ignorePacing?: boolean } = {}): Promise<number> {
+    this.active += 1;
+    try {
+      return await this.round(options);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) this.orphansPossible = true;
+      throw error;
+    } finally {
+      this.active -= 1;
+    }
+  }
+
+  private async round(options: { ignorePacing?: boolean }): Promise<number> {
+    await this.settle();
+    // Only with no other round under way, whose fresh claim could look like an orphan.
+    if (this.orphansPossible && this.active === 1) {
+      const known = [...this.inFlight, ...this.unsettled.keys()];
+      const released = await releaseOrphanedOutbox(this.options.db, this.workerId, known);
+      this.orphansPossible = false;
+      if (released > 0) {
+        this.options.logger.info({ released }, 'gave back slack messages claimed as the database went away');
+      }
+    }
     const now = this.options.clock.now();
     const pacing = !options.ignorePacing && this.channelIntervalMs > 0;
     const paced = pacing
@@ -105,9 +148,42 @@ export class SlackPoster {
       skipChannels: paced,
       pace: pacing,
     });
+    for (const row of rows) this.inFlight.add(row.id);
     // Different channels are independent: send to them concurrently.
-    await Promise.all(rows.map((row) => this.deliver(row, pacing)));
+    const results = await Promise.allSettled(rows.map((row) => this.deliver(row, pacing)));
+    for (const row of rows) this.inFlight.delete(row.id);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     return rows.length;
+  }
+
+  /** Records what the database missed while it was down; throws while it still is. */
+  private async settle(): Promise<void> {
+    for (const [id, record] of this.unsettled) {
+      try {
+        await record();
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) throw error;
+        this.options.logger.error(
+          { err: error, outboxId: id },
+          'could not record a slack outcome after an outage',
+        );
+      }
+      this.unsettled.delete(id);
+    }
+  }
+
+  /**
+   * Runs a database write about a claimed row. When the database is down the write is kept and retried
+   * first thing once it is back (see settle), and the outage is thrown on.
+   */
+  private async record<T>(row: OutboxRow, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (isDatabaseUnavailable(error) && !this.unsettled.has(row.id)) this.unsettled.set(row.id, write);
+      throw error;
+    }
   }
 
   /** Runs until nothing is due (tests, `aiops replay`); pacing waits are skipped only when `ignorePacing`. */
@@ -123,12 +199,27 @@ export class SlackPoster {
   }
 
   private async deliver(row: OutboxRow, pacing: boolean): Promise<void> {
+    try {
+      await this.deliverRow(row, pacing);
+    } catch (error) {
+      // Interrupted by the database going away before anything was decided: the row is given back.
+      if (isDatabaseUnavailable(error) && !this.unsettled.has(row.id)) {
+        const { db, clock } = this.options;
+        this.unsettled.set(row.id, () => releaseOutbox(db, row, this.workerId, clock.now(), null));
+      }
+      throw error;
+    }
+  }
+
+  private async deliverRow(row: OutboxRow, pacing: boolean): Promise<void> {
     const { db, clock, logger } = this.options;
     let outcome: PostOutcome;
     try {
       outcome = await this.send(row);
       if (pacing) await this.paceShared(row.channel, clock.now().getTime() + this.channelIntervalMs);
     } catch (error) {
+      // Not Slack's doing: the database went away (before the send, or while recording it).
+      if (isDatabaseUnavailable(error)) throw error;
       const failure = classifySlackError(error);
       const now = clock.now();
       // The request reached Slack (or may have): the interval counts for every replica; a 429's
@@ -190,7 +281,7 @@ export class SlackPoster {
 
     if (row.kind === 'root') {
       const posted = await transport.postMessage({ channel: row.channel, text, blocks });
-      const result = await markRootSent(db, row, this.workerId, clock.now(), posted);
+      const result = await this.record(row, () => markRootSent(db, row, this.workerId, clock.now(), posted));
       return { rowId: row.id, kind: row.kind, result: result === 'done' ? 'sent' : result };
     }
 
@@ -215,12 +306,8 @@ export class SlackPoster {
         await transport.postMessage({ channel: thread.channelId, text, blocks, thread_ts: thread.rootTs })
       ).ts;
     }
-    const result = await markOutboxSent(db, row, this.workerId, clock.now(), ts);
+    const result = await this.record(row, () => markOutboxSent(db, row, this.workerId, clock.now(), ts));
     return { rowId: row.id, kind: row.kind, result: result === 'done' ? 'sent' : result };
-  }
-
-  private pace(channel: string, untilMs: number): void {
-    this.nextSendAt.set(channel, Math.max(this.nextSendAt.get(channel) ?? 0, untilMs));
   }
 
   /** The channel's shared pace (every replica); the local hint too. A failure is logged, not fatal. */
@@ -232,20 +319,31 @@ export class SlackPoster {
       this.options.logger.warn({ err: error, channel }, 'slack channel pace not recorded');
     }
   }
+  private pace(channel: string, untilMs: number): void {
+    this.nextSendAt.set(channel, Math.max(this.nextSendAt.get(channel) ?? 0, untilMs));
+  }
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
     const tick = async () => {
       if (this.stopped) return;
-      this.running = this.runOnce().catch((error: unknown) => {
-        this.options.logger.warn({ err: error }, 'slack outbox poll failed');
-        return 0;
-      });
+      let wait: number | null = null;
+      this.running = this.runOnce().then(
+        (handled) => {
+          this.outage.succeeded();
+          return handled;
+        },
+        (error: unknown) => {
+          wait = this.outage.failed(error);
+          if (wait === null) this.options.logger.warn({ err: error }, 'slack outbox poll failed');
+          return 0;
+        },
+      );
       const handled = await this.running;
       this.running = null;
       if (this.stopped) return;
-      this.timer = setTimeout(tick, handled > 0 ? this.nextWakeMs() : (this.options.pollMs ?? 250));
+      this.timer = setTimeout(tick, wait ?? (handled > 0 ? this.nextWakeMs() : (this.options.pollMs ?? 250)));
     };
     this.timer = setTimeout(tick, 0);
   }
