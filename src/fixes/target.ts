@@ -77,12 +77,14 @@ interface Candidate {
   strong: boolean;
 }
 
-const LABEL_KINDS: [string, WorkloadKind][] = [
+const LABEL_KINDS: [string, string][] = [
   ['deployment', 'Deployment'],
   ['statefulset', 'StatefulSet'],
   ['daemonset', 'DaemonSet'],
   ['cronjob', 'CronJob'],
   ['job_name', 'Job'],
+  ['horizontalpodautoscaler', 'HorizontalPodAutoscaler'],
+  ['persistentvolumeclaim', 'PersistentVolumeClaim'],
 ];
 
 const KIND_NAMES: Record<string, WorkloadKind> = {
@@ -139,7 +141,7 @@ function candidates(labels: Record<string, string>): Candidate[] {
   return out;
 }
 
-function matches(obj: ManifestObject, c: Candidate): boolean {
+function matches(obj: { kind: string; name: string; namespace?: string }, c: Candidate): boolean {
   if (!c.kinds.includes(obj.kind) || obj.name !== c.name) return false;
   // A manifest without a namespace takes it from kustomize/helm/kubectl -n: the name alone must do.
   return !(obj.namespace && c.namespace && obj.namespace !== c.namespace);
@@ -147,22 +149,33 @@ function matches(obj: ManifestObject, c: Candidate): boolean {
 
 export type Found<T> = { found: T } | { none: string };
 
-/** The one object the labels name among `objects` of `kinds`; `none` with the reason otherwise. */
+/** What an object is matched on: itself, or (an HPA) the workload it scales. */
+export type RefOf = (o: ManifestObject) => { kind: string; name: string; namespace?: string } | undefined;
+
+/**
+ * The one object the labels name among `objects` of `kinds` (matched on `refOf`, by default the object itself,
+ * whose kind is one of `refKinds`); `none` with the reason otherwise.
+ */
 export function findByLabels(
   objects: ManifestObject[],
   alertLabels: Record<string, string>[],
   kinds: readonly string[] = WORKLOAD_KINDS,
+  refOf: RefOf = (o) => o,
+  refKinds: readonly string[] = kinds,
 ): Found<ManifestObject> {
-  const all = alertLabels.flatMap(candidates).filter((c) => c.kinds.some((k) => kinds.includes(k)));
+  const all = alertLabels.flatMap(candidates).filter((c) => c.kinds.some((k) => refKinds.includes(k)));
   if (all.length === 0)
     return {
-      none: `the alert labels name no ${kinds.join('/')} (no deployment, statefulset, daemonset, cronjob, job_name or pod label)`,
+      none: `the alert labels name no ${refKinds.join('/')} (no deployment, statefulset, daemonset, cronjob, job_name, pod or ${refKinds.map((k) => k.toLowerCase()).join('/')} label)`,
     };
   const pool = objects.filter((o) => kinds.includes(o.kind));
   for (const strong of [true, false]) {
     const hits = new Set<ManifestObject>();
     for (const c of all.filter((x) => x.strong === strong))
-      for (const o of pool) if (matches(o, c)) hits.add(o);
+      for (const o of pool) {
+        const ref = refOf(o);
+        if (ref && matches({ ...ref, namespace: ref.namespace ?? o.namespace }, c)) hits.add(o);
+      }
     if (hits.size === 1) return { found: [...hits][0] as ManifestObject };
     if (hits.size > 1)
       return {

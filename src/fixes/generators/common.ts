@@ -6,7 +6,7 @@ export interface Generator {
   name: string;
   /** Catalogue signatures (offline analyzer) whose mechanical fix this generator writes. */
   signatures: readonly string[];
-  generate(request: FixRequest): GeneratedFix | { none: string };
+  generate(request: FixRequest): GeneratedFix | { none: string } | Promise<GeneratedFix | { none: string }>;
 }
 
 export interface YamlChange {
