@@ -24,7 +24,6 @@ import {
   yamlEdit,
 } from './common.ts';
 
-
 function joinNone(...parts: (string | undefined)[]): { none: string } {
   return { none: parts.filter(Boolean).join('; ') };
 }
