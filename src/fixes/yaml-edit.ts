@@ -196,6 +196,29 @@ function insertInto(
   return `${text.slice(0, at + 1)}${lines}${nl}${text.slice(at + 1)}`;
 }
 
+/**
+ * The edits of one document, made on that document's own source (`range`: its start and end offsets in `text`,
+ * from the parse that found it): a large multi-document file is not re-parsed per edit, and every byte outside
+ * the range stays as it was by construction. The edited document must re-parse alone and read back each value.
+ */
+export function applyYamlEditsInDoc(
+  path: string,
+  text: string,
+  range: readonly [number, number],
+  edits: { path: YamlPath; value: string | number }[],
+): string {
+  const [start, end] = range;
+  const source = text.slice(start, end);
+  const edited = applyYamlEdits(
+    path,
+    source,
+    edits.map((e) => ({ path: e.path, value: e.value, doc: 0 })),
+  );
+  const docs = parseAllDocuments(edited);
+  if (!Array.isArray(docs) || docs.length !== 1) throw new EditError(`the edit split a document of ${path}`);
+  return text.slice(0, start) + edited + text.slice(end);
+}
+
 /** Reads the plain value at `path` of document `docIndex` of `text` (after an edit, to check it). */
 export function readYamlValue(text: string, docIndex: number, path: YamlPath): unknown {
   const docs = parseAllDocuments(text);

@@ -1,6 +1,7 @@
+import type { Document } from 'yaml';
 import { type Found, get, isObj, type ManifestObject, type Obj } from '../target.ts';
 import type { FileEdit, FixRequest, GeneratedFix, RepoFile } from '../types.ts';
-import { applyYamlEdits, docValue, parseYamlFile, type YamlPath } from '../yaml-edit.ts';
+import { applyYamlEdits, applyYamlEditsInDoc, docValue, parseYamlFile, type YamlPath } from '../yaml-edit.ts';
 
 export interface Generator {
   name: string;
@@ -15,8 +16,16 @@ export interface YamlChange {
   value: string | number;
 }
 
-/** One file's edit from targeted YAML changes (throws YamlEditError when the edit cannot be made safely). */
-export function yamlEdit(file: RepoFile, changes: YamlChange[]): FileEdit {
+/**
+ * One file's edit from targeted YAML changes (throws YamlEditError when the edit cannot be made safely). With the
+ * parsed document the changes are in, only that document's source is re-parsed (large multi-document files).
+ */
+export function yamlEdit(file: RepoFile, changes: YamlChange[], doc?: Document.Parsed): FileEdit {
+  const range = doc?.range;
+  if (range && changes.every((c) => c.doc === changes[0]?.doc)) {
+    const after = applyYamlEditsInDoc(file.path, file.content, [range[0], range[2]], changes);
+    return { path: file.path, before: file.content, after };
+  }
   return { path: file.path, before: file.content, after: applyYamlEdits(file.path, file.content, changes) };
 }
 

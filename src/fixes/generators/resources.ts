@@ -116,7 +116,7 @@ function resourcesGenerator(resource: Resource, name: string, signatures: string
           kind: 'kubernetes',
           title: `Raise ${noun} of ${obj.name}${container.found.name !== obj.name ? ` (container ${container.found.name})` : ''} to ${sizing.newLimit}`,
           rationale: `${objRef(obj)}, container ${container.found.name}: ${sizing.rationale}`,
-          edits: [yamlEdit(obj.file, changes)],
+          edits: [yamlEdit(obj.file, changes, obj.doc)],
           rollback: `Revert this PR (or set the ${noun} of ${container.found.name} back) and re-apply the manifest.`,
           generator: name,
         };

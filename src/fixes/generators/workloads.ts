@@ -13,7 +13,7 @@ import {
   type ManifestObject,
   WORKLOAD_KINDS,
 } from '../target.ts';
-import type { FixRequest, GeneratedFix } from '../types.ts';
+import type { FixRequest } from '../types.ts';
 import {
   factNumber,
   factString,
@@ -75,7 +75,7 @@ export const hpaMaxReplicas: Generator = {
         kind: 'kubernetes',
         title: `Raise maxReplicas of ${o.name} to ${next}`,
         rationale: `${objRef(o)}: ${why}.${CAPACITY_NOTE}`,
-        edits: [yamlEdit(o.file, [{ doc: o.docIndex, path: ['spec', 'maxReplicas'], value: next }])],
+        edits: [yamlEdit(o.file, [{ doc: o.docIndex, path: ['spec', 'maxReplicas'], value: next }], o.doc)],
         rollback: `Revert this PR (maxReplicas back to ${current}) and re-apply the manifest.`,
         generator: this.name,
       };
@@ -166,6 +166,7 @@ export const probeTimeouts: Generator = {
           yamlEdit(
             o.file,
             changes.map((c) => ({ doc: o.docIndex, path: [...path, ...c.path], value: c.value })),
+            o.doc,
           ),
         ],
         rollback: `Revert this PR and re-apply the manifest.`,
@@ -270,9 +271,11 @@ export const imageRollback: Generator = {
         title: `Roll ${o.name} back to ${prev.tag}`,
         rationale: `${objRef(o)}, container ${container.found.name}: the recent change moved the image to ${image}${changeNote(request)}; the image before it was ${prev.image}.`,
         edits: [
-          yamlEdit(o.file, [
-            { doc: o.docIndex, path: [...container.found.path, 'image'], value: prev.image },
-          ]),
+          yamlEdit(
+            o.file,
+            [{ doc: o.docIndex, path: [...container.found.path, 'image'], value: prev.image }],
+            o.doc,
+          ),
         ],
         rollback: `Revert this PR to go forward to ${image} again, once it is fixed.`,
         generator: this.name,
@@ -341,9 +344,11 @@ export const pvcStorage: Generator = {
         title: `Grow PVC ${o.name} to ${rule.text}`,
         rationale: `${objRef(o)}: ${rule.why}.${EXPANSION_NOTE}`,
         edits: [
-          yamlEdit(o.file, [
-            { doc: o.docIndex, path: ['spec', 'resources', 'requests', 'storage'], value: rule.text },
-          ]),
+          yamlEdit(
+            o.file,
+            [{ doc: o.docIndex, path: ['spec', 'resources', 'requests', 'storage'], value: rule.text }],
+            o.doc,
+          ),
         ],
         rollback:
           'A volume cannot shrink: reverting this PR only stops future growth; the PVC keeps its new size.',
