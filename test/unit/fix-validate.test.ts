@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,16 @@ const checkout = readFileSync(
   join(import.meta.dirname, '..', 'fixtures', 'fixes', 'kubernetes', 'checkoutservice.yaml'),
   'utf8',
 );
+
+function works(cmd: string): boolean {
+  try {
+    execFileSync(cmd, ['version'], { stdio: 'ignore', timeout: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const hasTerraform = works('terraform');
 
 function fix(
   kind: GeneratedFix['kind'],
@@ -116,4 +127,50 @@ describe('validateFix: a change that fails validation is never opened', () => {
     expect(v.checks.find((c) => c.name.startsWith('ansible-playbook'))?.ok).toBe(true);
     expect(existsSync('/tmp/aiops-escape.yml')).toBe(false);
   }, 120_000);
+
+  describe.skipIf(!hasTerraform)('terraform validate with the real binary', () => {
+    const vars = 'variable "max_connections" {\n  type    = number\n  default = 200\n}\n';
+    const main =
+      'resource "terraform_data" "params" {\n  input = [{ name = "max_connections", value = var.max_connections }]\n}\n';
+
+    it('a module without registry providers is initialised and validated offline', async () => {
+      const moduleFiles = [
+        { path: 'infra/db/variables.tf', content: vars },
+        { path: 'infra/db/main.tf', content: main },
+      ];
+      const ok = await validateFix(
+        fix('terraform', 'infra/db/variables.tf', vars, vars.replace('200', '300')),
+        {
+          terraform: { moduleFiles },
+        },
+      );
+      expect(ok.checks.at(-1)).toEqual({
+        name: 'terraform validate',
+        ok: true,
+        output: expect.stringContaining('infra/db: Success!'),
+      });
+      const broken = await validateFix(
+        fix('terraform', 'infra/db/variables.tf', vars, vars.replace('"max_connections"', '"max_conns"')),
+        { terraform: { moduleFiles } },
+      );
+      expect(broken.ok).toBe(false);
+      expect(broken.checks.at(-1)).toMatchObject({
+        name: 'terraform validate (infra/db)',
+        ok: false,
+        output: expect.stringContaining('Reference to undeclared input variable'),
+      });
+    }, 120_000);
+
+    it('a module that needs the AWS provider is skipped with the reason, offline', async () => {
+      const tf = readFileSync(
+        join(import.meta.dirname, '..', 'fixtures', 'fixes', 'terraform', 'rds_parameter.tf'),
+        'utf8',
+      );
+      const v = await validateFix(fix('terraform', 'infra/rds.tf', tf, tf.replace('"200"', '"300"')), {
+        terraform: { moduleFiles: [{ path: 'infra/rds.tf', content: tf }] },
+      });
+      expect(v.ok).toBe(true);
+      expect(v.checks.at(-1)?.output).toMatch(/^skipped: needs the aws provider\(s\) from the registry/);
+    });
+  });
 });
