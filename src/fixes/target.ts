@@ -24,6 +24,15 @@ export interface ManifestObject {
   doc: Document.Parsed;
 }
 
+/**
+ * An alert label value as it may appear in a reason or a title: label values are untrusted (a Slack mention, a
+ * newline, a megabyte of text), so only name characters are kept and the length is clipped.
+ */
+export function shown(value: string): string {
+  const clean = value.replace(/[^A-Za-z0-9._:/-]/g, '?');
+  return clean.length > 63 ? `${clean.slice(0, 63)}…` : clean;
+}
+
 export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -183,7 +192,9 @@ export function findByLabels(
       };
   }
   const named = [
-    ...new Set(all.map((c) => `${c.kinds.join('/')} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`)),
+    ...new Set(
+      all.map((c) => `${c.kinds.join('/')} ${c.namespace ? `${shown(c.namespace)}/` : ''}${shown(c.name)}`),
+    ),
   ];
   return {
     none: `no manifest among ${pool.length} ${kinds.join('/')} object(s) matches ${named.join(' or ')}`,
@@ -212,7 +223,7 @@ export function findContainer(
   const spec = podSpecPath(obj.kind);
   const names = containerNames(alertLabels);
   if (names.length > 1)
-    return { none: `ambiguous: the alerts name several containers (${names.join(', ')})` };
+    return { none: `ambiguous: the alerts name several containers (${names.map(shown).join(', ')})` };
   const lists: ['containers' | 'initContainers', Obj[]][] = (['containers', 'initContainers'] as const).map(
     (k) => {
       const list = get(obj.value, [...spec, k]);
@@ -234,5 +245,5 @@ export function findContainer(
     const i = list.findIndex((c) => c.name === want);
     if (i >= 0) return { found: { path: [...spec, key, i], name: want, value: list[i] as Obj } };
   }
-  return { none: `${obj.kind} ${obj.name} in ${obj.file.path} has no container named ${want}` };
+  return { none: `${obj.kind} ${obj.name} in ${obj.file.path} has no container named ${shown(want)}` };
 }

@@ -554,3 +554,35 @@ describe('host playbooks', () => {
     expect('none' in r && r.none).toContain('is not a plain host name');
   });
 });
+
+describe('untrusted alert labels', () => {
+  it('are never echoed raw into a reason or a title (Slack mentions, newlines, long text)', async () => {
+    const evil = '<!channel> pay\nnow'.padEnd(300, 'x');
+    const r1 = await generateFix(
+      request({ signature: 'oom-killed', alertLabels: [{ deployment: evil }], files: { kubernetes: [checkout] } }),
+    );
+    const r2 = await generateFix(
+      request({
+        signature: 'oom-killed',
+        alertLabels: [{ deployment: 'checkoutservice', container: evil }],
+        files: { kubernetes: [checkout] },
+      }),
+    );
+    const values = { path: 'charts/patch-operator/values.yaml', content: fixture('helm/patch-operator/values.yaml') };
+    const r3 = fixOf(
+      await generateFix(
+        request({
+          signature: 'oom-killed',
+          alertLabels: [{ container: evil }],
+          facts: { memoryPeakBytes: 3e8 },
+          files: { helm: [values] },
+        }),
+      ),
+    );
+    for (const text of ['none' in r1 ? r1.none : '', 'none' in r2 ? r2.none : '', r3.title, r3.rationale]) {
+      expect(text).not.toContain('<!channel>');
+      expect(text).not.toContain('\n');
+      expect(text.length).toBeLessThan(400);
+    }
+  });
+});
