@@ -559,7 +559,11 @@ describe('untrusted alert labels', () => {
   it('are never echoed raw into a reason or a title (Slack mentions, newlines, long text)', async () => {
     const evil = '<!channel> pay\nnow'.padEnd(300, 'x');
     const r1 = await generateFix(
-      request({ signature: 'oom-killed', alertLabels: [{ deployment: evil }], files: { kubernetes: [checkout] } }),
+      request({
+        signature: 'oom-killed',
+        alertLabels: [{ deployment: evil }],
+        files: { kubernetes: [checkout] },
+      }),
     );
     const r2 = await generateFix(
       request({
@@ -568,7 +572,10 @@ describe('untrusted alert labels', () => {
         files: { kubernetes: [checkout] },
       }),
     );
-    const values = { path: 'charts/patch-operator/values.yaml', content: fixture('helm/patch-operator/values.yaml') };
+    const values = {
+      path: 'charts/patch-operator/values.yaml',
+      content: fixture('helm/patch-operator/values.yaml'),
+    };
     const r3 = fixOf(
       await generateFix(
         request({
@@ -584,5 +591,29 @@ describe('untrusted alert labels', () => {
       expect(text).not.toContain('\n');
       expect(text.length).toBeLessThan(400);
     }
+  });
+});
+
+describe('application pool size', () => {
+  // A Spring Boot config as Helm values carry it (constructed: no public chart found with a literal pool size).
+  const values = {
+    path: 'charts/orders/values.yaml',
+    content:
+      '# Orders service\nreplicaCount: 3\nconfig:\n  spring:\n    datasource:\n      hikari:\n        minimum-idle: 5\n        maximum-pool-size: 10 # per replica\n',
+  };
+
+  it('raises the one pool setting +50 % and reminds of replicas × pool ≤ max_connections', async () => {
+    const fix = await validFix(request({ signature: 'app-db-connection-pool', files: { helm: [values] } }));
+    expect(changedLines(fix.edits[0] as never)).toEqual([
+      '-        maximum-pool-size: 10 # per replica',
+      '+        maximum-pool-size: 15 # per replica',
+    ]);
+    expect(fix.rationale).toContain("Replicas × pool size must stay under the database's max_connections");
+  });
+
+  it('two pool settings are ambiguous', async () => {
+    const two = { ...values, content: `${values.content}  worker:\n    pool_size: 4\n` };
+    const r = await generateFix(request({ signature: 'app-db-connection-pool', files: { helm: [two] } }));
+    expect('none' in r && r.none).toContain('ambiguous: 2 pool settings');
   });
 });

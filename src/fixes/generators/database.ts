@@ -175,6 +175,10 @@ export async function hclReadsBack(path: string, text: string, param: string): P
 // ── Application pool size ─────────────────────────────────────────────────────────────────────────────────────
 
 const POOL_KEYS = [
+  'maximum-pool-size',
+  'max-pool-size',
+  'pool-size',
+  'max-open-conns',
   'maximumPoolSize',
   'maxPoolSize',
   'pool_size',
