@@ -617,3 +617,65 @@ describe('application pool size', () => {
     expect('none' in r && r.none).toContain('ambiguous: 2 pool settings');
   });
 });
+
+describe('which object', () => {
+  it('the same Deployment in two overlays is ambiguous unless the namespace tells them apart', async () => {
+    const prod = {
+      path: 'deploy/prod/checkout.yaml',
+      content: checkout.content.replace(
+        '  name: checkoutservice\n  labels:',
+        '  name: checkoutservice\n  namespace: prod\n  labels:',
+      ),
+    };
+    const staging = {
+      path: 'deploy/staging/checkout.yaml',
+      content: checkout.content.replace(
+        '  name: checkoutservice\n  labels:',
+        '  name: checkoutservice\n  namespace: staging\n  labels:',
+      ),
+    };
+    const both = await generateFix(
+      request({
+        signature: 'oom-killed',
+        alertLabels: [{ deployment: 'checkoutservice', container: 'server' }],
+        files: { kubernetes: [prod, staging] },
+      }),
+    );
+    expect('none' in both && both.none).toContain('ambiguous: the alert labels match 2 objects');
+    const fix = fixOf(
+      await generateFix(
+        request({
+          signature: 'oom-killed',
+          alertLabels: [{ namespace: 'staging', deployment: 'checkoutservice', container: 'server' }],
+          files: { kubernetes: [prod, staging] },
+        }),
+      ),
+    );
+    expect(fix.edits.map((e) => e.path)).toEqual(['deploy/staging/checkout.yaml']);
+  });
+
+  it('a Helm template among the manifests does not parse and is reported only when nothing matched', async () => {
+    const template = {
+      path: 'deploy/chart/templates/deployment.yaml',
+      content: 'metadata:\n  name: {{ .Release.Name }}\n  labels: {{- include "x" . | nindent 4 }}\n',
+    };
+    const fix = await generateFix(
+      request({
+        signature: 'oom-killed',
+        alertLabels: [{ deployment: 'checkoutservice', container: 'server' }],
+        files: { kubernetes: [template, checkout] },
+      }),
+    );
+    expect('edits' in fix).toBe(true);
+    const none = await generateFix(
+      request({
+        signature: 'oom-killed',
+        alertLabels: [{ deployment: 'cart' }],
+        files: { kubernetes: [template, checkout] },
+      }),
+    );
+    expect('none' in none && none.none).toContain(
+      '1 file(s) did not parse: deploy/chart/templates/deployment.yaml does not parse as YAML',
+    );
+  });
+});
