@@ -6,7 +6,7 @@
  */
 import type { Document } from 'yaml';
 import type { RepoFile } from './types.ts';
-import { docValue, parseYamlFile } from './yaml-edit.ts';
+import { parseYamlFile } from './yaml-edit.ts';
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
@@ -57,7 +57,7 @@ export function loadManifests(files: RepoFile[]): { objects: ManifestObject[]; u
       continue;
     }
     parsed.docs.forEach((doc, docIndex) => {
-      const value = docValue(doc);
+      const value = parsed.values[docIndex];
       if (!isObj(value)) return;
       const { apiVersion, kind } = value;
       const name = get(value, ['metadata', 'name']);

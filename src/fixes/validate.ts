@@ -14,7 +14,7 @@ import { redact } from '../analysis/redact.ts';
 import { parseQuantity } from './quantity.ts';
 import { get, isObj, podSpecPath } from './target.ts';
 import type { FileEdit, GeneratedFix, RepoFile, ValidationResult } from './types.ts';
-import { docValue, parseYamlFile } from './yaml-edit.ts';
+import { parseYamlFile } from './yaml-edit.ts';
 
 type Check = ValidationResult['checks'][number];
 
@@ -67,9 +67,8 @@ async function yamlChecks(fix: GeneratedFix, edit: FileEdit): Promise<Check[]> {
   ];
   if (fix.kind !== 'kubernetes') return checks;
   const before = edit.created ? undefined : parseYamlFile(edit.path, edit.before);
-  const beforeDocs = before && !('error' in before) ? before.docs.map(docValue) : [];
-  for (const [i, doc] of after.docs.entries()) {
-    const value = docValue(doc);
+  const beforeDocs = before && !('error' in before) ? before.values : [];
+  for (const [i, value] of after.values.entries()) {
     if (isDeepStrictEqual(value, beforeDocs[i])) continue;
     if (!isObj(value)) continue;
     checks.push(await kubernetesSchema(value));

@@ -22,13 +22,15 @@ export type YamlPath = (string | number)[];
 
 export interface ParsedYaml {
   docs: Document.Parsed[];
+  /** Each document's plain value (null for an empty one), in the same order. */
+  values: unknown[];
 }
 
 /** Parses every document of a file; a clear message (file, line) when one does not parse. */
 export function parseYamlFile(path: string, text: string): ParsedYaml | { error: string } {
   if (text.includes('\u0000')) return { error: `${path} is not a text file (it contains a NUL byte)` };
   const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
-  if (!Array.isArray(docs)) return { docs: [] };
+  if (!Array.isArray(docs)) return { docs: [], values: [] };
   for (const doc of docs) {
     const err = doc.errors[0];
     if (err) {
@@ -38,7 +40,16 @@ export function parseYamlFile(path: string, text: string): ParsedYaml | { error:
       };
     }
   }
-  return { docs };
+  const values: unknown[] = [];
+  for (const doc of docs) {
+    try {
+      values.push(docValue(doc));
+    } catch (error) {
+      // An alias bomb (billion laughs): reported as unreadable, never expanded.
+      return { error: `${path} is not read: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+  return { docs, values };
 }
 
 function firstLine(s: string): string {

@@ -679,3 +679,31 @@ describe('which object', () => {
     );
   });
 });
+
+describe('hostile files', () => {
+  it('an alias bomb among the manifests is reported, not expanded, and does not stop the fix', async () => {
+    const lol = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 9; i++) {
+      const p = String.fromCharCode(96 + i);
+      const n = String.fromCharCode(97 + i);
+      lol.push(`${n}: &${n} [*${p},*${p},*${p},*${p},*${p},*${p},*${p},*${p},*${p}]`);
+    }
+    const bomb = { path: 'deploy/bomb.yaml', content: `${lol.join('\n')}\n` };
+    const fix = await generateFix(
+      request({
+        signature: 'oom-killed',
+        alertLabels: [{ deployment: 'checkoutservice', container: 'server' }],
+        files: { kubernetes: [bomb, checkout] },
+      }),
+    );
+    expect('edits' in fix).toBe(true);
+    const none = await generateFix(
+      request({
+        signature: 'oom-killed',
+        alertLabels: [{ deployment: 'cart' }],
+        files: { kubernetes: [bomb] },
+      }),
+    );
+    expect('none' in none && none.none).toContain('deploy/bomb.yaml');
+  });
+});

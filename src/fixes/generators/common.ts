@@ -1,7 +1,7 @@
 import type { Document } from 'yaml';
 import { type Found, get, isObj, type ManifestObject, type Obj } from '../target.ts';
 import type { FileEdit, FixRequest, GeneratedFix, RepoFile } from '../types.ts';
-import { applyYamlEdits, applyYamlEditsInDoc, docValue, parseYamlFile, type YamlPath } from '../yaml-edit.ts';
+import { applyYamlEdits, applyYamlEditsInDoc, parseYamlFile, type YamlPath } from '../yaml-edit.ts';
 
 export interface Generator {
   name: string;
@@ -93,7 +93,7 @@ export function findHelmValues(request: FixRequest, key: string): Found<HelmTarg
       errors.push(parsed.error);
       continue;
     }
-    const root = parsed.docs[0] ? docValue(parsed.docs[0]) : undefined;
+    const root = parsed.values[0];
     if (!isObj(root)) continue;
     const named = Object.keys(root).filter(
       (k) =>

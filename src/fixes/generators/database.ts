@@ -8,7 +8,7 @@ import { parse as parseHcl } from '@cdktf/hcl2json';
 import { raiseCount } from '../quantity.ts';
 import { isObj } from '../target.ts';
 import type { FixRequest, GeneratedFix, RepoFile } from '../types.ts';
-import { docValue, parseYamlFile, type YamlPath } from '../yaml-edit.ts';
+import { parseYamlFile, type YamlPath } from '../yaml-edit.ts';
 import { factNumber, type Generator, yamlEdit } from './common.ts';
 
 interface HclHit {
@@ -217,9 +217,9 @@ export const appPoolSize: Generator = {
       const parsed = parseYamlFile(file.path, file.content);
       if ('error' in parsed) continue;
       const kind = (request.files.helm ?? []).includes(file) ? 'helm' : 'kubernetes';
-      parsed.docs.forEach((doc, i) => {
+      parsed.values.forEach((value, i) => {
         const found: { path: YamlPath; current: number }[] = [];
-        findPoolKeys(docValue(doc), [], found);
+        findPoolKeys(value, [], found);
         for (const f of found) hits.push({ file, kind, doc: i, ...f });
       });
     }
