@@ -481,6 +481,38 @@ describe('database connections', () => {
     expect(fix.rationale).toContain('peak 290 connections + 30 % headroom → 380 (was 200)');
   });
 
+  it('a commented-out parameter is not a second match', async () => {
+    const commented = {
+      path: 'infra/pg.tf',
+      content: tf.content.replace(
+        '  parameter {\n',
+        '  # parameter {\n  #   name  = "max_connections"\n  #   value = "100"\n  # }\n\n  parameter {\n',
+      ),
+    };
+    const fix = fixOf(
+      await generateFix(request({ signature: 'db-too-many-connections', files: { terraform: [commented] } })),
+    );
+    expect(changedLines(fix.edits[0] as never)).toEqual([
+      '-    value        = "200"',
+      '+    value        = "300"',
+    ]);
+  });
+
+  it('the terraform-aws-modules `parameters` list form', async () => {
+    const list = {
+      path: 'infra/rds.tf',
+      content:
+        'module "db" {\n  source = "terraform-aws-modules/rds/aws"\n\n  parameters = [\n    {\n      name  = "character_set_client"\n      value = "utf8mb4"\n    },\n    { name = "max_connections", value = 150 }\n  ]\n}\n',
+    };
+    const fix = fixOf(
+      await generateFix(request({ signature: 'db-too-many-connections', files: { terraform: [list] } })),
+    );
+    expect(changedLines(fix.edits[0] as never)).toEqual([
+      '-    { name = "max_connections", value = 150 }',
+      '+    { name = "max_connections", value = 225 }',
+    ]);
+  });
+
   it('an expression is not guessed at; broken HCL says so', async () => {
     const expr = { path: 'infra/pg.tf', content: tf.content.replace('"200"', 'var.max_connections') };
     const r = await generateFix(

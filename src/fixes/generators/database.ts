@@ -55,32 +55,62 @@ function enclosingOpen(text: string, at: number): number {
   return -1;
 }
 
-/** Every `value = N` / `value = "N"` beside `name = "<param>"` in the Terraform files. */
+/** Offsets of comments (`#`, `//` and block comments) outside strings: a commented-out setting never matches. */
+function commentSpans(text: string): [number, number][] {
+  const spans: [number, number][] = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      for (i++; i < text.length && text[i] !== '"' && text[i] !== '\n'; i++) if (text[i] === '\\') i++;
+    } else if (ch === '#' || (ch === '/' && text[i + 1] === '/')) {
+      const nl = text.indexOf('\n', i);
+      const end = nl < 0 ? text.length : nl;
+      spans.push([i, end]);
+      i = end;
+    } else if (ch === '/' && text[i + 1] === '*') {
+      const e = text.indexOf('*/', i + 2);
+      const end = e < 0 ? text.length : e + 2;
+      spans.push([i, end]);
+      i = end - 1;
+    }
+  }
+  return spans;
+}
+
+const inSpans = (spans: [number, number][], at: number) => spans.some(([a, b]) => at >= a && at < b);
+
+/** Every `value = N` / `value = "N"` beside `name = "<param>"` in the Terraform files (comments skipped). */
 export function findHclParameter(files: RepoFile[], param: string): { hits: HclHit[]; problems: string[] } {
   const hits: HclHit[] = [];
   const problems: string[] = [];
   const nameRe = new RegExp(`\\bname\\s*=\\s*"${param}"`, 'g');
   for (const file of files) {
+    const comments = commentSpans(file.content);
     for (const m of file.content.matchAll(nameRe)) {
+      if (inSpans(comments, m.index)) continue;
       const open = enclosingOpen(file.content, m.index);
       const close = open < 0 ? -1 : closing(file.content, open);
       if (open < 0 || close < 0) continue;
       const body = file.content.slice(open, close);
-      const v = /\bvalue\s*=\s*("?)(\d+)\1(?=\s*(?:[,}\n#]|\/\/|$))/.exec(body);
-      if (!v) {
-        const expr = /\bvalue\s*=\s*([^\n]+)/.exec(body)?.[1]?.trim();
+      const values = [...body.matchAll(/\bvalue\s*=\s*([^\n,}]+)/g)].filter(
+        (v) => !inSpans(comments, open + v.index),
+      );
+      const first = values[0];
+      const literal = first ? /^("?)(\d+)\1\s*(?:#.*|\/\/.*)?$/.exec((first[1] as string).trim()) : null;
+      if (!first || !literal) {
         problems.push(
-          `${file.path}: ${param} is set to ${expr ?? 'something'} (not a number this generator can raise)`,
+          `${file.path}: ${param} is set to ${first ? (first[1] as string).trim() : 'something'} (not a number this generator can raise)`,
         );
         continue;
       }
-      const start = open + v.index + v[0].length - (v[2] as string).length - (v[1] as string).length;
+      const digits = literal[2] as string;
+      const start = open + first.index + first[0].indexOf(digits, first[0].indexOf('=') + 1);
       hits.push({
         file,
         start,
-        end: start + (v[2] as string).length,
-        current: Number(v[2]),
-        quoted: v[1] === '"',
+        end: start + digits.length,
+        current: Number(digits),
+        quoted: literal[1] === '"',
       });
     }
   }
