@@ -225,8 +225,7 @@ export function applyYamlEditsInDoc(
     source,
     edits.map((e) => ({ path: e.path, value: e.value, doc: 0 })),
   );
-  const docs = parseAllDocuments(edited);
-  if (!Array.isArray(docs) || docs.length !== 1) throw new EditError(`the edit split a document of ${path}`);
+  // applyYamlEdits checked the edited source still holds exactly the one document it held.
   return text.slice(0, start) + edited + text.slice(end);
 }
 
@@ -249,15 +248,16 @@ export function applyYamlEdits(
   text: string,
   edits: { doc: number; path: YamlPath; value: string | number }[],
 ): string {
+  const beforeDocs = parseAllDocuments(text);
   let out = text;
   for (const e of edits) out = setYamlValue(out, e.doc, e.path, e.value);
   const parsed = parseYamlFile(path, out);
   if ('error' in parsed) throw new EditError(`the edit broke ${path}: ${parsed.error}`);
-  const before = parseYamlFile(path, text);
-  if (!('error' in before) && before.docs.length !== parsed.docs.length)
+  if (Array.isArray(beforeDocs) && beforeDocs.length !== parsed.docs.length)
     throw new EditError(`the edit changed the number of documents in ${path}`);
   for (const e of edits) {
-    const got = readYamlValue(out, e.doc, e.path);
+    const node = parsed.docs[e.doc]?.getIn(e.path, false);
+    const got = isScalar(node) ? node.value : node;
     if (String(got) !== String(e.value))
       throw new EditError(
         `the edit of ${e.path.join('.')} in ${path} reads back ${String(got)}, not ${e.value}`,
