@@ -4,7 +4,7 @@ import { ErrorCode, ValidationError } from '../errors.ts';
 import type { AlertGroup, NormalizedAlert, NormalizedDelivery } from './alert.ts';
 import { normalizeSeverity } from './alert.ts';
 import { labelsFingerprint } from './fingerprint.ts';
-import { parseWithSchema } from './parse.ts';
+import { parseWithSchema, timestampSchema } from './parse.ts';
 
 // Go marshals a nil map as `null`, so every map may arrive as null.
 const stringMap = z
@@ -12,7 +12,7 @@ const stringMap = z
   .nullish()
   .transform((value) => value ?? {});
 
-const timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not an RFC 3339 timestamp');
+const timestamp = timestampSchema;
 
 const alertSchema = z.object({
   status: z.enum(['firing', 'resolved']).optional(),
