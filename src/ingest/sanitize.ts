@@ -16,6 +16,7 @@
  *   can always be written.
  */
 import { createHash } from 'node:crypto';
+import { ErrorCode, ValidationError } from '../errors.ts';
 import type { AlertGroup, NormalizedAlert, NormalizedDelivery } from './alert.ts';
 
 /**
@@ -31,30 +32,43 @@ export function storableText(value: string): string {
   return UNSTORABLE.test(value) ? value.replace(UNSTORABLE, '\ufffd') : value;
 }
 
-/** A parsed JSON value with every string (object keys too) made storable; untouched values are reused. */
-export function storableJson(value: unknown): unknown {
+/**
+ * Deeper than any Alertmanager or PagerDuty payload (they nest under 10 levels). JSON.parse accepts a
+ * million nested arrays; walking them would overflow the stack, so such a body is refused with a 400.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * A parsed JSON value with every string (object keys too) made storable; untouched values are reused.
+ * Throws ValidationError (→ 400) for a body nested deeper than MAX_JSON_DEPTH.
+ */
+export function storableJson(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return storableText(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_JSON_DEPTH) {
+    throw new ValidationError(
+      ErrorCode.InvalidJson,
+      `request body is nested deeper than ${MAX_JSON_DEPTH} levels; no webhook payload is`,
+    );
+  }
   if (Array.isArray(value)) {
     let changed = false;
     const out = value.map((item) => {
-      const clean = storableJson(item);
+      const clean = storableJson(item, depth + 1);
       if (clean !== item) changed = true;
       return clean;
     });
     return changed ? out : value;
   }
-  if (value !== null && typeof value === 'object') {
-    let changed = false;
-    const entries = Object.entries(value).map(([key, item]): [string, unknown] => {
-      const cleanKey = storableText(key);
-      const clean = storableJson(item);
-      if (cleanKey !== key || clean !== item) changed = true;
-      return [cleanKey, clean];
-    });
-    // fromEntries defines own properties, so a `__proto__` key stays a plain key.
-    return changed ? Object.fromEntries(entries) : value;
-  }
-  return value;
+  let changed = false;
+  const entries = Object.entries(value).map(([key, item]): [string, unknown] => {
+    const cleanKey = storableText(key);
+    const clean = storableJson(item, depth + 1);
+    if (cleanKey !== key || clean !== item) changed = true;
+    return [cleanKey, clean];
+  });
+  // fromEntries defines own properties, so a `__proto__` key stays a plain key.
+  return changed ? Object.fromEntries(entries) : value;
 }
 
 /** Longest identifier or label value kept whole, in UTF-8 bytes: well under btree's ~2.7 kB per entry. */

@@ -301,6 +301,20 @@ describe.each(testDatabases())('hostile webhook input on $name', (database) => {
     });
   });
 
+  it('refuses a body nested deeper than any payload with 400, whatever the field', async () => {
+    const before = await deliveryCount();
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const body = pdTriggered();
+    body.event.id = 'deep-event';
+    const raw = JSON.stringify(body).replace('"resolve_reason":null', `"resolve_reason":${deep}`);
+    expect(raw).toContain('[[[[');
+    const response = await post(pdUrl(), raw);
+    expect(response.status).toBe(400);
+    expect(response.json.error).toBe('aiops_invalid_json');
+    expect(response.json.message).toMatch(/nested deeper than 64 levels/);
+    expect(await deliveryCount()).toBe(before);
+  });
+
   it('still answers afterwards', async () => {
     const response = await fetch(`${app.url}/healthz`);
     expect(response.status).toBe(200);
