@@ -14,6 +14,8 @@
  * - The **raw body** is stored as received; only when it holds NUL or a lone surrogate (which never parses
  *   as JSON from the wire, but `aiops replay` hands over a string) are those replaced, so the delivery row
  *   can always be written.
+ * - A body **nested deeper than 64 levels** is refused with a 400 (no payload nests past 10; walking a
+ *   million nested arrays would overflow the stack).
  */
 import { createHash } from 'node:crypto';
 import { ErrorCode, ValidationError } from '../errors.ts';
