@@ -8,6 +8,11 @@ import type { Queryable } from './db.ts';
 
 /** How many distinct alert summaries go into a document: enough to describe a storm, bounded in cost. */
 const MAX_SUMMARIES = 50;
+/**
+ * How much of each summary is indexed: a tsvector holds at most 1 MB of lexemes (54000 past that), and an
+ * annotation can be megabytes of distinct words. 50 × 4,000 characters stays far below the limit.
+ */
+const MAX_SUMMARY_CHARS = 4_000;
 
 /** CamelCase alert names also as words (KubePodCrashLooping → Kube Pod Crash Looping), in SQL. */
 const split = (column: string) =>
@@ -22,10 +27,10 @@ export async function refreshIncidentSearch(tx: Queryable, incidentId: number): 
             (SELECT string_agg(${split('n.alertname')}, ' ')
              FROM (SELECT DISTINCT alertname FROM alerts WHERE incident_id = i.id) n), '')), 'A')
        || setweight(to_tsvector('english', coalesce(
-            (SELECT string_agg(s.summary, ' ')
+            (SELECT string_agg(left(s.summary, $3), ' ')
              FROM (SELECT DISTINCT summary FROM alerts WHERE incident_id = i.id LIMIT $2) s), '')), 'B')
      FROM incidents i WHERE i.id = $1
      ON CONFLICT (incident_id) DO UPDATE SET document = EXCLUDED.document`,
-    [incidentId, MAX_SUMMARIES],
+    [incidentId, MAX_SUMMARIES, MAX_SUMMARY_CHARS],
   );
 }

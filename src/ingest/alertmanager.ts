@@ -5,7 +5,7 @@ import { ErrorCode, ValidationError } from '../errors.ts';
 import type { AlertGroup, NormalizedAlert, NormalizedDelivery } from './alert.ts';
 import { normalizeSeverity } from './alert.ts';
 import { labelsFingerprint } from './fingerprint.ts';
-import { parseWithSchema } from './parse.ts';
+import { parseWithSchema, timestampSchema } from './parse.ts';
 import type { ServiceRules } from './service.ts';
 import { groupService, LEGACY_SERVICE_LABELS, resolveService, serviceOf } from './service.ts';
 
@@ -17,7 +17,7 @@ const stringMap = z
   .nullish()
   .transform((value) => value ?? {});
 
-const timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not an RFC 3339 timestamp');
+const timestamp = timestampSchema;
 
 const alertSchema = z.object({
   status: z.enum(['firing', 'resolved']).optional(),

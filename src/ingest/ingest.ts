@@ -22,6 +22,8 @@ export function serviceRulesOf(config: Config): ServiceRules {
   return { services: config.file.services, serviceLabels: config.file.ingest.serviceLabels };
 }
 
+import { boundedDelivery, storableJson, storableText } from './sanitize.ts';
+
 export interface IngestDeps {
   db: Db;
   config: Config;
@@ -51,11 +53,18 @@ export function normalizeDelivery(
   deps: Pick<IngestDeps, 'config'>,
   request: IngestRequest,
 ): NormalizedDelivery {
-  const body = parseJsonBody(request.rawBody);
+  // NUL and lone surrogates become U+FFFD and over-long identifiers are cut with a hash, so text PostgreSQL
+  // would refuse never fails a delivery (the decisions: sanitize.ts).
+  const body = storableJson(parseJsonBody(request.rawBody));
   if (request.source === 'alertmanager') {
-    return normalizeAlertmanager(parseAlertmanagerPayload(body), serviceRulesOf(deps.config));
+    return boundedDelivery(
+      normalizeAlertmanager(parseAlertmanagerPayload(body), serviceRulesOf(deps.config)),
+    );
   }
-  return normalizePagerDuty(parsePagerDutyPayload(body), request.webhookId, serviceRulesOf(deps.config));
+  const webhookId = request.webhookId === undefined ? undefined : storableText(request.webhookId);
+  return boundedDelivery(
+    normalizePagerDuty(parsePagerDutyPayload(body), webhookId, serviceRulesOf(deps.config)),
+  );
 }
 
 async function insertDelivery(
@@ -69,7 +78,7 @@ async function insertDelivery(
      VALUES ($1, $2, $3, $4, $5, 'received')
      ON CONFLICT (source, delivery_key) WHERE delivery_key IS NOT NULL DO NOTHING
      RETURNING id`,
-    [request.source, deliveryKey, receivedAt, request.contentType ?? null, request.rawBody],
+    [request.source, deliveryKey, receivedAt, storableContentType(request), storableText(request.rawBody)],
   );
   return result.rows[0]?.id ?? null;
 }
@@ -152,6 +161,10 @@ async function duplicateResult(
   };
 }
 
+function storableContentType(request: IngestRequest): string | null {
+  return request.contentType === undefined ? null : storableText(request.contentType);
+}
+
 /** Keeps the body of a delivery whose processing failed, so nothing is lost even on a bug. */
 async function storeFailedDelivery(deps: IngestDeps, request: IngestRequest, now: Date, error: unknown) {
   const message = error instanceof Error ? error.message : String(error);
@@ -159,7 +172,13 @@ async function storeFailedDelivery(deps: IngestDeps, request: IngestRequest, now
     .query(
       `INSERT INTO webhook_deliveries (source, delivery_key, received_at, content_type, raw_body, outcome, note)
        VALUES ($1, NULL, $2, $3, $4, 'failed', $5)`,
-      [request.source, now, request.contentType ?? null, request.rawBody, redactAndCut(message, 2000)],
+      [
+        request.source,
+        now,
+        storableContentType(request),
+        storableText(request.rawBody),
+        storableText(redactAndCut(message, 2000)),
+      ],
     )
     .catch(() => {});
 }

@@ -4,7 +4,7 @@ import { ErrorCode, ValidationError } from '../errors.ts';
 import type { AlertGroup, NormalizedAlert, NormalizedDelivery, Severity, TimelineNote } from './alert.ts';
 import { normalizeSeverity } from './alert.ts';
 import { truncate } from './alertmanager.ts';
-import { parseWithSchema } from './parse.ts';
+import { parseWithSchema, timestampSchema } from './parse.ts';
 import type { ServiceRules, ServiceSource } from './service.ts';
 import { resolveService, storableService, UNKNOWN_SERVICE } from './service.ts';
 
@@ -21,7 +21,7 @@ const incidentSchema = z.object({
   number: z.number().nullish(),
   status: z.enum(['triggered', 'acknowledged', 'resolved']),
   incident_key: z.string().nullish(),
-  created_at: z.string().nullish(),
+  created_at: timestampSchema.nullish(),
   title: z.string(),
   service: reference.nullish(),
   priority: z.object({ summary: z.string().nullish() }).nullish(),
@@ -34,7 +34,7 @@ const eventSchema = z.object({
     id: z.string(),
     event_type: z.string(),
     resource_type: z.string(),
-    occurred_at: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not an ISO 8601 timestamp'),
+    occurred_at: timestampSchema,
     agent: reference.nullish(),
     data: z.record(z.string(), z.unknown()),
   }),

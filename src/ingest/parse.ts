@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ErrorCode, ValidationError } from '../errors.ts';
 
 export function parseJsonBody(raw: string): unknown {
@@ -34,3 +34,20 @@ export function parseWithSchema<S extends z.ZodType>(
     field,
   );
 }
+
+/**
+ * An RFC 3339 / ISO 8601 timestamp PostgreSQL's `timestamptz` can hold once in UTC: years 0001–9999.
+ * A year ≤ 0 (`-002026-…`, `0000-…`) or past 9999 means nothing for an alert and is refused with a 400
+ * naming the field, rather than guessed at (see sanitize.ts for the other decisions).
+ */
+export const timestampSchema = z.string().superRefine((value, ctx) => {
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) {
+    ctx.addIssue({ code: 'custom', message: 'not an RFC 3339 timestamp' });
+    return;
+  }
+  const year = new Date(time).getUTCFullYear();
+  if (year < 1 || year > 9999) {
+    ctx.addIssue({ code: 'custom', message: `timestamp out of range (year ${year}; expected 0001–9999)` });
+  }
+});
