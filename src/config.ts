@@ -75,7 +75,7 @@ const serviceSchema = z.strictObject({
     .regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name')
     .optional(),
   /** Who may approve remediations: Slack user ids, `@group` handles, CLI names. None: nobody may. */
-  approvers: z.array(z.string().min(1)).default([]),
+  approvers: z.array(z.string().min(1)).optional(),
 });
 
 const fileSchema = z.strictObject({
