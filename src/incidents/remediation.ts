@@ -828,6 +828,22 @@ export interface ProposeInput {
   actions: readonly RemediationAction[];
 }
 
+/**
+ * An alert rule may name the automation job that fixes it (`remediation_job: NAME` annotation), as it may
+ * name a playbook: proposed only when NAME is a job under remediation.http.jobs, never with parameters.
+ */
+async function namedJobs(tx: Queryable, incidentId: number, config: Config): Promise<RemediationAction[]> {
+  const jobs = config.file.remediation.http?.jobs ?? {};
+  const result = await tx.query<{ job: string }>(
+    `SELECT DISTINCT annotations->>'remediation_job' AS job FROM alerts
+     WHERE incident_id = $1 AND annotations ? 'remediation_job' ORDER BY 1`,
+    [incidentId],
+  );
+  return result.rows
+    .filter((row) => Object.hasOwn(jobs, row.job))
+    .map((row) => ({ kind: 'http-job' as const, job: row.job }));
+}
+
 function labelsMatch(match: Record<string, string>, labels: Record<string, string>): boolean {
   return Object.entries(match).every(([key, value]) => labels[key] === value);
 }
@@ -855,7 +871,8 @@ export async function proposeRemediations(
   if (!policy.enabled) return [];
   const alerts = await alertLabels(tx, input.incidentId);
   const created: number[] = [];
-  for (const [position, action] of input.actions.entries()) {
+  const actions = [...input.actions, ...(await namedJobs(tx, input.incidentId, config))];
+  for (const [position, action] of actions.entries()) {
     const reason = refuseTarget(action, alerts, policy);
     if (reason) {
       await audit(tx, {
