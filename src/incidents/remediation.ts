@@ -238,6 +238,16 @@ export async function approveRemediation(
   req: RemediationRequest,
 ): Promise<RemediationOutcome> {
   const pre = await loadRow(deps.db, req.remediationId);
+  // A click on an action that is past approval changes nothing: answered without a transaction, so a
+  // burst of clicks (a thousand, from two replicas) costs one read each once the first one got through.
+  if (pre && pre.status !== 'proposed') {
+    const [view] = await viewsOf(deps.db, [pre]);
+    return {
+      kind: 'unchanged',
+      reason: `already ${pre.status.replace('_', ' ')}`,
+      view: view as RemediationView,
+    };
+  }
   const members = pre
     ? await groupMembers(deps, req.actor, approversOf(deps.config, pre.service))
     : new Map<string, string[]>();
@@ -439,6 +449,7 @@ export async function dryRunRemediation(
   try {
     dryRun = await executor.dryRun(row.action, {
       actionId: row.id,
+      incidentId: row.incident_id,
       approvedBy: [],
       signal: AbortSignal.timeout(60_000),
     });
@@ -668,7 +679,7 @@ export async function runRemediationJob(
     if (!executor || refusal) {
       result = { ok: false, summary: `not run: ${refusal ?? 'no executor'}` };
     } else {
-      const context = { actionId: row.id, approvedBy, signal: runSignal(deps) };
+      const context = { actionId: row.id, incidentId: row.incident_id, approvedBy, signal: runSignal(deps) };
       let captureError: string | null = null;
       try {
         before = await executor.capture(row.action, context);
@@ -776,6 +787,7 @@ async function runRollback(deps: RemediationDeps, remediationId: number): Promis
       try {
         result = await executor.rollback(row.action, row.before, {
           actionId: row.id,
+          incidentId: row.incident_id,
           approvedBy: await actorsOf(deps.db, row),
           signal: runSignal(deps),
         });

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ManualClock } from '../../src/clock.ts';
 import { configFrom } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
+import { createPgDb } from '../../src/db/pg.ts';
 import {
   approveRemediation,
   dryRunRemediation,
@@ -44,6 +45,7 @@ for (const database of testDatabases()) {
   describe(`remediation core (${database.name})`, () => {
     let db: Db;
     let dispose: () => Promise<void>;
+    let url: string | undefined;
     let server: JobServer;
     let clock: ManualClock;
 
@@ -54,7 +56,7 @@ for (const database of testDatabases()) {
       await server.close();
     });
     beforeEach(async () => {
-      ({ db, dispose } = await database.create());
+      ({ db, dispose, url } = await database.create());
       clock = new ManualClock('2026-03-04T10:00:00Z'); // a Wednesday
       server.requests.length = 0;
     });
@@ -544,24 +546,33 @@ for (const database of testDatabases()) {
       expect(next[0]?.event).toBe('propose');
     });
 
-    it('a thousand concurrent approvals start exactly one execution', async () => {
+    it('a thousand concurrent approvals from two replicas start exactly one execution', async () => {
       const { deps, incidentId, id } = await setup('', lowRisk);
-      const actors = [alice, bob, { id: 'cli:alice', display: 'alice' }, mallory];
-      const outcomes = await Promise.all(
-        Array.from({ length: 1000 }, (_, index) =>
-          approveRemediation(deps, {
-            remediationId: id,
-            actor: actors[index % actors.length] as Actor,
-            requestId: `burst-${index}`,
-          }),
-        ),
-      );
-      expect(outcomes.filter((outcome) => outcome.kind === 'started')).toHaveLength(1);
-      await Promise.all([runJobs(deps), runJobs(deps)]);
-      expect(server.count()).toBe(1);
-      expect((await listAudit(db, { incidentId, limit: 500 })).filter((e) => e.event === 'run')).toHaveLength(
-        1,
-      );
+      // Two replicas: two connection pools on the same PostgreSQL (PGlite has one connection: one "replica").
+      const second = url ? createPgDb({ connectionString: url, max: 10 }) : null;
+      const replicas = [deps, second ? { ...deps, db: second } : deps];
+      try {
+        const actors = [alice, bob, { id: 'cli:alice', display: 'alice' }, mallory];
+        const outcomes = await Promise.all(
+          Array.from({ length: 1000 }, (_, index) =>
+            approveRemediation(replicas[index % 2] as RemediationDeps, {
+              remediationId: id,
+              actor: actors[index % actors.length] as Actor,
+              requestId: `burst-${index}`,
+            }),
+          ),
+        );
+        expect(outcomes.filter((outcome) => outcome.kind === 'started')).toHaveLength(1);
+        expect(outcomes.filter((outcome) => outcome.kind === 'waiting')).toHaveLength(0);
+        // Both replicas' workers race for the run job, twice over.
+        await Promise.all(replicas.flatMap((replica) => [runJobs(replica), runJobs(replica)]));
+        expect(server.count()).toBe(1);
+        const trail = await listAudit(db, { incidentId, limit: 500 });
+        expect(trail.filter((entry) => entry.event === 'run')).toHaveLength(1);
+        expect(trail.filter((entry) => entry.event === 'approve')).toHaveLength(1);
+      } finally {
+        await second?.close();
+      }
     });
   });
 }

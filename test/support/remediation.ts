@@ -47,7 +47,8 @@ export async function startJobServer(): Promise<JobServer> {
         return;
       }
       const status = path.startsWith('/fail') ? 500 : 201;
-      res.writeHead(status, { 'content-type': 'application/json' });
+      // No keep-alive: a test that pauses longer than the server's keep-alive timeout must not see a reset.
+      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
       res.end(JSON.stringify({ job: requests.length, status: status === 201 ? 'pending' : 'error' }));
     });
   });
