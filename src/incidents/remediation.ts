@@ -73,6 +73,31 @@ export class RemediationStillRunning extends Error {}
 
 const SYSTEM_ACTOR = 'aiops';
 
+/**
+ * Clicks on one remediation are handled one at a time per process (per Db): a burst of a thousand waits
+ * here, holding no pool connection, instead of filling the pool with transactions queued on one row lock
+ * (which timed out connecting on real PostgreSQL). Across replicas the row lock still decides.
+ */
+const lanes = new WeakMap<object, Map<number, Promise<unknown>>>();
+
+function inLane<T>(db: object, remediationId: number, work: () => Promise<T>): Promise<T> {
+  let lane = lanes.get(db);
+  if (!lane) {
+    lane = new Map();
+    lanes.set(db, lane);
+  }
+  const run = (lane.get(remediationId) ?? Promise.resolve()).then(work, work);
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  lane.set(remediationId, tail);
+  void tail.then(() => {
+    if (lane.get(remediationId) === tail) lane.delete(remediationId);
+  });
+  return run;
+}
+
 function executorFor(executors: readonly Executor[], action: RemediationAction): Executor | null {
   return executors.find((executor) => executor.handles(action)) ?? null;
 }
@@ -233,10 +258,14 @@ async function policyRefusal(
   );
 }
 
-export async function approveRemediation(
+export function approveRemediation(
   deps: RemediationDeps,
   req: RemediationRequest,
 ): Promise<RemediationOutcome> {
+  return inLane(deps.db, req.remediationId, () => approveLocked(deps, req));
+}
+
+async function approveLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
   const pre = await loadRow(deps.db, req.remediationId);
   // A click on an action that is past approval changes nothing: answered without a transaction, so a
   // burst of clicks (a thousand, from two replicas) costs one read each once the first one got through.
@@ -317,10 +346,14 @@ export async function approveRemediation(
   });
 }
 
-export async function rejectRemediation(
+export function rejectRemediation(
   deps: RemediationDeps,
   req: RemediationRequest,
 ): Promise<RemediationOutcome> {
+  return inLane(deps.db, req.remediationId, () => rejectLocked(deps, req));
+}
+
+async function rejectLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
   const pre = await loadRow(deps.db, req.remediationId);
   const members = pre
     ? await groupMembers(deps, req.actor, approversOf(deps.config, pre.service))
@@ -363,10 +396,14 @@ export async function rejectRemediation(
  * only puts back what was there), is allowed during a change freeze and is not rate limited — it undoes a
  * change rather than making a new one. It still needs remediation enabled and an executor that can.
  */
-export async function rollbackRemediation(
+export function rollbackRemediation(
   deps: RemediationDeps,
   req: RemediationRequest,
 ): Promise<RemediationOutcome> {
+  return inLane(deps.db, req.remediationId, () => rollbackLocked(deps, req));
+}
+
+async function rollbackLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
   const pre = await loadRow(deps.db, req.remediationId);
   const members = pre
     ? await groupMembers(deps, req.actor, approversOf(deps.config, pre.service))

@@ -105,7 +105,7 @@ describe('aiops approve / reject / rollback / audit', () => {
     const none = capture(env, dir);
     expect(await run(['audit', '99'], none.io)).toBe(0);
     expect(none.stdout).toEqual(['no audit entries']);
-  });
+  }, 240_000);
 
   it('reject by a listed approver; an unknown action is a failure', async () => {
     const missing = capture(env, dir);

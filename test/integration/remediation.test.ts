@@ -162,13 +162,21 @@ for (const database of testDatabases()) {
     });
 
     it('a replayed request id changes nothing', async () => {
-      const { deps, incidentId, id } = await setup('', lowRisk);
+      const { deps, incidentId, id } = await setup();
       const requestId = rid();
-      await approveRemediation(deps, { remediationId: id, actor: alice, requestId });
-      await rejectRemediation(deps, { remediationId: id, actor: bob, requestId });
-      const again = await approveRemediation(deps, { remediationId: id, actor: alice, requestId });
-      expect(again).toMatchObject({ kind: 'unchanged', reason: 'this request was already handled' });
-      expect((await getRemediation(db, id))?.status).toBe('approved');
+      expect((await approveRemediation(deps, { remediationId: id, actor: alice, requestId })).kind).toBe(
+        'waiting',
+      );
+      // The same request again — even claiming another clicker — and reused for another verb.
+      for (const actor of [alice, bob]) {
+        const again = await approveRemediation(deps, { remediationId: id, actor, requestId });
+        expect(again).toMatchObject({ kind: 'unchanged', reason: 'this request was already handled' });
+      }
+      const reused = await rejectRemediation(deps, { remediationId: id, actor: bob, requestId });
+      expect(reused).toMatchObject({ kind: 'unchanged', reason: 'this request was already handled' });
+      const view = await getRemediation(db, id);
+      expect(view?.status).toBe('proposed');
+      expect(view?.approvals).toHaveLength(1);
       expect(await events(incidentId)).toEqual(['propose', 'approve']);
     });
 
