@@ -267,9 +267,21 @@ export function approveRemediation(
 
 async function approveLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
   const pre = await loadRow(deps.db, req.remediationId);
+  const members = pre
+    ? await groupMembers(deps, req.actor, approversOf(deps.config, pre.service))
+    : new Map<string, string[]>();
   // A click on an action that is past approval changes nothing: answered without a transaction, so a
   // burst of clicks (a thousand, from two replicas) costs one read each once the first one got through.
+  // Someone not allowed is still refused and audited.
   if (pre && pre.status !== 'proposed') {
+    const refusal = refuseApprover(req.actor, pre.service, approversOf(deps.config, pre.service), members);
+    if (refusal) {
+      return deps.db.transaction(async (tx) => {
+        const now = deps.clock.now();
+        if (!(await claimRequest(tx, req, 'approve', now))) return replayed(tx, req);
+        return refuse(tx, now, req, pre, 'approve', refusal);
+      });
+    }
     const [view] = await viewsOf(deps.db, [pre]);
     return {
       kind: 'unchanged',
@@ -277,9 +289,6 @@ async function approveLocked(deps: RemediationDeps, req: RemediationRequest): Pr
       view: view as RemediationView,
     };
   }
-  const members = pre
-    ? await groupMembers(deps, req.actor, approversOf(deps.config, pre.service))
-    : new Map<string, string[]>();
   return deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
     if (!(await claimRequest(tx, req, 'approve', now))) return replayed(tx, req);

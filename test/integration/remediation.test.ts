@@ -357,14 +357,14 @@ for (const database of testDatabases()) {
         kind: 'refused',
         reason: 'namespace shop is not in remediation.kubernetes.namespaces',
       });
-      // Allowed by the config but no executor for it here: refused with what to configure.
+      // Allowed by the config, but the executor cannot run it here: refused with what to configure.
       const noExecutor = await approveRemediation(await remediationDepsFor(db, config, clock), {
         remediationId: view?.id as number,
         actor: alice,
         requestId: rid(),
       });
       expect(noExecutor.kind).toBe('refused');
-      expect(noExecutor.kind === 'refused' && noExecutor.reason).toMatch(/no executor/);
+      expect(noExecutor.kind === 'refused' && noExecutor.reason).toMatch(/^no Kubernetes credentials: set /);
     });
 
     it('reject stops a proposed or approved-not-started action', async () => {
@@ -376,7 +376,14 @@ for (const database of testDatabases()) {
       expect(server.count()).toBe(0);
       const late = await approveRemediation(deps, { remediationId: id, actor: bob, requestId: rid() });
       expect(late).toMatchObject({ kind: 'unchanged', reason: 'already rejected' });
-      expect(await events(incidentId)).toEqual(['propose', 'approve', 'reject']);
+      // Someone not allowed is refused and audited even when the click could change nothing.
+      const outsider = await approveRemediation(deps, {
+        remediationId: id,
+        actor: mallory,
+        requestId: rid(),
+      });
+      expect(outsider.kind).toBe('refused');
+      expect(await events(incidentId)).toEqual(['propose', 'approve', 'reject', 'refuse']);
     });
 
     it('a failed run is stored as failed with its redacted output', async () => {
