@@ -137,6 +137,34 @@ async function enqueueRun(tx: Queryable, now: Date, remediationId: number, op: '
   );
 }
 
+/**
+ * Request ids and actor ids come from outside (Slack payloads, the command line): one with a NUL byte or
+ * an absurd length is refused up front — PostgreSQL text cannot hold NUL. A display name is only shown:
+ * its NULs become U+FFFD.
+ */
+function invalidRequest(req: RemediationRequest): string | null {
+  const bad = (value: string) => value.length === 0 || value.length > 255 || value.includes('\u0000');
+  if (!Number.isSafeInteger(req.remediationId) || req.remediationId <= 0)
+    return 'invalid request: remediation id';
+  if (bad(req.requestId)) return 'invalid request: request id';
+  if (bad(req.actor.id)) return 'invalid request: actor id';
+  return null;
+}
+
+function cleanRequest(req: RemediationRequest): RemediationRequest {
+  const display = req.actor.display.replaceAll('\u0000', '\ufffd').slice(0, 255) || req.actor.id;
+  return { ...req, actor: { ...req.actor, display } };
+}
+
+function guarded<R>(
+  req: RemediationRequest,
+  work: (req: RemediationRequest) => Promise<R>,
+): Promise<R | { kind: 'refused'; reason: string; view: null }> {
+  const reason = invalidRequest(req);
+  if (reason) return Promise.resolve({ kind: 'refused', reason, view: null });
+  return work(cleanRequest(req));
+}
+
 /** Records the request id; false when it was seen before (a replayed click). */
 async function claimRequest(
   tx: Queryable,
@@ -262,7 +290,7 @@ export function approveRemediation(
   deps: RemediationDeps,
   req: RemediationRequest,
 ): Promise<RemediationOutcome> {
-  return inLane(deps.db, req.remediationId, () => approveLocked(deps, req));
+  return guarded(req, (clean) => inLane(deps.db, clean.remediationId, () => approveLocked(deps, clean)));
 }
 
 async function approveLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
@@ -359,7 +387,7 @@ export function rejectRemediation(
   deps: RemediationDeps,
   req: RemediationRequest,
 ): Promise<RemediationOutcome> {
-  return inLane(deps.db, req.remediationId, () => rejectLocked(deps, req));
+  return guarded(req, (clean) => inLane(deps.db, clean.remediationId, () => rejectLocked(deps, clean)));
 }
 
 async function rejectLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
@@ -409,7 +437,7 @@ export function rollbackRemediation(
   deps: RemediationDeps,
   req: RemediationRequest,
 ): Promise<RemediationOutcome> {
-  return inLane(deps.db, req.remediationId, () => rollbackLocked(deps, req));
+  return guarded(req, (clean) => inLane(deps.db, clean.remediationId, () => rollbackLocked(deps, clean)));
 }
 
 async function rollbackLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
@@ -462,7 +490,14 @@ async function rollbackLocked(deps: RemediationDeps, req: RemediationRequest): P
 }
 
 /** What would change, from the executor (server-side dry run, ansible --check); changes nothing. */
-export async function dryRunRemediation(
+export function dryRunRemediation(
+  deps: RemediationDeps,
+  req: RemediationRequest,
+): Promise<RemediationOutcome & { dryRun?: DryRunResult }> {
+  return guarded(req, (clean) => dryRunChecked(deps, clean));
+}
+
+async function dryRunChecked(
   deps: RemediationDeps,
   req: RemediationRequest,
 ): Promise<RemediationOutcome & { dryRun?: DryRunResult }> {

@@ -180,6 +180,27 @@ for (const database of testDatabases()) {
       expect(await events(incidentId)).toEqual(['propose', 'approve']);
     });
 
+    it('a request id or actor with a NUL byte is refused, not a database error', async () => {
+      const { deps, id } = await setup('', lowRisk);
+      for (const verb of [approveRemediation, rejectRemediation, rollbackRemediation, dryRunRemediation]) {
+        const outcome = await verb(deps, { remediationId: id, actor: alice, requestId: 'a\u0000b' });
+        expect(outcome).toMatchObject({ kind: 'refused', reason: 'invalid request: request id' });
+      }
+      const nulActor = { id: 'U0ALICE\u0000', display: 'x' };
+      expect(
+        await approveRemediation(deps, { remediationId: id, actor: nulActor, requestId: rid() }),
+      ).toMatchObject({
+        kind: 'refused',
+        reason: 'invalid request: actor id',
+      });
+      // A display name is only shown: a NUL there is replaced, the click counts.
+      const odd = { id: 'U0ALICE', display: 'ali\u0000ce' };
+      expect((await approveRemediation(deps, { remediationId: id, actor: odd, requestId: rid() })).kind).toBe(
+        'started',
+      );
+      expect((await getRemediation(db, id))?.approvals[0]?.actor).toBe('ali\ufffdce');
+    });
+
     it('high risk needs two different approvers; the same person twice is refused', async () => {
       const { deps, incidentId, id } = await setup();
       const first = await approveRemediation(deps, { remediationId: id, actor: alice, requestId: rid() });
