@@ -1,4 +1,5 @@
 /** Remediation policy as pure functions: config, freeze windows, approvers, targets. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { configFrom, parseConfigFile } from '../../src/config.ts';
 import { ConfigError } from '../../src/errors.ts';
@@ -178,6 +179,60 @@ describe('targets come from alert labels and allowlists', () => {
     );
     expect(refuseTarget({ kind: 'http-job', job: 'x' }, alerts, config)).toBe(
       'job x is not in remediation.http.jobs',
+    );
+  });
+});
+
+describe('targets under arbitrary text (property)', () => {
+  const config = configFrom(
+    {},
+    'remediation:\n  enabled: true\n  kubernetes: { namespaces: [shop] }\n  ansible: { playbookDir: ./p, hosts: ["web-*"] }\n',
+  ).file.remediation;
+  const alerts = [{ labels: { namespace: 'shop', deployment: 'checkout', instance: 'web-1:9100' } }];
+  // Arbitrary text, and near misses of the real names (case, spaces, NUL, globs, suffixes).
+  const text = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 80 }),
+    fc.constantFrom(
+      'shop',
+      'checkout',
+      'web-1',
+      'Shop',
+      'shop ',
+      'shop\u0000',
+      'sh*',
+      'checkout-2',
+      'web-1:22',
+      '*',
+    ),
+  );
+
+  it('allows a Kubernetes target only when it is exactly the labelled workload in an allowed namespace', () => {
+    fc.assert(
+      fc.property(
+        text,
+        text,
+        fc.constantFrom('restart', 'scale', 'rollback-deployment'),
+        (namespace, name, kind) => {
+          const action =
+            kind === 'restart'
+              ? ({ kind, namespace, name, workload: 'deployment' } as const)
+              : kind === 'scale'
+                ? ({ kind, namespace, name, replicas: 1 } as const)
+                : ({ kind, namespace, name } as const);
+          const allowed = refuseTarget(action, alerts, config) === null;
+          expect(allowed).toBe(namespace === 'shop' && name === 'checkout');
+        },
+      ),
+    );
+  });
+
+  it('allows a playbook limit only when it is the alert host and matches the host allowlist', () => {
+    fc.assert(
+      fc.property(text, (limit) => {
+        const allowed =
+          refuseTarget({ kind: 'run-playbook', playbook: 'fix.yml', limit }, alerts, config) === null;
+        expect(allowed).toBe(limit === 'web-1');
+      }),
     );
   });
 });
