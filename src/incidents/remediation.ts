@@ -19,6 +19,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
+import { isConnectionError } from '../errors.ts';
 import { JOB_KINDS, remediationJobKey } from '../jobs/kinds.ts';
 import { enqueueJob } from '../jobs/queue.ts';
 import type { Logger } from '../logger.ts';
@@ -789,6 +790,27 @@ export async function runRemediationJob(
   await finishRun(deps, row, token, result, canRollback, started);
 }
 
+/**
+ * Storing an outcome must survive a database restart: the action already ran, and losing its result
+ * would leave it `running` until a retried job calls it interrupted. Connection failures are retried
+ * (about 30 s in all); anything else is thrown.
+ */
+async function storeOutcome(deps: RemediationDeps, remediationId: number, work: () => Promise<void>) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await work();
+      return;
+    } catch (error) {
+      if (!isConnectionError(error) || attempt >= 8) throw error;
+      deps.logger.warn(
+        { err: error, remediationId, attempt },
+        'database unavailable: retrying to store the outcome',
+      );
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 8_000)));
+    }
+  }
+}
+
 async function finishRun(
   deps: RemediationDeps,
   row: RemediationRow,
@@ -799,6 +821,21 @@ async function finishRun(
 ): Promise<void> {
   const summary = bound(redact(result.summary).text, 500);
   const output = result.output ? bound(redact(result.output).text, OUTPUT_LIMIT) : null;
+  await storeOutcome(deps, row.id, () =>
+    finishRunTx(deps, row, token, result, canRollback, started, summary, output),
+  );
+}
+
+async function finishRunTx(
+  deps: RemediationDeps,
+  row: RemediationRow,
+  token: string,
+  result: RunResult,
+  canRollback: boolean,
+  started: Date,
+  summary: string,
+  output: string | null,
+): Promise<void> {
   await deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
     const moved = await tx.query(
@@ -881,6 +918,17 @@ async function runRollback(deps: RemediationDeps, remediationId: number): Promis
   }
   const summary = bound(redact(result.summary).text, 500);
   const output = result.output ? bound(redact(result.output).text, OUTPUT_LIMIT) : null;
+  await storeOutcome(deps, row.id, () => finishRollbackTx(deps, row, token, result, summary, output));
+}
+
+async function finishRollbackTx(
+  deps: RemediationDeps,
+  row: RemediationRow,
+  token: string,
+  result: RunResult,
+  summary: string,
+  output: string | null,
+): Promise<void> {
   await deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
     // Success: rolled_back. Failure: the row stays finished and a human may try the rollback again.

@@ -32,6 +32,7 @@ import {
   startJobServer,
   TOKEN_ENV,
 } from '../support/remediation.ts';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
 import { waitFor } from '../support/wait.ts';
 
 const alice: Actor = { id: 'U0ALICE', display: '<@U0ALICE>' };
@@ -514,6 +515,55 @@ for (const database of testDatabases()) {
       expect(trail.slice(0, 4)).toEqual(['propose', 'approve', 'run', 'interrupt']);
       expect(trail).toContain('late_result');
     });
+
+    it.runIf(database.name === 'postgres')(
+      'a database outage when the run ends: the outcome is stored once the database is back',
+      async () => {
+        const config = configWith(server, lowRisk);
+        const { incidentId } = await incidentWithProposals(
+          { db, config, clock },
+          {
+            alerts: [
+              {
+                labels: { alertname: 'X', service: 'checkout', namespace: 'shop' },
+                annotations: { remediation_job: 'slow' },
+              },
+            ],
+          },
+        );
+        const [view] = await listRemediations(db, incidentId);
+        const id = view?.id as number;
+        const target = new URL(url as string);
+        const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+        const viaProxy = new URL(url as string);
+        viaProxy.port = String(proxy.port);
+        const flaky = createPgDb({
+          connectionString: viaProxy.toString(),
+          max: 2,
+          connectionTimeoutMillis: 1000,
+        });
+        try {
+          const deps = await remediationDepsFor(flaky, config, clock);
+          await approveRemediation(deps, { remediationId: id, actor: alice, requestId: rid() });
+          const running = remediationWorker(deps).runOnce();
+          await waitFor(() => server.count('/hang') === 1);
+          // The database goes away while the action runs, the action ends, then the database is back.
+          await proxy.cut();
+          server.release();
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          await proxy.restore();
+          await running;
+          const stored = await getRemediation(db, id);
+          expect(stored?.status).toBe('failed');
+          expect(await events(incidentId)).toEqual(['propose', 'approve', 'run', 'fail']);
+          expect(server.count()).toBe(1);
+        } finally {
+          await flaky.close();
+          await proxy.close();
+        }
+      },
+      60_000,
+    );
 
     it('a retried job while the run is alive waits and never runs twice', async () => {
       const config = configWith(server, lowRisk);
