@@ -1,6 +1,7 @@
 /** The composition root: builds every dependency once, wires the HTTP routes, and starts the workers. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { register as registerActions } from '../handlers/actions/index.ts';
 import { register as registerApi } from '../handlers/api/index.ts';
 import { register as registerCommands } from '../handlers/commands/index.ts';
@@ -13,13 +14,14 @@ import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { type Db, openDatabase } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
-import type { AppDeps } from './deps.ts';
+import { type AppDeps, remediationDeps } from './deps.ts';
 import { sendJson } from './http/io.ts';
 import { Router } from './http/router.ts';
-import { incidentJobHandlers } from './jobs/handlers.ts';
+import { incidentJobHandlers, remediationJobHandlers } from './jobs/handlers.ts';
 import { type JobHandler, JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics, registerBacklogGauges } from './metrics.ts';
+import type { Executor } from './remediation/types.ts';
 import { createSlackApp, type SlackApp } from './slack/bolt.ts';
 import { SlackPoster } from './slack/poster.ts';
 import { slackReplayGuard } from './slack/receipts.ts';
@@ -38,6 +40,8 @@ export interface AppOptions {
   startWorkers?: boolean;
   /** Where local mode (no SLACK_BOT_TOKEN) prints the Slack messages; stdout by default. */
   print?: (text: string) => void;
+  /** Remediation executors; built from the config when absent. */
+  executors?: Executor[];
   /** Replaces the Slack transport (tests). */
   slackTransport?: SlackTransport;
 }
@@ -110,6 +114,27 @@ async function llmFromConfig(config: Config): Promise<LlmDeps | null> {
   };
 }
 
+/**
+ * The executors the `remediation:` section configures (none while remediation is off). Loaded only then:
+ * the Kubernetes client costs memory a default install does not need.
+ */
+export async function executorsFromConfig(config: Config, clock: Clock): Promise<Executor[]> {
+  const remediation = config.file.remediation;
+  if (!remediation.enabled) return [];
+  const { createExecutors } = await import('./remediation/executors/index.ts');
+  const { kubernetes, ansible, http } = remediation;
+  return [
+    ...createExecutors(
+      {
+        ...(kubernetes ? { kubernetes } : {}),
+        ...(ansible ? { ansible } : {}),
+        ...(http ? { http: { jobs: http.jobs } } : {}),
+      },
+      { clock, env: config.executorEnv, baseDir: path.dirname(path.resolve(config.configSource)) },
+    ).all,
+  ];
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.env.LOG_LEVEL);
@@ -133,6 +158,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     metrics: options.metrics ?? createMetrics({ collectProcessMetrics: true }),
     llm: await llmFromConfig(config),
+    executors: options.executors ?? (await executorsFromConfig(config, clock)),
     gather: async (incidentId) => {
       const { input, sources } = await gatherContext({ db, config, clock, github, logger }, incidentId);
       return { input, sources: sources.filter((s) => s.status === 'ok').map((s) => s.name) };
@@ -151,7 +177,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
   const server = http.createServer(createRequestListener(deps, buildRouter(deps, slack)));
   server.keepAliveTimeout = 65_000;
-  const handlers = { ...incidentJobHandlers(deps), ...options.jobHandlers };
+  const handlers = {
+    ...incidentJobHandlers(deps),
+    ...remediationJobHandlers(remediationDeps(deps)),
+    ...options.jobHandlers,
+  };
   const worker = new JobWorker({ db, clock: deps.clock, logger, handlers });
   const poster = new SlackPoster({
     db,

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { remediationSchema, secretEnvNames } from './remediation/config.ts';
+import { ANSIBLE_PASSED_ENV } from './remediation/executors/ansible.ts';
 
 const optionalString = z
   .string()
@@ -80,6 +82,8 @@ const serviceSchema = z.strictObject({
     .string()
     .regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name')
     .optional(),
+  /** Who may approve remediations: Slack user ids, `@group` handles, CLI names. None: nobody may. */
+  approvers: z.array(z.string().min(1)).optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -122,6 +126,8 @@ const fileSchema = z.strictObject({
       timeoutMs: z.number().int().positive().max(60_000).optional(),
     })
     .optional(),
+  /** Remediation policy (off until `enabled: true`); see src/remediation/config.ts. */
+  remediation: remediationSchema,
 });
 
 export type FileConfig = z.output<typeof fileSchema>;
@@ -134,6 +140,12 @@ export interface Config {
   configSource: string;
   defaultChannel: string;
   correlationWindowMs: number;
+  /**
+   * What the remediation executors read from the environment (never logged): the secrets
+   * `remediation.http.jobs[].secretEnv` names, KUBECONFIG and the in-cluster service host, and what
+   * ansible-playbook inherits (PATH, HOME, locale, SSH agent, ANSIBLE_*) — never the bot's own tokens.
+   */
+  executorEnv: Record<string, string | undefined>;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, prefix: string): string {
@@ -213,7 +225,26 @@ export function loadConfig(
   } else {
     file = parseConfigFile('', 'built-in defaults');
   }
-  return buildConfig(envOptions, file, configSource);
+  return { ...buildConfig(envOptions, file, configSource), executorEnv: pickExecutorEnv(env, file) };
+}
+
+const EXECUTOR_ENV = new Set([
+  'KUBECONFIG',
+  'KUBERNETES_SERVICE_HOST',
+  'KUBERNETES_SERVICE_PORT',
+  ...ANSIBLE_PASSED_ENV,
+]);
+
+function pickExecutorEnv(
+  env: Record<string, string | undefined>,
+  file: FileConfig,
+): Record<string, string | undefined> {
+  const picked: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && (EXECUTOR_ENV.has(name) || name.startsWith('ANSIBLE_'))) picked[name] = value;
+  }
+  for (const name of secretEnvNames(file.remediation)) picked[name] = env[name];
+  return picked;
 }
 
 export function buildConfig(env: EnvOptions, file: FileConfig, configSource = 'built-in defaults'): Config {
@@ -223,10 +254,12 @@ export function buildConfig(env: EnvOptions, file: FileConfig, configSource = 'b
     configSource,
     defaultChannel: env.AIOPS_DEFAULT_CHANNEL ?? file.defaults.channel ?? '#incidents',
     correlationWindowMs: file.correlation.windowMinutes * 60_000,
+    executorEnv: {},
   };
 }
 
 /** A config from an env object and optional YAML text, for tests and the benchmark. */
 export function configFrom(env: Record<string, string | undefined> = {}, yamlText = ''): Config {
-  return buildConfig(readEnvOptions(env), parseConfigFile(yamlText, 'aiops.yml'));
+  const file = parseConfigFile(yamlText, 'aiops.yml');
+  return { ...buildConfig(readEnvOptions(env), file), executorEnv: pickExecutorEnv(env, file) };
 }

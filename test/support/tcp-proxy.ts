@@ -5,6 +5,8 @@ export interface TcpProxy {
   port: number;
   /** Drops every open connection and refuses new ones. */
   cut(): Promise<void>;
+  /** Accepts connections again on the same port (the database "came back"). */
+  restore(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,5 +33,6 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       if (server.listening) server.close(() => resolve());
       else resolve();
     });
-  return { port, cut: close, close };
+  const restore = () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, cut: close, restore, close };
 }
