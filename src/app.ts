@@ -16,7 +16,9 @@ import { migrate } from './db/migrate.ts';
 import type { AppDeps } from './deps.ts';
 import { sendJson } from './http/io.ts';
 import { Router } from './http/router.ts';
+import { CronScheduler } from './jobs/cron.ts';
 import { incidentJobHandlers } from './jobs/handlers.ts';
+import { scheduledJobs } from './jobs/scheduled.ts';
 import { type JobHandler, JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics, registerBacklogGauges } from './metrics.ts';
@@ -35,6 +37,8 @@ export interface AppOptions {
   jobHandlers?: Record<string, JobHandler>;
   /** Start the job worker and the Slack poster with `listen()` (default true; tests drive them by hand). */
   startWorkers?: boolean;
+  /** Start the node-cron schedules with `listen()` (default: with the workers). */
+  startCron?: boolean;
   /** Where local mode (no SLACK_BOT_TOKEN) prints the Slack messages; stdout by default. */
   print?: (text: string) => void;
   /** Replaces the Slack transport (tests). */
@@ -47,6 +51,8 @@ export interface App {
   /** The job worker and the Slack poster; running after `listen()` unless `startWorkers: false`. */
   jobs: JobWorker;
   poster: SlackPoster;
+  /** The node-cron schedules (replica-safe); running after `listen()` with the workers. */
+  cron: CronScheduler;
   /** The Bolt app when Slack is configured; null in local mode. */
   slack: SlackApp | null;
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
@@ -157,12 +163,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...(config.env.SLACK_BOT_TOKEN || options.slackTransport ? {} : { channelIntervalMs: 0 }),
   });
   const startWorkers = options.startWorkers ?? true;
+  const cron = new CronScheduler({ db, clock: deps.clock, logger, jobs: scheduledJobs(deps) });
+  const startCron = options.startCron ?? startWorkers;
 
   return {
     deps,
     server,
     jobs: worker,
     poster,
+    cron,
     slack,
     async listen(port = config.env.PORT, host) {
       await new Promise<void>((resolve, reject) => {
@@ -177,6 +186,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         worker.start();
         poster.start();
       }
+      if (startCron) cron.start();
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return {
@@ -185,6 +195,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       };
     },
     async close() {
+      await cron.stop();
       await worker.stop();
       await poster.stop();
       if (slack?.socketMode) await slack.app.stop();

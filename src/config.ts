@@ -118,6 +118,13 @@ const fileSchema = z.strictObject({
       timeoutMs: z.number().int().positive().max(60_000).optional(),
     })
     .optional(),
+  /**
+   * How long raw webhook deliveries are kept (the scheduled retention job deletes older ones, except those
+   * of incidents still open). Incidents, alerts and the audit log are not affected.
+   */
+  retention: z
+    .strictObject({ deliveriesDays: z.number().int().positive().max(3650).default(30) })
+    .default({ deliveriesDays: 30 }),
 });
 
 export type FileConfig = z.output<typeof fileSchema>;

@@ -28,6 +28,8 @@ export async function startTestApp<C extends Clock = ManualClock>(
     jobHandlers?: Record<string, JobHandler>;
     /** Run the job worker and Slack poster in the background (default: only with jobHandlers). */
     startWorkers?: boolean;
+    /** Run the node-cron schedules (default false: tests call the jobs themselves). */
+    startCron?: boolean;
     /** Local-mode Slack output (default: collected in `printed`). */
     print?: (text: string) => void;
     host?: string;
@@ -51,6 +53,7 @@ export async function startTestApp<C extends Clock = ManualClock>(
     metrics: createMetrics(),
     ...(options.jobHandlers ? { jobHandlers: options.jobHandlers } : {}),
     startWorkers: options.startWorkers ?? Boolean(options.jobHandlers),
+    startCron: options.startCron ?? false,
     print: options.print ?? ((text) => printed.push(text)),
   });
   const { port } = await app.listen(0, options.host ?? '127.0.0.1');
