@@ -13,15 +13,16 @@ import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { type Db, openDatabase } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
-import type { AppDeps } from './deps.ts';
+import { type AppDeps, remediationDeps } from './deps.ts';
 import { sendJson } from './http/io.ts';
 import { Router } from './http/router.ts';
 import { CronScheduler } from './jobs/cron.ts';
-import { incidentJobHandlers } from './jobs/handlers.ts';
+import { incidentJobHandlers, remediationJobHandlers } from './jobs/handlers.ts';
 import { scheduledJobs } from './jobs/scheduled.ts';
 import { type JobHandler, JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics, registerBacklogGauges } from './metrics.ts';
+import type { Executor } from './remediation/types.ts';
 import { createSlackApp, type SlackApp } from './slack/bolt.ts';
 import { SlackPoster } from './slack/poster.ts';
 import { renderAsText } from './slack/render/index.ts';
@@ -41,6 +42,8 @@ export interface AppOptions {
   startCron?: boolean;
   /** Where local mode (no SLACK_BOT_TOKEN) prints the Slack messages; stdout by default. */
   print?: (text: string) => void;
+  /** Remediation executors; built from the config when absent. */
+  executors?: Executor[];
   /** Replaces the Slack transport (tests). */
   slackTransport?: SlackTransport;
 }
@@ -134,6 +137,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     metrics: options.metrics ?? createMetrics({ collectProcessMetrics: true }),
     llm: await llmFromConfig(config),
+    executors: options.executors ?? [],
     gather: async (incidentId) => {
       const { input, sources } = await gatherContext({ db, config, clock, github, logger }, incidentId);
       return { input, sources: sources.filter((s) => s.status === 'ok').map((s) => s.name) };
@@ -150,7 +154,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
   const server = http.createServer(createRequestListener(deps, buildRouter(deps, slack)));
   server.keepAliveTimeout = 65_000;
-  const handlers = { ...incidentJobHandlers(deps), ...options.jobHandlers };
+  const handlers = {
+    ...incidentJobHandlers(deps),
+    ...remediationJobHandlers(remediationDeps(deps)),
+    ...options.jobHandlers,
+  };
   const worker = new JobWorker({ db, clock: deps.clock, logger, handlers });
   const poster = new SlackPoster({
     db,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { remediationSchema } from './remediation/config.ts';
 
 const optionalString = z
   .string()
@@ -73,6 +74,8 @@ const serviceSchema = z.strictObject({
     .string()
     .regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name')
     .optional(),
+  /** Who may approve remediations: Slack user ids, `@group` handles, CLI names. None: nobody may. */
+  approvers: z.array(z.string().min(1)).optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -118,6 +121,8 @@ const fileSchema = z.strictObject({
       timeoutMs: z.number().int().positive().max(60_000).optional(),
     })
     .optional(),
+  /** Remediation policy (off until `enabled: true`); see src/remediation/config.ts. */
+  remediation: remediationSchema,
   /**
    * How long raw webhook deliveries are kept (the scheduled retention job deletes older ones, except those
    * of incidents still open). Incidents, alerts and the audit log are not affected.

@@ -3,8 +3,10 @@ import type { LlmDeps } from './analysis/llm.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
+import type { RemediationDeps } from './incidents/remediation.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import type { Executor } from './remediation/types.ts';
 
 /** What the composition root builds once and hands to every entry point. */
 export interface AppDeps {
@@ -17,4 +19,20 @@ export interface AppDeps {
   llm: LlmDeps | null;
   /** Context gathering for analyses; the incident and its memory when absent. */
   gather?: GatherContext;
+  /** Remediation executors built from `remediation:` in aiops.yml (none: nothing can run). */
+  executors?: Executor[];
+  /** Slack user-group members by handle (usergroups.users.list); absent in local mode. */
+  slackGroups?: (groupHandle: string) => Promise<string[]>;
+}
+
+/** The remediation use-cases' dependencies, from the app's. */
+export function remediationDeps(deps: AppDeps): RemediationDeps {
+  return {
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger,
+    config: deps.config,
+    executors: deps.executors ?? [],
+    ...(deps.slackGroups ? { slackGroups: deps.slackGroups } : {}),
+  };
 }

@@ -1,6 +1,8 @@
 /** The consumers of incident jobs: analyse an incident, bring its Slack thread up to date. */
 import { z } from 'zod';
 import { type AnalyzeDeps, computeAnalysis } from '../analysis/analyze.ts';
+import type { Config } from '../config.ts';
+import { type RemediationDeps, runRemediationJob } from '../incidents/remediation.ts';
 import { storeAndPostAnalysis, syncIncidentThread } from '../slack/thread.ts';
 import { JOB_KINDS } from './kinds.ts';
 import type { Job } from './queue.ts';
@@ -14,7 +16,23 @@ function incidentIdOf(job: Job): number {
   return parsed.data.incidentId;
 }
 
-export type IncidentJobDeps = AnalyzeDeps;
+export type IncidentJobDeps = AnalyzeDeps & { config?: Config };
+
+const runPayload = z.object({
+  remediationId: z.number().int().positive(),
+  op: z.enum(['run', 'rollback']).default('run'),
+});
+
+/** The consumer of `run-remediation`: runs an approved remediation (or its rollback) at most once. */
+export function remediationJobHandlers(deps: RemediationDeps): Record<string, JobHandler> {
+  return {
+    [JOB_KINDS.runRemediation]: async (job) => {
+      const parsed = runPayload.safeParse(job.payload);
+      if (!parsed.success) throw new Error(`job ${job.id} (${job.kind}) has no valid remediationId`);
+      await runRemediationJob(deps, parsed.data.remediationId, parsed.data.op);
+    },
+  };
+}
 
 export function incidentJobHandlers(deps: IncidentJobDeps): Record<string, JobHandler> {
   return {

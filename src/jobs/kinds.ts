@@ -4,6 +4,12 @@ export const JOB_KINDS = {
   analyzeIncident: 'analyze-incident',
   /** Bring the incident's Slack thread up to date (root message, timeline replies). On every change. */
   syncIncident: 'sync-incident',
+  /** Render a remediation's Slack message as it is now (`{ remediationId }`). On every state change. */
+  syncRemediation: 'sync-remediation',
+  /** Run (or roll back) an approved remediation once (`{ remediationId, op: 'run' | 'rollback' }`). */
+  runRemediation: 'run-remediation',
 } as const;
 
 export const incidentJobKey = (kind: string, incidentId: number) => `${kind}:${incidentId}`;
+export const remediationJobKey = (kind: string, remediationId: number, op = '') =>
+  `${kind}:${remediationId}${op ? `:${op}` : ''}`;

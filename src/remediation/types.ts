@@ -22,6 +22,8 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export interface ExecutionContext {
   /** Stable id of the remediation action row; executors use it for idempotency keys and logs. */
   actionId: number;
+  /** The incident the action belongs to, when there is one (sent to HTTP jobs, written in annotations). */
+  incidentId?: number;
   /** Who approved (Slack user ids or `cli:NAME`), for annotations and HMAC bodies. */
   approvedBy: string[];
   /** Aborted when the run must stop (timeout, shutdown). */

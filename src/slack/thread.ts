@@ -6,8 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { type ComputedAnalysis, type StoredAnalysis, storeAnalysis } from '../analysis/analyze.ts';
+import type { Config } from '../config.ts';
 import { getIncident, type IncidentDetail, type TimelineEvent } from '../db/incidents.ts';
 import type { Db, Queryable } from '../db/index.ts';
+import { proposeRemediations } from '../incidents/remediation.ts';
 import type { SlackMessage } from './message.ts';
 import { enqueueReply, enqueueRootMessage, enqueueRootUpdate } from './outbox.ts';
 import { renderAnalysis, renderIncidentRoot, renderTimelineUpdate } from './render/index.ts';
@@ -81,6 +83,8 @@ async function syncLocked(tx: Queryable, now: Date, incident: IncidentDetail): P
 export interface ThreadDeps {
   db: Db;
   clock: { now(): Date };
+  /** With remediation enabled, the analysis' proposed actions become `proposed` remediation rows. */
+  config?: Config;
 }
 
 /** Posts or edits the root message and replies with what happened since the last sync. */
@@ -108,6 +112,14 @@ export async function storeAndPostAnalysis(
     if (!incident) return null;
     const now = deps.clock.now();
     const stored = await storeAnalysis(tx, now, computed);
+    if (deps.config) {
+      await proposeRemediations(tx, deps.config, now, {
+        incidentId: incident.id,
+        analysisId: stored.id,
+        service: incident.service,
+        actions: stored.analysis.proposedActions,
+      });
+    }
     await syncLocked(tx, now, incident);
     for (const message of renderAnalysis(incident, stored.analysis)) {
       await enqueueReply(tx, now, { incidentId: incident.id, message });

@@ -141,6 +141,7 @@ describe('parseConfigFile', () => {
         { match: { severity: 'critical', env: ['prod', 'production'] }, channel: '#pager' },
         { match: { alertname: '/Kube.*/' }, channel: '#platform' },
       ],
+      remediation: expect.objectContaining({ enabled: false }),
       retention: { deliveriesDays: 30 },
     });
   });
