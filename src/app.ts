@@ -25,6 +25,7 @@ import { createMetrics, type Metrics, registerBacklogGauges } from './metrics.ts
 import type { Executor } from './remediation/types.ts';
 import { createSlackApp, type SlackApp } from './slack/bolt.ts';
 import { SlackPoster } from './slack/poster.ts';
+import { remediationSyncHandlers } from './slack/remediation-thread.ts';
 import { renderAsText } from './slack/render/index.ts';
 import { ConsoleTransport, type SlackTransport, WebApiTransport } from './slack/transport.ts';
 
@@ -157,6 +158,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const handlers = {
     ...incidentJobHandlers(deps),
     ...remediationJobHandlers(remediationDeps(deps)),
+    ...remediationSyncHandlers(deps),
     ...options.jobHandlers,
   };
   const worker = new JobWorker({ db, clock: deps.clock, logger, handlers });

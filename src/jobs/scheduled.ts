@@ -4,6 +4,8 @@
  */
 import type { Db } from '../db/index.ts';
 import type { AppDeps } from '../deps.ts';
+import { expireApprovals } from '../incidents/remediation.ts';
+import { remindPendingApprovals } from '../slack/remediation-thread.ts';
 import type { CronJob } from './cron.ts';
 import { incidentJobKey, JOB_KINDS } from './kinds.ts';
 import { enqueueJob } from './queue.ts';
@@ -89,8 +91,19 @@ export async function pruneRetention(
 }
 
 /** The schedules `app.listen()` starts (UTC). */
-export function scheduledJobs(deps: Pick<AppDeps, 'db' | 'config'>): CronJob[] {
+export function scheduledJobs(deps: Pick<AppDeps, 'db' | 'config' | 'clock'>): CronJob[] {
   return [
+    {
+      // Expiry is also checked at each click; this sweep updates the thread and the audit log on time.
+      name: 'expire-approvals',
+      schedule: '* * * * *',
+      run: async (now) => ({ expired: await expireApprovals(deps, now) }),
+    },
+    {
+      name: 'remind-approvals',
+      schedule: '* * * * *',
+      run: (now) => remindPendingApprovals(deps, now),
+    },
     {
       name: 'resync-dead-threads',
       schedule: '*/5 * * * *',
