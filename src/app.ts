@@ -109,6 +109,24 @@ async function slackTransport(options: AppOptions, db: Db, logger: Logger): Prom
   return new ConsoleTransport({ print, render: renderAsText, firstTs: Number(last.rows[0]?.n ?? 0) + 1 });
 }
 
+/** Approvers named as `@group`: members from Slack's usergroups API, when Slack is configured. */
+async function slackGroupsFromConfig(
+  config: Config,
+  clock: Clock,
+  logger: Logger,
+): Promise<Pick<AppDeps, 'slackGroups'>> {
+  const { SLACK_BOT_TOKEN: token, SLACK_API_URL: apiUrl } = config.env;
+  if (!token) return {};
+  const { createSlackWebClient } = await import('./clients/slack.ts');
+  const { createSlackGroups } = await import('./slack/usergroups.ts');
+  return {
+    slackGroups: createSlackGroups({
+      client: createSlackWebClient({ token, apiUrl, logger, timeoutMs: 2_000 }),
+      clock,
+    }),
+  };
+}
+
 async function llmFromConfig(config: Config): Promise<LlmDeps | null> {
   const apiKey = config.env.ANTHROPIC_API_KEY;
   if (!apiKey) return null;
@@ -139,6 +157,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     metrics: options.metrics ?? createMetrics({ collectProcessMetrics: true }),
     llm: await llmFromConfig(config),
     executors: options.executors ?? [],
+    ...(await slackGroupsFromConfig(config, clock, logger)),
     gather: async (incidentId) => {
       const { input, sources } = await gatherContext({ db, config, clock, github, logger }, incidentId);
       return { input, sources: sources.filter((s) => s.status === 'ok').map((s) => s.name) };

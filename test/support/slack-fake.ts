@@ -33,6 +33,8 @@ export interface SlackFake {
   /** The next calls to `method` fail like this, one failure per call, then succeed again. */
   failNext(method: string, ...failures: Failure[]): void;
   responseUrl(id: string): string;
+  /** User groups the fake knows (usergroups.list / usergroups.users.list): handle → user ids. */
+  userGroups: Map<string, string[]>;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,8 @@ export async function startSlackFake(): Promise<SlackFake> {
   const calls: SlackCall[] = [];
   const responses: { id: string; body: Record<string, unknown> }[] = [];
   const failures = new Map<string, Failure[]>();
+  const userGroups = new Map<string, string[]>();
+  const groupId = (handle: string) => `S${[...userGroups.keys()].indexOf(handle) + 100}`;
   let nextTs = 1_700_000_000;
 
   const server = http.createServer((req, res) => {
@@ -100,6 +104,20 @@ export async function startSlackFake(): Promise<SlackFake> {
         }
         case 'chat.update':
           return reply(200, { ok: true, channel: body.channel, ts: body.ts });
+        case 'usergroups.list':
+          return reply(200, {
+            ok: true,
+            usergroups: [...userGroups.keys()].map((handle) => ({
+              id: groupId(handle),
+              handle,
+              name: handle,
+            })),
+          });
+        case 'usergroups.users.list': {
+          const handle = [...userGroups.keys()].find((name) => groupId(name) === body.usergroup);
+          if (handle === undefined) return reply(200, { ok: false, error: 'no_such_subteam' });
+          return reply(200, { ok: true, users: userGroups.get(handle) });
+        }
         default:
           return reply(200, { ok: true });
       }
@@ -116,6 +134,7 @@ export async function startSlackFake(): Promise<SlackFake> {
     callsOf: (method) => calls.filter((call) => call.method === method),
     failNext: (method, ...next) => failures.set(method, [...(failures.get(method) ?? []), ...next]),
     responseUrl: (id) => `${url}/respond/${id}`,
+    userGroups,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
