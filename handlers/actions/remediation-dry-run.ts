@@ -3,4 +3,8 @@ import { dryRunRemediation } from '../../src/incidents/remediation.ts';
 import { remediationButton } from './remediation-button.ts';
 
 /** *Dry run*: what the action would change, answered privately; changes nothing. */
-export const dryRunButton = (deps: AppDeps) => remediationButton(deps, dryRunRemediation);
+export const dryRunButton = (deps: AppDeps) =>
+  remediationButton(deps, dryRunRemediation, {
+    // A dry run changes nothing and may wait on the executor for a while: it must not hold up Approve.
+    serialize: false,
+  });

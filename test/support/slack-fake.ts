@@ -182,6 +182,8 @@ export function buttonClickBody(fields: {
   channelId?: string;
   messageTs?: string;
   responseUrl: string;
+  /** Slack's per-click action timestamp (a replayed request repeats it). */
+  actionTs?: string;
 }): string {
   const payload = {
     type: 'block_actions',
@@ -205,7 +207,7 @@ export function buttonClickBody(fields: {
         block_id: 'b1',
         text: { type: 'plain_text', text: 'Button' },
         value: fields.value,
-        action_ts: '1.4',
+        action_ts: fields.actionTs ?? '1.4',
       },
     ],
   };
