@@ -181,6 +181,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...options.jobHandlers,
   };
   const worker = new JobWorker({ db, clock: deps.clock, logger, handlers });
+  deps.wakeJobs = () => worker.wake();
   const poster = new SlackPoster({
     db,
     clock: deps.clock,

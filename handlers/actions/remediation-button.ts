@@ -100,6 +100,8 @@ export function remediationButton(
       await answer(buttonFailure(deps, error));
       return;
     }
+    // The run job was queued in this click's transaction: this instance's worker takes it now.
+    if (outcome.kind === 'started') deps.wakeJobs?.();
     if (outcome.dryRun && outcome.view) {
       await answer(renderDryRun(outcome.view, outcome.dryRun));
       return;
