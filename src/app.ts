@@ -1,6 +1,7 @@
 /** The composition root: builds every dependency once, wires the HTTP routes, and starts the workers. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { register as registerActions } from '../handlers/actions/index.ts';
 import { register as registerApi } from '../handlers/api/index.ts';
 import { register as registerCommands } from '../handlers/commands/index.ts';
@@ -22,6 +23,7 @@ import { scheduledJobs } from './jobs/scheduled.ts';
 import { type JobHandler, JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics, registerBacklogGauges } from './metrics.ts';
+import { createExecutors } from './remediation/executors/index.ts';
 import type { Executor } from './remediation/types.ts';
 import { createSlackApp, type SlackApp } from './slack/bolt.ts';
 import { SlackPoster } from './slack/poster.ts';
@@ -137,6 +139,18 @@ async function llmFromConfig(config: Config): Promise<LlmDeps | null> {
   };
 }
 
+/** The executors the `remediation:` section configures (none when remediation is off). */
+export function executorsFromConfig(config: Config, clock: Clock): Executor[] {
+  const remediation = config.file.remediation;
+  if (!remediation.enabled) return [];
+  return [
+    ...createExecutors(
+      { ...(remediation.http ? { http: { jobs: remediation.http.jobs } } : {}) },
+      { clock, env: config.secretEnv, baseDir: path.dirname(path.resolve(config.configSource)) },
+    ).all,
+  ];
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.env.LOG_LEVEL);
@@ -156,7 +170,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     metrics: options.metrics ?? createMetrics({ collectProcessMetrics: true }),
     llm: await llmFromConfig(config),
-    executors: options.executors ?? [],
+    executors: options.executors ?? executorsFromConfig(config, clock),
     ...(await slackGroupsFromConfig(config, clock, logger)),
     gather: async (incidentId) => {
       const { input, sources } = await gatherContext({ db, config, clock, github, logger }, incidentId);

@@ -2,6 +2,7 @@
  * The `aiops` command. `run()` is a pure-ish function of argv and an io object so tests drive it
  * in-process. Exit codes: 0 success, 1 failure (one line on stderr), 2 bad usage.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { latestAnalysis } from './analysis/analyze.ts';
@@ -12,12 +13,22 @@ import { type Config, loadConfig } from './config.ts';
 import { getIncident, listIncidents } from './db/incidents.ts';
 import { openDatabase } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
+import { remediationDeps } from './deps.ts';
 import { AiopsError, asCodedError, ErrorCode } from './errors.ts';
 import { incidentLine, incidentText } from './incident-text.ts';
+import {
+  approveRemediation,
+  getRemediation,
+  listAudit,
+  rejectRemediation,
+  rollbackRemediation,
+} from './incidents/remediation.ts';
 import type { AlertSource } from './ingest/alert.ts';
 import { ingestDelivery } from './ingest/ingest.ts';
 import { acknowledgeIncident, resolveIncident } from './ingest/lifecycle.ts';
 import { createLogger } from './logger.ts';
+import type { AuditEntry, RemediationView } from './remediation/model.ts';
+import { describeTarget } from './remediation/targets.ts';
 import { parseIncidentRef, runCommand } from './slack/commands.ts';
 import { renderAsText, renderLifecycleAnswer } from './slack/render/index.ts';
 
@@ -34,12 +45,30 @@ commands:
   ack INCIDENT --as USER                  acknowledge (the Slack button, from the terminal)
   resolve INCIDENT --as USER              resolve by hand
   confirm INCIDENT CAUSE --as USER        record the confirmed cause (the "This was the cause" button)
+  approve ACTION --as USER                approve a proposed remediation (same policy as the Slack button)
+  reject ACTION --as USER                 reject a proposed remediation
+  rollback ACTION --as USER               roll back a remediation that ran
+  audit [INCIDENT] [--limit N]            the remediation audit log, newest first
   help                                    this text
 
-Without SLACK_BOT_TOKEN (local mode) replay, ack, resolve and confirm also run the pipeline and print
-the Slack thread they produce.`;
+Without SLACK_BOT_TOKEN (local mode) replay, ack, resolve, confirm, approve and rollback also run the
+pipeline (and the approved action) and print the Slack thread they produce. ACTION is the remediation's
+number (as in \`aiops audit\`); USER must be listed by name in the service's approvers in aiops.yml.`;
 
-const COMMANDS = ['start', 'migrate', 'replay', 'incidents', 'why', 'ack', 'resolve', 'confirm'];
+const COMMANDS = [
+  'start',
+  'migrate',
+  'replay',
+  'incidents',
+  'why',
+  'ack',
+  'resolve',
+  'confirm',
+  'approve',
+  'reject',
+  'rollback',
+  'audit',
+];
 
 export interface CliIo {
   stdout: (line: string) => void;
@@ -221,6 +250,104 @@ async function confirm(config: Config, args: string[], io: CliIo): Promise<void>
   });
 }
 
+function actionArg(value: string | undefined): number {
+  const id = value === undefined ? null : parseIncidentRef(value);
+  if (id === null)
+    throw usageError(`name a remediation by number, e.g. 12 or #12${value ? `, not "${value}"` : ''}`);
+  return id;
+}
+
+/** One line for a remediation: number, status, target, and what it did. */
+export function remediationLine(view: RemediationView): string {
+  const approvals =
+    view.status === 'proposed' ? ` (${view.approvals.length}/${view.approvalsNeeded} approvals)` : '';
+  return `#${view.id} ${view.status.replace('_', ' ')}${approvals}: ${describeTarget(view.action)} [${view.risk} risk, incident #${view.incidentId}]${view.summary ? ` — ${view.summary}` : ''}`;
+}
+
+async function remediate(
+  config: Config,
+  command: 'approve' | 'reject' | 'rollback',
+  args: string[],
+  io: CliIo,
+): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { as: { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw usageError(`${command} takes exactly one ACTION`);
+  if (!values.as) throw usageError(`${command} needs --as USER (checked against the approvers, audited)`);
+  const remediationId = actionArg(positionals[0]);
+  const actor = { id: `cli:${values.as}`, display: values.as };
+  let refusal: string | null = null;
+  await withPipeline(config, io, async (app) => {
+    const deps = remediationDeps(app.deps);
+    const request = { remediationId, actor, requestId: `cli-${randomUUID()}` };
+    const outcome =
+      command === 'approve'
+        ? await approveRemediation(deps, request)
+        : command === 'reject'
+          ? await rejectRemediation(deps, request)
+          : await rollbackRemediation(deps, request);
+    if (outcome.kind === 'refused') {
+      refusal = outcome.reason;
+      return;
+    }
+    if (outcome.kind === 'unchanged') io.stdout(`unchanged: ${outcome.reason}`);
+    else if (outcome.kind === 'waiting') {
+      io.stdout(
+        `approval ${outcome.view.approvals.length} of ${outcome.view.approvalsNeeded} recorded; waiting for another approver`,
+      );
+    }
+    io.stdout(remediationLine(outcome.view));
+  });
+  if (refusal) throw new AiopsError(ErrorCode.Forbidden, `refused: ${refusal}`);
+  if (command !== 'reject' && !config.env.SLACK_BOT_TOKEN) {
+    // Local mode ran the job in-process: say how it ended.
+    await withDatabase(config, async (db) => {
+      const view = await getRemediation(db, remediationId);
+      if (view) io.stdout(remediationLine(view));
+    });
+  }
+}
+
+async function auditLog(config: Config, args: string[], io: CliIo): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { limit: { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (positionals.length > 1) throw usageError('audit takes at most one INCIDENT');
+  const incidentId = positionals[0] === undefined ? undefined : incidentArg(positionals[0]);
+  const limit = values.limit ? Number.parseInt(values.limit, 10) : 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+    throw usageError('--limit must be a whole number from 1 to 500');
+  await withDatabase(config, async (db) => {
+    const entries = await listAudit(db, { limit, ...(incidentId ? { incidentId } : {}) });
+    if (entries.length === 0) io.stdout('no audit entries');
+    for (const entry of entries) io.stdout(auditLine(entry));
+  });
+}
+
+export function auditLine(entry: AuditEntry): string {
+  const detail = (entry.detail ?? {}) as Record<string, unknown>;
+  const note =
+    typeof detail.reason === 'string'
+      ? detail.reason
+      : typeof detail.summary === 'string'
+        ? detail.summary
+        : '';
+  const where = [
+    entry.incidentId ? `incident #${entry.incidentId}` : null,
+    entry.remediationId ? `action #${entry.remediationId}` : null,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return [entry.at, entry.actor, entry.event, where, entry.action ? describeTarget(entry.action) : '', note]
+    .filter(Boolean)
+    .join('  ');
+}
+
 async function why(config: Config, args: string[], io: CliIo): Promise<void> {
   if (args.length !== 1) throw usageError('why takes exactly one INCIDENT');
   const incidentId = incidentArg(args[0]);
@@ -346,6 +473,14 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
         return 0;
       case 'confirm':
         await confirm(config, args, io);
+        return 0;
+      case 'approve':
+      case 'reject':
+      case 'rollback':
+        await remediate(config, command, args, io);
+        return 0;
+      case 'audit':
+        await auditLog(config, args, io);
         return 0;
       default:
         throw usageError(`unknown command "${command}"`);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { remediationSchema } from './remediation/config.ts';
+import { remediationSchema, secretEnvNames } from './remediation/config.ts';
 
 const optionalString = z
   .string()
@@ -142,6 +142,8 @@ export interface Config {
   configSource: string;
   defaultChannel: string;
   correlationWindowMs: number;
+  /** The secrets `remediation.http.jobs[].secretEnv` names, read from the environment (never logged). */
+  secretEnv: Record<string, string | undefined>;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, prefix: string): string {
@@ -213,7 +215,14 @@ export function loadConfig(
   } else {
     file = parseConfigFile('', 'built-in defaults');
   }
-  return buildConfig(envOptions, file, configSource);
+  return { ...buildConfig(envOptions, file, configSource), secretEnv: pickSecrets(env, file) };
+}
+
+function pickSecrets(
+  env: Record<string, string | undefined>,
+  file: FileConfig,
+): Record<string, string | undefined> {
+  return Object.fromEntries(secretEnvNames(file.remediation).map((name) => [name, env[name]]));
 }
 
 export function buildConfig(env: EnvOptions, file: FileConfig, configSource = 'built-in defaults'): Config {
@@ -223,10 +232,12 @@ export function buildConfig(env: EnvOptions, file: FileConfig, configSource = 'b
     configSource,
     defaultChannel: env.AIOPS_DEFAULT_CHANNEL ?? file.defaults.channel ?? '#incidents',
     correlationWindowMs: file.correlation.windowMinutes * 60_000,
+    secretEnv: {},
   };
 }
 
 /** A config from an env object and optional YAML text, for tests and the benchmark. */
 export function configFrom(env: Record<string, string | undefined> = {}, yamlText = ''): Config {
-  return buildConfig(readEnvOptions(env), parseConfigFile(yamlText, 'aiops.yml'));
+  const file = parseConfigFile(yamlText, 'aiops.yml');
+  return { ...buildConfig(readEnvOptions(env), file), secretEnv: pickSecrets(env, file) };
 }

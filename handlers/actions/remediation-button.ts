@@ -43,41 +43,13 @@ export function clickRequestId(
 }
 
 /**
- * Clicks on one action are run one after another within a process: they would queue on the action's row
- * lock in PostgreSQL anyway, each holding a pooled connection while it waits — a storm of clicks on one
- * action (a double-click habit, a whole channel pressing Approve) would then take the whole pool and time
- * out other work. Queued here they hold nothing; other actions' clicks are not held up. Per app instance.
- */
-const queues = new WeakMap<AppDeps, Map<number, Promise<unknown>>>();
-
-function serialized<T>(deps: AppDeps, remediationId: number, work: () => Promise<T>): Promise<T> {
-  let byAction = queues.get(deps);
-  if (!byAction) {
-    byAction = new Map();
-    queues.set(deps, byAction);
-  }
-  const previous = byAction.get(remediationId) ?? Promise.resolve();
-  const next = previous.then(work, work);
-  const tail = next.catch(() => undefined);
-  byAction.set(remediationId, tail);
-  void tail.then(() => {
-    if (byAction.get(remediationId) === tail) byAction.delete(remediationId);
-  });
-  return next;
-}
-
-/**
  * Shared body of the four remediation buttons: ack at once (Slack wants it within 3 s; the use-case may
  * look up user groups or run a dry run), call the use-case with the clicker as actor, and answer privately
  * when there is something to say — a refusal with its reason (audited by the core), "already running",
  * "waiting for a 2nd approver", the dry-run result. The action message itself is edited by the
  * sync-remediation job, for everyone.
  */
-export function remediationButton(
-  deps: AppDeps,
-  useCase: RemediationUseCase,
-  options: { serialize: boolean } = { serialize: true },
-) {
+export function remediationButton(deps: AppDeps, useCase: RemediationUseCase) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const answer = (message: SlackMessage) =>
@@ -89,13 +61,12 @@ export function remediationButton(
     }
     let outcome: RemediationOutcome & { dryRun?: DryRunResult };
     try {
-      const call = () =>
-        useCase(remediationDeps(deps), {
-          remediationId: value.remediationId,
-          actor: { id: body.user.id, display: `<@${body.user.id}>` },
-          requestId: clickRequestId(action.action_id, action.action_ts, value.remediationId, body.user.id),
-        });
-      outcome = await (options.serialize ? serialized(deps, value.remediationId, call) : call());
+      // Clicks on one action queue per process inside the use-case (they would queue on its row lock).
+      outcome = await useCase(remediationDeps(deps), {
+        remediationId: value.remediationId,
+        actor: { id: body.user.id, display: `<@${body.user.id}>` },
+        requestId: clickRequestId(action.action_id, action.action_ts, value.remediationId, body.user.id),
+      });
     } catch (error) {
       await answer(buttonFailure(deps, error));
       return;

@@ -3,8 +3,4 @@ import { dryRunRemediation } from '../../src/incidents/remediation.ts';
 import { remediationButton } from './remediation-button.ts';
 
 /** *Dry run*: what the action would change, answered privately; changes nothing. */
-export const dryRunButton = (deps: AppDeps) =>
-  remediationButton(deps, dryRunRemediation, {
-    // A dry run changes nothing and may wait on the executor for a while: it must not hold up Approve.
-    serialize: false,
-  });
+export const dryRunButton = (deps: AppDeps) => remediationButton(deps, dryRunRemediation);

@@ -7,6 +7,7 @@ import type { AppDeps } from '../../src/deps.ts';
 import { AiopsError, ErrorCode } from '../../src/errors.ts';
 import { sendJson } from '../../src/http/io.ts';
 import type { RouteContext } from '../../src/http/router.ts';
+import { listAudit, listRemediations } from '../../src/incidents/remediation.ts';
 import { parseWithSchema } from '../../src/ingest/parse.ts';
 import { threadDelivery } from '../../src/slack/outbox.ts';
 
@@ -28,18 +29,42 @@ export function listIncidentsHandler(deps: AppDeps) {
 
 /**
  * GET /api/incidents/:id — the incident with its alerts and timeline, every analysis (newest first, with
- * the analyzer, model, tokens and latency), the confirmed causes, and its Slack thread's delivery state.
+ * the analyzer, model, tokens and latency), the confirmed causes, its Slack thread's delivery state, its
+ * remediations (state, approvals, before/after redacted) and their audit trail (newest first).
  */
 export function getIncidentHandler(deps: AppDeps) {
   return async (_req: IncomingMessage, res: ServerResponse, ctx: RouteContext) => {
     const id = parseWithSchema(z.coerce.number().int().positive(), ctx.params.id, 'incident id');
     const incident = await getIncident(deps.db, id);
     if (!incident) throw new AiopsError(ErrorCode.NotFound, `incident ${id} not found`);
-    const [analyses, confirmedCauses, slack] = await Promise.all([
+    const [analyses, confirmedCauses, slack, remediations, audit] = await Promise.all([
       listAnalyses(deps.db, id),
       confirmedCausesOf(deps.db, id),
       threadDelivery(deps.db, id),
+      listRemediations(deps.db, id),
+      listAudit(deps.db, { incidentId: id, limit: 500 }),
     ]);
-    sendJson(res, 200, { ...incident, analyses, confirmedCauses, slack });
+    sendJson(res, 200, { ...incident, analyses, confirmedCauses, slack, remediations, audit });
+  };
+}
+
+const auditQuerySchema = z.object({
+  incident: z.coerce.number().int().positive().optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+/** GET /api/audit?incident=ID&limit=N&before=ID — the append-only audit log, newest first, paged by id. */
+export function listAuditHandler(deps: AppDeps) {
+  return async (_req: IncomingMessage, res: ServerResponse, ctx: RouteContext) => {
+    const query = parseWithSchema(auditQuerySchema, Object.fromEntries(ctx.url.searchParams), 'query');
+    const entries = await listAudit(deps.db, {
+      limit: query.limit + 1,
+      ...(query.incident ? { incidentId: query.incident } : {}),
+      ...(query.before ? { beforeId: query.before } : {}),
+    });
+    const page = entries.slice(0, query.limit);
+    const nextBefore = entries.length > query.limit ? (page.at(-1)?.id ?? null) : null;
+    sendJson(res, 200, { entries: page, nextBefore });
   };
 }

@@ -4,7 +4,7 @@ import { AiopsError, ErrorCode } from '../../src/errors.ts';
 import { isLoopback, sendError } from '../../src/http/io.ts';
 import type { RouteContext, RouteHandler, Router } from '../../src/http/router.ts';
 import { requireBearer } from '../webhooks/auth.ts';
-import { getIncidentHandler, listIncidentsHandler } from './incidents.ts';
+import { getIncidentHandler, listAuditHandler, listIncidentsHandler } from './incidents.ts';
 
 /** Bearer AIOPS_API_TOKEN when set; without one the API answers loopback clients only. */
 function guarded(deps: AppDeps, handler: RouteHandler): RouteHandler {
@@ -30,4 +30,5 @@ function guarded(deps: AppDeps, handler: RouteHandler): RouteHandler {
 export function register(router: Router, deps: AppDeps): void {
   router.get('/api/incidents', guarded(deps, listIncidentsHandler(deps)));
   router.get('/api/incidents/:id', guarded(deps, getIncidentHandler(deps)));
+  router.get('/api/audit', guarded(deps, listAuditHandler(deps)));
 }

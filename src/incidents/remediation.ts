@@ -73,6 +73,31 @@ export class RemediationStillRunning extends Error {}
 
 const SYSTEM_ACTOR = 'aiops';
 
+/**
+ * Clicks on one remediation are handled one at a time per process (per Db): a burst of a thousand waits
+ * here, holding no pool connection, instead of filling the pool with transactions queued on one row lock
+ * (which timed out connecting on real PostgreSQL). Across replicas the row lock still decides.
+ */
+const lanes = new WeakMap<object, Map<number, Promise<unknown>>>();
+
+function inLane<T>(db: object, remediationId: number, work: () => Promise<T>): Promise<T> {
+  let lane = lanes.get(db);
+  if (!lane) {
+    lane = new Map();
+    lanes.set(db, lane);
+  }
+  const run = (lane.get(remediationId) ?? Promise.resolve()).then(work, work);
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  lane.set(remediationId, tail);
+  void tail.then(() => {
+    if (lane.get(remediationId) === tail) lane.delete(remediationId);
+  });
+  return run;
+}
+
 function executorFor(executors: readonly Executor[], action: RemediationAction): Executor | null {
   return executors.find((executor) => executor.handles(action)) ?? null;
 }
@@ -233,11 +258,25 @@ async function policyRefusal(
   );
 }
 
-export async function approveRemediation(
+export function approveRemediation(
   deps: RemediationDeps,
   req: RemediationRequest,
 ): Promise<RemediationOutcome> {
+  return inLane(deps.db, req.remediationId, () => approveLocked(deps, req));
+}
+
+async function approveLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
   const pre = await loadRow(deps.db, req.remediationId);
+  // A click on an action that is past approval changes nothing: answered without a transaction, so a
+  // burst of clicks (a thousand, from two replicas) costs one read each once the first one got through.
+  if (pre && pre.status !== 'proposed') {
+    const [view] = await viewsOf(deps.db, [pre]);
+    return {
+      kind: 'unchanged',
+      reason: `already ${pre.status.replace('_', ' ')}`,
+      view: view as RemediationView,
+    };
+  }
   const members = pre
     ? await groupMembers(deps, req.actor, approversOf(deps.config, pre.service))
     : new Map<string, string[]>();
@@ -307,10 +346,14 @@ export async function approveRemediation(
   });
 }
 
-export async function rejectRemediation(
+export function rejectRemediation(
   deps: RemediationDeps,
   req: RemediationRequest,
 ): Promise<RemediationOutcome> {
+  return inLane(deps.db, req.remediationId, () => rejectLocked(deps, req));
+}
+
+async function rejectLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
   const pre = await loadRow(deps.db, req.remediationId);
   const members = pre
     ? await groupMembers(deps, req.actor, approversOf(deps.config, pre.service))
@@ -353,10 +396,14 @@ export async function rejectRemediation(
  * only puts back what was there), is allowed during a change freeze and is not rate limited — it undoes a
  * change rather than making a new one. It still needs remediation enabled and an executor that can.
  */
-export async function rollbackRemediation(
+export function rollbackRemediation(
   deps: RemediationDeps,
   req: RemediationRequest,
 ): Promise<RemediationOutcome> {
+  return inLane(deps.db, req.remediationId, () => rollbackLocked(deps, req));
+}
+
+async function rollbackLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
   const pre = await loadRow(deps.db, req.remediationId);
   const members = pre
     ? await groupMembers(deps, req.actor, approversOf(deps.config, pre.service))
@@ -439,6 +486,7 @@ export async function dryRunRemediation(
   try {
     dryRun = await executor.dryRun(row.action, {
       actionId: row.id,
+      incidentId: row.incident_id,
       approvedBy: [],
       signal: AbortSignal.timeout(60_000),
     });
@@ -668,7 +716,7 @@ export async function runRemediationJob(
     if (!executor || refusal) {
       result = { ok: false, summary: `not run: ${refusal ?? 'no executor'}` };
     } else {
-      const context = { actionId: row.id, approvedBy, signal: runSignal(deps) };
+      const context = { actionId: row.id, incidentId: row.incident_id, approvedBy, signal: runSignal(deps) };
       let captureError: string | null = null;
       try {
         before = await executor.capture(row.action, context);
@@ -776,6 +824,7 @@ async function runRollback(deps: RemediationDeps, remediationId: number): Promis
       try {
         result = await executor.rollback(row.action, row.before, {
           actionId: row.id,
+          incidentId: row.incident_id,
           approvedBy: await actorsOf(deps.db, row),
           signal: runSignal(deps),
         });
@@ -828,6 +877,22 @@ export interface ProposeInput {
   actions: readonly RemediationAction[];
 }
 
+/**
+ * An alert rule may name the automation job that fixes it (`remediation_job: NAME` annotation), as it may
+ * name a playbook: proposed only when NAME is a job under remediation.http.jobs, never with parameters.
+ */
+async function namedJobs(tx: Queryable, incidentId: number, config: Config): Promise<RemediationAction[]> {
+  const jobs = config.file.remediation.http?.jobs ?? {};
+  const result = await tx.query<{ job: string }>(
+    `SELECT DISTINCT annotations->>'remediation_job' AS job FROM alerts
+     WHERE incident_id = $1 AND annotations ? 'remediation_job' ORDER BY 1`,
+    [incidentId],
+  );
+  return result.rows
+    .filter((row) => Object.hasOwn(jobs, row.job))
+    .map((row) => ({ kind: 'http-job' as const, job: row.job }));
+}
+
 function labelsMatch(match: Record<string, string>, labels: Record<string, string>): boolean {
   return Object.entries(match).every(([key, value]) => labels[key] === value);
 }
@@ -855,7 +920,8 @@ export async function proposeRemediations(
   if (!policy.enabled) return [];
   const alerts = await alertLabels(tx, input.incidentId);
   const created: number[] = [];
-  for (const [position, action] of input.actions.entries()) {
+  const actions = [...input.actions, ...(await namedJobs(tx, input.incidentId, config))];
+  for (const [position, action] of actions.entries()) {
     const reason = refuseTarget(action, alerts, policy);
     if (reason) {
       await audit(tx, {

@@ -101,10 +101,20 @@ export const remediationSchema = z
           z.string().regex(/^[\w.-]{1,100}$/, 'job names are letters, digits, . _ -'),
           z.strictObject({
             url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-            /** The environment variable holding the bearer token / HMAC secret (never the value itself). */
-            secretEnv: z.string().min(1).optional(),
-            method: z.enum(['POST', 'PUT']).optional(),
-            rollbackUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+            /** The environment variable holding the HMAC key / bearer token (never the value itself). */
+            secretEnv: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+              .optional(),
+            method: z.enum(['POST', 'PUT', 'PATCH']).optional(),
+            /** hmac (default; needs secretEnv), bearer (AWX, Rundeck, CI tokens) or none. */
+            auth: z.enum(['hmac', 'bearer', 'none']).optional(),
+            /** `awx` sends AWX's launch body `{ extra_vars }`. */
+            format: z.enum(['aiops', 'awx']).optional(),
+            /** Parameter names an action may pass. */
+            params: z.array(z.string().min(1).max(64)).optional(),
+            /** Another job under jobs that undoes this one (no entry: no Rollback button). */
+            rollback: z.string().min(1).optional(),
             timeoutSeconds: z.number().int().positive().max(3600).optional(),
           }),
         ),
@@ -144,5 +154,10 @@ export const remediationSchema = z
   });
 
 export type RemediationConfig = z.output<typeof remediationSchema>;
+
+/** The environment variables the remediation config names as secrets (read once, by config.ts). */
+export function secretEnvNames(config: RemediationConfig): string[] {
+  return Object.values(config.http?.jobs ?? {}).flatMap((job) => (job.secretEnv ? [job.secretEnv] : []));
+}
 export type AutoRunRule = RemediationConfig['autoRun'][number];
 export type FreezeWindow = RemediationConfig['freeze'][number];

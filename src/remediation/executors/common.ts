@@ -67,5 +67,5 @@ export function globMatch(pattern: string, value: string): boolean {
     else if (char === '?') source += '.';
     else source += char.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
   }
-  return new RegExp(`${source}$`, 's').test(value);
+  return new RegExp(`${source}$`).test(value);
 }

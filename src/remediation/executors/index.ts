@@ -5,23 +5,38 @@
  */
 import type { Clock } from '../../clock.ts';
 import type { Executor, RemediationAction } from '../types.ts';
+import { ANSIBLE_PASSED_ENV, AnsibleExecutor, type AnsibleExecutorOptions } from './ansible.ts';
+import type { Sleep } from './common.ts';
 import { type HttpExecutorOptions, HttpJobExecutor } from './http.ts';
+import { KubernetesExecutor, type KubernetesExecutorOptions } from './kubernetes.ts';
 
+export type { AnsibleExecutorOptions } from './ansible.ts';
+export { AnsibleExecutor } from './ansible.ts';
 export type { HttpExecutorOptions, HttpJobOptions } from './http.ts';
 export { HttpJobExecutor } from './http.ts';
+export type { KubernetesBefore, KubernetesExecutorOptions } from './kubernetes.ts';
+export { KubernetesExecutor } from './kubernetes.ts';
 
 export interface ExecutorsOptions {
+  kubernetes?: KubernetesExecutorOptions;
+  ansible?: AnsibleExecutorOptions;
   http?: HttpExecutorOptions;
 }
 
 export interface ExecutorsDeps {
   clock: Clock;
-  /** Secrets for HTTP jobs are read from here (`process.env` in production). */
+  /**
+   * The environment the executors read: the HTTP jobs' `secretEnv` variables, KUBECONFIG and
+   * KUBERNETES_SERVICE_HOST (Kubernetes), and what ansible-playbook inherits (`pickExecutorEnv`).
+   * Build it in config.ts as `{ ...secrets, ...pickExecutorEnv(env) }`.
+   */
   env: Record<string, string | undefined>;
   /** Relative paths in the options (kubeconfig, playbookDir, inventory) resolve against this; default cwd. */
   baseDir?: string;
   /** Default: the global fetch (HTTP jobs). */
   fetch?: typeof fetch;
+  /** Waits between rollout polls; default a real timer (tests pass one that moves a manual clock). */
+  sleep?: Sleep;
 }
 
 export interface Executors {
@@ -35,6 +50,25 @@ export interface Executors {
   refuse(action: RemediationAction): string | null;
 }
 
+/**
+ * The variables the Kubernetes and Ansible executors read from the process environment (a pure function
+ * of an env object, for config.ts): KUBECONFIG, the in-cluster service host, and what ansible-playbook
+ * inherits (PATH, HOME, locale, SSH agent, ANSIBLE_*). Never the bot's own tokens.
+ */
+export function pickExecutorEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const names = new Set<string>([
+    'KUBECONFIG',
+    'KUBERNETES_SERVICE_HOST',
+    'KUBERNETES_SERVICE_PORT',
+    ...ANSIBLE_PASSED_ENV,
+  ]);
+  const picked: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && (names.has(name) || name.startsWith('ANSIBLE_'))) picked[name] = value;
+  }
+  return picked;
+}
+
 const SECTION_FOR_KIND: Record<RemediationAction['kind'], string> = {
   restart: 'remediation.kubernetes',
   scale: 'remediation.kubernetes',
@@ -46,6 +80,25 @@ const SECTION_FOR_KIND: Record<RemediationAction['kind'], string> = {
 
 export function createExecutors(options: ExecutorsOptions, deps: ExecutorsDeps): Executors {
   const all: Executor[] = [];
+  if (options.kubernetes) {
+    all.push(
+      new KubernetesExecutor(options.kubernetes, {
+        clock: deps.clock,
+        env: deps.env,
+        ...(deps.baseDir ? { baseDir: deps.baseDir } : {}),
+        ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      }),
+    );
+  }
+  if (options.ansible) {
+    all.push(
+      new AnsibleExecutor(options.ansible, {
+        clock: deps.clock,
+        env: deps.env,
+        ...(deps.baseDir ? { baseDir: deps.baseDir } : {}),
+      }),
+    );
+  }
   if (options.http) {
     all.push(new HttpJobExecutor(options.http, { clock: deps.clock, env: deps.env, fetch: deps.fetch }));
   }
