@@ -7,7 +7,7 @@ import type { AppDeps } from '../deps.ts';
 import { expireApprovals } from '../incidents/remediation.ts';
 import { remindPendingApprovals } from '../slack/remediation-thread.ts';
 import type { CronJob } from './cron.ts';
-import { incidentJobKey, JOB_KINDS } from './kinds.ts';
+import { incidentJobKey, JOB_KINDS, remediationJobKey } from './kinds.ts';
 import { enqueueJob } from './queue.ts';
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -16,9 +16,13 @@ const DAY_MS = 24 * 60 * 60_000;
  * Re-sync of Slack threads whose `sync-incident` job died (Slack or the database was down through all its
  * attempts): when the incident's thread is behind — no thread yet, or timeline events it has not told —
  * and no sync is pending or running, a fresh sync is queued. At most three dead syncs per incident a day
- * are retried this way, so an incident Slack refuses for good is not retried for ever.
+ * are retried this way, so an incident Slack refuses for good is not retried for ever. Dead syncs of
+ * remediation action messages are retried the same way (`remediations`).
  */
-export async function resyncDeadThreads(db: Db, now: Date): Promise<{ queued: number[] }> {
+export async function resyncDeadThreads(
+  db: Db,
+  now: Date,
+): Promise<{ queued: number[]; remediations: number[] }> {
   const stale = await db.query<{ incident_id: number }>(
     `WITH dead AS (
        SELECT (payload->>'incidentId')::bigint AS incident_id, max(updated_at) AS died_at, count(*) AS n
@@ -43,6 +47,7 @@ export async function resyncDeadThreads(db: Db, now: Date): Promise<{ queued: nu
     [JOB_KINDS.syncIncident, new Date(now.getTime() - DAY_MS)],
   );
   const queued: number[] = [];
+  const remediations = await resyncDeadRemediationMessages(db, now);
   for (const { incident_id: incidentId } of stale.rows) {
     const id = await enqueueJob(
       db,
@@ -53,7 +58,44 @@ export async function resyncDeadThreads(db: Db, now: Date): Promise<{ queued: nu
     );
     if (id !== null) queued.push(Number(incidentId));
   }
-  return { queued };
+  return { queued, remediations };
+}
+
+/**
+ * The same for remediation action messages: a `sync-remediation` job that died (the message may show a
+ * state the action left long ago) is queued again when no later sync of that action ran or is waiting; at
+ * most three dead ones per action a day. Returns the remediation ids queued.
+ */
+async function resyncDeadRemediationMessages(db: Db, now: Date): Promise<number[]> {
+  const stale = await db.query<{ remediation_id: number }>(
+    `WITH dead AS (
+       SELECT (payload->>'remediationId')::bigint AS remediation_id, max(updated_at) AS died_at, count(*) AS n
+       FROM jobs
+       WHERE kind = $1 AND status = 'dead' AND updated_at > $2 AND payload ? 'remediationId'
+       GROUP BY 1
+     )
+     SELECT d.remediation_id FROM dead d
+     WHERE d.n <= 3
+       AND NOT EXISTS (
+         SELECT 1 FROM jobs j WHERE j.kind = $1 AND j.payload->>'remediationId' = d.remediation_id::text
+           AND (j.status IN ('pending', 'running') OR (j.status = 'done' AND j.updated_at > d.died_at)))
+     ORDER BY d.remediation_id
+     LIMIT 500`,
+    [JOB_KINDS.syncRemediation, new Date(now.getTime() - DAY_MS)],
+  );
+  const queued: number[] = [];
+  for (const { remediation_id: id } of stale.rows) {
+    const remediationId = Number(id);
+    const job = await enqueueJob(
+      db,
+      now,
+      JOB_KINDS.syncRemediation,
+      { remediationId },
+      { dedupeKey: remediationJobKey(JOB_KINDS.syncRemediation, remediationId) },
+    );
+    if (job !== null) queued.push(remediationId);
+  }
+  return queued;
 }
 
 /**

@@ -113,16 +113,29 @@ describe.each(testDatabases())('cron on $name', (database) => {
       JOB_KINDS.syncIncident,
     ]);
     clock.advance(5 * 60_000);
-    expect(await resyncDeadThreads(db, clock.now())).toEqual({ queued: [behind] });
+    expect(await resyncDeadThreads(db, clock.now())).toEqual({ queued: [behind], remediations: [] });
     // Pending now: the next sweep adds nothing.
-    expect(await resyncDeadThreads(db, clock.now())).toEqual({ queued: [] });
+    expect(await resyncDeadThreads(db, clock.now())).toEqual({ queued: [], remediations: [] });
     // Once it ran the thread is current and nothing is queued again.
     await db.query(`UPDATE jobs SET status = 'done', updated_at = $1 WHERE status = 'pending'`, [
       clock.now(),
     ]);
     await syncIncidentThread({ db, clock }, behind);
     clock.advance(5 * 60_000);
-    expect(await resyncDeadThreads(db, clock.now())).toEqual({ queued: [] });
+    expect(await resyncDeadThreads(db, clock.now())).toEqual({ queued: [], remediations: [] });
+  });
+
+  it("re-queues a remediation message's dead sync once, unless a later one ran", async () => {
+    await db.query(
+      `INSERT INTO jobs (kind, payload, status, run_at, created_at, updated_at)
+       VALUES ($1, '{"remediationId": 501}', 'dead', $2, $2, $2),
+              ($1, '{"remediationId": 502}', 'dead', $2, $2, $2),
+              ($1, '{"remediationId": 502}', 'done', $3, $3, $3)`,
+      [JOB_KINDS.syncRemediation, clock.now(), new Date(clock.now().getTime() + 1000)],
+    );
+    clock.advance(5 * 60_000);
+    expect((await resyncDeadThreads(db, clock.now())).remediations).toEqual([501]);
+    expect((await resyncDeadThreads(db, clock.now())).remediations).toEqual([]);
   });
 
   it('deletes old raw deliveries except those of open incidents, and old cron rows', async () => {
