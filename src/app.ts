@@ -23,7 +23,6 @@ import { scheduledJobs } from './jobs/scheduled.ts';
 import { type JobHandler, JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics, registerBacklogGauges } from './metrics.ts';
-import { createExecutors } from './remediation/executors/index.ts';
 import type { Executor } from './remediation/types.ts';
 import { createSlackApp, type SlackApp } from './slack/bolt.ts';
 import { SlackPoster } from './slack/poster.ts';
@@ -139,14 +138,23 @@ async function llmFromConfig(config: Config): Promise<LlmDeps | null> {
   };
 }
 
-/** The executors the `remediation:` section configures (none when remediation is off). */
-export function executorsFromConfig(config: Config, clock: Clock): Executor[] {
+/**
+ * The executors the `remediation:` section configures (none while remediation is off). Loaded only then:
+ * the Kubernetes client costs memory a default install does not need.
+ */
+export async function executorsFromConfig(config: Config, clock: Clock): Promise<Executor[]> {
   const remediation = config.file.remediation;
   if (!remediation.enabled) return [];
+  const { createExecutors } = await import('./remediation/executors/index.ts');
+  const { kubernetes, ansible, http } = remediation;
   return [
     ...createExecutors(
-      { ...(remediation.http ? { http: { jobs: remediation.http.jobs } } : {}) },
-      { clock, env: config.secretEnv, baseDir: path.dirname(path.resolve(config.configSource)) },
+      {
+        ...(kubernetes ? { kubernetes } : {}),
+        ...(ansible ? { ansible } : {}),
+        ...(http ? { http: { jobs: http.jobs } } : {}),
+      },
+      { clock, env: config.executorEnv, baseDir: path.dirname(path.resolve(config.configSource)) },
     ).all,
   ];
 }
@@ -170,7 +178,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     metrics: options.metrics ?? createMetrics({ collectProcessMetrics: true }),
     llm: await llmFromConfig(config),
-    executors: options.executors ?? executorsFromConfig(config, clock),
+    executors: options.executors ?? (await executorsFromConfig(config, clock)),
     ...(await slackGroupsFromConfig(config, clock, logger)),
     gather: async (incidentId) => {
       const { input, sources } = await gatherContext({ db, config, clock, github, logger }, incidentId);

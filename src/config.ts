@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { remediationSchema, secretEnvNames } from './remediation/config.ts';
+import { ANSIBLE_PASSED_ENV } from './remediation/executors/ansible.ts';
 
 const optionalString = z
   .string()
@@ -142,8 +143,12 @@ export interface Config {
   configSource: string;
   defaultChannel: string;
   correlationWindowMs: number;
-  /** The secrets `remediation.http.jobs[].secretEnv` names, read from the environment (never logged). */
-  secretEnv: Record<string, string | undefined>;
+  /**
+   * What the remediation executors read from the environment (never logged): the secrets
+   * `remediation.http.jobs[].secretEnv` names, KUBECONFIG and the in-cluster service host, and what
+   * ansible-playbook inherits (PATH, HOME, locale, SSH agent, ANSIBLE_*) — never the bot's own tokens.
+   */
+  executorEnv: Record<string, string | undefined>;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, prefix: string): string {
@@ -215,14 +220,26 @@ export function loadConfig(
   } else {
     file = parseConfigFile('', 'built-in defaults');
   }
-  return { ...buildConfig(envOptions, file, configSource), secretEnv: pickSecrets(env, file) };
+  return { ...buildConfig(envOptions, file, configSource), executorEnv: pickExecutorEnv(env, file) };
 }
 
-function pickSecrets(
+const EXECUTOR_ENV = new Set([
+  'KUBECONFIG',
+  'KUBERNETES_SERVICE_HOST',
+  'KUBERNETES_SERVICE_PORT',
+  ...ANSIBLE_PASSED_ENV,
+]);
+
+function pickExecutorEnv(
   env: Record<string, string | undefined>,
   file: FileConfig,
 ): Record<string, string | undefined> {
-  return Object.fromEntries(secretEnvNames(file.remediation).map((name) => [name, env[name]]));
+  const picked: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && (EXECUTOR_ENV.has(name) || name.startsWith('ANSIBLE_'))) picked[name] = value;
+  }
+  for (const name of secretEnvNames(file.remediation)) picked[name] = env[name];
+  return picked;
 }
 
 export function buildConfig(env: EnvOptions, file: FileConfig, configSource = 'built-in defaults'): Config {
@@ -232,12 +249,12 @@ export function buildConfig(env: EnvOptions, file: FileConfig, configSource = 'b
     configSource,
     defaultChannel: env.AIOPS_DEFAULT_CHANNEL ?? file.defaults.channel ?? '#incidents',
     correlationWindowMs: file.correlation.windowMinutes * 60_000,
-    secretEnv: {},
+    executorEnv: {},
   };
 }
 
 /** A config from an env object and optional YAML text, for tests and the benchmark. */
 export function configFrom(env: Record<string, string | undefined> = {}, yamlText = ''): Config {
   const file = parseConfigFile(yamlText, 'aiops.yml');
-  return { ...buildConfig(readEnvOptions(env), file), secretEnv: pickSecrets(env, file) };
+  return { ...buildConfig(readEnvOptions(env), file), executorEnv: pickExecutorEnv(env, file) };
 }

@@ -81,7 +81,12 @@ export const remediationSchema = z
     kubernetes: z
       .strictObject({
         kubeconfig: z.string().min(1).optional(),
+        /** Context of the kubeconfig; default its current-context. */
+        context: z.string().min(1).optional(),
+        /** Namespaces the bot may change (exact names or `*` globs). */
         namespaces: z.array(z.string().min(1).max(253)).default([]),
+        rolloutTimeoutSeconds: z.number().int().positive().max(3600).optional(),
+        rolloutPollSeconds: z.number().positive().max(60).optional(),
       })
       .optional(),
     ansible: z

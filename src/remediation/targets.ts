@@ -89,7 +89,7 @@ export function refuseTarget(
   if (isKubernetesAction(action)) {
     const allowed = config.kubernetes?.namespaces ?? [];
     if (!config.kubernetes) return 'Kubernetes remediation is not configured (remediation.kubernetes)';
-    if (!allowed.includes(action.namespace)) {
+    if (!allowed.some((pattern) => globMatches(pattern, action.namespace))) {
       return `namespace ${action.namespace} is not in remediation.kubernetes.namespaces`;
     }
     const inNamespace = alerts.filter((alert) => alert.labels.namespace === action.namespace);

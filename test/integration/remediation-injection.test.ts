@@ -149,7 +149,7 @@ for (const database of testDatabases()) {
       ]);
 
       // The workers run whatever is queued: nothing is.
-      const deps = remediationDepsFor(db, config, clock);
+      const deps = await remediationDepsFor(db, config, clock);
       await remediationWorker(deps).runOnce();
       expect(jobs.count()).toBe(0);
 

@@ -67,7 +67,7 @@ for (const database of testDatabases()) {
 
     async function setup(extraYaml = '', riskYaml = '') {
       const config = configWith(server, `${riskYaml}\n${extraYaml}`);
-      const deps = remediationDepsFor(db, config, clock);
+      const deps = await remediationDepsFor(db, config, clock);
       const { incidentId } = await incidentWithProposals({ db, config, clock });
       const [view] = await listRemediations(db, incidentId);
       if (!view) throw new Error('no remediation proposed');
@@ -247,7 +247,7 @@ for (const database of testDatabases()) {
 
     it('a service with no approvers can be analysed but not fixed', async () => {
       const config = configWith(server, lowRisk);
-      const deps = remediationDepsFor(db, config, clock);
+      const deps = await remediationDepsFor(db, config, clock);
       const { incidentId } = await incidentWithProposals(
         { db, config, clock },
         {
@@ -348,7 +348,7 @@ for (const database of testDatabases()) {
         TOKEN_ENV,
         remediationYaml(server).replace('namespaces: [shop]', 'namespaces: [web]'),
       );
-      const outcome = await approveRemediation(remediationDepsFor(db, narrowed, clock), {
+      const outcome = await approveRemediation(await remediationDepsFor(db, narrowed, clock), {
         remediationId: view?.id as number,
         actor: alice,
         requestId: rid(),
@@ -358,7 +358,7 @@ for (const database of testDatabases()) {
         reason: 'namespace shop is not in remediation.kubernetes.namespaces',
       });
       // Allowed by the config but no executor for it here: refused with what to configure.
-      const noExecutor = await approveRemediation(remediationDepsFor(db, config, clock), {
+      const noExecutor = await approveRemediation(await remediationDepsFor(db, config, clock), {
         remediationId: view?.id as number,
         actor: alice,
         requestId: rid(),
@@ -381,7 +381,7 @@ for (const database of testDatabases()) {
 
     it('a failed run is stored as failed with its redacted output', async () => {
       const config = configWith(server, lowRisk);
-      const deps = remediationDepsFor(db, config, clock);
+      const deps = await remediationDepsFor(db, config, clock);
       const { incidentId } = await incidentWithProposals(
         { db, config, clock },
         {
@@ -450,7 +450,7 @@ for (const database of testDatabases()) {
 
     it('a worker that dies mid-run leaves the action interrupted; it is never re-run', async () => {
       const config = configWith(server, lowRisk);
-      const deps = remediationDepsFor(db, config, clock);
+      const deps = await remediationDepsFor(db, config, clock);
       const { incidentId } = await incidentWithProposals(
         { db, config, clock },
         {
@@ -489,7 +489,7 @@ for (const database of testDatabases()) {
 
     it('a retried job while the run is alive waits and never runs twice', async () => {
       const config = configWith(server, lowRisk);
-      const deps = remediationDepsFor(db, config, clock);
+      const deps = await remediationDepsFor(db, config, clock);
       const { incidentId } = await incidentWithProposals(
         { db, config, clock },
         {
@@ -521,7 +521,7 @@ for (const database of testDatabases()) {
         server,
         `${lowRisk}\n  autoRun: [{ action: http-job, match: { alertname: CheckoutErrors }, maxPerHour: 1 }]`,
       );
-      const deps = remediationDepsFor(db, config, clock);
+      const deps = await remediationDepsFor(db, config, clock);
       const first = await incidentWithProposals({ db, config, clock });
       const [auto] = await listRemediations(db, first.incidentId);
       expect(auto?.status).toBe('approved');

@@ -94,13 +94,17 @@ remediation:
 ${extra}`;
 }
 
-export function remediationDepsFor(db: Db, config: Config, clock: ManualClock): RemediationDeps {
+export async function remediationDepsFor(
+  db: Db,
+  config: Config,
+  clock: ManualClock,
+): Promise<RemediationDeps> {
   return {
     db,
     clock,
     logger: createLogger('silent'),
     config,
-    executors: executorsFromConfig(config, clock),
+    executors: await executorsFromConfig(config, clock),
   };
 }
 

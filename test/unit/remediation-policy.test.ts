@@ -51,7 +51,7 @@ remediation:
     );
     expect(config.file.remediation.enabled).toBe(true);
     expect(config.file.services[0]?.approvers).toEqual(['U0ONCALL', '@sre']);
-    expect(config.secretEnv).toEqual({ AWX_TOKEN: 't' });
+    expect(config.executorEnv).toEqual({ AWX_TOKEN: 't' });
     expect(riskOf(config, 'rollback-deployment')).toBe('high');
   });
 
