@@ -41,7 +41,11 @@ async function lockThread(tx: Queryable, incidentId: number): Promise<void> {
 
 /** What the renderer needs from the configuration about the action's service. */
 export function renderContext(config: Config, service: string): RemediationRenderContext {
-  return { approvers: approversOf(config, service) };
+  // Confirm dialogs name the cluster context when aiops.yml names it (else the kubeconfig's current one).
+  return {
+    approvers: approversOf(config, service),
+    cluster: config.file.remediation.kubernetes?.context ?? null,
+  };
 }
 
 export type SyncResult = 'posted' | 'edited' | 'unchanged' | 'no-thread' | 'gone';

@@ -18,7 +18,11 @@ import {
 import { ingestDelivery } from '../../src/ingest/ingest.ts';
 import { createExecutors } from '../../src/remediation/executors/index.ts';
 import { SlackPoster } from '../../src/slack/poster.ts';
-import { remindPendingApprovals, syncRemediationMessage } from '../../src/slack/remediation-thread.ts';
+import {
+  remindPendingApprovals,
+  renderContext,
+  syncRemediationMessage,
+} from '../../src/slack/remediation-thread.ts';
 import { syncIncidentThread } from '../../src/slack/thread.ts';
 import { WebApiTransport } from '../../src/slack/transport.ts';
 import { testDatabases } from '../support/databases.ts';
@@ -161,5 +165,12 @@ describe.each(testDatabases())('remediation thread messages on $name', (database
     const last = slack.callsOf('chat.update').at(-1);
     expect(String(last?.body.text)).toContain('Expired');
     expect(JSON.stringify(last?.body.blocks)).not.toContain('remediation_approve');
+  });
+
+  it('names the configured cluster context and the service approvers for the confirm dialogs', () => {
+    expect(renderContext(config, 'checkout')).toEqual({ approvers: ['U0ALICE', 'U0BOB'], cluster: null });
+    const withContext = configFrom({}, `${YAML}  kubernetes: { context: prod-eu-1, namespaces: [shop] }\n`);
+    expect(renderContext(withContext, 'checkout').cluster).toBe('prod-eu-1');
+    expect(renderContext(withContext, 'search').approvers).toEqual([]);
   });
 });
