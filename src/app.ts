@@ -17,7 +17,9 @@ import { migrate } from './db/migrate.ts';
 import { type AppDeps, remediationDeps } from './deps.ts';
 import { sendJson } from './http/io.ts';
 import { Router } from './http/router.ts';
+import { CronScheduler } from './jobs/cron.ts';
 import { incidentJobHandlers, remediationJobHandlers } from './jobs/handlers.ts';
+import { scheduledJobs } from './jobs/scheduled.ts';
 import { type JobHandler, JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics, registerBacklogGauges } from './metrics.ts';
@@ -25,6 +27,7 @@ import type { Executor } from './remediation/types.ts';
 import { createSlackApp, type SlackApp } from './slack/bolt.ts';
 import { SlackPoster } from './slack/poster.ts';
 import { slackReplayGuard } from './slack/receipts.ts';
+import { remediationSyncHandlers } from './slack/remediation-thread.ts';
 import { renderAsText } from './slack/render/index.ts';
 import { ConsoleTransport, type SlackTransport, WebApiTransport } from './slack/transport.ts';
 
@@ -38,6 +41,8 @@ export interface AppOptions {
   jobHandlers?: Record<string, JobHandler>;
   /** Start the job worker and the Slack poster with `listen()` (default true; tests drive them by hand). */
   startWorkers?: boolean;
+  /** Start the node-cron schedules with `listen()` (default: with the workers). */
+  startCron?: boolean;
   /** Where local mode (no SLACK_BOT_TOKEN) prints the Slack messages; stdout by default. */
   print?: (text: string) => void;
   /** Remediation executors; built from the config when absent. */
@@ -52,6 +57,8 @@ export interface App {
   /** The job worker and the Slack poster; running after `listen()` unless `startWorkers: false`. */
   jobs: JobWorker;
   poster: SlackPoster;
+  /** The node-cron schedules (replica-safe); running after `listen()` with the workers. */
+  cron: CronScheduler;
   /** The Bolt app when Slack is configured; null in local mode. */
   slack: SlackApp | null;
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
@@ -102,6 +109,24 @@ async function slackTransport(options: AppOptions, db: Db, logger: Logger): Prom
     `SELECT coalesce(max(substring(slack_ts from 7)::bigint), 0) AS n FROM slack_outbox WHERE slack_ts ~ '^local\\.[0-9]{1,15}$'`,
   );
   return new ConsoleTransport({ print, render: renderAsText, firstTs: Number(last.rows[0]?.n ?? 0) + 1 });
+}
+
+/** Approvers named as `@group`: members from Slack's usergroups API, when Slack is configured. */
+async function slackGroupsFromConfig(
+  config: Config,
+  clock: Clock,
+  logger: Logger,
+): Promise<Pick<AppDeps, 'slackGroups'>> {
+  const { SLACK_BOT_TOKEN: token, SLACK_API_URL: apiUrl } = config.env;
+  if (!token) return {};
+  const { createSlackWebClient } = await import('./clients/slack.ts');
+  const { createSlackGroups } = await import('./slack/usergroups.ts');
+  return {
+    slackGroups: createSlackGroups({
+      client: createSlackWebClient({ token, apiUrl, logger, timeoutMs: 2_000 }),
+      clock,
+    }),
+  };
 }
 
 async function llmFromConfig(config: Config): Promise<LlmDeps | null> {
@@ -159,6 +184,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     metrics: options.metrics ?? createMetrics({ collectProcessMetrics: true }),
     llm: await llmFromConfig(config),
     executors: options.executors ?? (await executorsFromConfig(config, clock)),
+    ...(await slackGroupsFromConfig(config, clock, logger)),
     gather: async (incidentId) => {
       const { input, sources } = await gatherContext({ db, config, clock, github, logger }, incidentId);
       return { input, sources: sources.filter((s) => s.status === 'ok').map((s) => s.name) };
@@ -180,9 +206,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const handlers = {
     ...incidentJobHandlers(deps),
     ...remediationJobHandlers(remediationDeps(deps)),
+    ...remediationSyncHandlers(deps),
     ...options.jobHandlers,
   };
   const worker = new JobWorker({ db, clock: deps.clock, logger, handlers });
+  deps.wakeJobs = () => worker.wake();
   const poster = new SlackPoster({
     db,
     clock: deps.clock,
@@ -194,12 +222,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...(config.env.SLACK_BOT_TOKEN || options.slackTransport ? {} : { channelIntervalMs: 0 }),
   });
   const startWorkers = options.startWorkers ?? true;
+  const cron = new CronScheduler({ db, clock: deps.clock, logger, jobs: scheduledJobs(deps) });
+  const startCron = options.startCron ?? startWorkers;
 
   return {
     deps,
     server,
     jobs: worker,
     poster,
+    cron,
     slack,
     async listen(port = config.env.PORT, host) {
       await new Promise<void>((resolve, reject) => {
@@ -214,6 +245,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         worker.start();
         poster.start();
       }
+      if (startCron) cron.start();
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return {
@@ -222,6 +254,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       };
     },
     async close() {
+      await cron.stop();
       await worker.stop();
       await poster.stop();
       if (slack?.socketMode) await slack.app.stop();

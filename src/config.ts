@@ -128,6 +128,13 @@ const fileSchema = z.strictObject({
     .optional(),
   /** Remediation policy (off until `enabled: true`); see src/remediation/config.ts. */
   remediation: remediationSchema,
+  /**
+   * How long raw webhook deliveries are kept (the scheduled retention job deletes older ones, except those
+   * of incidents still open). Incidents, alerts and the audit log are not affected.
+   */
+  retention: z
+    .strictObject({ deliveriesDays: z.number().int().positive().max(3650).default(30) })
+    .default({ deliveriesDays: 30 }),
 });
 
 export type FileConfig = z.output<typeof fileSchema>;

@@ -23,6 +23,8 @@ export interface AppDeps {
   executors?: Executor[];
   /** Slack user-group members by handle (usergroups.users.list); absent in local mode. */
   slackGroups?: (groupHandle: string) => Promise<string[]>;
+  /** Tells this process's job worker that work was just queued (an approval), so it starts at once. */
+  wakeJobs?: () => void;
 }
 
 /** The remediation use-cases' dependencies, from the app's. */

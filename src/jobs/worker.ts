@@ -196,11 +196,15 @@ export class JobWorker {
     }
   }
 
+  private tick: (() => Promise<void>) | null = null;
+  private woken = false;
+
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
     const tick = async () => {
       if (this.stopped) return;
+      this.woken = false;
       let wait: number | null = null;
       this.running = this.runOnce().then(
         (ran) => {
@@ -215,11 +219,26 @@ export class JobWorker {
       );
       const ran = await this.running;
       this.running = null;
-      // Database down: back off; busy queue: poll again at once; idle: wait.
+      // Database down: back off; busy queue (or woken meanwhile): poll again at once; idle: wait.
       if (!this.stopped)
-        this.timer = setTimeout(tick, wait ?? (ran > 0 ? 0 : (this.options.pollMs ?? 1_000)));
+        this.timer = setTimeout(tick, wait ?? (ran > 0 || this.woken ? 0 : (this.options.pollMs ?? 1_000)));
     };
+    this.tick = tick;
     this.timer = setTimeout(tick, 0);
+  }
+
+  /**
+   * Work was just queued in this process (an approved remediation): poll now instead of at the end of the
+   * idle wait. Other replicas still find the job on their next poll.
+   */
+  wake(): void {
+    if (this.stopped || !this.tick) return;
+    if (this.running) {
+      this.woken = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(this.tick, 0);
   }
 
   async stop(): Promise<void> {

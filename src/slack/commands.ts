@@ -13,6 +13,7 @@ import { serviceHistory } from '../analysis/memory.ts';
 import { getIncident, listIncidents } from '../db/incidents.ts';
 import type { Queryable } from '../db/index.ts';
 import { AiopsError, ErrorCode } from '../errors.ts';
+import { listAudit } from '../incidents/remediation.ts';
 import { acknowledgeIncident, resolveIncident } from '../ingest/lifecycle.ts';
 import { redactForSlack, type SlackMessage } from './message.ts';
 import {
@@ -26,6 +27,7 @@ import {
   renderLifecycleAnswer,
   renderWhy,
 } from './render/index.ts';
+import { renderAudit } from './render/remediation.ts';
 
 export type CommandDeps = AnalyzeDeps;
 
@@ -37,7 +39,17 @@ export interface CommandContext {
   userId: string;
 }
 
-export const SUBCOMMANDS = ['why', 'status', 'list', 'ack', 'resolve', 'explain', 'history', 'help'] as const;
+export const SUBCOMMANDS = [
+  'why',
+  'status',
+  'list',
+  'ack',
+  'resolve',
+  'explain',
+  'history',
+  'audit',
+  'help',
+] as const;
 
 export interface ParsedCommand {
   name: (typeof SUBCOMMANDS)[number] | 'unknown';
@@ -169,6 +181,16 @@ async function answerCommand(deps: CommandDeps, ctx: CommandContext, text: strin
         if (!command.args)
           throw new AiopsError(ErrorCode.BadUsage, 'paste the log line or error after `/aiops explain`');
         return renderExplain(command.args, await explainText(deps, command.args));
+      }
+      case 'audit': {
+        // `audit 42`: that incident; in an incident's thread: its own; elsewhere: all remediations.
+        const ref = parseIncidentRef(command.args.split(/\s+/)[0] ?? '');
+        const id = ref ?? (ctx.threadTs ? await incidentForContext(deps.db, ctx, '') : null);
+        if (command.args && ref === null) {
+          throw new AiopsError(ErrorCode.BadUsage, 'name an incident: `/aiops audit 42`, or nothing for all');
+        }
+        const entries = await listAudit(deps.db, { ...(id !== null ? { incidentId: id } : {}), limit: 30 });
+        return renderAudit(entries, id);
       }
       case 'history': {
         if (!command.args)

@@ -12,7 +12,16 @@ export const ACTION_IDS = {
   acknowledge: 'incident_acknowledge',
   resolve: 'incident_resolve',
   confirmCause: 'incident_confirm_cause',
+  remediationDryRun: 'remediation_dry_run',
+  remediationApprove: 'remediation_approve',
+  remediationReject: 'remediation_reject',
+  remediationRollback: 'remediation_rollback',
 } as const;
+
+/** The value carried by every remediation button: the action's id, nothing a clicker could widen. */
+export interface RemediationButtonValue {
+  remediationId: number;
+}
 
 /** The value carried by every incident button (Slack limits a button value to 2,000 characters). */
 export interface IncidentButtonValue {

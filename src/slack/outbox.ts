@@ -13,7 +13,7 @@ import type { Db, Queryable } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
 import { redactForSlack, type SlackMessage } from './message.ts';
 
-export type OutboxKind = 'root' | 'update_root' | 'reply';
+export type OutboxKind = 'root' | 'update_root' | 'reply' | 'update_reply';
 
 export const incidentThreadKey = (incidentId: number): string => `incident:${incidentId}`;
 export const channelThreadKey = (channel: string): string => `channel:${channel}`;
@@ -144,6 +144,54 @@ export async function enqueueReply(
   });
 }
 
+/**
+ * Edits a reply this outbox posted (outbox row `replyId`, e.g. a remediation action's message) to
+ * `message` (chat.update). Coalesces like root edits: a reply no poster has claimed yet (or that was
+ * released after a failure) just gets the new content — never one a poster may be sending, which would
+ * be posted twice; otherwise the one pending edit of that reply is replaced. Returns the outbox row id, or null
+ * when `replyId` is not a reply of an incident thread.
+ */
+export async function enqueueReplyUpdate(
+  tx: Queryable,
+  now: Date,
+  input: { replyId: number; message: SlackMessage },
+): Promise<number | null> {
+  const reply = await tx.query<{ thread_key: string; incident_id: number | null; channel: string }>(
+    `SELECT thread_key, incident_id, channel FROM slack_outbox WHERE id = $1 AND kind = 'reply'`,
+    [input.replyId],
+  );
+  const row = reply.rows[0];
+  if (!row) return null;
+  const message = jsonParam(redactForSlack(input.message));
+  const folded = await tx.query<{ id: number }>(
+    `UPDATE slack_outbox SET message = $2::jsonb, version = version + 1
+     WHERE id = $1 AND status = 'pending' AND locked_by IS NULL
+     RETURNING id`,
+    [input.replyId, message],
+  );
+  if (folded.rows[0]) return folded.rows[0].id;
+  const upserted = await tx.query<{ id: number }>(
+    `INSERT INTO slack_outbox (thread_key, incident_id, channel, kind, message, reply_to, next_attempt_at, created_at)
+     VALUES ($1, $2, $3, 'update_reply', $4::jsonb, $5, $6, $6)
+     ON CONFLICT (reply_to) WHERE kind = 'update_reply' AND status = 'pending'
+     DO UPDATE SET message = EXCLUDED.message, version = slack_outbox.version + 1
+     RETURNING id`,
+    [row.thread_key, row.incident_id, row.channel, message, input.replyId, now],
+  );
+  const id = upserted.rows[0]?.id;
+  if (id === undefined) throw new Error('slack_outbox upsert returned no row');
+  return id;
+}
+
+/** Where an outbox reply went once sent (the edit's target), or null while unsent or when it died. */
+export async function sentReplyTs(db: Queryable, replyId: number): Promise<string | null> {
+  const result = await db.query<{ slack_ts: string | null }>(
+    `SELECT slack_ts FROM slack_outbox WHERE id = $1 AND status = 'sent'`,
+    [replyId],
+  );
+  return result.rows[0]?.slack_ts ?? null;
+}
+
 /** A top-level message not tied to an incident (digests, notices); in order with others to `channel`. */
 export async function enqueueChannelMessage(
   tx: Queryable,
@@ -219,6 +267,8 @@ export interface OutboxRow {
   channel: string;
   kind: OutboxKind;
   message: SlackMessage;
+  /** update_reply: the outbox row of the reply being edited. */
+  replyTo: number | null;
   /** The content version claimed; finishing checks it is still current. */
   version: number;
   /** Tries so far, this one included. */
@@ -232,6 +282,7 @@ interface RawRow {
   channel: string;
   kind: OutboxKind;
   message: SlackMessage;
+  reply_to: number | null;
   version: number;
   attempts: number;
 }
@@ -243,6 +294,7 @@ const fromRaw = (row: RawRow): OutboxRow => ({
   channel: row.channel,
   kind: row.kind,
   message: row.message,
+  replyTo: row.reply_to,
   version: row.version,
   attempts: row.attempts,
 });
@@ -314,7 +366,7 @@ export async function claimOutbox(
          AND status = 'pending' AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
        FOR UPDATE SKIP LOCKED
      )
-     RETURNING id, thread_key, incident_id, channel, kind, message, version, attempts`,
+     RETURNING id, thread_key, incident_id, channel, kind, message, reply_to, version, attempts`,
     [
       options.now,
       options.workerId,

@@ -33,6 +33,7 @@ import {
   releaseOutbox,
   rerouteThread,
   rootStatus,
+  sentReplyTs,
 } from './outbox.ts';
 import { classifySlackError, type SlackFailure, type SlackTransport } from './transport.ts';
 
@@ -298,7 +299,17 @@ export class SlackPoster {
     }
 
     let ts: string;
-    if (row.kind === 'update_root') {
+    if (row.kind === 'update_reply') {
+      // The reply went first (same thread, lower id); one that died leaves nothing to edit.
+      const replyTs = row.replyTo === null ? null : await sentReplyTs(db, row.replyTo);
+      if (!replyTs) {
+        const failure: SlackFailure = { kind: 'permanent', error: 'the reply to edit was never posted' };
+        await markOutboxDead(db, row, this.workerId, clock.now(), failure.error);
+        return { rowId: row.id, kind: row.kind, result: 'dead', failure };
+      }
+      await transport.update({ channel: thread.channelId, ts: replyTs, text, blocks });
+      ts = replyTs;
+    } else if (row.kind === 'update_root') {
       await transport.update({ channel: thread.channelId, ts: thread.rootTs, text, blocks });
       ts = thread.rootTs;
     } else {

@@ -7,6 +7,7 @@ import type { Db } from '../../src/db/index.ts';
 import type { JobHandler } from '../../src/jobs/worker.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMetrics } from '../../src/metrics.ts';
+import type { Executor } from '../../src/remediation/types.ts';
 
 export interface TestApp<C extends Clock = ManualClock> {
   app: App;
@@ -28,6 +29,10 @@ export async function startTestApp<C extends Clock = ManualClock>(
     jobHandlers?: Record<string, JobHandler>;
     /** Run the job worker and Slack poster in the background (default: only with jobHandlers). */
     startWorkers?: boolean;
+    /** Remediation executors (none by default: nothing can run). */
+    executors?: Executor[];
+    /** Run the node-cron schedules (default false: tests call the jobs themselves). */
+    startCron?: boolean;
     /** Local-mode Slack output (default: collected in `printed`). */
     print?: (text: string) => void;
     host?: string;
@@ -51,6 +56,8 @@ export async function startTestApp<C extends Clock = ManualClock>(
     metrics: createMetrics(),
     ...(options.jobHandlers ? { jobHandlers: options.jobHandlers } : {}),
     startWorkers: options.startWorkers ?? Boolean(options.jobHandlers),
+    startCron: options.startCron ?? false,
+    ...(options.executors ? { executors: options.executors } : {}),
     print: options.print ?? ((text) => printed.push(text)),
   });
   const { port } = await app.listen(0, options.host ?? '127.0.0.1');

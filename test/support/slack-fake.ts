@@ -36,6 +36,8 @@ export interface SlackFake {
   /** The next calls to `method` fail like this, one failure per call, then succeed again. */
   failNext(method: string, ...failures: Failure[]): void;
   responseUrl(id: string): string;
+  /** User groups the fake knows (usergroups.list / usergroups.users.list): handle → user ids. */
+  userGroups: Map<string, string[]>;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,8 @@ export async function startSlackFake(): Promise<SlackFake> {
   const calls: SlackCall[] = [];
   const responses: { id: string; body: Record<string, unknown> }[] = [];
   const failures = new Map<string, Failure[]>();
+  const userGroups = new Map<string, string[]>();
+  const groupId = (handle: string) => `S${[...userGroups.keys()].indexOf(handle) + 100}`;
   let nextTs = 1_700_000_000;
 
   const server = http.createServer((req, res) => {
@@ -104,6 +108,20 @@ export async function startSlackFake(): Promise<SlackFake> {
         }
         case 'chat.update':
           return reply(200, { ok: true, channel: body.channel, ts: body.ts });
+        case 'usergroups.list':
+          return reply(200, {
+            ok: true,
+            usergroups: [...userGroups.keys()].map((handle) => ({
+              id: groupId(handle),
+              handle,
+              name: handle,
+            })),
+          });
+        case 'usergroups.users.list': {
+          const handle = [...userGroups.keys()].find((name) => groupId(name) === body.usergroup);
+          if (handle === undefined) return reply(200, { ok: false, error: 'no_such_subteam' });
+          return reply(200, { ok: true, users: userGroups.get(handle) });
+        }
         default:
           return reply(200, { ok: true });
       }
@@ -120,6 +138,7 @@ export async function startSlackFake(): Promise<SlackFake> {
     callsOf: (method) => calls.filter((call) => call.method === method),
     failNext: (method, ...next) => failures.set(method, [...(failures.get(method) ?? []), ...next]),
     responseUrl: (id) => `${url}/respond/${id}`,
+    userGroups,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -175,6 +194,8 @@ export function buttonClickBody(fields: {
   channelId?: string;
   messageTs?: string;
   responseUrl: string;
+  /** Slack's per-click action timestamp (a replayed request repeats it). */
+  actionTs?: string;
 }): string {
   const id = nextInteraction();
   const payload = {
@@ -199,7 +220,7 @@ export function buttonClickBody(fields: {
         block_id: 'b1',
         text: { type: 'plain_text', text: 'Button' },
         value: fields.value,
-        action_ts: id,
+        action_ts: fields.actionTs ?? id,
       },
     ],
   };

@@ -142,6 +142,7 @@ describe('parseConfigFile', () => {
         { match: { alertname: '/Kube.*/' }, channel: '#platform' },
       ],
       remediation: expect.objectContaining({ enabled: false }),
+      retention: { deliveriesDays: 30 },
     });
   });
 

@@ -1,0 +1,161 @@
+/**
+ * The work node-cron schedules (src/jobs/cron.ts): each a catch-up sweep of the database as of `now`, so a
+ * missed or repeated tick does no harm. Tests call these directly with a manual clock.
+ */
+import type { Db } from '../db/index.ts';
+import type { AppDeps } from '../deps.ts';
+import { expireApprovals } from '../incidents/remediation.ts';
+import { remindPendingApprovals } from '../slack/remediation-thread.ts';
+import type { CronJob } from './cron.ts';
+import { incidentJobKey, JOB_KINDS, remediationJobKey } from './kinds.ts';
+import { enqueueJob } from './queue.ts';
+
+const DAY_MS = 24 * 60 * 60_000;
+
+/**
+ * Re-sync of Slack threads whose `sync-incident` job died (Slack or the database was down through all its
+ * attempts): when the incident's thread is behind — no thread yet, or timeline events it has not told —
+ * and no sync is pending or running, a fresh sync is queued. At most three dead syncs per incident a day
+ * are retried this way, so an incident Slack refuses for good is not retried for ever. Dead syncs of
+ * remediation action messages are retried the same way (`remediations`).
+ */
+export async function resyncDeadThreads(
+  db: Db,
+  now: Date,
+): Promise<{ queued: number[]; remediations: number[] }> {
+  const stale = await db.query<{ incident_id: number }>(
+    `WITH dead AS (
+       SELECT (payload->>'incidentId')::bigint AS incident_id, max(updated_at) AS died_at, count(*) AS n
+       FROM jobs
+       WHERE kind = $1 AND status = 'dead' AND updated_at > $2 AND payload ? 'incidentId'
+       GROUP BY 1
+     )
+     SELECT d.incident_id FROM dead d
+     JOIN incidents i ON i.id = d.incident_id
+     LEFT JOIN slack_threads t ON t.incident_id = d.incident_id
+     WHERE d.n <= 3
+       AND NOT EXISTS (
+         SELECT 1 FROM jobs j WHERE j.kind = $1 AND j.status IN ('pending', 'running')
+           AND j.payload->>'incidentId' = d.incident_id::text)
+       AND NOT EXISTS (
+         SELECT 1 FROM jobs j WHERE j.kind = $1 AND j.status = 'done' AND j.updated_at > d.died_at
+           AND j.payload->>'incidentId' = d.incident_id::text)
+       AND (t.incident_id IS NULL
+         OR t.synced_event_id < (SELECT coalesce(max(e.id), 0) FROM incident_events e WHERE e.incident_id = d.incident_id))
+     ORDER BY d.incident_id
+     LIMIT 500`,
+    [JOB_KINDS.syncIncident, new Date(now.getTime() - DAY_MS)],
+  );
+  const queued: number[] = [];
+  const remediations = await resyncDeadRemediationMessages(db, now);
+  for (const { incident_id: incidentId } of stale.rows) {
+    const id = await enqueueJob(
+      db,
+      now,
+      JOB_KINDS.syncIncident,
+      { incidentId: Number(incidentId) },
+      { dedupeKey: incidentJobKey(JOB_KINDS.syncIncident, Number(incidentId)) },
+    );
+    if (id !== null) queued.push(Number(incidentId));
+  }
+  return { queued, remediations };
+}
+
+/**
+ * The same for remediation action messages: a `sync-remediation` job that died (the message may show a
+ * state the action left long ago) is queued again when no later sync of that action ran or is waiting; at
+ * most three dead ones per action a day. Returns the remediation ids queued.
+ */
+async function resyncDeadRemediationMessages(db: Db, now: Date): Promise<number[]> {
+  const stale = await db.query<{ remediation_id: number }>(
+    `WITH dead AS (
+       SELECT (payload->>'remediationId')::bigint AS remediation_id, max(updated_at) AS died_at, count(*) AS n
+       FROM jobs
+       WHERE kind = $1 AND status = 'dead' AND updated_at > $2 AND payload ? 'remediationId'
+       GROUP BY 1
+     )
+     SELECT d.remediation_id FROM dead d
+     WHERE d.n <= 3
+       AND NOT EXISTS (
+         SELECT 1 FROM jobs j WHERE j.kind = $1 AND j.payload->>'remediationId' = d.remediation_id::text
+           AND (j.status IN ('pending', 'running') OR (j.status = 'done' AND j.updated_at > d.died_at)))
+     ORDER BY d.remediation_id
+     LIMIT 500`,
+    [JOB_KINDS.syncRemediation, new Date(now.getTime() - DAY_MS)],
+  );
+  const queued: number[] = [];
+  for (const { remediation_id: id } of stale.rows) {
+    const remediationId = Number(id);
+    const job = await enqueueJob(
+      db,
+      now,
+      JOB_KINDS.syncRemediation,
+      { remediationId },
+      { dedupeKey: remediationJobKey(JOB_KINDS.syncRemediation, remediationId) },
+    );
+    if (job !== null) queued.push(remediationId);
+  }
+  return queued;
+}
+
+/**
+ * Retention: raw webhook deliveries older than `days` are deleted, except those that touched an incident
+ * still open (its payloads may be needed to replay or debug it). Old `cron_runs` rows go
+ * too. Deletes in batches so a first run on a large table does not hold locks for long.
+ */
+export async function pruneRetention(
+  db: Db,
+  now: Date,
+  options: { deliveriesDays: number; batch?: number },
+): Promise<{ deliveries: number; cronRuns: number }> {
+  const cutoff = new Date(now.getTime() - options.deliveriesDays * DAY_MS);
+  const batch = options.batch ?? 5000;
+  let deliveries = 0;
+  for (;;) {
+    const deleted = await db.query(
+      `DELETE FROM webhook_deliveries WHERE id IN (
+         SELECT d.id FROM webhook_deliveries d
+         WHERE d.received_at < $1
+           AND NOT EXISTS (
+             SELECT 1 FROM jsonb_array_elements_text(d.incident_ids) AS ref(incident_id)
+             JOIN incidents i ON i.id = ref.incident_id::bigint
+             WHERE i.status <> 'resolved')
+         ORDER BY d.id LIMIT $2)`,
+      [cutoff, batch],
+    );
+    deliveries += deleted.rowCount;
+    if (deleted.rowCount < batch) break;
+  }
+  const cronRuns = await db.query('DELETE FROM cron_runs WHERE tick < $1', [
+    new Date(now.getTime() - 7 * DAY_MS),
+  ]);
+  return { deliveries, cronRuns: cronRuns.rowCount };
+}
+
+/** The schedules `app.listen()` starts (UTC). */
+export function scheduledJobs(deps: Pick<AppDeps, 'db' | 'config' | 'clock'>): CronJob[] {
+  return [
+    {
+      // Expiry is also checked at each click; this sweep updates the thread and the audit log on time.
+      name: 'expire-approvals',
+      schedule: '* * * * *',
+      run: async (now) => ({ expired: await expireApprovals(deps, now) }),
+    },
+    {
+      name: 'remind-approvals',
+      schedule: '* * * * *',
+      run: (now) => remindPendingApprovals(deps, now),
+    },
+    {
+      name: 'resync-dead-threads',
+      schedule: '*/5 * * * *',
+      run: (now) => resyncDeadThreads(deps.db, now),
+    },
+    {
+      name: 'retention',
+      schedule: '17 3 * * *',
+      run: (now) =>
+        pruneRetention(deps.db, now, { deliveriesDays: deps.config.file.retention.deliveriesDays }),
+    },
+  ];
+}
