@@ -101,7 +101,10 @@ remediation:
     });
     const response = await fetch(`${app.url}/slack/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SECRET, body) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...slackSignature(SECRET, body, Math.floor(app.clock.now().getTime() / 1000)),
+      },
       body,
     });
     expect(response.status).toBe(200);
@@ -153,7 +156,10 @@ remediation:
     });
     await fetch(`${app.url}/slack/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SECRET, body) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...slackSignature(SECRET, body, Math.floor(app.clock.now().getTime() / 1000)),
+      },
       body,
     });
     expect(JSON.stringify((await answer('forged')).body)).toContain('not valid any more');
@@ -163,7 +169,10 @@ remediation:
     const body = slashCommandBody({ text: `audit ${incidentId}`, responseUrl: slack.responseUrl('audit') });
     const response = await fetch(`${app.url}/slack/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SECRET, body) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...slackSignature(SECRET, body, Math.floor(app.clock.now().getTime() / 1000)),
+      },
       body,
     });
     expect(response.status).toBe(200);
