@@ -10,7 +10,7 @@ import type { RouteContext } from '../../src/http/router.ts';
 import { parseWithSchema } from '../../src/ingest/parse.ts';
 import { threadDelivery } from '../../src/slack/outbox.ts';
 
-const listQuerySchema = z.object({
+export const listQuerySchema = z.object({
   status: z.enum(['open', 'triggered', 'acknowledged', 'resolved']).optional(),
   service: z.string().min(1).optional(),
   before: z.coerce.number().int().positive().optional(),
