@@ -100,7 +100,8 @@ describe('GET /openapi.json', () => {
 
   it('webhook request bodies come from the ingest schemas', () => {
     const paths = doc.paths as Record<string, Record<string, Json>>;
-    const body = (paths['/webhooks/alertmanager']?.post?.requestBody as Json).content as Record<string, Json>;
+    const requestBody = paths['/webhooks/alertmanager']?.post?.requestBody as Json;
+    const body = requestBody.content as Record<string, Json>;
     const schema = body['application/json']?.schema as Json;
     expect(schema.required).toEqual(expect.arrayContaining(['alerts']));
     expect((schema.properties as Json).alerts).toMatchObject({ type: 'array' });
