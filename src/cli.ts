@@ -416,12 +416,23 @@ async function start(config: Config, logger = cliLogger(config)): Promise<App> {
 async function serve(config: Config): Promise<void> {
   const logger = cliLogger(config);
   // Listening for signals before start-up: a SIGTERM while migrations run still stops cleanly.
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    onSignal = resolve;
   });
-  const app = await start(config, logger);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let app: App;
+  try {
+    app = await start(config, logger);
+  } catch (error) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    throw error;
+  }
   const signal = await stopped;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   logger.info({ signal }, `received ${signal}: stopping (finishing requests and jobs in flight)`);
   const force = (again: NodeJS.Signals) => {
     logger.warn({ signal: again }, `received ${again} again: exiting without waiting`);
