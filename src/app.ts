@@ -7,6 +7,7 @@ import { register as registerApi } from '../handlers/api/index.ts';
 import { register as registerCommands } from '../handlers/commands/index.ts';
 import { register as registerEvents } from '../handlers/events/index.ts';
 import { register as registerHealth } from '../handlers/health.ts';
+import { register as registerOpenApi } from '../handlers/openapi.ts';
 import { register as registerWebhooks } from '../handlers/webhooks/index.ts';
 import { gatherContext } from './analysis/context/index.ts';
 import type { LlmDeps } from './analysis/llm.ts';
@@ -93,6 +94,7 @@ export function buildRouter(deps: AppDeps, slack: SlackApp | null = null): Route
   const slackListener = slack?.requestListener;
   // Bolt's HTTP receiver verifies the Slack signature and timestamp, then dispatches to handlers/.
   if (slackListener) router.post('/slack/events', (req, res) => slackListener(req, res));
+  registerOpenApi(router, deps);
   return router;
 }
 

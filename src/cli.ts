@@ -11,7 +11,7 @@ import { type App, createApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import { type Config, loadConfig } from './config.ts';
 import { getIncident, listIncidents } from './db/incidents.ts';
-import { openDatabase } from './db/index.ts';
+import { type Db, openDatabase } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
 import { remediationDeps } from './deps.ts';
 import { AiopsError, asCodedError, ErrorCode } from './errors.ts';
@@ -26,49 +26,101 @@ import {
 import type { AlertSource } from './ingest/alert.ts';
 import { ingestDelivery } from './ingest/ingest.ts';
 import { acknowledgeIncident, resolveIncident } from './ingest/lifecycle.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, resolveLogFormat } from './logger.ts';
+import { packageVersion } from './package.ts';
 import type { AuditEntry, RemediationView } from './remediation/model.ts';
 import { describeTarget } from './remediation/targets.ts';
 import { parseIncidentRef, runCommand } from './slack/commands.ts';
 import { renderAsText, renderLifecycleAnswer } from './slack/render/index.ts';
+import { describeDatabaseFailure, describeListenFailure } from './startup-errors.ts';
+
+export interface CommandHelp {
+  /** The command and its arguments, as typed after `aiops `. */
+  usage: string;
+  /** One line for the command list. */
+  summary: string;
+  /** More, for `aiops COMMAND --help` only. */
+  details?: string;
+}
+
+/**
+ * Every command, in the order `aiops --help` lists them. A new command is one entry here (its help and
+ * `aiops COMMAND --help` come from it) plus its case in `run()`.
+ */
+export const COMMAND_HELP: Record<string, CommandHelp> = {
+  start: {
+    usage: 'start',
+    summary: 'run the bot (webhooks, API, workers) on PORT',
+    details: `Listens on PORT (3000), applies pending migrations first, and stops cleanly on SIGTERM or SIGINT
+(in-flight requests and jobs finish; a second signal exits at once). Logs are JSON, or readable lines on a
+terminal (LOG_FORMAT=json|pretty, LOG_LEVEL). Without DATABASE_URL the database is embedded, under
+AIOPS_DATA_DIR (./.aiops), and only one process may use it.`,
+  },
+  migrate: { usage: 'migrate', summary: 'apply database migrations and exit' },
+  replay: {
+    usage: 'replay FILE [--source alertmanager|pagerduty]',
+    summary: 'feed one payload through ingest and print the incident',
+    details: `The source is guessed from the body (Alertmanager bodies carry "alerts", PagerDuty V3 ones "event").
+In local mode (no SLACK_BOT_TOKEN) the analysis runs and the Slack thread is printed. A payload stored
+before is reported as a duplicate and changes nothing.`,
+  },
+  incidents: {
+    usage: 'incidents [--status open|triggered|acknowledged|resolved] [--service S] [--limit N]',
+    summary: 'list incidents, newest first',
+  },
+  why: { usage: 'why INCIDENT', summary: "the incident's summary and ranked root causes" },
+  ack: { usage: 'ack INCIDENT --as USER', summary: 'acknowledge (the Slack button, from the terminal)' },
+  resolve: { usage: 'resolve INCIDENT --as USER', summary: 'resolve by hand' },
+  confirm: {
+    usage: 'confirm INCIDENT CAUSE --as USER',
+    summary: 'record the confirmed cause (the "This was the cause" button)',
+  },
+  approve: {
+    usage: 'approve ACTION --as USER',
+    summary: 'approve a proposed remediation (same policy as the Slack button)',
+  },
+  reject: { usage: 'reject ACTION --as USER', summary: 'reject a proposed remediation' },
+  rollback: { usage: 'rollback ACTION --as USER', summary: 'roll back a remediation that ran' },
+  audit: { usage: 'audit [INCIDENT] [--limit N]', summary: 'the remediation audit log, newest first' },
+  help: { usage: 'help [COMMAND]', summary: "this text, or one command's" },
+};
+
+const USAGE_COLUMN = 40;
+
+function usageLine(help: CommandHelp): string {
+  const usage = `  ${help.usage}`;
+  return usage.length < USAGE_COLUMN
+    ? `${usage.padEnd(USAGE_COLUMN)}${help.summary}`
+    : `${usage}\n${' '.repeat(USAGE_COLUMN)}${help.summary}`;
+}
 
 export const USAGE = `usage: aiops <command> [options]
 
 commands:
-  start                                   run the bot (webhooks, API, workers) on PORT
-  migrate                                 apply database migrations and exit
-  replay FILE [--source alertmanager|pagerduty]
-                                          feed one payload through ingest and print the incident
-  incidents [--status open|triggered|acknowledged|resolved] [--service S] [--limit N]
-                                          list incidents, newest first
-  why INCIDENT                            the incident's summary and ranked root causes
-  ack INCIDENT --as USER                  acknowledge (the Slack button, from the terminal)
-  resolve INCIDENT --as USER              resolve by hand
-  confirm INCIDENT CAUSE --as USER        record the confirmed cause (the "This was the cause" button)
-  approve ACTION --as USER                approve a proposed remediation (same policy as the Slack button)
-  reject ACTION --as USER                 reject a proposed remediation
-  rollback ACTION --as USER               roll back a remediation that ran
-  audit [INCIDENT] [--limit N]            the remediation audit log, newest first
-  help                                    this text
+${Object.values(COMMAND_HELP).map(usageLine).join('\n')}
+
+options: aiops COMMAND --help (that command's help), aiops --version
 
 Without SLACK_BOT_TOKEN (local mode) replay, ack, resolve, confirm, approve and rollback also run the
 pipeline (and the approved action) and print the Slack thread they produce. ACTION is the remediation's
 number (as in \`aiops audit\`); USER must be listed by name in the service's approvers in aiops.yml.`;
 
-const COMMANDS = [
-  'start',
-  'migrate',
-  'replay',
-  'incidents',
-  'why',
-  'ack',
-  'resolve',
-  'confirm',
-  'approve',
-  'reject',
-  'rollback',
-  'audit',
-];
+/** `aiops COMMAND --help`: the command's usage, summary and details. */
+export function commandUsage(command: string): string {
+  const help = COMMAND_HELP[command];
+  if (!help) return USAGE;
+  return [`usage: aiops ${help.usage}`, '', help.summary, ...(help.details ? ['', help.details] : [])].join(
+    '\n',
+  );
+}
+
+const COMMANDS = Object.keys(COMMAND_HELP).filter((command) => command !== 'help');
+
+/** `--help`/`-h` among a command's arguments (before a `--`, after which everything is an argument). */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
+}
 
 export interface CliIo {
   stdout: (line: string) => void;
@@ -142,31 +194,92 @@ async function replay(config: Config, args: string[], io: CliIo): Promise<void> 
   const chosenSource = source;
   await withPipeline(config, io, async (app) => {
     const { db } = app.deps;
-    const result = await ingestDelivery(
-      { db, config, clock: systemClock },
-      { source: chosenSource, rawBody },
-    );
-    if (result.ignoredReason) io.stdout(`note: ${result.ignoredReason}`);
-    for (const id of result.incidentIds) {
+    // Alertmanager bodies have no delivery id, so ingest would take the same bytes again as a re-send
+    // (counters move, nothing new is posted): say so instead of printing an empty thread.
+    const stored = await storedDelivery(db, chosenSource, rawBody);
+    const result = stored
+      ? null
+      : await ingestDelivery({ db, config, clock: systemClock }, { source: chosenSource, rawBody });
+    const original = stored ?? (result?.duplicate ? await deliveryById(db, result.deliveryId) : null);
+    if (original) {
+      const ids = original.incidentIds;
+      const incidents =
+        ids.length === 0
+          ? 'no incident came of it'
+          : ids.length === 1
+            ? `incident #${ids[0]} is unchanged`
+            : `incidents ${ids.map((id) => `#${id}`).join(', ')} are unchanged`;
+      io.stdout(
+        `duplicate: this payload is already stored (delivery #${original.id}, received ${original.receivedAt.toISOString()}); ${incidents}`,
+      );
+      for (const id of ids) {
+        const incident = await getIncident(db, id);
+        if (incident) io.stdout(incidentText(incident));
+      }
+      return NOTHING_NEW;
+    }
+    if (result?.ignoredReason) io.stdout(`note: ${result.ignoredReason}`);
+    for (const id of result?.incidentIds ?? []) {
       const incident = await getIncident(db, id);
       if (incident) io.stdout(incidentText(incident));
     }
   });
 }
 
+interface StoredDelivery {
+  id: number;
+  receivedAt: Date;
+  incidentIds: number[];
+}
+
+type DeliveryRow = { id: number; received_at: Date | string; incident_ids: number[] };
+
+function storedDeliveryOf(row: DeliveryRow | undefined): StoredDelivery | null {
+  return row
+    ? { id: Number(row.id), receivedAt: new Date(row.received_at), incidentIds: row.incident_ids ?? [] }
+    : null;
+}
+
+/** The first delivery of `source` stored with exactly these bytes (processed, not failed), if any. */
+async function storedDelivery(db: Db, source: AlertSource, rawBody: string): Promise<StoredDelivery | null> {
+  // PostgreSQL text cannot hold NUL; such a body was never stored (ingest refuses it with its reason).
+  if (rawBody.includes('\u0000')) return null;
+  const found = await db.query<DeliveryRow>(
+    `SELECT id, received_at, incident_ids FROM webhook_deliveries
+      WHERE source = $1 AND raw_body = $2 AND outcome IN ('processed', 'ignored') ORDER BY id LIMIT 1`,
+    [source, rawBody],
+  );
+  return storedDeliveryOf(found.rows[0]);
+}
+
+async function deliveryById(db: Db, id: number): Promise<StoredDelivery | null> {
+  const found = await db.query<DeliveryRow>(
+    'SELECT id, received_at, incident_ids FROM webhook_deliveries WHERE id = $1',
+    [id],
+  );
+  return storedDeliveryOf(found.rows[0]);
+}
+
 /**
  * Runs `work` on the app's database, then — in local mode — the jobs it queued and the Slack outbox, so
  * the terminal shows the thread a real workspace would get. With a bot token the running bot does that.
  */
-async function withPipeline(config: Config, io: CliIo, work: (app: App) => Promise<void>): Promise<void> {
+const NOTHING_NEW = Symbol('nothing new');
+
+async function withPipeline(
+  config: Config,
+  io: CliIo,
+  /** Returns NOTHING_NEW when it changed nothing: no thread is printed then. */
+  work: (app: App) => Promise<unknown>,
+): Promise<void> {
   const app = await createApp({
     config,
-    logger: createLogger(config.env.LOG_LEVEL === 'info' ? 'warn' : config.env.LOG_LEVEL),
+    logger: cliLogger(config, config.env.LOG_LEVEL === 'info' ? 'warn' : config.env.LOG_LEVEL),
     startWorkers: false,
     print: (text) => io.stdout(text),
   });
   try {
-    await work(app);
+    if ((await work(app)) === NOTHING_NEW) return;
     if (config.env.SLACK_BOT_TOKEN) {
       io.stdout('Slack is configured: the running bot posts the thread.');
       return;
@@ -385,21 +498,72 @@ async function incidents(config: Config, args: string[], io: CliIo): Promise<voi
   });
 }
 
-async function start(config: Config): Promise<App> {
-  const logger = createLogger(config.env.LOG_LEVEL);
+function cliLogger(config: Config, level: string = config.env.LOG_LEVEL) {
+  return createLogger(level, undefined, resolveLogFormat(config.env.LOG_FORMAT, process.stdout.isTTY));
+}
+
+async function start(config: Config, logger = cliLogger(config)): Promise<App> {
   if (!config.env.ALERTMANAGER_TOKEN)
     logger.warn('ALERTMANAGER_TOKEN is not set: /webhooks/alertmanager accepts unauthenticated requests');
   if (config.env.PAGERDUTY_WEBHOOK_SECRETS.length === 0) {
     logger.warn('PAGERDUTY_WEBHOOK_SECRETS is not set: /webhooks/pagerduty accepts unsigned requests');
   }
   const app = await createApp({ config, logger });
-  const { url } = await app.listen();
+  let url: string;
+  try {
+    ({ url } = await app.listen());
+  } catch (error) {
+    await app.close();
+    const reason = describeListenFailure(config.env.PORT, error);
+    throw reason ? new AiopsError(ErrorCode.ConfigInvalid, reason, { cause: error }) : error;
+  }
   logger.info(
     { url, database: app.deps.db.kind, config: config.configSource },
     `aiops-bot listening on ${url} (database: ${app.deps.db.kind === 'pg' ? 'PostgreSQL' : `embedded, ${config.env.AIOPS_DATA_DIR}`})`,
   );
   logger.info(runMode(config), `running with ${Object.values(runMode(config)).join('; ')}`);
   return app;
+}
+
+/**
+ * `aiops start`: runs until SIGTERM (Kubernetes, docker stop) or SIGINT (Ctrl-C), then stops taking
+ * requests, lets requests and jobs in flight finish, closes the database and returns. A second signal
+ * while stopping exits at once.
+ */
+async function serve(config: Config): Promise<void> {
+  const logger = cliLogger(config);
+  // Listening for signals before start-up: a SIGTERM while migrations run still stops cleanly.
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = resolve;
+  });
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let app: App;
+  try {
+    app = await start(config, logger);
+  } catch (error) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    throw error;
+  }
+  const signal = await stopped;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  logger.info({ signal }, `received ${signal}: stopping (finishing requests and jobs in flight)`);
+  const force = (again: NodeJS.Signals) => {
+    logger.warn({ signal: again }, `received ${again} again: exiting without waiting`);
+    process.exit(1);
+  };
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  try {
+    await app.close();
+  } finally {
+    process.off('SIGINT', force);
+    process.off('SIGTERM', force);
+  }
+  logger.info('aiops-bot stopped');
 }
 
 /** What this process talks to, in words: the one log line a newcomer reads to know what is configured. */
@@ -425,26 +589,36 @@ export function runMode(config: Config): Record<'slack' | 'analysis' | 'changes'
 
 export async function run(argv: string[], io: CliIo = defaultIo): Promise<number> {
   const [command, ...args] = argv;
+  let config: Config | undefined;
   try {
+    if (command === '--version' || command === '-v' || command === 'version') {
+      io.stdout(`aiops-bot ${packageVersion()}`);
+      return 0;
+    }
     if (!command || command === 'help' || command === '--help' || command === '-h') {
-      // `help` asked for it (stdout, 0); no command at all is bad usage (stderr, 2).
-      if (command) io.stdout(USAGE);
+      // `help [COMMAND]` asked for it (stdout, 0); no command at all is bad usage (stderr, 2).
+      if (command === 'help' && asksForHelp(args)) {
+        io.stdout(commandUsage('help'));
+        return 0;
+      }
+      const topic = command === 'help' ? args[0] : undefined;
+      if (topic !== undefined && !Object.hasOwn(COMMAND_HELP, topic))
+        throw usageError(`unknown command "${topic}"`);
+      if (command) io.stdout(topic ? commandUsage(topic) : USAGE);
       else io.stderr(USAGE);
       return command ? 0 : 2;
     }
     if (!COMMANDS.includes(command)) throw usageError(`unknown command "${command}"`);
-    const config = loadConfig(io.env, io.cwd);
+    // Before the configuration is read: help never needs a valid environment and never starts anything.
+    if (asksForHelp(args)) {
+      io.stdout(commandUsage(command));
+      return 0;
+    }
+    config = loadConfig(io.env, io.cwd);
     switch (command) {
-      case 'start': {
-        const app = await start(config);
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
-        await app.close();
+      case 'start':
+        await serve(config);
         return 0;
-      }
       case 'migrate': {
         const db = await openDatabase({
           databaseUrl: config.env.DATABASE_URL,
@@ -486,6 +660,11 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
         throw usageError(`unknown command "${command}"`);
     }
   } catch (error) {
+    const startup = config?.env.DATABASE_URL ? describeDatabaseFailure(config.env.DATABASE_URL, error) : null;
+    if (startup) {
+      io.stderr(`aiops: ${startup}`);
+      return 1;
+    }
     const coded = asCodedError(error);
     if (
       coded.code === ErrorCode.BadUsage ||
@@ -500,7 +679,7 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
   }
 }
 
-const invokedDirectly = process.argv[1] && /cli\.ts$|aiops(\.js)?$/.test(process.argv[1]);
+const invokedDirectly = process.argv[1] && /cli\.[jt]s$|aiops(\.js)?$/.test(process.argv[1]);
 if (invokedDirectly) {
   run(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

@@ -24,6 +24,7 @@ const envSchema = z.object({
   LOG_LEVEL: optionalString.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
+  LOG_FORMAT: optionalString.pipe(z.enum(['json', 'pretty']).optional()),
   DATABASE_URL: optionalString.pipe(
     z
       .string()

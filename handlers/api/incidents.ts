@@ -11,7 +11,7 @@ import { listAudit, listRemediations } from '../../src/incidents/remediation.ts'
 import { parseWithSchema } from '../../src/ingest/parse.ts';
 import { threadDelivery } from '../../src/slack/outbox.ts';
 
-const listQuerySchema = z.object({
+export const listQuerySchema = z.object({
   status: z.enum(['open', 'triggered', 'acknowledged', 'resolved']).optional(),
   service: z.string().min(1).optional(),
   before: z.coerce.number().int().positive().optional(),

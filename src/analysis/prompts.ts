@@ -4,6 +4,8 @@
  * that cannot close its fence.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packagePath } from '../package.ts';
 import type { AnalysisInput } from './input.ts';
 import { analyzeOffline } from './offline/index.ts';
 import { type RedactionFinding, redactAndCut, redactDeep } from './redact.ts';
@@ -12,13 +14,13 @@ import type { Analysis } from './schema.ts';
 export const PROMPT_TASKS = ['analyze', 'why', 'explain'] as const;
 export type PromptTask = (typeof PROMPT_TASKS)[number];
 
-const PROMPTS_DIR = new URL('../../prompts/', import.meta.url);
+const PROMPTS_DIR = packagePath('prompts');
 const cache = new Map<string, string>();
 
 function template(file: string): string {
   let text = cache.get(file);
   if (text === undefined) {
-    text = readFileSync(new URL(file, PROMPTS_DIR), 'utf8');
+    text = readFileSync(path.join(PROMPTS_DIR, file), 'utf8');
     cache.set(file, text);
   }
   return text;

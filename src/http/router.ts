@@ -34,6 +34,11 @@ export class Router {
     return this.add('POST', pattern, handler);
   }
 
+  /** Every route as registered (the OpenAPI test checks each one is described). */
+  list(): { method: string; pattern: string }[] {
+    return this.routes.map((route) => ({ method: route.method, pattern: `/${route.segments.join('/')}` }));
+  }
+
   /** The handler for a request, `method-not-allowed` when only the path matches, or null. */
   match(
     method: string,

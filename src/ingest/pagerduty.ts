@@ -29,7 +29,7 @@ const incidentSchema = z.object({
   resolve_reason: z.unknown().optional(),
 });
 
-const eventSchema = z.object({
+export const pagerDutyEventSchema = z.object({
   event: z.object({
     id: z.string(),
     event_type: z.string(),
@@ -63,7 +63,7 @@ function severityOf(incident: z.output<typeof incidentSchema>): Severity {
   return incident.urgency === 'high' ? 'critical' : 'warning';
 }
 
-export function parsePagerDutyPayload(body: unknown): z.output<typeof eventSchema> {
+export function parsePagerDutyPayload(body: unknown): z.output<typeof pagerDutyEventSchema> {
   if (body && typeof body === 'object' && 'messages' in body) {
     throw new ValidationError(
       ErrorCode.UnsupportedPayload,
@@ -71,11 +71,11 @@ export function parsePagerDutyPayload(body: unknown): z.output<typeof eventSchem
       'messages',
     );
   }
-  return parseWithSchema(eventSchema, body, 'PagerDuty V3 webhook');
+  return parseWithSchema(pagerDutyEventSchema, body, 'PagerDuty V3 webhook');
 }
 
 export function normalizePagerDuty(
-  payload: z.output<typeof eventSchema>,
+  payload: z.output<typeof pagerDutyEventSchema>,
   webhookId: string | undefined,
   rules: ServiceRules = {},
 ): NormalizedDelivery {
