@@ -48,7 +48,7 @@ export function getIncidentHandler(deps: AppDeps) {
   };
 }
 
-const auditQuerySchema = z.object({
+export const auditQuerySchema = z.object({
   incident: z.coerce.number().int().positive().optional(),
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),

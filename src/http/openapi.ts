@@ -5,10 +5,11 @@
  * that the running app's answers parse with these response schemas, so the document cannot drift.
  */
 import { z } from 'zod';
-import { listQuerySchema } from '../../handlers/api/incidents.ts';
+import { auditQuerySchema, listQuerySchema } from '../../handlers/api/incidents.ts';
 import { analysisSchema } from '../analysis/schema.ts';
 import { alertmanagerPayloadSchema } from '../ingest/alertmanager.ts';
 import { pagerDutyEventSchema } from '../ingest/pagerduty.ts';
+import { REMEDIATION_STATUSES } from '../remediation/model.ts';
 
 // ─── the answers ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -78,6 +79,50 @@ const incidentAlertSchema = z.strictObject({
   deliveryCount: z.number().int(),
 });
 
+const jsonValue = z.unknown().meta({ description: 'JSON, as the executor captured it (redacted)' });
+const actionSchema = z.record(z.string(), z.unknown()).meta({
+  description: 'the typed action: kind (restart, scale, rollback-deployment, …) and its parameters',
+});
+
+export const remediationViewSchema = z.strictObject({
+  id: z.number().int(),
+  incidentId: z.number().int(),
+  service: z.string(),
+  action: actionSchema,
+  risk: z.enum(['low', 'medium', 'high']),
+  status: z.enum(REMEDIATION_STATUSES),
+  approvals: z.array(z.strictObject({ actor: z.string(), at: z.string() })),
+  approvalsNeeded: z.number().int(),
+  proposedAt: z.string(),
+  expiresAt: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  before: jsonValue.nullable(),
+  after: jsonValue.nullable(),
+  summary: z.string().nullable(),
+  output: z.string().nullable(),
+  autoRunRule: z.string().nullable(),
+  canRollback: z.boolean(),
+});
+
+export const auditEntrySchema = z.strictObject({
+  id: z.number().int(),
+  at: z.string(),
+  incidentId: z.number().int().nullable(),
+  remediationId: z.number().int().nullable(),
+  actor: z.string(),
+  event: z
+    .string()
+    .meta({ description: 'propose, dry_run, approve, refuse, reject, run, succeed, fail, rollback, …' }),
+  action: actionSchema.nullable(),
+  detail: jsonValue,
+});
+
+export const auditPageSchema = z.strictObject({
+  entries: z.array(auditEntrySchema),
+  nextBefore: z.number().int().nullable().meta({ description: 'pass as ?before= for the next page' }),
+});
+
 export const incidentDetailSchema = incidentSummarySchema.extend({
   alerts: z.array(incidentAlertSchema),
   timeline: z.array(
@@ -115,6 +160,8 @@ export const incidentDetailSchema = incidentSummarySchema.extend({
       lastError: z.string().nullable(),
     })
     .nullable(),
+  remediations: z.array(remediationViewSchema),
+  audit: z.array(auditEntrySchema),
 });
 
 const healthSchema = z.strictObject({ status: z.literal('ok') });
@@ -205,7 +252,8 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'GET /api/incidents/{id}': {
     operationId: 'getIncident',
-    summary: 'One incident: alerts, timeline, analyses, confirmed causes, Slack delivery',
+    summary:
+      'One incident: alerts, timeline, analyses, confirmed causes, Slack delivery, remediations, audit',
     tags: ['api'],
     security: 'apiToken',
     pathParams: { id: z.coerce.number().int().positive() },
@@ -215,6 +263,19 @@ export const OPERATIONS: Record<string, Operation> = {
       401: error('missing or wrong bearer token (AIOPS_API_TOKEN set)'),
       403: error('no AIOPS_API_TOKEN and the client is not on loopback'),
       404: error('no such incident'),
+    },
+  },
+  'GET /api/audit': {
+    operationId: 'listAudit',
+    summary: 'The append-only remediation audit log, newest first',
+    tags: ['api'],
+    security: 'apiToken',
+    query: auditQuerySchema,
+    responses: {
+      200: { description: 'a page of audit entries', schema: auditPageSchema },
+      400: error('a query parameter the schema refuses'),
+      401: error('missing or wrong bearer token (AIOPS_API_TOKEN set)'),
+      403: error('no AIOPS_API_TOKEN and the client is not on loopback'),
     },
   },
   'GET /healthz': {
