@@ -27,6 +27,8 @@ export const LOG_LIMIT_BYTES = 64 * 1024;
 export const LOG_LINES_KEPT = 20;
 export const LOG_LINE_MAX = 300;
 export const EVENTS_KEPT = 8;
+/** Log text kept per incident at most (it is stored with the analysis and goes into the prompt). */
+export const LOG_BUDGET_BYTES = 48 * 1024;
 /** Containers per pod whose logs are read. */
 const LOG_CONTAINERS = 2;
 const MAX_OBJECTS = 40;
@@ -556,6 +558,25 @@ export async function gatherKubernetes(
     0,
     MAX_OBJECTS,
   );
+  // The named pods come first: when the budget runs out, later pods' tails are cut.
+  let budget = LOG_BUDGET_BYTES;
+  let cut = false;
+  for (const object of objects) {
+    for (const tail of object.logs) {
+      const kept: string[] = [];
+      for (const line of tail.lines) {
+        if (budget - line.length < 0) {
+          cut = true;
+          tail.truncated = true;
+          continue;
+        }
+        budget -= line.length;
+        kept.push(line);
+      }
+      tail.lines = kept;
+    }
+  }
+  if (cut) notes.push(`log text capped at ${LOG_BUDGET_BYTES / 1024} KiB for the incident: later tails cut`);
   const requested = objects.length;
   const read = objects.filter((object) => object.status !== 'not read' || object.events.length > 0).length;
   if (requested > 0 && read === 0 && reader.hardErrors.length > 0) {
