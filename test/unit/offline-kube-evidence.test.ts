@@ -131,10 +131,12 @@ describe('Kubernetes evidence in the offline analyzer', () => {
       category: 'dependency',
     });
     expect(first?.evidence[0]).toBe(
-      'Log of pod `shop/checkout-7d9f8-abcde`, container `checkout` (previous instance, before the restart) at 2026-03-01T09:59:10Z: "2026-03-01T09:59:10Z ERROR dial tcp 10.0.3.7:5432: connect: connection refused"',
+      'Log of `checkout` in pod `shop/checkout-7d9f8-abcde` (previous instance) at 2026-03-01T09:59:10Z: "2026-03-01T09:59:10Z ERROR dial tcp 10.0.3.7:5432: connect: connection refused"',
     );
     expect(first?.likelihood).toBeGreaterThan(analysis.rootCauses[1]?.likelihood ?? 1);
-    expect(analysis.summary).toContain('Kubernetes says: Log of pod `shop/checkout-7d9f8-abcde`');
+    expect(analysis.summary).toContain(
+      'Kubernetes says: Log of `checkout` in pod `shop/checkout-7d9f8-abcde`',
+    );
   });
 
   it('an OOMKilled last termination raises the catalogue OOM cause above the others', () => {
@@ -150,7 +152,7 @@ describe('Kubernetes evidence in the offline analyzer', () => {
     );
     expect(analysis.rootCauses[0]?.title).toBe('Container is OOMKilled and restarted');
     expect(analysis.rootCauses[0]?.evidence[0]).toBe(
-      'pod `shop/checkout-7d9f8-abcde`, container `checkout`: last terminated OOMKilled (exit code 137) at 2026-03-01T09:59:10Z; memory limit 256Mi',
+      'Last termination of `checkout` in pod `shop/checkout-7d9f8-abcde`: OOMKilled (exit code 137) at 2026-03-01T09:59:10Z; memory limit 256Mi',
     );
   });
 
@@ -174,7 +176,7 @@ describe('Kubernetes evidence in the offline analyzer', () => {
       'Liveness probe fails and the kubelet keeps killing the container',
     );
     expect(analysis.rootCauses[0]?.evidence[0]).toBe(
-      'Event Unhealthy on pod `shop/checkout-7d9f8-abcde` (×12) at 2026-03-01T09:58:00Z: "Liveness probe failed: Get "http://10.244.1.7:8080/healthz": context deadline exceeded"',
+      'Event Unhealthy ×12 on pod `shop/checkout-7d9f8-abcde` at 2026-03-01T09:58:00Z: "Liveness probe failed: Get "http://10.244.1.7:8080/healthz": context deadline exceeded"',
     );
   });
 

@@ -300,7 +300,7 @@ const SOURCE_FACTOR: Record<ClueSource, number> = {
 };
 
 const ISO_PREFIX = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)\s/;
-const hhmm = (at: string | null): string => (at ? ` at ${at.replace(/\.000Z$/, 'Z')}` : '');
+const hhmm = (at: string | null): string => (at ? ` at ${at.replace(/\.\d+Z$/, 'Z')}` : '');
 
 function objectRef(object: KubeObjectContext): string {
   return `${object.kind.toLowerCase()} \`${object.namespace ? `${object.namespace}/` : ''}${object.name}\``;
@@ -318,7 +318,7 @@ export function cluesOf(context: KubeContext): Clue[] {
         clues.push({
           source: 'termination',
           text: `${last.reason} exit code ${last.exitCode}${last.message ? ` ${last.message}` : ''}`,
-          quote: `${ref}, container \`${container.name}\`: last terminated ${last.reason} (exit code ${last.exitCode})${hhmm(last.at)}${limits}${last.message ? `: "${last.message}"` : ''}`,
+          quote: `Last termination of \`${container.name}\` in ${ref}: ${last.reason} (exit code ${last.exitCode})${hhmm(last.at)}${limits}${last.message ? `: "${last.message}"` : ''}`,
           at: last.at,
           exitCode: last.exitCode,
         });
@@ -327,7 +327,7 @@ export function cluesOf(context: KubeContext): Clue[] {
         clues.push({
           source: 'waiting',
           text: `${container.reason} ${container.message ?? ''}`.trim(),
-          quote: `${ref}, container \`${container.name}\`: waiting, ${container.reason}${container.message ? `: "${container.message}"` : ''}`,
+          quote: `\`${container.name}\` in ${ref} is waiting: ${container.reason}${container.message ? `: "${container.message}"` : ''}`,
           at: null,
         });
       }
@@ -337,7 +337,7 @@ export function cluesOf(context: KubeContext): Clue[] {
       clues.push({
         source: 'event',
         text: `${event.reason}: ${event.message}`,
-        quote: `Event ${event.reason} on ${ref}${event.count > 1 ? ` (×${event.count})` : ''}${hhmm(event.at)}: "${event.message}"`,
+        quote: `Event ${event.reason}${event.count > 1 ? ` ×${event.count}` : ''} on ${ref}${hhmm(event.at)}: "${event.message}"`,
         at: event.at,
       });
     }
@@ -352,7 +352,7 @@ export function cluesOf(context: KubeContext): Clue[] {
         clues.push({
           source: tail.previous ? 'log-previous' : 'log',
           text: line,
-          quote: `Log of ${ref}, container \`${tail.container}\`${tail.previous ? ' (previous instance, before the restart)' : ''}${hhmm(at)}: "${line}"`,
+          quote: `Log of \`${tail.container}\` in ${ref}${tail.previous ? ' (previous instance)' : ''}${hhmm(at)}: "${line}"`,
           at,
         });
       }

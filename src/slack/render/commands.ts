@@ -62,6 +62,7 @@ const HELP: [string, string][] = [
   ['resolve [INCIDENT]', 'resolve an incident'],
   ['explain TEXT', 'explain a pasted log line or error message'],
   ['history SERVICE', "a service's past incidents and their confirmed causes"],
+  ['logs [INCIDENT]', 'the pod status, events and log tails (redacted) the analysis read from Kubernetes'],
   ['help', 'this help'],
 ];
 
