@@ -288,4 +288,44 @@ describe('Kubernetes evidence in the offline analyzer', () => {
     ]);
     expect(findingsOf(context).map((finding) => finding.rule.id)).toEqual(['exit-code']);
   });
+  it('exit code 137 with reason Error is a kill (a liveness probe), not an OOM kill', () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        containers: [container({ lastTermination: { reason: 'Error', exitCode: 137, at: null } })],
+        events: [
+          {
+            type: 'Warning',
+            reason: 'Unhealthy',
+            message: "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory",
+            count: 3,
+            at: null,
+          },
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toBe(
+      'Liveness probe fails and the kubelet keeps killing the container',
+    );
+  });
+
+  it('a pull refused for lack of authorization points at the registry credentials', () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        containers: [container({ reason: 'ErrImagePull', lastTermination: null })],
+        events: [
+          {
+            type: 'Warning',
+            reason: 'Failed',
+            message:
+              'Failed to pull image "registry.example.com/private/app:1.0": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed',
+            count: 2,
+            at: null,
+          },
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toMatch(/^Registry credentials/);
+  });
 });

@@ -49,7 +49,8 @@ const LOGS: ClueSource[] = ['log-previous', 'log'];
 export const RULES: readonly EvidenceRule[] = [
   {
     id: 'oom-killed',
-    pattern: 'oom-killed',
+    // The reason, not the exit code: 137 with reason Error is a SIGKILL (a failed liveness probe's kill).
+    re: /\boomkill(?:ed|ing)?\b|\boom[- ]?killer\b|out of memory: kill/i,
     sources: ['termination', 'event', 'waiting'],
     title: () => 'Container is OOMKilled: its memory limit is too low for what it uses (or it leaks memory)',
     category: 'resource-exhaustion',
@@ -65,6 +66,18 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 95,
   },
   {
+    id: 'image-unauthorized',
+    pattern: 'image-pull',
+    // Before not-found: "pull access denied, repository does not exist or may require authorization:
+    // … authorization failed" is a registry refusing credentials it did not get.
+    re: /unauthori[sz]ed|authentication required|authorization failed|insufficient_scope|no basic auth credentials|\b40[13]\b/i,
+    sources: KUBERNETES_RECORDS,
+    title: () => 'Registry credentials (imagePullSecrets) missing, wrong or expired',
+    category: 'configuration',
+    confirms: /registry credentials|imagepullsecrets/i,
+    weight: 92,
+  },
+  {
     id: 'image-not-found',
     pattern: 'image-pull',
     re: /not found|manifest unknown|does not exist|name unknown/i,
@@ -72,16 +85,6 @@ export const RULES: readonly EvidenceRule[] = [
     title: (f) => `Image name or tag does not exist in the registry${f.image ? `: ${q(f.image)}` : ''}`,
     category: 'configuration',
     confirms: /image name or tag/i,
-    weight: 92,
-  },
-  {
-    id: 'image-unauthorized',
-    pattern: 'image-pull',
-    re: /unauthori[sz]ed|authenticat|access denied|denied|forbidden|401|403/i,
-    sources: KUBERNETES_RECORDS,
-    title: () => 'Registry credentials (imagePullSecrets) missing, wrong or expired',
-    category: 'configuration',
-    confirms: /registry credentials|imagepullsecrets/i,
     weight: 92,
   },
   {
