@@ -3,7 +3,9 @@
  * (test/support/kube-fake.ts) speaking core/v1: Pod, pod log with `previous=true` (and its 400 when there is
  * no previous container), EventList with field selectors, 403s, vanished pods. Nothing of ours is stubbed.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -21,6 +23,7 @@ import { type KubeFake, startKubeFake } from '../support/kube-fake.ts';
 import { addEvent, addPod } from '../support/kube-scenarios.ts';
 import { alertmanagerBody } from '../support/payloads.ts';
 import { leakedFragments, SECRET_CORPUS } from '../support/secrets.ts';
+import { waitFor } from '../support/wait.ts';
 
 const AT = '2026-03-01T10:00:00Z';
 const crashAlert = (labels: Record<string, string> = {}) =>
@@ -386,6 +389,24 @@ describe('Kubernetes context source', () => {
     ]);
   });
 
+  it('never puts an alert label that is not a valid object name into a path or a field selector', async () => {
+    crashLoopingPod(fake);
+    const hostile = [
+      crashAlert({ pod: 'x,involvedObject.kind=Node' }),
+      crashAlert({ pod: '../../../api/v1/secrets' }),
+      crashAlert({ pod: 'checkout-7d9f8-abcde', container: 'checkout&previous=true' }),
+      testAlert({ labels: { alertname: 'KubeNodeNotReady', node: 'node-a?watch=true' } }, { at: AT }),
+    ];
+    const context = await gatherKubernetes({ clients }, hostile);
+    expect(context.objects.map((object) => object.name)).toEqual(['checkout-7d9f8-abcde']);
+    for (const request of fake.requests) {
+      expect(request.path).toMatch(
+        /^\/api\/v1\/namespaces\/shop\/(pods\/checkout-7d9f8-abcde(\/log)?|events)$/,
+      );
+      expect(request.query.fieldSelector ?? '').not.toContain('involvedObject.kind=Node,');
+    }
+  });
+
   it('picks the kubeconfig from aiops.yml, else KUBECONFIG, and says when there are no credentials', () => {
     expect(
       kubeconfigPath(
@@ -452,6 +473,51 @@ describe.each(testDatabases())('Kubernetes context in gatherContext on $name', (
     expect(result.input.kubernetes?.objects[0]?.logs[0]?.lines).toContain(
       '2026-03-01T09:59:10Z ERROR dial tcp 10.0.3.7:5432: connect: connection refused',
     );
+
+    // An API server that accepts and never answers: the time box reports a timeout, and its abort signal
+    // reaches the client's requests (the sockets close) instead of leaving them hanging.
+    const open = new Set<import('node:net').Socket>();
+    let seen = 0;
+    const hanging = createServer((req) => {
+      seen += 1;
+      open.add(req.socket);
+      req.socket.on('close', () => open.delete(req.socket));
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const hangingConfig = join(dir, 'hanging-kubeconfig');
+    await writeFile(
+      hangingConfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: h, cluster: {insecure-skip-tls-verify: true, server: "http://127.0.0.1:' +
+          (hanging.address() as AddressInfo).port +
+          '"}}]',
+        'users: [{name: u, user: {token: t}}]',
+        'contexts: [{name: h, context: {cluster: h, user: u}}]',
+        'current-context: h',
+        '',
+      ].join('\n'),
+    );
+    const hangingCfg = configFrom({}, `context:\n  kubernetes:\n    kubeconfig: ${hangingConfig}\n`);
+    const timedOut = await gatherContext(
+      {
+        db,
+        config: hangingCfg,
+        clock,
+        logger: createLogger('silent'),
+        kubernetes: kubeReadClients(hangingCfg),
+      },
+      incidentIds[0] as number,
+      { timeouts: { kubernetes: 300 } },
+    );
+    expect(timedOut.sources.find((source) => source.name === 'kubernetes')).toMatchObject({
+      status: 'timeout',
+    });
+    expect(timedOut.input.kubernetes).toBeUndefined();
+    expect(seen).toBeGreaterThan(0);
+    await waitFor(() => open.size === 0 || undefined);
+    hanging.close();
 
     const skipped = await gatherContext(
       { db, config, clock, logger: createLogger('silent') },

@@ -58,10 +58,19 @@ const WORKLOAD_LABELS: [string, Target['kind']][] = [
   ['job_name', 'Job'],
 ];
 
-/** The objects the alerts name, pods first, deduplicated. */
+/**
+ * An object name as the API server accepts it (DNS-1123 subdomain). Alert labels are untrusted: a name that is
+ * not one (`a,involvedObject.kind=Node`, `../nodes`) is never put in a path or a field selector.
+ */
+const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const CONTAINER_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The objects the alerts name, pods first, deduplicated; names the API would refuse are left out. */
 export function targetsOf(alerts: IncidentAlert[]): Target[] {
   const out = new Map<string, Target>();
   const add = (target: Target) => {
+    if (!OBJECT_NAME.test(target.name)) return;
+    if (target.container !== undefined && !CONTAINER_NAME.test(target.container)) delete target.container;
     const key = `${target.kind}/${target.namespace ?? ''}/${target.name}`;
     if (!out.has(key)) out.set(key, target);
   };
