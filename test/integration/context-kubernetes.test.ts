@@ -499,7 +499,11 @@ describe.each(testDatabases())('Kubernetes context in gatherContext on $name', (
         '',
       ].join('\n'),
     );
-    const hangingCfg = configFrom({}, `context:\n  kubernetes:\n    kubeconfig: ${hangingConfig}\n`);
+    // The time box from aiops.yml `context.kubernetes.timeoutMs`.
+    const hangingCfg = configFrom(
+      {},
+      `context:\n  kubernetes:\n    kubeconfig: ${hangingConfig}\n    timeoutMs: 300\n`,
+    );
     const timedOut = await gatherContext(
       {
         db,
@@ -509,7 +513,6 @@ describe.each(testDatabases())('Kubernetes context in gatherContext on $name', (
         kubernetes: kubeReadClients(hangingCfg),
       },
       incidentIds[0] as number,
-      { timeouts: { kubernetes: 300 } },
     );
     expect(timedOut.sources.find((source) => source.name === 'kubernetes')).toMatchObject({
       status: 'timeout',

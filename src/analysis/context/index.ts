@@ -140,8 +140,11 @@ export async function gatherContext(
   if (!incident) throw new AiopsError(ErrorCode.NotFound, `incident ${incidentId} not found`);
   const now = deps.clock.now();
   const started = incidentStart(incident);
+  const configured: Partial<Record<SourceName, number | undefined>> = {
+    kubernetes: deps.config.file.context?.kubernetes?.timeoutMs,
+  };
   const boxFor = (name: SourceName) =>
-    options.timeouts?.[name] ?? options.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS;
+    options.timeouts?.[name] ?? configured[name] ?? options.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS;
 
   const [related, changes, metrics, similar, kubernetes] = await Promise.all([
     timeBox('related-alerts', boxFor('related-alerts'), async () => {
