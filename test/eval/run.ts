@@ -594,7 +594,27 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   ];
   const llm = llmAnalyzer(env);
   if ('skipped' in llm) console.log(`LLM: skipped (${llm.skipped})`);
-  else analyzers.push(llm);
+  else {
+    // The same input is analysed once: only the cases that carry Kubernetes context cost a second call.
+    const answers = new Map<string, Promise<Analysis>>();
+    const once: Analyzer = (input) => {
+      const key = JSON.stringify(input);
+      let answer = answers.get(key);
+      if (!answer) {
+        answer = llm.analyze(input);
+        answers.set(key, answer);
+      }
+      return answer;
+    };
+    analyzers.push(
+      { ...llm, analyze: once },
+      {
+        ...llm,
+        name: `${llm.name} without Kubernetes context`,
+        analyze: (input) => once(withoutKubernetes(input)),
+      },
+    );
+  }
 
   const reports: AnalyzerReport[] = [];
   for (const analyzer of analyzers) {

@@ -302,6 +302,8 @@ const SOURCE_FACTOR: Record<ClueSource, number> = {
   node: 1,
 };
 
+/** A quoted line's length: with its prefix, the quote fits the thread's 300 characters per piece of evidence. */
+const QUOTED = 180;
 const ISO_PREFIX = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)\s/;
 const hhmm = (at: string | null): string => (at ? ` at ${at.replace(/\.\d+Z$/, 'Z')}` : '');
 
@@ -340,7 +342,7 @@ export function cluesOf(context: KubeContext): Clue[] {
       clues.push({
         source: 'event',
         text: `${event.reason}: ${event.message}`,
-        quote: `Event ${event.reason}${event.count > 1 ? ` ×${event.count}` : ''} on ${ref}${hhmm(event.at)}: "${event.message}"`,
+        quote: `Event ${event.reason}${event.count > 1 ? ` ×${event.count}` : ''} on ${ref}${hhmm(event.at)}: "${clip(event.message, QUOTED)}"`,
         at: event.at,
       });
     }
@@ -355,7 +357,7 @@ export function cluesOf(context: KubeContext): Clue[] {
         clues.push({
           source: tail.previous ? 'log-previous' : 'log',
           text: line,
-          quote: `Log of \`${tail.container}\` in ${ref}${tail.previous ? ' (previous instance)' : ''}${hhmm(at)}: "${line}"`,
+          quote: `Log of \`${tail.container}\` in ${ref}${tail.previous ? ' (previous instance)' : ''}${hhmm(at)}: "${clip(line, QUOTED)}"`,
           at,
         });
       }
