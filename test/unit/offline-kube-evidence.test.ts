@@ -328,4 +328,43 @@ describe('Kubernetes evidence in the offline analyzer', () => {
     );
     expect(analysis.rootCauses[0]?.title).toMatch(/^Registry credentials/);
   });
+  it("a Python KeyError on an environment variable's name is missing configuration, not a bug", () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        logs: [
+          {
+            container: 'checkout',
+            previous: true,
+            truncated: false,
+            lines: [
+              'Traceback (most recent call last):',
+              '    MODEL_BUCKET = os.environ["MODEL_BUCKET"]',
+              "KeyError: 'MODEL_BUCKET'",
+            ],
+          },
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toBe(
+      'The application exits at start-up on missing configuration: `MODEL_BUCKET` is not set (env var, ConfigMap or Secret)',
+    );
+  });
+
+  it('exec format error in the log means the image cannot run on this node', () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        logs: [
+          {
+            container: 'checkout',
+            previous: true,
+            truncated: false,
+            lines: ['exec /usr/local/bin/gateway: exec format error'],
+          },
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toMatch(/^The container cannot start/);
+  });
 });

@@ -32,6 +32,8 @@ export interface EvidenceRule {
   re?: RegExp;
   /** Clue kinds it reads; all when absent. */
   sources?: ClueSource[];
+  /** Named groups read from the clue when the rule has no pattern (or to add to the pattern's). */
+  facts?: RegExp;
   /** The cause it points to; `facts` are the pattern's named groups on the clue. */
   title: (facts: Facts) => string;
   category: RootCause['category'];
@@ -100,7 +102,7 @@ export const RULES: readonly EvidenceRule[] = [
   {
     id: 'cannot-run',
     re: /containercannotrun|starterror|runcontainererror|executable file not found|exec format error|no such file or directory: unknown/i,
-    sources: KUBERNETES_RECORDS,
+    // The runtime's own words also reach the container's log ("exec /app: exec format error").
     title: () => "The container cannot start: its command, entrypoint or image's architecture is wrong",
     category: 'configuration',
     weight: 90,
@@ -182,6 +184,18 @@ export const RULES: readonly EvidenceRule[] = [
     sources: LOGS,
     title: (f) =>
       `The application exits at start-up on missing configuration${f.name ? `: ${q(f.name)} is not set` : f.file ? `: ${q(f.file)} is missing` : ''} (env var, ConfigMap or Secret)`,
+    category: 'configuration',
+    weight: 84,
+  },
+  {
+    // Python's `os.environ["NAME"]` on an unset variable: an upper-case key with an underscore (case-sensitive,
+    // so a dict lookup such as KeyError: 'user_id' is not taken for configuration).
+    id: 'missing-env-keyerror',
+    re: /KeyError: '[A-Z][A-Z0-9]*_[A-Z0-9_]+'/,
+    facts: /KeyError: '(?<name>[A-Z][A-Z0-9_]+)'/,
+    sources: LOGS,
+    title: (f) =>
+      `The application exits at start-up on missing configuration${f.name ? `: ${q(f.name)} is not set` : ''} (env var, ConfigMap or Secret)`,
     category: 'configuration',
     weight: 84,
   },
@@ -382,6 +396,7 @@ function ruleMatches(rule: EvidenceRule, clue: Clue): Facts | null {
     facts = pattern.facts?.exec(clue.text)?.groups ?? {};
   }
   if (rule.re && !rule.re.test(clue.text)) return null;
+  if (rule.facts) facts = { ...facts, ...(rule.facts.exec(clue.text)?.groups ?? {}) };
   return facts;
 }
 
