@@ -9,12 +9,14 @@ import type { IncidentSummary } from '../../db/incidents.ts';
 import type { SlackMessage } from '../message.ts';
 import { bullets, code, context, esc, fenced, oneLine, plural, section, truncate } from './format.ts';
 import { SLACK_LIMITS } from './limits.ts';
-import { fallback, incidentName } from './parts.ts';
+import { blockTextLength, fallback, incidentName, MESSAGE_TEXT_BUDGET } from './parts.ts';
 
 const MAX_OBJECTS = 8;
 const MAX_EVENTS = 5;
 /** Blocks per message at most (Slack allows 50): the header, the footer and a few per object. */
 const MAX_BLOCKS = 45;
+/** One log tail's code block at most: a few tails fit the message's text budget. */
+const TAIL_TEXT = 1_800;
 
 const at = (iso: string | null): string => (iso ? `${iso.replace(/\.\d+Z$/, 'Z')} ` : '');
 
@@ -66,7 +68,7 @@ function objectBlocks(object: KubeObjectContext): KnownBlock[] {
   for (const tail of object.logs) {
     const title = `Log of ${code(tail.container)}${tail.previous ? ' (previous instance, before the restart)' : ''}${tail.truncated ? ' — errors and warnings first, then the latest lines' : ''}`;
     const body = tail.lines.length > 0 ? tail.lines.join('\n') : '(empty)';
-    blocks.push(section(`${title}\n${fenced(body, SLACK_LIMITS.sectionText - title.length - 10)}`));
+    blocks.push(section(`${title}\n${fenced(body, TAIL_TEXT)}`));
   }
   if (object.notes.length > 0) {
     blocks.push(context(truncate(esc(object.notes.slice(0, 3).join(' · ')), 1500)));
@@ -91,15 +93,24 @@ export function renderKubeLogs(
     };
   }
   const blocks: KnownBlock[] = [head];
-  const shown = kube.objects.slice(0, MAX_OBJECTS);
-  for (const object of shown) {
+  // Within Slack's block count and the message text budget: whole objects, the troubled (first-read) first.
+  let used = blockTextLength(head) + 600;
+  let shown = 0;
+  for (const object of kube.objects.slice(0, MAX_OBJECTS)) {
     const more = objectBlocks(object);
-    if (blocks.length + more.length > MAX_BLOCKS - 1) break;
-    blocks.push(...more);
+    const size = more.reduce((sum, block) => sum + blockTextLength(block), 0);
+    if (blocks.length + more.length > MAX_BLOCKS - 1 || (shown > 0 && used + size > MESSAGE_TEXT_BUDGET))
+      break;
+    if (shown === 0 && used + size > MESSAGE_TEXT_BUDGET) {
+      // The first object alone is too big: its status and events, and its first log tail.
+      blocks.push(...more.slice(0, 2));
+    } else blocks.push(...more);
+    used += size;
+    shown += 1;
   }
   const footer = [
     'Redacted when read; the lines the analysis used',
-    kube.objects.length > shown.length ? `${kube.objects.length - shown.length} more objects not shown` : '',
+    kube.objects.length > shown ? `${kube.objects.length - shown} more objects not shown` : '',
     ...kube.notes.slice(0, 2).map((note) => esc(note)),
   ].filter(Boolean);
   blocks.push(context(truncate(footer.join(' · '), 2000)));
