@@ -178,6 +178,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const github = config.env.GITHUB_TOKEN
     ? (await import('./clients/github.ts')).gitHubClientFromEnv(config.env, { logger })
     : null;
+  // Kubernetes context (read-only): only when credentials could exist; the client library is big.
+  const kubernetes =
+    config.file.context?.kubernetes || config.env.KUBECONFIG || config.env.KUBERNETES_SERVICE_HOST
+      ? (await import('./clients/kubernetes.ts')).kubeReadClients(config)
+      : undefined;
   const deps: AppDeps = {
     config,
     db,
@@ -188,7 +193,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     executors: options.executors ?? (await executorsFromConfig(config, clock)),
     ...(await slackGroupsFromConfig(config, clock, logger)),
     gather: async (incidentId) => {
-      const { input, sources } = await gatherContext({ db, config, clock, github, logger }, incidentId);
+      const { input, sources } = await gatherContext(
+        { db, config, clock, github, logger, ...(kubernetes ? { kubernetes } : {}) },
+        incidentId,
+      );
       return { input, sources: sources.filter((s) => s.status === 'ok').map((s) => s.name) };
     },
   };

@@ -57,6 +57,9 @@ const envSchema = z.object({
           .filter(Boolean),
   ),
   AIOPS_API_TOKEN: optionalString,
+  /** Kubernetes credentials (a path list, the first entry is used); in-cluster when running in a pod. */
+  KUBECONFIG: optionalString,
+  KUBERNETES_SERVICE_HOST: optionalString,
 });
 
 export type EnvOptions = z.output<typeof envSchema>;
@@ -136,6 +139,21 @@ const fileSchema = z.strictObject({
   retention: z
     .strictObject({ deliveriesDays: z.number().int().positive().max(3650).default(30) })
     .default({ deliveriesDays: 30 }),
+  /**
+   * Read-only context for analyses. `kubernetes`: pod status, events and logs of the objects an incident's
+   * alerts name, with these credentials (see `kubeconfigPath`), only in `namespaces` when given.
+   */
+  context: z
+    .strictObject({
+      kubernetes: z
+        .strictObject({
+          kubeconfig: z.string().min(1).optional(),
+          namespaces: z.array(z.string().min(1)).optional(),
+          timeoutMs: z.number().int().positive().max(60_000).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
 });
 
 export type FileConfig = z.output<typeof fileSchema>;

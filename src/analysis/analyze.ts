@@ -84,6 +84,11 @@ function llmFailure(deps: AnalyzeDeps, error: unknown, what: string): string {
   return reason === 'invalid_output' ? 'the LLM answer was invalid' : 'the LLM could not be reached';
 }
 
+/** The (redacted) Kubernetes context kept with the analysis, for `/aiops logs`: set here, never by the LLM. */
+function keptContext(input: AnalysisInput): Pick<Analysis, 'kubernetes'> {
+  return input.kubernetes ? { kubernetes: input.kubernetes } : {};
+}
+
 /** The analysis itself, not stored: the LLM when configured, the offline analyzer otherwise or on failure. */
 export async function runAnalysis(
   deps: AnalyzeDeps,
@@ -106,6 +111,7 @@ export async function runAnalysis(
           confirmed: recurring.confirmed,
           cause: recurring.cause,
         },
+        ...keptContext(input),
       });
       const latencyMs = Math.round(performance.now() - started);
       deps.metrics?.analysisDuration.observe({ analyzer: 'llm' }, latencyMs / 1000);
@@ -114,7 +120,7 @@ export async function runAnalysis(
       fallbackReason = `${llmFailure(deps, error, `incident ${input.incident.id}`)}; offline fallback`;
     }
   }
-  analysis = analysisSchema.parse({ ...analyzeOffline(input), fallbackReason });
+  analysis = analysisSchema.parse({ ...analyzeOffline(input), fallbackReason, ...keptContext(input) });
   const latencyMs = Math.round(performance.now() - started);
   deps.metrics?.analysisDuration.observe({ analyzer: 'offline' }, latencyMs / 1000);
   return { analysis, latencyMs };

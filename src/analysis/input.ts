@@ -1,5 +1,6 @@
 /** What an analyzer is given about an incident. Every part beyond the incident itself is optional context. */
 import type { IncidentDetail } from '../db/incidents.ts';
+import type { KubeContext } from './schema.ts';
 
 export interface SimilarIncident {
   id: number;
@@ -57,6 +58,8 @@ export interface AnalysisInput {
   recentChanges: RecentChange[];
   metrics: MetricSummary[];
   similarIncidents: SimilarIncident[];
+  /** Pod status, events and logs of the Kubernetes objects the alerts name (redacted); absent when not read. */
+  kubernetes?: KubeContext;
 }
 
 export function minimalInput(incident: IncidentDetail): AnalysisInput {

@@ -111,6 +111,8 @@ export function incidentFacts(input: AnalysisInput) {
         confirmedCauses: similar.confirmedCauses,
       })),
     similarPastIncidentsTotal: input.similarIncidents.length,
+    // What the cluster says about the pods, workloads and nodes the alerts name (read-only, redacted).
+    ...(input.kubernetes ? { kubernetes: input.kubernetes } : {}),
   };
 }
 
@@ -121,7 +123,9 @@ export function incidentFacts(input: AnalysisInput) {
  */
 export function runbookKnowledge(input: AnalysisInput) {
   // The alerts alone: recent changes and past incidents are in the data already, as evidence.
-  const offline = analyzeOffline({ ...input, recentChanges: [], similarIncidents: [] });
+  // The Kubernetes context too: it is in the data, as evidence.
+  const { kubernetes: _evidence, ...alertsOnly } = input;
+  const offline = analyzeOffline({ ...alertsOnly, recentChanges: [], similarIncidents: [] });
   const causes = offline.rootCauses.filter((cause) => cause.category !== 'unknown');
   if (causes.length === 0) return undefined;
   return {
@@ -167,7 +171,12 @@ export function whyPrompt(input: AnalysisInput, analysis: Analysis | null, quest
   const clean = redactDeep({ input, analysis, question });
   const latest = clean.value.analysis;
   const data = {
-    ...incidentFacts(clean.value.input),
+    // The Kubernetes context read now, else the one the latest analysis used ("what do the logs say?").
+    ...incidentFacts(
+      latest?.kubernetes && !clean.value.input.kubernetes
+        ? { ...clean.value.input, kubernetes: latest.kubernetes }
+        : clean.value.input,
+    ),
     latestAnalysis: latest && {
       analyzer: latest.analyzer,
       summary: latest.summary,

@@ -69,6 +69,74 @@ export const proposedFixSchema = z.object({
   description: z.string().max(2000),
 });
 
+/**
+ * What the Kubernetes context source read about the objects an incident's alerts name: already redacted and
+ * bounded when it is built, re-validated wherever it crosses a boundary (the database, Slack, the prompt).
+ */
+export const kubeEventSchema = z.object({
+  type: z.string().max(20),
+  reason: z.string().max(100),
+  message: z.string().max(500),
+  count: z.number().int().min(0),
+  /** Last seen (ISO), when the event says. */
+  at: z.string().max(40).nullable(),
+});
+
+export const kubeContainerSchema = z.object({
+  name: z.string().min(1).max(253),
+  ready: z.boolean(),
+  restarts: z.number().int().min(0),
+  /** `running`, `waiting`, `terminated` or `unknown`. */
+  state: z.string().max(20),
+  /** The waiting or terminated reason (`CrashLoopBackOff`, `CreateContainerConfigError`). */
+  reason: z.string().max(100).optional(),
+  message: z.string().max(500).optional(),
+  lastTermination: z
+    .object({
+      reason: z.string().max(100),
+      exitCode: z.number().int(),
+      at: z.string().max(40).nullable(),
+      message: z.string().max(500).optional(),
+    })
+    .nullable(),
+  requests: z.record(z.string().max(100), z.string().max(100)),
+  limits: z.record(z.string().max(100), z.string().max(100)),
+});
+
+export const kubeLogTailSchema = z.object({
+  container: z.string().min(1).max(253),
+  /** The log of the previous (crashed) instance of the container. */
+  previous: z.boolean(),
+  /** Selected lines in log order: errors and warnings kept first, then the latest others. */
+  lines: z.array(z.string().max(500)).max(40),
+  /** More lines were read than kept. */
+  truncated: z.boolean(),
+});
+
+export const kubeObjectSchema = z.object({
+  kind: z.enum(['Pod', 'Deployment', 'StatefulSet', 'Job', 'Node']),
+  namespace: z.string().max(253).optional(),
+  name: z.string().min(1).max(253),
+  /** One line: phase, readiness, restarts, conditions. */
+  status: z.string().max(500),
+  containers: z.array(kubeContainerSchema).max(10),
+  events: z.array(kubeEventSchema).max(10),
+  logs: z.array(kubeLogTailSchema).max(6),
+  /** What could not be read (403, gone, no previous container), never an error of the analysis. */
+  notes: z.array(z.string().max(300)).max(10),
+});
+
+export const kubeContextSchema = z.object({
+  objects: z.array(kubeObjectSchema).max(40),
+  notes: z.array(z.string().max(300)).max(20),
+});
+
+export type KubeEvent = z.output<typeof kubeEventSchema>;
+export type KubeContainer = z.output<typeof kubeContainerSchema>;
+export type KubeLogTail = z.output<typeof kubeLogTailSchema>;
+export type KubeObjectContext = z.output<typeof kubeObjectSchema>;
+export type KubeContext = z.output<typeof kubeContextSchema>;
+
 export const analysisSchema = z.object({
   summary: z.string().min(1).max(3000),
   rootCauses: z.array(rootCauseSchema).max(5),
@@ -85,6 +153,8 @@ export const analysisSchema = z.object({
   tokens: z.object({ input: z.number().int(), output: z.number().int() }).optional(),
   /** Why the offline analyzer answered instead of the LLM (no key, LLM failure), shown in Slack. */
   fallbackReason: z.string().optional(),
+  /** The Kubernetes context the analysis used (redacted), for `/aiops logs`; set by the bot, never the LLM. */
+  kubernetes: kubeContextSchema.optional(),
 });
 
 export type RootCause = z.output<typeof rootCauseSchema>;

@@ -24,6 +24,7 @@ import {
   renderHistory,
   renderIncidentList,
   renderIncidentStatus,
+  renderKubeLogs,
   renderLifecycleAnswer,
   renderWhy,
 } from './render/index.ts';
@@ -48,8 +49,12 @@ export const SUBCOMMANDS = [
   'explain',
   'history',
   'audit',
+  'logs',
   'help',
 ] as const;
+
+/** A `/aiops why` question about what the cluster said: answered with the logs and events themselves. */
+const ABOUT_LOGS = /\b(?:logs?|events?|terminat\w*|exit code|oomkill\w*|crash(?:ed)? with)\b/i;
 
 export interface ParsedCommand {
   name: (typeof SUBCOMMANDS)[number] | 'unknown';
@@ -164,8 +169,19 @@ async function answerCommand(deps: CommandDeps, ctx: CommandContext, text: strin
         if (question) {
           const answered = await answerQuestion(deps, id, question, stored.analysis);
           if (answered) return renderAnswer(detail, question, answered.answer, answered.model);
+          // No LLM: "what do the logs say?" gets the logs and events the analysis read.
+          if (ABOUT_LOGS.test(question) && stored.analysis.kubernetes) {
+            return renderKubeLogs(detail, stored.analysis.kubernetes);
+          }
         }
         return renderWhy(detail, stored.analysis);
+      }
+      case 'logs': {
+        const id = await requireIncident(deps, ctx, command.args);
+        const detail = await getIncident(deps.db, id);
+        if (!detail) throw new AiopsError(ErrorCode.NotFound, `incident ${id} not found`);
+        const stored = (await latestAnalysis(deps.db, id)) ?? (await analyzeIncident(deps, id));
+        return renderKubeLogs(detail, stored.analysis.kubernetes);
       }
       case 'ack':
       case 'resolve': {

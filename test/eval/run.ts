@@ -22,12 +22,15 @@ import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { selectLogLines } from '../../src/analysis/context/kubernetes.ts';
 import type { AnalysisInput } from '../../src/analysis/input.ts';
 import { analyzeWithLlm } from '../../src/analysis/llm.ts';
 import { analyzeOffline } from '../../src/analysis/offline/index.ts';
 import {
   type Analysis,
   analysisSchema,
+  type KubeContext,
+  kubeContextSchema,
   type RootCause,
   rootCauseCategories,
 } from '../../src/analysis/schema.ts';
@@ -88,6 +91,61 @@ const recentChangeSchema = z.object({
   author: z.string().optional(),
 });
 
+/**
+ * What the cluster said, for a case with Kubernetes context: pod status, events and log lines as the
+ * Kubernetes docs or a public runbook show them (`source`). Becomes the analysis input's `kubernetes`.
+ */
+const kubeCaseSchema = z.object({
+  source: httpsUrl,
+  /** The evidence names the cause (the target ≥ 85 % is on these); false: it is there but says nothing decisive. */
+  namesCause: z.boolean().default(true),
+  pods: z
+    .array(
+      z.object({
+        namespace: z.string().min(1),
+        name: z.string().min(1),
+        status: z.string().default('Running'),
+        containers: z
+          .array(
+            z.object({
+              name: z.string().min(1),
+              ready: z.boolean().default(false),
+              restarts: z.number().int().min(0).default(0),
+              state: z.enum(['running', 'waiting', 'terminated']).default('running'),
+              reason: z.string().optional(),
+              message: z.string().optional(),
+              lastTermination: z
+                .object({ reason: z.string(), exitCode: z.number().int(), message: z.string().optional() })
+                .optional(),
+              requests: z.record(z.string(), z.string()).default({}),
+              limits: z.record(z.string(), z.string()).default({}),
+            }),
+          )
+          .default([]),
+        events: z
+          .array(
+            z.object({
+              type: z.enum(['Normal', 'Warning']).default('Warning'),
+              reason: z.string().min(1),
+              message: z.string().min(1),
+              count: z.number().int().min(1).default(1),
+            }),
+          )
+          .default([]),
+        logs: z
+          .array(
+            z.object({
+              container: z.string().min(1),
+              previous: z.boolean().default(false),
+              lines: z.array(z.string()).min(1),
+            }),
+          )
+          .default([]),
+      }),
+    )
+    .min(1),
+});
+
 export const evalCaseSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case words joined by dashes'),
   /** The runbook (or rule file) the alert text and the expected causes come from. */
@@ -98,6 +156,8 @@ export const evalCaseSchema = z.object({
   description: z.string().min(1),
   alerts: z.array(caseAlertSchema).min(1),
   recentChanges: z.array(recentChangeSchema).default([]),
+  /** Pod status, events and logs of the objects the alerts name (the Kubernetes context source's view). */
+  kubernetes: kubeCaseSchema.optional(),
   expected: z
     .object({
       causes: z.array(expectedCauseSchema),
@@ -232,14 +292,56 @@ export function incidentOf(evalCase: EvalCase, id: number): IncidentDetail {
   };
 }
 
+/** The case's cluster view as the Kubernetes source builds it: log lines redacted and selected the same way. */
+export function kubeContextOf(evalCase: EvalCase): KubeContext | undefined {
+  const kube = evalCase.kubernetes;
+  if (!kube) return undefined;
+  const at = new Date(Date.parse(EVAL_NOW) - 60_000).toISOString();
+  return kubeContextSchema.parse({
+    objects: kube.pods.map((pod) => ({
+      kind: 'Pod',
+      namespace: pod.namespace,
+      name: pod.name,
+      status: pod.status,
+      containers: pod.containers.map((container) => ({
+        name: container.name,
+        ready: container.ready,
+        restarts: container.restarts,
+        state: container.state,
+        ...(container.reason ? { reason: container.reason } : {}),
+        ...(container.message ? { message: container.message } : {}),
+        lastTermination: container.lastTermination ? { ...container.lastTermination, at } : null,
+        requests: container.requests,
+        limits: container.limits,
+      })),
+      events: pod.events.map((event) => ({ ...event, at })),
+      logs: pod.logs.map((tail) => ({
+        container: tail.container,
+        previous: tail.previous,
+        ...selectLogLines(tail.lines.join('\n')),
+      })),
+      notes: [],
+    })),
+    notes: [],
+  });
+}
+
 export function inputOf(evalCase: EvalCase, id: number): AnalysisInput {
+  const kubernetes = kubeContextOf(evalCase);
   return {
     incident: incidentOf(evalCase, id),
     relatedAlerts: [],
     recentChanges: evalCase.recentChanges,
     metrics: [],
     similarIncidents: [],
+    ...(kubernetes ? { kubernetes } : {}),
   };
+}
+
+/** The same input without the Kubernetes context: what the analyzer says from the alerts alone. */
+export function withoutKubernetes(input: AnalysisInput): AnalysisInput {
+  const { kubernetes: _dropped, ...rest } = input;
+  return rest;
 }
 
 // ─── Scoring ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -403,6 +505,20 @@ function tally(results: CaseResult[], fileOf: Map<string, string>, pick: (file: 
   };
 }
 
+/** Cases that carry Kubernetes context, and those whose evidence names the cause. */
+function kubeTally(results: CaseResult[]) {
+  const count = (list: CaseResult[]) => ({
+    cases: list.length,
+    top1: list.filter((result) => result.score.top1).length,
+    top3: list.filter((result) => result.score.top3).length,
+  });
+  const withKube = results.filter((result) => result.evalCase.kubernetes);
+  return {
+    ...count(withKube),
+    named: count(withKube.filter((result) => result.evalCase.kubernetes?.namesCause)),
+  };
+}
+
 function printReport(report: AnalyzerReport, verbose: boolean, fileOf: Map<string, string>): void {
   console.log(`\n${report.name} analyzer — marks: top-1 top-3\n`);
   for (const result of report.results) {
@@ -432,6 +548,12 @@ function printReport(report: AnalyzerReport, verbose: boolean, fileOf: Map<strin
     console.log(`    ${kind.padEnd(10)} top-1 ${top1}/${ofKind.length}  top-3 ${top3}/${ofKind.length}`);
   }
   const ratioText = (hits: number, of: number) => `${hits}/${of} ${of === 0 ? '-' : pct(hits / of)}`;
+  const kube = kubeTally(report.results);
+  if (kube.cases > 0) {
+    console.log(
+      `  with Kubernetes context: top-1 ${ratioText(kube.top1, kube.cases)}  top-3 ${ratioText(kube.top3, kube.cases)}; evidence names the cause: top-1 ${ratioText(kube.named.top1, kube.named.cases)}`,
+    );
+  }
   console.log('  by set:');
   for (const set of evalSets) {
     const t = tally(report.results, fileOf, (file) => setOfFile(file) === set);
@@ -464,10 +586,35 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   if (set !== 'all') console.log(`EVAL_SET=${set}: ${cases.length} cases`);
   const analyzers: NamedAnalyzer[] = [
     { name: 'offline', analyze: async (input) => analyzeOffline(input), targets: OFFLINE_TARGETS },
+    {
+      name: 'offline without Kubernetes context',
+      analyze: async (input) => analyzeOffline(withoutKubernetes(input)),
+      targets: OFFLINE_TARGETS,
+    },
   ];
   const llm = llmAnalyzer(env);
   if ('skipped' in llm) console.log(`LLM: skipped (${llm.skipped})`);
-  else analyzers.push(llm);
+  else {
+    // The same input is analysed once: only the cases that carry Kubernetes context cost a second call.
+    const answers = new Map<string, Promise<Analysis>>();
+    const once: Analyzer = (input) => {
+      const key = JSON.stringify(input);
+      let answer = answers.get(key);
+      if (!answer) {
+        answer = llm.analyze(input);
+        answers.set(key, answer);
+      }
+      return answer;
+    };
+    analyzers.push(
+      { ...llm, analyze: once },
+      {
+        ...llm,
+        name: `${llm.name} without Kubernetes context`,
+        analyze: (input) => once(withoutKubernetes(input)),
+      },
+    );
+  }
 
   const reports: AnalyzerReport[] = [];
   for (const analyzer of analyzers) {
@@ -499,6 +646,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
                 )
                 .filter(([, t]) => t.cases > 0),
             ),
+            kubernetes: kubeTally(report.results),
             missedTop1: report.results.filter((r) => !r.score.top1).map((r) => r.evalCase.id),
             missedTop3: report.results.filter((r) => !r.score.top3).map((r) => r.evalCase.id),
             errors: report.results.filter((r) => r.error).map((r) => r.evalCase.id),

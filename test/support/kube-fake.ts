@@ -4,7 +4,9 @@
  * objects in the real `apps/v1` and `v1` shapes and answers like the API server does:
  *
  * - GET / LIST (labelSelector, fieldSelector `metadata.name=`) for any stored resource: deployments,
- *   replicasets, statefulsets, daemonsets, pods, events…; `GET …/pods/NAME/log` returns `setLog` text;
+ *   replicasets, statefulsets, daemonsets, jobs (batch/v1), pods, events…, and cluster-scoped nodes (stored
+ *   with namespace ''); `GET …/pods/NAME/log` returns `setLog` text (per container, `previous=true` for
+ *   the crashed instance, with the API server's 400 when there is none; `tailLines` and `limitBytes` honoured);
  * - PATCH with the three patch types (`application/json-patch+json` with add/remove/replace/test,
  *   `application/merge-patch+json`, `application/strategic-merge-patch+json` with merge keys for
  *   containers, env, ports, volumes), `dryRun=All` (answered, not stored), `metadata.generation` bumped
@@ -53,7 +55,16 @@ export interface KubeFake {
   get(resource: string, namespace: string, name: string): KubeObject | undefined;
   list(resource: string, namespace: string): KubeObject[];
   remove(resource: string, namespace: string, name: string): void;
-  setLog(namespace: string, pod: string, text: string): void;
+  /**
+   * The log of a pod (any container), or of one `container`; `previous` is the log of its previous instance.
+   * A `previous=true` request for which no previous log was set gets the real server's 400.
+   */
+  setLog(
+    namespace: string,
+    pod: string,
+    text: string,
+    options?: { container?: string; previous?: boolean },
+  ): void;
   /** Adds a Deployment, rolled out and available, with its current ReplicaSet (revision 1, or `revision`). */
   addDeployment(options: DeploymentOptions): KubeObject;
   /** Changes a Deployment's template as `kubectl set image` would (a new ReplicaSet/revision, settled). */
@@ -91,6 +102,8 @@ const RESOURCES: Record<string, { group: string; kind: string; apiVersion: strin
   events: { group: 'v1', kind: 'Event', apiVersion: 'v1' },
   services: { group: 'v1', kind: 'Service', apiVersion: 'v1' },
   configmaps: { group: 'v1', kind: 'ConfigMap', apiVersion: 'v1' },
+  nodes: { group: 'v1', kind: 'Node', apiVersion: 'v1' },
+  jobs: { group: 'batch/v1', kind: 'Job', apiVersion: 'batch/v1' },
 };
 const RESOURCE_BY_KIND = new Map(Object.entries(RESOURCES).map(([resource, info]) => [info.kind, resource]));
 
@@ -323,7 +336,7 @@ export async function startKubeFake(options: { token?: string } = {}): Promise<K
     const resource = RESOURCE_BY_KIND.get(object.kind);
     if (!resource) throw new Error(`kube-fake: unknown kind ${object.kind}`);
     const copy = stamp(clone(object));
-    store.set(key(resource, copy.metadata.namespace, copy.metadata.name), copy);
+    store.set(key(resource, copy.metadata.namespace ?? '', copy.metadata.name), copy);
     return clone(copy);
   };
 
@@ -519,8 +532,9 @@ export async function startKubeFake(options: { token?: string } = {}): Promise<K
     remove: (resource, namespace, name) => {
       store.delete(key(resource, namespace, name));
     },
-    setLog: (namespace, pod, text) => {
-      logs.set(`${namespace}/${pod}`, text);
+    setLog: (namespace, pod, text, logOptions = {}) => {
+      const which = `${logOptions.container ?? '*'}/${logOptions.previous ? 'previous' : 'current'}`;
+      logs.set(`${namespace}/${pod}/${which}`, text);
     },
     addDeployment: (o) => {
       const deployment = stamp({
@@ -648,10 +662,12 @@ current-context: fake
       send(override[0], override[1]);
       return;
     }
-    const match =
-      /^\/(?:api\/v1|apis\/apps\/v1)\/namespaces\/([^/]+)\/([a-z]+)(?:\/([^/]+))?(?:\/(scale|status|log))?$/.exec(
-        request.path,
-      );
+    const clusterScoped = /^\/api\/v1\/(nodes)(?:\/([^/]+))?$/.exec(request.path);
+    const match = clusterScoped
+      ? ['', '', clusterScoped[1], clusterScoped[2], undefined]
+      : /^\/(?:api\/v1|apis\/(?:apps|batch)\/v1)\/namespaces\/([^/]+)\/([a-z]+)(?:\/([^/]+))?(?:\/(scale|status|log))?$/.exec(
+          request.path,
+        );
     if (!match) {
       send(
         404,
@@ -661,7 +677,7 @@ current-context: fake
     }
     const [, namespace = '', resource = '', name, sub] = match;
     const info = RESOURCES[resource];
-    if (!info || request.path.startsWith('/api/v1/') !== (info.group === 'v1')) {
+    if (!info || !request.path.startsWith(info.group === 'v1' ? '/api/v1/' : `/apis/${info.group}/`)) {
       send(404, statusBody(404, 'NotFound', `the server could not find the requested resource`));
       return;
     }
@@ -682,10 +698,33 @@ current-context: fake
     const k = key(resource, namespace, name);
     const stored = store.get(k);
     if (sub === 'log') {
-      if (!stored && !logs.has(`${namespace}/${name}`)) {
+      const prefix = `${namespace}/${name}/`;
+      if (!stored && ![...logs.keys()].some((k) => k.startsWith(prefix))) {
         throw new HttpError(404, 'NotFound', `pods "${name}" not found`);
       }
-      send(200, logs.get(`${namespace}/${name}`) ?? '', 'text/plain');
+      const container = request.query.container ?? stored?.spec?.containers?.[0]?.name ?? '';
+      const previous = request.query.previous === 'true';
+      const which = previous ? 'previous' : 'current';
+      let text = logs.get(`${prefix}${container}/${which}`) ?? logs.get(`${prefix}*/${which}`);
+      if (text === undefined) {
+        if (previous) {
+          throw new HttpError(
+            400,
+            'BadRequest',
+            `previous terminated container "${container}" in pod "${name}" not found`,
+          );
+        }
+        text = '';
+      }
+      const tailLines = request.query.tailLines ? Number(request.query.tailLines) : undefined;
+      if (tailLines !== undefined) {
+        const lines = text.split('\n');
+        const trailing = lines.at(-1) === '' ? lines.pop() : undefined;
+        text = lines.slice(-tailLines).join('\n') + (trailing !== undefined ? '\n' : '');
+      }
+      const limitBytes = request.query.limitBytes ? Number(request.query.limitBytes) : undefined;
+      if (limitBytes !== undefined) text = Buffer.from(text).subarray(0, limitBytes).toString('utf8');
+      send(200, text, 'text/plain');
       return;
     }
     if (!stored)

@@ -5,6 +5,7 @@
  * apply is left out and reported in `sources`, and never fails the analysis.
  */
 import type { Octokit } from '@octokit/rest';
+import type { KubeClientResult } from '../../clients/kubernetes.ts';
 import type { Clock } from '../../clock.ts';
 import type { Config } from '../../config.ts';
 import { getIncident } from '../../db/incidents.ts';
@@ -14,15 +15,17 @@ import type { Logger } from '../../logger.ts';
 import type { AnalysisInput } from '../input.ts';
 import { findSimilarIncidents } from '../memory.ts';
 import { redactAndCut, redactText } from '../redact.ts';
+import { describeKubeContext, gatherKubernetes } from './kubernetes.ts';
 import { gatherMetrics, PROMETHEUS_TIMEOUT_MS } from './prometheus.ts';
 import { findRecentChanges, repoForService } from './recent-changes.ts';
 import { findRelatedAlerts, incidentStart } from './related-alerts.ts';
 
+export { gatherKubernetes, selectLogLines, targetsOf } from './kubernetes.ts';
 export { parseGeneratorUrl, splitThreshold, summarizeSeries } from './prometheus.ts';
 export { findRecentChanges, repoForService } from './recent-changes.ts';
 export { findRelatedAlerts, incidentStart } from './related-alerts.ts';
 
-export type SourceName = 'related-alerts' | 'recent-changes' | 'metrics' | 'similar-incidents';
+export type SourceName = 'related-alerts' | 'recent-changes' | 'metrics' | 'similar-incidents' | 'kubernetes';
 export type SourceStatus = 'ok' | 'skipped' | 'failed' | 'timeout';
 
 export interface SourceReport {
@@ -48,6 +51,8 @@ export interface GatherDeps {
   /** The global fetch by default (tests pass their own). */
   fetch?: typeof fetch;
   logger: Logger;
+  /** Kubernetes read clients (`kubeReadClients`), or why there are none; absent: the source is skipped. */
+  kubernetes?: KubeClientResult;
 }
 
 export interface GatherOptions {
@@ -135,10 +140,13 @@ export async function gatherContext(
   if (!incident) throw new AiopsError(ErrorCode.NotFound, `incident ${incidentId} not found`);
   const now = deps.clock.now();
   const started = incidentStart(incident);
+  const configured: Partial<Record<SourceName, number | undefined>> = {
+    kubernetes: deps.config.file.context?.kubernetes?.timeoutMs,
+  };
   const boxFor = (name: SourceName) =>
-    options.timeouts?.[name] ?? options.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS;
+    options.timeouts?.[name] ?? configured[name] ?? options.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS;
 
-  const [related, changes, metrics, similar] = await Promise.all([
+  const [related, changes, metrics, similar, kubernetes] = await Promise.all([
     timeBox('related-alerts', boxFor('related-alerts'), async () => {
       const alerts = await findRelatedAlerts(deps.db, incident, {
         until: now,
@@ -191,9 +199,23 @@ export async function gatherContext(
       const found = await findSimilarIncidents(deps.db, incident, options.similarLimit);
       return { value: found, detail: plural(found.length, 'incident') };
     }),
+
+    timeBox('kubernetes', boxFor('kubernetes'), async (signal) => {
+      const kube = deps.kubernetes;
+      if (!kube) return { skipped: 'Kubernetes context is not configured' };
+      if ('unavailable' in kube) return { skipped: kube.unavailable };
+      const found = await gatherKubernetes(
+        { clients: kube.clients, namespaces: deps.config.file.context?.kubernetes?.namespaces, signal },
+        incident.alerts,
+      );
+      if (found.objects.length === 0 && found.notes.length === 0) {
+        return { skipped: 'no alert names a pod, workload or node' };
+      }
+      return { value: found, detail: describeKubeContext(found) };
+    }),
   ]);
 
-  const results = [related, changes, metrics, similar];
+  const results = [related, changes, metrics, similar, kubernetes];
   for (const result of results) {
     const { report } = result;
     if (report.status === 'failed' || report.status === 'timeout') {
@@ -212,6 +234,7 @@ export async function gatherContext(
       recentChanges: changes.value ?? [],
       metrics: metrics.value ?? [],
       similarIncidents: similar.value ?? [],
+      ...(kubernetes.value ? { kubernetes: kubernetes.value } : {}),
     },
     sources: results.map((result) => result.report),
   };

@@ -79,6 +79,24 @@ export const PATTERNS: readonly ErrorPattern[] = [
     ],
   },
   {
+    id: 'missing-config',
+    title: 'missing configuration',
+    re: /(?:environment variable|env var)\s+"?[A-Za-z_][A-Za-z0-9_]*"?\s+(?:is\s+)?(?:not set|missing|required|undefined|empty)|(?:missing|required) (?:environment variable|env var|config(?:uration)? (?:key|value|file|setting))|config(?:uration)? file\s+\S*\s*(?:not found|does not exist|is missing)|no such file or directory[^\n]*\.(?:ya?ml|json|conf|toml|ini|properties)\b/i,
+    facts:
+      /(?:environment variable|env var|config(?:uration)? key|setting)\s+"?(?<name>[A-Za-z_][A-Za-z0-9_.]{2,})"?|(?<file>\/[\w./-]+\.(?:ya?ml|json|conf|toml|ini|properties))\b/i,
+    summary: (f) =>
+      `The application cannot find configuration it needs${f.name ? `: ${q(f.name)} is not set` : f.file ? `: ${q(f.file)} does not exist` : ''}, and stops.`,
+    causes: [
+      'An environment variable, Secret or ConfigMap key the application reads is not set for this deployment',
+      'A config file is not mounted where the application looks (volume, subPath or path changed)',
+    ],
+    steps: (f) => [
+      "kubectl -n <namespace> get deploy <name> -o jsonpath='{.spec.template.spec.containers[*].env}'",
+      f.file && `kubectl -n <namespace> exec <pod> -- ls -l ${sh(f.file.replace(/[^/]+$/, ''))}`,
+      'kubectl -n <namespace> get configmaps,secrets',
+    ],
+  },
+  {
     id: 'oom-killed',
     title: 'OOMKilled',
     re: /oomkilled|oom[- ]?killer|out of memory: kill(?:ed)? process|memory cgroup out of memory|exit(?:ed)? (?:with )?(?:code|status):? 137\b/i,

@@ -18,6 +18,7 @@ import {
 import { mergeActions, mergeCauses, mergeFixes, mergeSteps } from './combine.ts';
 import { clip, firedEvidence, hostOf, listOf, viewOf } from './facts.ts';
 import { applyHistory, normalizeTitle, recurringCause } from './history.ts';
+import { applyKubeEvidence, findingsOf } from './kube-evidence.ts';
 import { matchSignature } from './match.ts';
 import type { AlertView, ChangeHit, Finding, Signature, SignatureContext } from './types.ts';
 import { statedCauses, unknownSteps, unknownSummary } from './unknown.ts';
@@ -244,7 +245,15 @@ export function analyzeOffline(input: AnalysisInput): Analysis {
         ),
       )
     : mergeCauses(causeLists);
-  const rootCauses = applyHistory(merged, recurring).slice(0, MAX_CAUSES);
+  // What the pods themselves say (termination, events, logs) re-ranks the causes and is quoted.
+  const kube = applyKubeEvidence(
+    applyHistory(merged, recurring),
+    input.kubernetes ? findingsOf(input.kubernetes) : [],
+  );
+  const rootCauses = kube.causes.slice(0, MAX_CAUSES);
+  if (kube.decisive) {
+    summaryParts.push(`Kubernetes says: ${clip(kube.decisive.clue.quote, 400)}.`);
+  }
 
   const stepLists = findings.map((finding) => finding.nextSteps);
   if (unknown.length > 0) stepLists.push(unknownSteps(unknown, unknownChange));

@@ -27,6 +27,7 @@ import {
   splitText,
   truncate,
 } from './format.ts';
+import { kubeContextLine } from './kubernetes.ts';
 import { SLACK_LIMITS } from './limits.ts';
 import {
   buttonValue,
@@ -182,6 +183,8 @@ export function renderAnalysis(incident: IncidentSummary, analysis: Analysis): S
   if (analysis.proposedFixes.length > 0) {
     units.push(sections(`*Proposed fixes*\n${bullets(analysis.proposedFixes.map(fixText))}`));
   }
+  const kube = kubeContextLine(incident, analysis);
+  if (kube) units.push([context(kube)]);
   units.push([...lifecycleActions(incident), context(analyzerLine(analysis))]);
 
   const top = causes[0];

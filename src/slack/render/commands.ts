@@ -63,6 +63,7 @@ const HELP: [string, string][] = [
   ['explain TEXT', 'explain a pasted log line or error message'],
   ['history SERVICE', "a service's past incidents and their confirmed causes"],
   ['audit [INCIDENT]', 'the remediation audit log (approvals, runs, rollbacks, refusals), newest first'],
+  ['logs [INCIDENT]', 'the pod status, events and log tails (redacted) the analysis read from Kubernetes'],
   ['help', 'this help'],
 ];
 

@@ -11,5 +11,6 @@ export {
   renderLifecycleAnswer,
 } from './commands.ts';
 export { renderIncidentRoot, renderIncidentStatus, renderTimelineUpdate } from './incident.ts';
+export { kubeContextLine, renderKubeLogs } from './kubernetes.ts';
 export { checkSlackLimits } from './limits.ts';
 export { renderAsText } from './text.ts';

@@ -1,0 +1,465 @@
+/**
+ * Kubernetes evidence for the offline analyzer: what the pods themselves say (a termination reason, an event,
+ * a log line) re-ranks the catalogue's causes and quotes the line that decided it.
+ *
+ * Knowledge is data, code is mechanism: `RULES` is the table (which explain pattern or reason, read from which
+ * kind of clue, means which cause, confirming which catalogue cause), and the functions below only turn the
+ * Kubernetes context into clues, match them against the table and re-rank.
+ */
+import type { KubeContext, KubeObjectContext, RootCause } from '../schema.ts';
+import { rankRootCauses } from '../schema.ts';
+import { type ErrorPattern, type Facts, PATTERNS } from './explain-patterns.ts';
+import { clip } from './facts.ts';
+
+/** Where a clue comes from: the decisive ones (what Kubernetes recorded) weigh more than a current log line. */
+export type ClueSource = 'termination' | 'waiting' | 'event' | 'log-previous' | 'log' | 'node';
+
+export interface Clue {
+  source: ClueSource;
+  /** What rules are tested on. */
+  text: string;
+  /** The evidence line shown under the cause (the event, the log line, the termination, with time). */
+  quote: string;
+  at: string | null;
+  exitCode?: number;
+}
+
+export interface EvidenceRule {
+  id: string;
+  /** An explain pattern (by id) whose regex must match the clue … */
+  pattern?: string;
+  /** … and/or a regex of its own (both must match when both are given). */
+  re?: RegExp;
+  /** Clue kinds it reads; all when absent. */
+  sources?: ClueSource[];
+  /** Named groups read from the clue when the rule has no pattern (or to add to the pattern's). */
+  facts?: RegExp;
+  /** The cause it points to; `facts` are the pattern's named groups on the clue. */
+  title: (facts: Facts) => string;
+  category: RootCause['category'];
+  /** A catalogue cause this evidence confirms (its title): that cause is raised instead of adding a new one. */
+  confirms?: RegExp;
+  /** How decisive it is (0–100). */
+  weight: number;
+}
+
+const q = (value: string | undefined): string => (value ? `\`${clip(value, 80)}\`` : '');
+const KUBERNETES_RECORDS: ClueSource[] = ['termination', 'waiting', 'event'];
+const LOGS: ClueSource[] = ['log-previous', 'log'];
+
+/** The table. For one clue, the first rule that matches it wins: the more specific rules come first. */
+export const RULES: readonly EvidenceRule[] = [
+  {
+    id: 'oom-killed',
+    // The reason, not the exit code: 137 with reason Error is a SIGKILL (a failed liveness probe's kill).
+    re: /\boomkill(?:ed|ing)?\b|\boom[- ]?killer\b|out of memory: kill/i,
+    sources: ['termination', 'event', 'waiting'],
+    title: () => 'Container is OOMKilled: its memory limit is too low for what it uses (or it leaks memory)',
+    category: 'resource-exhaustion',
+    confirms: /oomkilled|memory limit|out of memory/i,
+    weight: 100,
+  },
+  {
+    id: 'missing-config-object',
+    pattern: 'create-container-config-error',
+    title: (f) =>
+      `Missing configuration: ${f.name ? `${f.kind ?? 'object'} ${q(f.name)}` : 'a Secret or ConfigMap'} the pod references does not exist (or lacks the key)`,
+    category: 'configuration',
+    weight: 95,
+  },
+  {
+    id: 'image-unauthorized',
+    pattern: 'image-pull',
+    // Before not-found: "pull access denied, repository does not exist or may require authorization:
+    // … authorization failed" is a registry refusing credentials it did not get.
+    re: /unauthori[sz]ed|authentication required|authorization failed|insufficient_scope|no basic auth credentials|\b40[13]\b/i,
+    sources: KUBERNETES_RECORDS,
+    title: () => 'Registry credentials (imagePullSecrets) missing, wrong or expired',
+    category: 'configuration',
+    confirms: /registry credentials|imagepullsecrets/i,
+    weight: 92,
+  },
+  {
+    id: 'image-not-found',
+    pattern: 'image-pull',
+    re: /not found|manifest unknown|does not exist|name unknown/i,
+    sources: KUBERNETES_RECORDS,
+    title: (f) => `Image name or tag does not exist in the registry${f.image ? `: ${q(f.image)}` : ''}`,
+    category: 'configuration',
+    confirms: /image name or tag/i,
+    weight: 92,
+  },
+  {
+    id: 'image-pull',
+    pattern: 'image-pull',
+    sources: KUBERNETES_RECORDS,
+    title: (f) =>
+      `The image cannot be pulled${f.image ? `: ${q(f.image)}` : ''} (registry unreachable or the image is wrong)`,
+    category: 'dependency',
+    confirms: /image|registry/i,
+    weight: 88,
+  },
+  {
+    id: 'cannot-run',
+    re: /containercannotrun|starterror|runcontainererror|executable file not found|exec format error|no such file or directory: unknown/i,
+    // The runtime's own words also reach the container's log ("exec /app: exec format error").
+    title: () => "The container cannot start: its command, entrypoint or image's architecture is wrong",
+    category: 'configuration',
+    weight: 90,
+  },
+  {
+    id: 'scheduling-pvc',
+    pattern: 'k8s-failed-scheduling',
+    re: /persistentvolumeclaim|unbound/i,
+    sources: ['event'],
+    title: () => 'Pod is Pending: its PersistentVolumeClaim is not bound (no volume or storage class for it)',
+    category: 'infrastructure',
+    weight: 90,
+  },
+  {
+    id: 'scheduling-constraints',
+    pattern: 'k8s-failed-scheduling',
+    re: /taint|affinity|node selector|didn't match/i,
+    sources: ['event'],
+    title: () => 'Pod is Pending: taints, node selectors or affinity rules keep it off every node',
+    category: 'configuration',
+    weight: 88,
+  },
+  {
+    id: 'scheduling-capacity',
+    pattern: 'k8s-failed-scheduling',
+    sources: ['event'],
+    title: () => "Pod is Pending: no node has enough free CPU/memory for the pod's requests",
+    category: 'capacity',
+    confirms: /no node has room|pending/i,
+    weight: 90,
+  },
+  {
+    id: 'evicted',
+    pattern: 'k8s-evicted',
+    sources: KUBERNETES_RECORDS,
+    title: () => 'The pod was evicted: its node ran short of memory or disk',
+    category: 'capacity',
+    weight: 85,
+  },
+  {
+    id: 'volume-mount',
+    pattern: 'volume-mount',
+    sources: ['event', 'waiting'],
+    title: () => 'A volume cannot be attached or mounted, so the container cannot be created',
+    category: 'infrastructure',
+    confirms: /volume attach|mount/i,
+    weight: 85,
+  },
+  {
+    id: 'liveness-probe',
+    re: /(?:liveness|startup) probe failed/i,
+    sources: ['event'],
+    title: () => 'Liveness probe fails and the kubelet keeps killing the container',
+    category: 'configuration',
+    confirms: /liveness/i,
+    weight: 70,
+  },
+  {
+    id: 'readiness-probe',
+    re: /readiness probe failed/i,
+    sources: ['event'],
+    title: () => 'Readiness probe fails: the application is unhealthy or a dependency it checks is down',
+    category: 'application',
+    confirms: /readiness/i,
+    weight: 60,
+  },
+  {
+    id: 'heap-oom',
+    re: /java\.lang\.OutOfMemoryError|javascript heap out of memory|allocation failed - javascript heap/i,
+    sources: LOGS,
+    title: () => 'The application runs out of heap memory (heap too small for its load, or a leak)',
+    category: 'resource-exhaustion',
+    confirms: /memory leak|heap/i,
+    weight: 88,
+  },
+  {
+    id: 'missing-config',
+    pattern: 'missing-config',
+    sources: LOGS,
+    title: (f) =>
+      `The application exits at start-up on missing configuration${f.name ? `: ${q(f.name)} is not set` : f.file ? `: ${q(f.file)} is missing` : ''} (env var, ConfigMap or Secret)`,
+    category: 'configuration',
+    weight: 84,
+  },
+  {
+    // Python's `os.environ["NAME"]` on an unset variable: an upper-case key with an underscore (case-sensitive,
+    // so a dict lookup such as KeyError: 'user_id' is not taken for configuration).
+    id: 'missing-env-keyerror',
+    re: /KeyError: '[A-Z][A-Z0-9]*_[A-Z0-9_]+'/,
+    facts: /KeyError: '(?<name>[A-Z][A-Z0-9_]+)'/,
+    sources: LOGS,
+    title: (f) =>
+      `The application exits at start-up on missing configuration${f.name ? `: ${q(f.name)} is not set` : ''} (env var, ConfigMap or Secret)`,
+    category: 'configuration',
+    weight: 84,
+  },
+  {
+    id: 'db-auth',
+    pattern: 'db-auth',
+    sources: LOGS,
+    title: () => 'Database credentials are wrong or were rotated: the application cannot log in',
+    category: 'configuration',
+    weight: 82,
+  },
+  {
+    id: 'tls',
+    re: /x509|certificate has expired|certificate is not yet valid|signed by unknown authority|unable to verify|certificate is valid for|tls handshake|wrong version number/i,
+    sources: LOGS,
+    title: () =>
+      'TLS fails between the application and a dependency (expired, untrusted or mismatched certificate)',
+    category: 'certificate',
+    weight: 80,
+  },
+  {
+    id: 'dependency-refused',
+    pattern: 'connection-refused',
+    sources: LOGS,
+    title: (f) =>
+      `A dependency it needs is down or unreachable: ${f.address ? `${q(f.address)} refuses connections` : 'connections are refused'}`,
+    category: 'dependency',
+    weight: 80,
+  },
+  {
+    id: 'dependency-dns',
+    pattern: 'dns',
+    sources: LOGS,
+    title: (f) => {
+      const host = f.host1 ?? f.host2 ?? f.host3 ?? f.host4;
+      return `A dependency cannot be found: ${host ? `the name ${q(host)} does not resolve` : 'DNS lookups fail'} (wrong name, deleted Service or DNS failing)`;
+    },
+    category: 'dependency',
+    weight: 78,
+  },
+  {
+    id: 'dependency-brokers',
+    pattern: 'kafka-no-brokers',
+    sources: LOGS,
+    title: () => 'A dependency it needs is down or unreachable: no message broker is available',
+    category: 'dependency',
+    weight: 78,
+  },
+  {
+    id: 'dependency-connections',
+    pattern: 'too-many-connections',
+    sources: LOGS,
+    title: () => 'The database refuses new connections: its connection limit is reached',
+    category: 'dependency',
+    weight: 78,
+  },
+  {
+    id: 'dependency-timeout',
+    pattern: 'timeout',
+    sources: LOGS,
+    title: () => 'A dependency it needs does not answer in time (down, overloaded or blocked by the network)',
+    category: 'dependency',
+    weight: 72,
+  },
+  {
+    id: 'disk-full',
+    pattern: 'disk-full',
+    sources: LOGS,
+    title: () => 'The disk or volume it writes to is full',
+    category: 'resource-exhaustion',
+    weight: 80,
+  },
+  {
+    id: 'read-only-fs',
+    pattern: 'read-only-fs',
+    sources: LOGS,
+    title: () =>
+      'It writes to a read-only file system (securityContext readOnlyRootFilesystem, or a read-only volume)',
+    category: 'configuration',
+    weight: 76,
+  },
+  {
+    id: 'permission-denied',
+    pattern: 'permission-denied',
+    sources: LOGS,
+    title: () => 'Permission denied at start-up: the user it runs as cannot read or write what it needs',
+    category: 'configuration',
+    weight: 70,
+  },
+  {
+    id: 'crash-bug',
+    re: /panic: |nil pointer dereference|goroutine \d+ \[running\]|segmentation fault|sigsegv|unhandled exception|uncaught exception|traceback \(most recent call last\)/i,
+    sources: LOGS,
+    title: () => 'The application crashes on a bug (a panic or unhandled exception in its code)',
+    category: 'application',
+    weight: 74,
+  },
+  {
+    id: 'exit-code',
+    re: /^(?:error|completed|unknown) exit code (?!0\b|137\b)\d+/i,
+    sources: ['termination'],
+    title: () => 'The application exits at start-up with an error (see its last log lines)',
+    category: 'application',
+    confirms: /application exits at start-up|exits/i,
+    weight: 30,
+  },
+];
+
+const PATTERN_BY_ID = new Map<string, ErrorPattern>(PATTERNS.map((pattern) => [pattern.id, pattern]));
+
+/** Log clues weigh a little less when they come from the running instance rather than the crashed one. */
+const SOURCE_FACTOR: Record<ClueSource, number> = {
+  termination: 1,
+  waiting: 1,
+  event: 1,
+  'log-previous': 1,
+  log: 0.9,
+  node: 1,
+};
+
+/** A quoted line's length: with its prefix, the quote fits the thread's 300 characters per piece of evidence. */
+const QUOTED = 180;
+const ISO_PREFIX = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)\s/;
+const hhmm = (at: string | null): string => (at ? ` at ${at.replace(/\.\d+Z$/, 'Z')}` : '');
+
+function objectRef(object: KubeObjectContext): string {
+  return `${object.kind.toLowerCase()} \`${object.namespace ? `${object.namespace}/` : ''}${object.name}\``;
+}
+
+/** Every clue in the Kubernetes context, in the order they were read. */
+export function cluesOf(context: KubeContext): Clue[] {
+  const clues: Clue[] = [];
+  for (const object of context.objects) {
+    const ref = objectRef(object);
+    for (const container of object.containers) {
+      const last = container.lastTermination;
+      if (last) {
+        const limits = container.limits.memory ? `; memory limit ${container.limits.memory}` : '';
+        clues.push({
+          source: 'termination',
+          text: `${last.reason} exit code ${last.exitCode}${last.message ? ` ${last.message}` : ''}`,
+          quote: `Last termination of \`${container.name}\` in ${ref}: ${last.reason} (exit code ${last.exitCode})${hhmm(last.at)}${limits}${last.message ? `: "${last.message}"` : ''}`,
+          at: last.at,
+          exitCode: last.exitCode,
+        });
+      }
+      if (container.state === 'waiting' && container.reason) {
+        clues.push({
+          source: 'waiting',
+          text: `${container.reason} ${container.message ?? ''}`.trim(),
+          quote: `\`${container.name}\` in ${ref} is waiting: ${container.reason}${container.message ? `: "${container.message}"` : ''}`,
+          at: null,
+        });
+      }
+    }
+    for (const event of object.events) {
+      if (event.type !== 'Warning') continue;
+      clues.push({
+        source: 'event',
+        text: `${event.reason}: ${event.message}`,
+        quote: `Event ${event.reason}${event.count > 1 ? ` ×${event.count}` : ''} on ${ref}${hhmm(event.at)}: "${clip(event.message, QUOTED)}"`,
+        at: event.at,
+      });
+    }
+    for (const tail of object.logs) {
+      const ended = tail.previous
+        ? (object.containers.find((container) => container.name === tail.container)?.lastTermination?.at ??
+          null)
+        : null;
+      for (const line of tail.lines) {
+        const stamped = ISO_PREFIX.exec(line)?.[1];
+        const at = stamped && !Number.isNaN(Date.parse(stamped)) ? new Date(stamped).toISOString() : ended;
+        clues.push({
+          source: tail.previous ? 'log-previous' : 'log',
+          text: line,
+          quote: `Log of \`${tail.container}\` in ${ref}${tail.previous ? ' (previous instance)' : ''}${hhmm(at)}: "${clip(line, QUOTED)}"`,
+          at,
+        });
+      }
+    }
+  }
+  return clues;
+}
+
+export interface KubeFinding {
+  rule: EvidenceRule;
+  clue: Clue;
+  facts: Facts;
+  score: number;
+}
+
+function ruleMatches(rule: EvidenceRule, clue: Clue): Facts | null {
+  if (rule.sources && !rule.sources.includes(clue.source)) return null;
+  let facts: Facts = {};
+  if (rule.pattern) {
+    const pattern = PATTERN_BY_ID.get(rule.pattern);
+    if (!pattern?.re.test(clue.text)) return null;
+    facts = pattern.facts?.exec(clue.text)?.groups ?? {};
+  }
+  if (rule.re && !rule.re.test(clue.text)) return null;
+  if (rule.facts) facts = { ...facts, ...(rule.facts.exec(clue.text)?.groups ?? {}) };
+  return facts;
+}
+
+/** The strongest finding per rule, strongest first (ties: the earlier-read clue). */
+export function findingsOf(context: KubeContext): KubeFinding[] {
+  const best = new Map<string, KubeFinding>();
+  for (const clue of cluesOf(context)) {
+    for (const rule of RULES) {
+      const facts = ruleMatches(rule, clue);
+      if (!facts) continue;
+      const score = rule.weight * SOURCE_FACTOR[clue.source];
+      const known = best.get(rule.id);
+      if (!known || score > known.score) best.set(rule.id, { rule, clue, facts, score });
+      break;
+    }
+  }
+  return [...best.values()].sort((a, b) => b.score - a.score);
+}
+
+const round = (value: number) => Math.round(value * 100) / 100;
+
+/**
+ * The causes re-ranked by the evidence: the strongest finding's cause first (a catalogue cause it confirms,
+ * raised, else a new cause with its own title), then the others' causes raised below it; each carries the
+ * quoted clue as its first piece of evidence.
+ */
+export function applyKubeEvidence(
+  causes: RootCause[],
+  findings: KubeFinding[],
+): { causes: RootCause[]; decisive: KubeFinding | null } {
+  if (findings.length === 0) return { causes, decisive: null };
+  const out = causes.map((cause) => ({ ...cause, evidence: [...cause.evidence] }));
+  const top = Math.max(0, ...out.map((cause) => cause.likelihood));
+  const lead = Math.min(0.95, round(Math.max(top + 0.05, 0.8)));
+  const used = new Set<RootCause>();
+  for (const [index, finding] of findings.slice(0, 4).entries()) {
+    const likelihood = round(
+      Math.max(0.3, lead - 0.1 * index - (index > 0 ? (100 - finding.score) / 200 : 0)),
+    );
+    const quote = clip(finding.clue.quote, 500);
+    const title = clip(finding.rule.title(finding.facts), 200);
+    let target = finding.rule.confirms
+      ? out.find((cause) => !used.has(cause) && finding.rule.confirms?.test(cause.title))
+      : undefined;
+    target ??= out.find((cause) => !used.has(cause) && cause.title === title);
+    if (target) {
+      target.likelihood = index === 0 ? lead : Math.max(target.likelihood, Math.min(likelihood, lead - 0.01));
+      target.evidence = [quote, ...target.evidence.filter((item) => item !== quote)].slice(0, 10);
+    } else {
+      target = {
+        title,
+        likelihood: index === 0 ? lead : Math.min(likelihood, lead - 0.01),
+        category: finding.rule.category,
+        evidence: [quote],
+      };
+      out.push(target);
+    }
+    used.add(target);
+  }
+  // A finding raised its cause to the lead: nothing else may stay level with it.
+  const leader = out.find((cause) => cause.likelihood === lead && used.has(cause));
+  for (const cause of out) {
+    if (cause !== leader && cause.likelihood >= lead) cause.likelihood = round(lead - 0.02);
+  }
+  return { causes: rankRootCauses(out), decisive: findings[0] ?? null };
+}

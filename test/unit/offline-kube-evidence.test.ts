@@ -1,0 +1,370 @@
+/**
+ * Kubernetes evidence in the offline analyzer: the termination reason, the events and the log lines of the
+ * pods an incident names re-rank its causes, and the line that decided is quoted under the cause.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AnalysisInput } from '../../src/analysis/input.ts';
+import { PATTERNS } from '../../src/analysis/offline/explain-patterns.ts';
+import { analyzeOffline } from '../../src/analysis/offline/index.ts';
+import { cluesOf, findingsOf, RULES } from '../../src/analysis/offline/kube-evidence.ts';
+import {
+  type Analysis,
+  analysisSchema,
+  type KubeContainer,
+  type KubeContext,
+  type KubeObjectContext,
+} from '../../src/analysis/schema.ts';
+import type { IncidentAlert } from '../../src/db/incidents.ts';
+import { testAlert, testInput } from '../support/incidents.ts';
+
+const T0 = '2026-03-01T10:00:00.000Z';
+
+const crashAlert: IncidentAlert = testAlert(
+  {
+    labels: {
+      alertname: 'KubePodCrashLooping',
+      namespace: 'shop',
+      pod: 'checkout-7d9f8-abcde',
+      container: 'checkout',
+      severity: 'warning',
+    },
+    annotations: {
+      description: 'Pod shop/checkout-7d9f8-abcde (checkout) is restarting 2.00 times / 10 minutes.',
+      summary: 'Pod is crash looping.',
+    },
+  },
+  { at: T0 },
+);
+
+const notReadyAlert: IncidentAlert = testAlert(
+  {
+    labels: {
+      alertname: 'KubePodNotReady',
+      namespace: 'shop',
+      pod: 'checkout-7d9f8-abcde',
+      severity: 'warning',
+    },
+    annotations: {
+      description: 'Pod shop/checkout-7d9f8-abcde has been in a non-ready state for longer than 15 minutes.',
+    },
+  },
+  { at: T0 },
+);
+
+function container(overrides: Partial<KubeContainer> = {}): KubeContainer {
+  return {
+    name: 'checkout',
+    ready: false,
+    restarts: 7,
+    state: 'waiting',
+    reason: 'CrashLoopBackOff',
+    lastTermination: { reason: 'Error', exitCode: 1, at: '2026-03-01T09:59:10.000Z' },
+    requests: { memory: '128Mi' },
+    limits: { memory: '256Mi' },
+    ...overrides,
+  };
+}
+
+function pod(overrides: Partial<KubeObjectContext> = {}): KubeContext {
+  return {
+    objects: [
+      {
+        kind: 'Pod',
+        namespace: 'shop',
+        name: 'checkout-7d9f8-abcde',
+        status: 'Running, 0/1 ready, 7 restarts',
+        containers: [container()],
+        events: [
+          {
+            type: 'Warning',
+            reason: 'BackOff',
+            message: 'Back-off restarting failed container checkout in pod checkout-7d9f8-abcde_shop',
+            count: 31,
+            at: '2026-03-01T09:59:30.000Z',
+          },
+        ],
+        logs: [],
+        notes: [],
+        ...overrides,
+      },
+    ],
+    notes: [],
+  };
+}
+
+function analyze(alerts: IncidentAlert[], kubernetes?: KubeContext): Analysis {
+  const input: AnalysisInput = testInput(alerts, T0, kubernetes ? { kubernetes } : {});
+  const analysis = analyzeOffline(input);
+  expect(analysisSchema.parse(analysis)).toEqual(analysis);
+  return analysis;
+}
+
+describe('Kubernetes evidence in the offline analyzer', () => {
+  it('without Kubernetes context, a crash loop gets the runbook order (the baseline)', () => {
+    const analysis = analyze([crashAlert]);
+    expect(analysis.rootCauses[0]?.title).toBe(
+      'The application exits at start-up (bad config, missing env or secret, failing dependency)',
+    );
+    expect(analysis.summary).not.toContain('Kubernetes says');
+  });
+
+  it('a previous log line refusing the database connection makes the dependency the first cause, quoted', () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        logs: [
+          {
+            container: 'checkout',
+            previous: true,
+            truncated: false,
+            lines: [
+              '2026-03-01T09:59:09Z INFO connecting to orders-db.shop.svc:5432',
+              '2026-03-01T09:59:10Z ERROR dial tcp 10.0.3.7:5432: connect: connection refused',
+            ],
+          },
+        ],
+      }),
+    );
+    const [first] = analysis.rootCauses;
+    expect(first).toMatchObject({
+      title: 'A dependency it needs is down or unreachable: `10.0.3.7:5432` refuses connections',
+      category: 'dependency',
+    });
+    expect(first?.evidence[0]).toBe(
+      'Log of `checkout` in pod `shop/checkout-7d9f8-abcde` (previous instance) at 2026-03-01T09:59:10Z: "2026-03-01T09:59:10Z ERROR dial tcp 10.0.3.7:5432: connect: connection refused"',
+    );
+    expect(first?.likelihood).toBeGreaterThan(analysis.rootCauses[1]?.likelihood ?? 1);
+    expect(analysis.summary).toContain(
+      'Kubernetes says: Log of `checkout` in pod `shop/checkout-7d9f8-abcde`',
+    );
+  });
+
+  it('an OOMKilled last termination raises the catalogue OOM cause above the others', () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        containers: [
+          container({
+            lastTermination: { reason: 'OOMKilled', exitCode: 137, at: '2026-03-01T09:59:10.000Z' },
+          }),
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toBe('Container is OOMKilled and restarted');
+    expect(analysis.rootCauses[0]?.evidence[0]).toBe(
+      'Last termination of `checkout` in pod `shop/checkout-7d9f8-abcde`: OOMKilled (exit code 137) at 2026-03-01T09:59:10Z; memory limit 256Mi',
+    );
+  });
+
+  it('a Liveness probe failure event puts the probe first when the logs say nothing', () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        events: [
+          {
+            type: 'Warning',
+            reason: 'Unhealthy',
+            message: 'Liveness probe failed: Get "http://10.244.1.7:8080/healthz": context deadline exceeded',
+            count: 12,
+            at: '2026-03-01T09:58:00.000Z',
+          },
+        ],
+        logs: [{ container: 'checkout', previous: true, truncated: false, lines: ['INFO serving on :8080'] }],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toBe(
+      'Liveness probe fails and the kubelet keeps killing the container',
+    );
+    expect(analysis.rootCauses[0]?.evidence[0]).toBe(
+      'Event Unhealthy ×12 on pod `shop/checkout-7d9f8-abcde` at 2026-03-01T09:58:00Z: "Liveness probe failed: Get "http://10.244.1.7:8080/healthz": context deadline exceeded"',
+    );
+  });
+
+  it('FailedScheduling for lack of memory explains a pod that is not ready', () => {
+    const analysis = analyze(
+      [notReadyAlert],
+      pod({
+        status: 'Pending, 0/1 ready, 0 restarts, not scheduled (Unschedulable)',
+        containers: [],
+        events: [
+          {
+            type: 'Warning',
+            reason: 'FailedScheduling',
+            message:
+              '0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.',
+            count: 4,
+            at: '2026-03-01T09:50:00.000Z',
+          },
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toMatch(/^Pod is Pending: no node has room/);
+    expect(analysis.rootCauses[0]?.evidence[0]).toMatch(/^Event FailedScheduling .*Insufficient memory/);
+  });
+
+  it('a missing Secret while the container waits beats everything else', () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        containers: [
+          container({
+            reason: 'CreateContainerConfigError',
+            message: 'secret "orders-db-credentials" not found',
+            lastTermination: null,
+            restarts: 0,
+          }),
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]).toMatchObject({
+      title:
+        'Missing configuration: secret `orders-db-credentials` the pod references does not exist (or lacks the key)',
+      category: 'configuration',
+    });
+  });
+
+  it('a log line naming a missing environment variable reads as missing configuration', () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        logs: [
+          {
+            container: 'checkout',
+            previous: true,
+            truncated: false,
+            lines: ['Error: environment variable DATABASE_URL is not set', 'exiting'],
+          },
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toBe(
+      'The application exits at start-up on missing configuration: `DATABASE_URL` is not set (env var, ConfigMap or Secret)',
+    );
+  });
+
+  it('a Kubernetes context with nothing telling leaves the ranking as it was', () => {
+    const plain = analyze([crashAlert]);
+    const withContext = analyze(
+      [crashAlert],
+      pod({
+        containers: [container({ lastTermination: null })],
+        logs: [{ container: 'checkout', previous: false, truncated: false, lines: ['INFO started'] }],
+      }),
+    );
+    expect(withContext.rootCauses.map((cause) => cause.title)).toEqual(
+      plain.rootCauses.map((cause) => cause.title),
+    );
+  });
+
+  it('quotes only what the reader kept: a redacted line stays redacted in the evidence', () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        logs: [
+          {
+            container: 'checkout',
+            previous: true,
+            truncated: false,
+            lines: ['FATAL password authentication failed for user "orders" (password=[REDACTED])'],
+          },
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toMatch(/^Database credentials are wrong/);
+    expect(analysis.rootCauses[0]?.evidence[0]).toContain('password=[REDACTED]');
+  });
+
+  it('every rule names an explain pattern that exists, and clues come from every part of the context', () => {
+    const ids = new Set(PATTERNS.map((pattern) => pattern.id));
+    for (const rule of RULES) if (rule.pattern) expect(ids.has(rule.pattern), rule.id).toBe(true);
+    const context = pod({
+      logs: [{ container: 'checkout', previous: true, truncated: false, lines: ['x'] }],
+    });
+    expect(cluesOf(context).map((clue) => clue.source)).toEqual([
+      'termination',
+      'waiting',
+      'event',
+      'log-previous',
+    ]);
+    expect(findingsOf(context).map((finding) => finding.rule.id)).toEqual(['exit-code']);
+  });
+  it('exit code 137 with reason Error is a kill (a liveness probe), not an OOM kill', () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        containers: [container({ lastTermination: { reason: 'Error', exitCode: 137, at: null } })],
+        events: [
+          {
+            type: 'Warning',
+            reason: 'Unhealthy',
+            message: "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory",
+            count: 3,
+            at: null,
+          },
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toBe(
+      'Liveness probe fails and the kubelet keeps killing the container',
+    );
+  });
+
+  it('a pull refused for lack of authorization points at the registry credentials', () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        containers: [container({ reason: 'ErrImagePull', lastTermination: null })],
+        events: [
+          {
+            type: 'Warning',
+            reason: 'Failed',
+            message:
+              'Failed to pull image "registry.example.com/private/app:1.0": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed',
+            count: 2,
+            at: null,
+          },
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toMatch(/^Registry credentials/);
+  });
+  it("a Python KeyError on an environment variable's name is missing configuration, not a bug", () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        logs: [
+          {
+            container: 'checkout',
+            previous: true,
+            truncated: false,
+            lines: [
+              'Traceback (most recent call last):',
+              '    MODEL_BUCKET = os.environ["MODEL_BUCKET"]',
+              "KeyError: 'MODEL_BUCKET'",
+            ],
+          },
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toBe(
+      'The application exits at start-up on missing configuration: `MODEL_BUCKET` is not set (env var, ConfigMap or Secret)',
+    );
+  });
+
+  it('exec format error in the log means the image cannot run on this node', () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        logs: [
+          {
+            container: 'checkout',
+            previous: true,
+            truncated: false,
+            lines: ['exec /usr/local/bin/gateway: exec format error'],
+          },
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toMatch(/^The container cannot start/);
+  });
+});
