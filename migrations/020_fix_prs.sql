@@ -18,6 +18,8 @@ CREATE TABLE fix_prs (
   error         text,
   -- Who merged / closed / was asked to review, as GitHub logins.
   state_actor   text,
+  -- The last PR event told in the thread (`merged:alice`), so a replayed webhook or poll tells nothing twice.
+  last_event    text,
   created_at    timestamptz NOT NULL,
   updated_at    timestamptz NOT NULL,
   UNIQUE (incident_id, fix_key)

@@ -9,6 +9,7 @@ import { register as registerHealth } from '../handlers/health.ts';
 import { register as registerWebhooks } from '../handlers/webhooks/index.ts';
 import { gatherContext } from './analysis/context/index.ts';
 import type { LlmDeps } from './analysis/llm.ts';
+import type { GitHubClient } from './clients/github.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { type Db, openDatabase } from './db/index.ts';
@@ -39,6 +40,8 @@ export interface AppOptions {
   print?: (text: string) => void;
   /** Replaces the Slack transport (tests). */
   slackTransport?: SlackTransport;
+  /** Replaces the GitHub client built from GITHUB_TOKEN / the GitHub App (tests, the benchmark). */
+  github?: GitHubClient | null;
 }
 
 export interface App {
@@ -99,6 +102,19 @@ async function slackTransport(options: AppOptions, db: Db, logger: Logger): Prom
   return new ConsoleTransport({ print, render: renderAsText, firstTs: Number(last.rows[0]?.n ?? 0) + 1 });
 }
 
+/** GitHub with GITHUB_TOKEN, else the GitHub App (GITHUB_APP_*), else null. */
+async function gitHubFromConfig(config: Config, logger: Logger): Promise<GitHubClient | null> {
+  const env = config.env;
+  if (
+    !env.GITHUB_TOKEN &&
+    !(env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY && env.GITHUB_APP_INSTALLATION_ID)
+  )
+    return null;
+  const { createGitHubClient, gitHubAppFromEnv } = await import('./clients/github.ts');
+  const app = env.GITHUB_TOKEN ? undefined : gitHubAppFromEnv(env);
+  return createGitHubClient({ token: env.GITHUB_TOKEN, app, baseUrl: env.GITHUB_API_URL, logger });
+}
+
 async function llmFromConfig(config: Config): Promise<LlmDeps | null> {
   const apiKey = config.env.ANTHROPIC_API_KEY;
   if (!apiKey) return null;
@@ -118,9 +134,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const ownsDb = !options.db;
   const clock = options.clock ?? systemClock;
   // Loaded only when configured: each SDK costs memory a default install does not need.
-  const github = config.env.GITHUB_TOKEN
-    ? (await import('./clients/github.ts')).gitHubClientFromEnv(config.env, { logger })
-    : null;
+  const github = options.github !== undefined ? options.github : await gitHubFromConfig(config, logger);
   const deps: AppDeps = {
     config,
     db,
@@ -128,6 +142,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     metrics: options.metrics ?? createMetrics({ collectProcessMetrics: true }),
     llm: await llmFromConfig(config),
+    github,
     gather: async (incidentId) => {
       const { input, sources } = await gatherContext({ db, config, clock, github, logger }, incidentId);
       return { input, sources: sources.filter((s) => s.status === 'ok').map((s) => s.name) };

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { latestAnalysis } from './analysis/analyze.ts';
 import { confirmCause } from './analysis/memory.ts';
+import { redact } from './analysis/redact.ts';
 import { type App, createApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import { type Config, loadConfig } from './config.ts';
@@ -14,12 +15,13 @@ import { openDatabase } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
 import { AiopsError, asCodedError, ErrorCode } from './errors.ts';
 import { incidentLine, incidentText } from './incident-text.ts';
+import { type FixPlan, fixDiff, openFixPr } from './incidents/fixes.ts';
 import type { AlertSource } from './ingest/alert.ts';
 import { ingestDelivery } from './ingest/ingest.ts';
 import { acknowledgeIncident, resolveIncident } from './ingest/lifecycle.ts';
 import { createLogger } from './logger.ts';
 import { parseIncidentRef, runCommand } from './slack/commands.ts';
-import { renderAsText, renderLifecycleAnswer } from './slack/render/index.ts';
+import { renderAsText, renderFixOutcome, renderLifecycleAnswer } from './slack/render/index.ts';
 
 export const USAGE = `usage: aiops <command> [options]
 
@@ -34,12 +36,14 @@ commands:
   ack INCIDENT --as USER                  acknowledge (the Slack button, from the terminal)
   resolve INCIDENT --as USER              resolve by hand
   confirm INCIDENT CAUSE --as USER        record the confirmed cause (the "This was the cause" button)
+  fix INCIDENT [--as USER] [--diff]       open the draft fix PR (the "Open fix PR" button); without
+                                          GitHub credentials, or with --diff, print the fix as a diff
   help                                    this text
 
 Without SLACK_BOT_TOKEN (local mode) replay, ack, resolve and confirm also run the pipeline and print
 the Slack thread they produce.`;
 
-const COMMANDS = ['start', 'migrate', 'replay', 'incidents', 'why', 'ack', 'resolve', 'confirm'];
+const COMMANDS = ['start', 'migrate', 'replay', 'incidents', 'why', 'ack', 'resolve', 'confirm', 'fix'];
 
 export interface CliIo {
   stdout: (line: string) => void;
@@ -221,6 +225,48 @@ async function confirm(config: Config, args: string[], io: CliIo): Promise<void>
   });
 }
 
+/** The fix as the terminal shows it: what, why, validation, the diff. */
+export function fixPlanText(plan: FixPlan): string {
+  const checks = plan.validation.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.output}`);
+  return [
+    `fix for incident #${plan.incident.id}: ${plan.fix.title}`,
+    `why: ${plan.fix.rationale}`,
+    `read from: ${plan.read.source}`,
+    'validation:',
+    ...checks,
+    `rollback: ${plan.fix.rollback}`,
+    '',
+    plan.diff.trimEnd(),
+  ].join('\n');
+}
+
+async function fix(config: Config, args: string[], io: CliIo): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { as: { type: 'string' }, diff: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw usageError('fix takes exactly one INCIDENT');
+  const incidentId = incidentArg(positionals[0]);
+  await withPipeline(config, io, async (app) => {
+    if (!app.deps.github || values.diff) {
+      const plan = await fixDiff(app.deps, { incidentId });
+      io.stdout(redact(fixPlanText(plan)).text);
+      if (!values.diff) io.stdout('\nno PR opened: no GITHUB_TOKEN or GitHub App is configured');
+      return;
+    }
+    const outcome = await openFixPr(app.deps, {
+      incidentId,
+      actor: values.as ?? 'cli',
+      requestId: `cli-${systemClock.now().getTime()}`,
+    });
+    if (outcome.kind === 'diff') {
+      io.stdout(redact(fixPlanText(outcome.plan)).text);
+      io.stdout(`\nno PR opened: ${outcome.reason}`);
+    } else io.stdout(renderAsText(renderFixOutcome(outcome)));
+  });
+}
+
 async function why(config: Config, args: string[], io: CliIo): Promise<void> {
   if (args.length !== 1) throw usageError('why takes exactly one INCIDENT');
   const incidentId = incidentArg(args[0]);
@@ -346,6 +392,9 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
         return 0;
       case 'confirm':
         await confirm(config, args, io);
+        return 0;
+      case 'fix':
+        await fix(config, args, io);
         return 0;
       default:
         throw usageError(`unknown command "${command}"`);

@@ -3,6 +3,7 @@ import type { AppDeps } from '../../src/deps.ts';
 import { ACTION_IDS } from '../../src/slack/message.ts';
 import { acknowledgeButton } from './acknowledge.ts';
 import { confirmCauseButton } from './confirm-cause.ts';
+import { fixOpenPrButton } from './fix-open-pr.ts';
 import { resolveButton } from './resolve.ts';
 
 /** Action ids may carry a suffix (`incident_confirm_cause:2`) to stay unique within one message. */
@@ -20,5 +21,9 @@ export function register(app: App, deps: AppDeps): void {
   app.action<BlockButtonAction>(
     { type: 'block_actions', action_id: actionId(ACTION_IDS.confirmCause) },
     confirmCauseButton(deps),
+  );
+  app.action<BlockButtonAction>(
+    { type: 'block_actions', action_id: actionId(ACTION_IDS.fixOpenPr) },
+    fixOpenPrButton(deps),
   );
 }

@@ -13,12 +13,15 @@ import { serviceHistory } from '../analysis/memory.ts';
 import { getIncident, listIncidents } from '../db/incidents.ts';
 import type { Queryable } from '../db/index.ts';
 import { AiopsError, ErrorCode } from '../errors.ts';
+import { type FixDeps, openFixPr, postFixDiff } from '../incidents/fixes.ts';
 import { acknowledgeIncident, resolveIncident } from '../ingest/lifecycle.ts';
 import { redactForSlack, type SlackMessage } from './message.ts';
 import {
   renderAnswer,
   renderError,
   renderExplain,
+  renderFixOutcome,
+  renderFixPosted,
   renderHelp,
   renderHistory,
   renderIncidentList,
@@ -27,7 +30,7 @@ import {
   renderWhy,
 } from './render/index.ts';
 
-export type CommandDeps = AnalyzeDeps;
+export type CommandDeps = AnalyzeDeps & Partial<Pick<FixDeps, 'config' | 'github' | 'logger'>>;
 
 export interface CommandContext {
   channelId: string;
@@ -37,7 +40,17 @@ export interface CommandContext {
   userId: string;
 }
 
-export const SUBCOMMANDS = ['why', 'status', 'list', 'ack', 'resolve', 'explain', 'history', 'help'] as const;
+export const SUBCOMMANDS = [
+  'why',
+  'status',
+  'list',
+  'ack',
+  'resolve',
+  'explain',
+  'history',
+  'fix',
+  'help',
+] as const;
 
 export interface ParsedCommand {
   name: (typeof SUBCOMMANDS)[number] | 'unknown';
@@ -170,6 +183,19 @@ async function answerCommand(deps: CommandDeps, ctx: CommandContext, text: strin
           throw new AiopsError(ErrorCode.BadUsage, 'paste the log line or error after `/aiops explain`');
         return renderExplain(command.args, await explainText(deps, command.args));
       }
+      case 'fix': {
+        const id = await requireIncident(deps, ctx, command.args);
+        if (!deps.config) throw new AiopsError(ErrorCode.BadUsage, 'fix PRs are not available here');
+        const fixDeps = { ...deps, config: deps.config };
+        const outcome = await openFixPr(fixDeps, {
+          incidentId: id,
+          actor,
+          requestId: `slash-${deps.clock.now().getTime()}`,
+        });
+        if (outcome.kind === 'diff' && (await postFixDiff(fixDeps, outcome.plan, outcome.reason)))
+          return renderFixPosted(outcome.reason);
+        return renderFixOutcome(outcome);
+      }
       case 'history': {
         if (!command.args)
           throw new AiopsError(ErrorCode.BadUsage, 'name a service: `/aiops history checkout`');
@@ -178,7 +204,10 @@ async function answerCommand(deps: CommandDeps, ctx: CommandContext, text: strin
       }
     }
   } catch (error) {
-    if (error instanceof AiopsError && [ErrorCode.NotFound, ErrorCode.BadUsage].includes(error.code)) {
+    if (
+      error instanceof AiopsError &&
+      [ErrorCode.NotFound, ErrorCode.BadUsage, ErrorCode.FixUnavailable].includes(error.code)
+    ) {
       return renderError(error.message);
     }
     throw error;

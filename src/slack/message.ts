@@ -12,6 +12,8 @@ export const ACTION_IDS = {
   acknowledge: 'incident_acknowledge',
   resolve: 'incident_resolve',
   confirmCause: 'incident_confirm_cause',
+  /** *Open fix PR* on a proposed fix (`fix_open_pr:N`, N its index). */
+  fixOpenPr: 'fix_open_pr',
 } as const;
 
 /** The value carried by every incident button (Slack limits a button value to 2,000 characters). */
@@ -20,6 +22,8 @@ export interface IncidentButtonValue {
   /** For confirmCause: the root cause's title as shown. */
   cause?: string;
   category?: string;
+  /** For fixOpenPr: the proposed fix's index in the analysis. */
+  fixIndex?: number;
 }
 
 /**

@@ -62,6 +62,7 @@ const HELP: [string, string][] = [
   ['resolve [INCIDENT]', 'resolve an incident'],
   ['explain TEXT', 'explain a pasted log line or error message'],
   ['history SERVICE', "a service's past incidents and their confirmed causes"],
+  ['fix [INCIDENT]', 'open a draft PR with the fix (or show it as a diff when GitHub is not configured)'],
   ['help', 'this help'],
 ];
 

@@ -10,6 +10,7 @@ export {
   renderIncidentList,
   renderLifecycleAnswer,
 } from './commands.ts';
+export { renderFixDiff, renderFixOutcome, renderFixPosted } from './fixes.ts';
 export { renderIncidentRoot, renderIncidentStatus, renderTimelineUpdate } from './incident.ts';
 export { checkSlackLimits } from './limits.ts';
 export { renderAsText } from './text.ts';
