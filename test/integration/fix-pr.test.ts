@@ -23,6 +23,9 @@ import { startTestApp } from '../support/app.ts';
 import { testDatabases } from '../support/databases.ts';
 import { fixesYaml, MANIFEST, oomBody } from '../support/fix-fixtures.ts';
 import { forbidden, type GitHubFake, secondaryRateLimit, startGitHubFake } from '../support/github-fake.ts';
+import { post } from '../support/payloads.ts';
+import { buttonClickBody, type SlackFake, slackSignature, startSlackFake } from '../support/slack-fake.ts';
+import { waitFor } from '../support/wait.ts';
 
 const REPO_FILES = {
   'deploy/checkout.yaml': MANIFEST,
@@ -390,6 +393,148 @@ describe.each(testDatabases())('fix PRs on $name', (database) => {
           body: '{}',
         });
         expect(response.status).toBe(401);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
+  describe('end to end: OOMKilled → thread → Open fix PR → draft PR → merged webhook → thread', () => {
+    const SIGNING_SECRET = 'test-signing-secret';
+    const WEBHOOK_SECRET = 'gh-webhook-secret';
+    let slack: SlackFake;
+    // A database of its own: the incidents above are open with the same labels, and would absorb this alert.
+    let e2eDb: Db;
+    let e2eDispose: () => Promise<void>;
+
+    beforeAll(async () => {
+      slack = await startSlackFake();
+      ({ db: e2eDb, dispose: e2eDispose } = await database.create());
+    });
+    afterAll(async () => {
+      await slack?.close();
+      await e2eDispose?.();
+    });
+
+    it('opens the draft PR from a signed click and tells the merge in the thread', async () => {
+      counter += 1;
+      const repo = `acme/checkout-${counter}`;
+      github.addRepo(repo, REPO_FILES);
+      const app = await startTestApp(e2eDb, {
+        env: {
+          SLACK_BOT_TOKEN: 'xoxb-test-token',
+          SLACK_SIGNING_SECRET: SIGNING_SECRET,
+          SLACK_API_URL: slack.apiUrl,
+          GITHUB_TOKEN: 'ghs_testtoken',
+          GITHUB_API_URL: github.apiUrl,
+          GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        },
+        yaml: fixesYaml(repo),
+        github: client(github),
+      });
+      const settle = async () => {
+        for (let round = 0; round < 50; round += 1) {
+          const jobs = await app.app.jobs.runOnce({ aheadMs: 10 * 60_000 });
+          const sent = await app.app.poster.drain({ ignorePacing: true });
+          if (jobs + sent === 0) return;
+        }
+      };
+      try {
+        const response = await post(
+          `${app.url}/webhooks/alertmanager`,
+          oomBody(`{}:{flow="e2e-${counter}"}`),
+        );
+        expect(response.status).toBe(202);
+        const incidentId = (response.json.incidentIds as number[])[0] as number;
+        await settle();
+
+        // The analysis reply carries the Open fix PR button for the proposed memory-limit fix.
+        const button = slack
+          .callsOf('chat.postMessage')
+          .flatMap(
+            (call) => (call.body.blocks ?? []) as { accessory?: { action_id?: string; value?: string } }[],
+          )
+          .map((block) => block.accessory)
+          .find((accessory) => accessory?.action_id?.startsWith('fix_open_pr:'));
+        expect(button).toBeDefined();
+
+        const click = buttonClickBody({
+          actionId: button?.action_id as string,
+          value: button?.value as string,
+          userId: 'U0ALICE',
+          responseUrl: slack.responseUrl('fix'),
+        });
+        const clicked = await fetch(`${app.url}/slack/events`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            ...slackSignature(SIGNING_SECRET, click),
+          },
+          body: click,
+        });
+        expect(clicked.status).toBe(200);
+        const answer = await waitFor(() => slack.responses.find((r) => r.id === 'fix'));
+        expect(JSON.stringify(answer.body)).toMatch(/Draft fix PR .*#1/);
+
+        const [pull] = github.pulls(repo);
+        expect(pull).toMatchObject({ draft: true, head: `aiops/incident-${incidentId}-k8s-memory-limit` });
+        const after = github.fileAt(repo, pull?.head as string, 'deploy/checkout.yaml') as string;
+        expect(containerLimit(after, 'log-shipper')).toBe('128Mi');
+        expect(parseQuantity(containerLimit(after, 'checkout') as string)).toBeGreaterThan(
+          parseQuantity('512Mi') as number,
+        );
+        await settle();
+        const opened = slack.callsOf('chat.postMessage').at(-1);
+        expect(JSON.stringify(opened?.body)).toMatch(
+          /Draft fix PR .*#1.* opened at the request of <@U0ALICE>/,
+        );
+
+        // GitHub tells the merge, signed.
+        const merged = JSON.stringify({
+          action: 'closed',
+          number: 1,
+          pull_request: {
+            number: 1,
+            state: 'closed',
+            merged: true,
+            merged_by: { login: 'dave' },
+            draft: false,
+          },
+          repository: { full_name: repo },
+          sender: { login: 'dave' },
+        });
+        const signature = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(merged).digest('hex')}`;
+        const delivered = await fetch(`${app.url}/webhooks/github`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': 'pull_request',
+            'x-github-delivery': 'd-1',
+            'x-hub-signature-256': signature,
+          },
+          body: merged,
+        });
+        expect(delivered.status).toBe(202);
+        expect(await delivered.json()).toEqual({ recorded: true });
+        await settle();
+        const told = slack.callsOf('chat.postMessage').at(-1);
+        expect(JSON.stringify(told?.body)).toMatch(/Fix PR .*#1.* merged by \*dave \(GitHub\)\*/);
+        expect(told?.body.thread_ts).toBeDefined();
+
+        // A replayed delivery changes nothing.
+        const before = slack.calls.length;
+        const again = await fetch(`${app.url}/webhooks/github`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': 'pull_request',
+            'x-hub-signature-256': signature,
+          },
+          body: merged,
+        });
+        expect(await again.json()).toEqual({ recorded: false });
+        await settle();
+        expect(slack.calls.length).toBe(before);
       } finally {
         await app.close();
       }
