@@ -7,6 +7,7 @@ import type { AppDeps } from '../../src/deps.ts';
 import { AiopsError, ErrorCode } from '../../src/errors.ts';
 import { sendJson } from '../../src/http/io.ts';
 import type { RouteContext } from '../../src/http/router.ts';
+import { listFixPrs } from '../../src/incidents/fixes.ts';
 import { parseWithSchema } from '../../src/ingest/parse.ts';
 import { threadDelivery } from '../../src/slack/outbox.ts';
 
@@ -40,6 +41,7 @@ export function getIncidentHandler(deps: AppDeps) {
       confirmedCausesOf(deps.db, id),
       threadDelivery(deps.db, id),
     ]);
-    sendJson(res, 200, { ...incident, analyses, confirmedCauses, slack });
+    const fixPrs = await listFixPrs(deps.db, id);
+    sendJson(res, 200, { ...incident, analyses, confirmedCauses, slack, fixPrs });
   };
 }

@@ -3,7 +3,7 @@
  * repository's base branch on GitHub (with a token, or anonymously for a public repository) or from a local
  * checkout (`fixes.localPath`). Symlinks, `..` and absolute paths are refused; sizes and counts are bounded.
  */
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { GitHubClient } from '../clients/github.ts';
 import type { ServiceFixes } from '../config.ts';
@@ -147,7 +147,7 @@ export async function readLocalFiles(root: string, fixes: ServiceFixes): Promise
   const files = emptyFiles();
   let count = 0;
   try {
-    const info = await lstat(root);
+    const info = await stat(root); // the configured folder itself may be a symlink; nothing below it is followed
     if (!info.isDirectory()) throw new Error('not a directory');
   } catch {
     throw new AiopsError(ErrorCode.NotFound, `services[].fixes.localPath ${root} is not a readable folder`);

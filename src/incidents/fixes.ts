@@ -410,6 +410,56 @@ async function causeOf(db: Queryable, incidentId: number) {
   return stored ? rankRootCauses(stored.analysis.rootCauses)[0] : undefined;
 }
 
+export interface FixPrRecord {
+  fixKey: string;
+  repo: string;
+  base: string;
+  branch: string;
+  title: string;
+  status: string;
+  number: number | null;
+  url: string | null;
+  requestedBy: string;
+  stateActor: string | null;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An incident's fix PRs for GET /api/incidents/:id, oldest first. */
+export async function listFixPrs(db: Queryable, incidentId: number): Promise<FixPrRecord[]> {
+  const rows = await db.query<{
+    fix_key: string;
+    repo: string;
+    base: string;
+    branch: string;
+    title: string;
+    status: string;
+    pr_number: number | null;
+    pr_url: string | null;
+    requested_by: string;
+    state_actor: string | null;
+    error: string | null;
+    created_at: Date;
+    updated_at: Date;
+  }>('SELECT * FROM fix_prs WHERE incident_id = $1 ORDER BY id', [incidentId]);
+  return rows.rows.map((row) => ({
+    fixKey: row.fix_key,
+    repo: row.repo,
+    base: row.base,
+    branch: row.branch,
+    title: row.title,
+    status: row.status,
+    number: row.pr_number,
+    url: row.pr_url,
+    requestedBy: row.requested_by,
+    stateActor: row.state_actor,
+    error: row.error,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  }));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The PR's fate
 

@@ -4,14 +4,14 @@
  * limit, GitHub Enterprise's base URL, the diff without a token (anonymous read, local checkout), bad input
  * (unmapped service, missing file, file that does not parse), and the PR's fate through the webhook and the poll.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createVerify, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { analyzeIncident } from '../../src/analysis/analyze.ts';
-import { createGitHubClient, type GitHubClient } from '../../src/clients/github.ts';
+import { createGitHubClient, type GitHubClient, gitHubAppFromEnv } from '../../src/clients/github.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { type Config, configFrom } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
@@ -235,6 +235,31 @@ describe.each(testDatabases())('fix PRs on $name', (database) => {
     expect(await openFixPr(deps, request(incidentId))).toMatchObject({ kind: 'opened', number: 1 });
     expect(github.callsOf('POST', new RegExp(`/repos/${repo}/pulls$`))).toHaveLength(2);
     expect(github.pulls(repo)).toHaveLength(1);
+  });
+
+  it('authenticates as a GitHub App installation (GITHUB_APP_*)', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    const { deps, repo, incidentId } = await setup();
+    const app = gitHubAppFromEnv({
+      GITHUB_APP_ID: '12345',
+      GITHUB_APP_PRIVATE_KEY: pem.replaceAll('\n', '\\n'), // as pasted into one env line
+      GITHUB_APP_INSTALLATION_ID: '777',
+    });
+    const appClient = createGitHubClient({ app, baseUrl: github.apiUrl, paceWrites: false, retries: 0 });
+    expect(await openFixPr({ ...deps, github: appClient }, request(incidentId))).toMatchObject({
+      kind: 'opened',
+    });
+    const [mint] = github.callsOf('POST', /^\/app\/installations\/777\/access_tokens$/);
+    const jwt = (mint?.authorization ?? '').replace(/^bearer /i, '');
+    const [header, claims, signature] = jwt.split('.') as [string, string, string];
+    expect(JSON.parse(Buffer.from(claims, 'base64url').toString()).iss).toBe('12345');
+    expect(
+      createVerify('RSA-SHA256').update(`${header}.${claims}`).verify(publicKey, signature, 'base64url'),
+    ).toBe(true);
+    const writes = github.calls.filter((c) => c.path.startsWith(`/repos/${repo}/`) && c.method !== 'GET');
+    expect(writes.length).toBeGreaterThan(0);
+    expect(writes.every((c) => c.authorization === 'token ghs_installation777')).toBe(true);
   });
 
   it('works against GitHub Enterprise Server’s base URL (/api/v3)', async () => {
@@ -520,6 +545,19 @@ describe.each(testDatabases())('fix PRs on $name', (database) => {
         const told = slack.callsOf('chat.postMessage').at(-1);
         expect(JSON.stringify(told?.body)).toMatch(/Fix PR .*#1.* merged by \*dave \(GitHub\)\*/);
         expect(told?.body.thread_ts).toBeDefined();
+
+        const api = await fetch(`${app.url}/api/incidents/${incidentId}`);
+        const detail = (await api.json()) as {
+          fixPrs: { status: string; number: number; stateActor: string }[];
+        };
+        expect(detail.fixPrs).toEqual([
+          expect.objectContaining({
+            status: 'merged',
+            number: 1,
+            stateActor: 'dave',
+            requestedBy: '<@U0ALICE>',
+          }),
+        ]);
 
         // A replayed delivery changes nothing.
         const before = slack.calls.length;

@@ -151,6 +151,19 @@ export async function startGitHubFake(options: { prefix?: string } = {}): Promis
     query: URLSearchParams,
     body: Record<string, unknown> | null,
   ): [number, unknown] {
+    const install = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
+    if (method === 'POST' && install) {
+      // A GitHub App's installation token, minted for the app's JWT (checked by the test through `calls`).
+      return [
+        201,
+        {
+          token: `ghs_installation${install[1]}`,
+          expires_at: '2099-01-01T00:00:00Z',
+          permissions: { contents: 'write', pull_requests: 'write', issues: 'write' },
+          repository_selection: 'all',
+        },
+      ];
+    }
     const m = /^\/repos\/([^/]+\/[^/]+)\/(.+)$/.exec(path);
     if (!m) return [404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }];
     const fullName = m[1] as string;
