@@ -15,20 +15,12 @@ export const FIX_KINDS: readonly FixKind[] = ['kubernetes', 'helm', 'terraform',
 /** Files per read, and bytes per file: a fix edits a few manifests, not a monorepo. */
 export const READ_LIMITS = { files: 300, bytes: 1024 * 1024 };
 
-/**
- * A glob as a RegExp over `/`-separated relative paths: `**` spans folders (`a/**` + `/b` also matches `a/b`),
- * `*` and `?` stay within one segment, `{x,y}` alternates. Anything else is literal.
- */
-export function globToRegExp(glob: string): RegExp {
+/** One path segment's glob as a RegExp: `*` and `?` within the segment, `{x,y}` alternates, the rest literal. */
+function segmentRegExp(glob: string, segment: string): RegExp {
   let out = '';
   let depth = 0;
-  for (let i = 0; i < glob.length; i += 1) {
-    const c = glob[i] as string;
-    if (c === '*' && glob[i + 1] === '*') {
-      const slash = glob[i + 2] === '/';
-      out += slash ? '(?:[^/]*/)*' : '.*';
-      i += slash ? 2 : 1;
-    } else if (c === '*') out += '[^/]*';
+  for (const c of segment) {
+    if (c === '*') out += '[^/]*';
     else if (c === '?') out += '[^/]';
     else if (c === '{') {
       depth += 1;
@@ -41,6 +33,48 @@ export function globToRegExp(glob: string): RegExp {
   }
   if (depth > 0) throw new AiopsError(ErrorCode.ConfigInvalid, `unbalanced { in path glob ${glob}`);
   return new RegExp(`^${out}$`);
+}
+
+/** A compiled glob: tests `/`-separated relative paths. */
+export interface Glob {
+  test(file: string): boolean;
+}
+
+/** File names longer than this never match (no file system allows them; it bounds the per-segment regex). */
+const MAX_SEGMENT = 255;
+/** Folders deeper than this are not read for fixes (it bounds the matcher's recursion). */
+const MAX_DEPTH = 64;
+
+/**
+ * A glob over `/`-separated relative paths: a `**` segment spans zero or more folders, `*` and `?` stay within one
+ * segment, `{x,y}` alternates. Matched segment by segment with memoisation (time ∝ glob segments × path segments),
+ * so no path, however deep or crafted, makes it backtrack.
+ */
+export function globToRegExp(glob: string): Glob {
+  const parts = glob.split('/').map((part) => (part === '**' ? null : segmentRegExp(glob, part)));
+  return {
+    test(file) {
+      const segments = file.split('/');
+      if (segments.length > MAX_DEPTH || segments.some((segment) => segment.length > MAX_SEGMENT))
+        return false;
+      const memo = new Map<number, boolean>();
+      const match = (i: number, j: number): boolean => {
+        const key = i * (segments.length + 1) + j;
+        const known = memo.get(key);
+        if (known !== undefined) return known;
+        let result: boolean;
+        if (i === parts.length) result = j === segments.length;
+        else {
+          const part = parts[i] as RegExp | null;
+          if (part === null) result = match(i + 1, j) || (j < segments.length && match(i, j + 1));
+          else result = j < segments.length && part.test(segments[j] as string) && match(i + 1, j + 1);
+        }
+        memo.set(key, result);
+        return result;
+      };
+      return match(0, 0);
+    },
+  };
 }
 
 /** A relative path a fix may touch: no `..`, no absolute path, no NUL, no `.git`. */
