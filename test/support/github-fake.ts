@@ -346,6 +346,9 @@ export async function startGitHubFake(options: { prefix?: string } = {}): Promis
       repo.refs.set(ref, String(body?.sha));
       return [200, { ref, node_id: 'REF_2', url: '', object: { sha: body?.sha, type: 'commit', url: '' } }];
     }
+    // The recent-changes context of the analysis: nothing changed lately in these repositories.
+    if (method === 'GET' && (rest === 'commits' || rest === 'deployments' || rest === 'releases'))
+      return [200, []];
     if (method === 'GET' && rest === 'pulls') {
       const head = query.get('head');
       const state = query.get('state') ?? 'open';
