@@ -20,7 +20,7 @@ export async function generateFix(request: FixRequest): Promise<GeneratedFix | {
   const generator = generators.find((g) => g.signatures.includes(signature));
   if (!generator) return { none: `no fix generator for signature ${signature}` };
   try {
-    return generator.generate(request);
+    return await generator.generate(request);
   } catch (error) {
     if (error instanceof YamlEditError) return { none: `${generator.name}: ${error.message}` };
     throw error;

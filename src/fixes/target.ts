@@ -6,7 +6,7 @@
  */
 import type { Document } from 'yaml';
 import type { RepoFile } from './types.ts';
-import { docValue, parseYamlFile } from './yaml-edit.ts';
+import { parseYamlFile } from './yaml-edit.ts';
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
@@ -22,6 +22,15 @@ export interface ManifestObject {
   namespace?: string;
   value: Obj;
   doc: Document.Parsed;
+}
+
+/**
+ * An alert label value as it may appear in a reason or a title: label values are untrusted (a Slack mention, a
+ * newline, a megabyte of text), so only name characters are kept and the length is clipped.
+ */
+export function shown(value: string): string {
+  const clean = value.replace(/[^A-Za-z0-9._:/-]/g, '?');
+  return clean.length > 63 ? `${clean.slice(0, 63)}…` : clean;
 }
 
 export function isObj(v: unknown): v is Obj {
@@ -48,7 +57,7 @@ export function loadManifests(files: RepoFile[]): { objects: ManifestObject[]; u
       continue;
     }
     parsed.docs.forEach((doc, docIndex) => {
-      const value = docValue(doc);
+      const value = parsed.values[docIndex];
       if (!isObj(value)) return;
       const { apiVersion, kind } = value;
       const name = get(value, ['metadata', 'name']);
@@ -77,12 +86,14 @@ interface Candidate {
   strong: boolean;
 }
 
-const LABEL_KINDS: [string, WorkloadKind][] = [
+const LABEL_KINDS: [string, string][] = [
   ['deployment', 'Deployment'],
   ['statefulset', 'StatefulSet'],
   ['daemonset', 'DaemonSet'],
   ['cronjob', 'CronJob'],
   ['job_name', 'Job'],
+  ['horizontalpodautoscaler', 'HorizontalPodAutoscaler'],
+  ['persistentvolumeclaim', 'PersistentVolumeClaim'],
 ];
 
 const KIND_NAMES: Record<string, WorkloadKind> = {
@@ -139,7 +150,7 @@ function candidates(labels: Record<string, string>): Candidate[] {
   return out;
 }
 
-function matches(obj: ManifestObject, c: Candidate): boolean {
+function matches(obj: { kind: string; name: string; namespace?: string }, c: Candidate): boolean {
   if (!c.kinds.includes(obj.kind) || obj.name !== c.name) return false;
   // A manifest without a namespace takes it from kustomize/helm/kubectl -n: the name alone must do.
   return !(obj.namespace && c.namespace && obj.namespace !== c.namespace);
@@ -147,22 +158,33 @@ function matches(obj: ManifestObject, c: Candidate): boolean {
 
 export type Found<T> = { found: T } | { none: string };
 
-/** The one object the labels name among `objects` of `kinds`; `none` with the reason otherwise. */
+/** What an object is matched on: itself, or (an HPA) the workload it scales. */
+export type RefOf = (o: ManifestObject) => { kind: string; name: string; namespace?: string } | undefined;
+
+/**
+ * The one object the labels name among `objects` of `kinds` (matched on `refOf`, by default the object itself,
+ * whose kind is one of `refKinds`); `none` with the reason otherwise.
+ */
 export function findByLabels(
   objects: ManifestObject[],
   alertLabels: Record<string, string>[],
   kinds: readonly string[] = WORKLOAD_KINDS,
+  refOf: RefOf = (o) => o,
+  refKinds: readonly string[] = kinds,
 ): Found<ManifestObject> {
-  const all = alertLabels.flatMap(candidates).filter((c) => c.kinds.some((k) => kinds.includes(k)));
+  const all = alertLabels.flatMap(candidates).filter((c) => c.kinds.some((k) => refKinds.includes(k)));
   if (all.length === 0)
     return {
-      none: `the alert labels name no ${kinds.join('/')} (no deployment, statefulset, daemonset, cronjob, job_name or pod label)`,
+      none: `the alert labels name no ${refKinds.join('/')} (no deployment, statefulset, daemonset, cronjob, job_name, pod or ${refKinds.map((k) => k.toLowerCase()).join('/')} label)`,
     };
   const pool = objects.filter((o) => kinds.includes(o.kind));
   for (const strong of [true, false]) {
     const hits = new Set<ManifestObject>();
     for (const c of all.filter((x) => x.strong === strong))
-      for (const o of pool) if (matches(o, c)) hits.add(o);
+      for (const o of pool) {
+        const ref = refOf(o);
+        if (ref && matches({ ...ref, namespace: ref.namespace ?? o.namespace }, c)) hits.add(o);
+      }
     if (hits.size === 1) return { found: [...hits][0] as ManifestObject };
     if (hits.size > 1)
       return {
@@ -170,7 +192,9 @@ export function findByLabels(
       };
   }
   const named = [
-    ...new Set(all.map((c) => `${c.kinds.join('/')} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`)),
+    ...new Set(
+      all.map((c) => `${c.kinds.join('/')} ${c.namespace ? `${shown(c.namespace)}/` : ''}${shown(c.name)}`),
+    ),
   ];
   return {
     none: `no manifest among ${pool.length} ${kinds.join('/')} object(s) matches ${named.join(' or ')}`,
@@ -199,7 +223,7 @@ export function findContainer(
   const spec = podSpecPath(obj.kind);
   const names = containerNames(alertLabels);
   if (names.length > 1)
-    return { none: `ambiguous: the alerts name several containers (${names.join(', ')})` };
+    return { none: `ambiguous: the alerts name several containers (${names.map(shown).join(', ')})` };
   const lists: ['containers' | 'initContainers', Obj[]][] = (['containers', 'initContainers'] as const).map(
     (k) => {
       const list = get(obj.value, [...spec, k]);
@@ -221,5 +245,5 @@ export function findContainer(
     const i = list.findIndex((c) => c.name === want);
     if (i >= 0) return { found: { path: [...spec, key, i], name: want, value: list[i] as Obj } };
   }
-  return { none: `${obj.kind} ${obj.name} in ${obj.file.path} has no container named ${want}` };
+  return { none: `${obj.kind} ${obj.name} in ${obj.file.path} has no container named ${shown(want)}` };
 }

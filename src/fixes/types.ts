@@ -32,6 +32,11 @@ export interface FixRequest {
   facts: Record<string, string | number>;
   /** Files under the service's mapped globs, per kind. */
   files: Record<FixKind, RepoFile[]>;
+  /**
+   * The folder a new Ansible playbook goes to (the mapped `ansible` glob's fixed prefix, e.g. `ansible`); when
+   * absent, the folder the mapped Ansible files share.
+   */
+  ansibleDir?: string;
 }
 
 export interface FileEdit {

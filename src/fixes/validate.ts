@@ -13,8 +13,8 @@ import { parse as parseHcl } from '@cdktf/hcl2json';
 import { redact } from '../analysis/redact.ts';
 import { parseQuantity } from './quantity.ts';
 import { get, isObj, podSpecPath } from './target.ts';
-import type { FileEdit, GeneratedFix, ValidationResult } from './types.ts';
-import { docValue, parseYamlFile } from './yaml-edit.ts';
+import type { FileEdit, GeneratedFix, RepoFile, ValidationResult } from './types.ts';
+import { parseYamlFile } from './yaml-edit.ts';
 
 type Check = ValidationResult['checks'][number];
 
@@ -23,6 +23,11 @@ export interface ValidateOptions {
   timeoutMs?: number;
   /** Binaries, looked up on PATH by default; `null` means absent (tests of the skip path). */
   tools?: { ansiblePlaybook?: string | null; ansibleLint?: string | null; terraform?: string | null };
+  /**
+   * For `terraform validate`: every `.tf` file of the changed modules as read (the request's `files.terraform`),
+   * and a plugin directory (`terraform providers mirror`) when the module needs providers.
+   */
+  terraform?: { moduleFiles?: RepoFile[]; pluginDir?: string };
 }
 
 const isYaml = (p: string) => /\.ya?ml$/i.test(p);
@@ -62,9 +67,8 @@ async function yamlChecks(fix: GeneratedFix, edit: FileEdit): Promise<Check[]> {
   ];
   if (fix.kind !== 'kubernetes') return checks;
   const before = edit.created ? undefined : parseYamlFile(edit.path, edit.before);
-  const beforeDocs = before && !('error' in before) ? before.docs.map(docValue) : [];
-  for (const [i, doc] of after.docs.entries()) {
-    const value = docValue(doc);
+  const beforeDocs = before && !('error' in before) ? before.values : [];
+  for (const [i, value] of after.values.entries()) {
     if (isDeepStrictEqual(value, beforeDocs[i])) continue;
     if (!isObj(value)) continue;
     checks.push(await kubernetesSchema(value));
@@ -199,37 +203,105 @@ function safeRelative(p: string): string {
     .join('/');
 }
 
+/**
+ * `terraform validate` (or `tofu validate`) of each changed module: the module's files with the edits laid over
+ * them, `init -backend=false` then `validate`. Runs offline when the module needs no provider from the registry
+ * (only built-ins such as `terraform_data`) or a plugin directory is given; otherwise skipped with the reason.
+ */
 async function terraformValidate(edits: FileEdit[], options: ValidateOptions): Promise<Check> {
-  const bin = options.tools?.terraform === undefined ? 'terraform' : options.tools.terraform;
-  if (bin === null)
-    return { name: 'terraform validate', ok: true, output: 'skipped: no terraform/tofu binary on PATH' };
-  const version = await run(bin, ['version'], tmpdir(), options.timeoutMs ?? 60_000);
-  if (version.missing || version.code !== 0)
+  const name = 'terraform validate';
+  const timeout = options.timeoutMs ?? 60_000;
+  const candidates =
+    options.tools?.terraform === undefined ? ['terraform', 'tofu'] : [options.tools.terraform];
+  let bin: string | undefined;
+  for (const c of candidates) {
+    if (c === null) continue;
+    const version = await run(c, ['version'], tmpdir(), timeout);
+    if (!version.missing && version.code === 0) {
+      bin = c;
+      break;
+    }
+  }
+  if (!bin) return { name, ok: true, output: 'skipped: no terraform/tofu binary on PATH' };
+  const moduleFiles = options.terraform?.moduleFiles;
+  if (!moduleFiles)
     return {
-      name: 'terraform validate',
-      ok: true,
-      output: 'skipped: no working terraform/tofu binary on PATH',
-    };
-  if (!process.env.TF_PLUGIN_CACHE_DIR)
-    return {
-      name: 'terraform validate',
+      name,
       ok: true,
       output:
-        'skipped: `terraform init` needs the providers from the registry (not reachable offline; set TF_PLUGIN_CACHE_DIR to a filled cache) and the whole module, not only the changed files',
+        'skipped: only the changed files are at hand, not the whole module (pass terraform.moduleFiles)',
     };
-  const timeout = options.timeoutMs ?? 60_000;
-  return withTempFiles(edits, async (dir) => {
-    const moduleDir = join(dir, dirname(safeRelative(edits[0]?.path ?? 'main.tf')));
-    const init = await run(bin, ['init', '-backend=false', '-input=false', '-no-color'], moduleDir, timeout);
-    if (init.code !== 0)
-      return {
-        name: 'terraform validate',
-        ok: true,
-        output: `skipped: terraform init failed offline: ${lastLines(init.output)}`,
-      };
-    const v = await run(bin, ['validate', '-no-color'], moduleDir, timeout);
-    return { name: 'terraform validate', ok: v.code === 0, output: lastLines(v.output) };
-  });
+  const dirs = [...new Set(edits.map((e) => dirname(safeRelative(e.path))))];
+  const byPath = new Map(
+    moduleFiles.filter((f) => isTf(f.path)).map((f) => [safeRelative(f.path), f.content]),
+  );
+  for (const e of edits) byPath.set(safeRelative(e.path), e.after);
+  const files = [...byPath].filter(([p]) => dirs.includes(dirname(p)));
+  const providers = new Set<string>();
+  for (const [p, content] of files) {
+    try {
+      for (const provider of providersOf(await parseHcl(p, content))) providers.add(provider);
+    } catch {
+      // hcl parse reports it.
+    }
+  }
+  if (providers.has('module'))
+    return {
+      name,
+      ok: true,
+      output: 'skipped: the module calls other modules, which `terraform init` would download',
+    };
+  const pluginDir = options.terraform?.pluginDir;
+  if (providers.size > 0 && !pluginDir)
+    return {
+      name,
+      ok: true,
+      output: `skipped: needs the ${[...providers].sort().join(', ')} provider(s) from the registry, not reachable offline (pass terraform.pluginDir: a \`terraform providers mirror\` folder)`,
+    };
+  return withTempFiles(
+    files.map(([path, after]) => ({ path, before: '', after })),
+    async (dir) => {
+      const outputs: string[] = [];
+      for (const d of dirs) {
+        const cwd = join(dir, d);
+        const initArgs = ['init', '-backend=false', '-input=false', '-no-color'];
+        if (pluginDir) initArgs.push(`-plugin-dir=${pluginDir}`);
+        const env = { TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: '/dev/null' };
+        const init = await run(bin, initArgs, cwd, timeout, env);
+        if (init.code !== 0)
+          return {
+            name,
+            ok: true,
+            output: `skipped: terraform init failed offline: ${lastLines(init.output, 8)}`,
+          };
+        const v = await run(bin, ['validate', '-no-color'], cwd, timeout, env);
+        if (v.code !== 0) return { name: `${name} (${d || '.'})`, ok: false, output: lastLines(v.output) };
+        outputs.push(`${d || '.'}: ${lastLines(v.output, 2)}`);
+      }
+      return { name, ok: true, output: outputs.join('\n') };
+    },
+  );
+}
+
+/** Providers a parsed module needs from outside (`module` when it calls another module). */
+function providersOf(json: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const block of ['resource', 'data'] as const) {
+    const types = json[block];
+    if (isObj(types))
+      for (const type of Object.keys(types)) {
+        const provider = type.split('_')[0] ?? type;
+        if (provider !== 'terraform') out.push(provider);
+      }
+  }
+  if (isObj(json.provider)) out.push(...Object.keys(json.provider));
+  const terraform = json.terraform;
+  for (const t of Array.isArray(terraform) ? terraform : []) {
+    const req = isObj(t) ? t.required_providers : undefined;
+    for (const r of Array.isArray(req) ? req : []) if (isObj(r)) out.push(...Object.keys(r));
+  }
+  if (isObj(json.module) && Object.keys(json.module).length > 0) out.push('module');
+  return out;
 }
 
 async function ansibleChecks(edits: FileEdit[], options: ValidateOptions): Promise<Check[]> {

@@ -6,6 +6,7 @@
  */
 import {
   type Document,
+  isAlias,
   isMap,
   isPair,
   isScalar,
@@ -21,13 +22,15 @@ export type YamlPath = (string | number)[];
 
 export interface ParsedYaml {
   docs: Document.Parsed[];
+  /** Each document's plain value (null for an empty one), in the same order. */
+  values: unknown[];
 }
 
 /** Parses every document of a file; a clear message (file, line) when one does not parse. */
 export function parseYamlFile(path: string, text: string): ParsedYaml | { error: string } {
   if (text.includes('\u0000')) return { error: `${path} is not a text file (it contains a NUL byte)` };
   const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
-  if (!Array.isArray(docs)) return { docs: [] };
+  if (!Array.isArray(docs)) return { docs: [], values: [] };
   for (const doc of docs) {
     const err = doc.errors[0];
     if (err) {
@@ -37,7 +40,16 @@ export function parseYamlFile(path: string, text: string): ParsedYaml | { error:
       };
     }
   }
-  return { docs };
+  const values: unknown[] = [];
+  for (const doc of docs) {
+    try {
+      values.push(docValue(doc));
+    } catch (error) {
+      // An alias bomb (billion laughs): reported as unreadable, never expanded.
+      return { error: `${path} is not read: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+  return { docs, values };
 }
 
 function firstLine(s: string): string {
@@ -47,6 +59,11 @@ function firstLine(s: string): string {
 /** Plain JS value of one document (null for an empty one). */
 export function docValue(doc: Document.Parsed): unknown {
   return doc.toJS({ maxAliasCount: 100 });
+}
+
+/** The file's own line ending: lines added to a CRLF file end in CRLF too. */
+function newline(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : '\n';
 }
 
 function column(text: string, offset: number): number {
@@ -82,7 +99,17 @@ export function setYamlValue(text: string, docIndex: number, path: YamlPath, val
   if (!doc) throw new EditError(`no YAML document #${docIndex}`);
   let node: unknown = doc.contents;
   let keyNode: Node | undefined;
-  for (let i = 0; i < path.length; i++) {
+  for (let i = 0; i <= path.length; i++) {
+    // An anchored node is shared by every alias of it, and an alias edits its anchor: either would change more
+    // than the one object meant.
+    if (isAlias(node))
+      throw new EditError(`${path.slice(0, i).join('.')} is an alias (*${node.source}): not edited`);
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    if (anchor)
+      throw new EditError(
+        `${path.slice(0, i).join('.') || 'the document'} has an anchor (&${anchor}): not edited`,
+      );
+    if (i === path.length) break;
     const step = path[i] as string | number;
     if (typeof step === 'number') {
       if (!isSeq(node) || !node.items[step])
@@ -122,8 +149,9 @@ function replaceNullValue(
   if (colon < 0 || (node.range && colon >= node.range[0] + 1 && node.range[0] !== node.range[1]))
     throw new EditError('cannot place value');
   const indent = column(text, (keyNode.range as [number, number, number])[0]) + 2;
+  const nl = newline(text);
   const insert =
-    rest.length === 0 ? ` ${formatScalar(value)}` : `\n${blockLines(rest, value, indent).join('\n')}`;
+    rest.length === 0 ? ` ${formatScalar(value)}` : `${nl}${blockLines(rest, value, indent).join(nl)}`;
   return text.slice(0, colon + 1) + insert + text.slice(colon + 1).replace(/^[ \t]*~?(?=[ \t]*(#|\n|$))/, '');
 }
 
@@ -152,13 +180,14 @@ function insertInto(
   const range = map.range;
   if (!range) throw new EditError('map without a source range');
   if (map.flow) {
-    const close = text.lastIndexOf('}', range[1]);
+    const close = text.lastIndexOf('}', range[1] - 1);
     if (close < range[0]) throw new EditError('flow map without a closing brace');
     if (map.items.length === 0) {
       // `resources: {}` becomes a block map under its key.
       if (!keyNode?.range) throw new EditError('an empty flow map at the top level');
       const indent = column(text, keyNode.range[0]) + 2;
-      return `${text.slice(0, range[0]).replace(/[ \t]+$/, '')}\n${blockLines(rest, value, indent).join('\n')}${text.slice(close + 1)}`;
+      const nl = newline(text);
+      return `${text.slice(0, range[0]).replace(/[ \t]+$/, '')}${nl}${blockLines(rest, value, indent).join(nl)}${text.slice(close + 1)}`;
     }
     const before = text.slice(range[0], close).replace(/\s+$/, '');
     const pad = text.slice(range[0], close).endsWith(' ') ? ' ' : '';
@@ -170,11 +199,34 @@ function insertInto(
   const indent = column(text, firstKey[0]);
   // After the map's last item: the map's range ends after that item's line (and its own trailing comments).
   let at = range[1];
-  const lines = blockLines(rest, value, indent).join('\n');
-  if (text[at - 1] === '\n') return `${text.slice(0, at)}${lines}\n${text.slice(at)}`;
+  const nl = newline(text);
+  const lines = blockLines(rest, value, indent).join(nl);
+  if (text[at - 1] === '\n') return `${text.slice(0, at)}${lines}${nl}${text.slice(at)}`;
   at = text.indexOf('\n', at);
-  if (at < 0) return `${text}\n${lines}`;
-  return `${text.slice(0, at + 1)}${lines}\n${text.slice(at + 1)}`;
+  if (at < 0) return `${text}${nl}${lines}`;
+  return `${text.slice(0, at + 1)}${lines}${nl}${text.slice(at + 1)}`;
+}
+
+/**
+ * The edits of one document, made on that document's own source (`range`: its start and end offsets in `text`,
+ * from the parse that found it): a large multi-document file is not re-parsed per edit, and every byte outside
+ * the range stays as it was by construction. The edited document must re-parse alone and read back each value.
+ */
+export function applyYamlEditsInDoc(
+  path: string,
+  text: string,
+  range: readonly [number, number],
+  edits: { path: YamlPath; value: string | number }[],
+): string {
+  const [start, end] = range;
+  const source = text.slice(start, end);
+  const edited = applyYamlEdits(
+    path,
+    source,
+    edits.map((e) => ({ path: e.path, value: e.value, doc: 0 })),
+  );
+  // applyYamlEdits checked the edited source still holds exactly the one document it held.
+  return text.slice(0, start) + edited + text.slice(end);
 }
 
 /** Reads the plain value at `path` of document `docIndex` of `text` (after an edit, to check it). */
@@ -196,15 +248,16 @@ export function applyYamlEdits(
   text: string,
   edits: { doc: number; path: YamlPath; value: string | number }[],
 ): string {
+  const beforeDocs = parseAllDocuments(text);
   let out = text;
   for (const e of edits) out = setYamlValue(out, e.doc, e.path, e.value);
   const parsed = parseYamlFile(path, out);
   if ('error' in parsed) throw new EditError(`the edit broke ${path}: ${parsed.error}`);
-  const before = parseYamlFile(path, text);
-  if (!('error' in before) && before.docs.length !== parsed.docs.length)
+  if (Array.isArray(beforeDocs) && beforeDocs.length !== parsed.docs.length)
     throw new EditError(`the edit changed the number of documents in ${path}`);
   for (const e of edits) {
-    const got = readYamlValue(out, e.doc, e.path);
+    const node = parsed.docs[e.doc]?.getIn(e.path, false);
+    const got = isScalar(node) ? node.value : node;
     if (String(got) !== String(e.value))
       throw new EditError(
         `the edit of ${e.path.join('.')} in ${path} reads back ${String(got)}, not ${e.value}`,

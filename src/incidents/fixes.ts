@@ -154,6 +154,18 @@ async function readFiles(
   );
 }
 
+/** Where a new playbook may go: the fixed folder prefix of the first `ansible` glob (`ansible/**` → `ansible`). */
+export function ansibleDir(fixes: ServiceFixes): string | undefined {
+  const glob = fixes.paths.ansible?.[0]?.replace(/^\.\//, '');
+  if (!glob) return undefined;
+  const fixed: string[] = [];
+  for (const part of glob.split('/').slice(0, -1)) {
+    if (/[*?{]/.test(part)) break;
+    fixed.push(part);
+  }
+  return fixed.length > 0 ? fixed.join('/') : undefined;
+}
+
 /** Reads, generates and validates the fix of an incident; throws FixUnavailable with the reason when there is none. */
 export async function planFix(
   deps: FixDeps,
@@ -191,6 +203,7 @@ export async function planFix(
     ...(proposedFix ? { proposedFix } : {}),
     facts: await measuredFacts(deps, incident.id),
     files: read.files,
+    ...(ansibleDir(fixes) ? { ansibleDir: ansibleDir(fixes) } : {}),
   };
   const generated = await generateFix(fixRequest);
   if ('none' in generated) throw unavailable(`no fix for incident #${incident.id}: ${generated.none}`);

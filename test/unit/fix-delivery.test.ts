@@ -7,6 +7,7 @@ import { globToRegExp, isSafeRelativePath, pathMatcher } from '../../src/fixes/f
 import { fixBranch } from '../../src/fixes/github-pr.ts';
 import { mdCode, mdText, prBody } from '../../src/fixes/pr-body.ts';
 import type { GeneratedFix } from '../../src/fixes/types.ts';
+import { ansibleDir } from '../../src/incidents/fixes.ts';
 
 describe('path globs', () => {
   it.each([
@@ -221,5 +222,15 @@ describe('GitHub webhook events', () => {
         review: { state: 'commented', user: null },
       } as Parameters<typeof prEventOf>[1]),
     ).toBeNull();
+  });
+});
+
+describe('ansibleDir', () => {
+  it('is the fixed folder prefix of the first ansible glob', () => {
+    const dir = (globs: string[]) => ansibleDir({ base: 'main', paths: { ansible: globs } });
+    expect(dir(['ansible/**/*.yml'])).toBe('ansible');
+    expect(dir(['./ops/ansible/playbooks/*.yml'])).toBe('ops/ansible/playbooks');
+    expect(dir(['**/*.yml'])).toBeUndefined();
+    expect(ansibleDir({ base: 'main', paths: { kubernetes: ['k/*.yaml'] } })).toBeUndefined();
   });
 });

@@ -1,12 +1,13 @@
+import type { Document } from 'yaml';
 import { type Found, get, isObj, type ManifestObject, type Obj } from '../target.ts';
 import type { FileEdit, FixRequest, GeneratedFix, RepoFile } from '../types.ts';
-import { applyYamlEdits, docValue, parseYamlFile, type YamlPath } from '../yaml-edit.ts';
+import { applyYamlEdits, applyYamlEditsInDoc, parseYamlFile, type YamlPath } from '../yaml-edit.ts';
 
 export interface Generator {
   name: string;
   /** Catalogue signatures (offline analyzer) whose mechanical fix this generator writes. */
   signatures: readonly string[];
-  generate(request: FixRequest): GeneratedFix | { none: string };
+  generate(request: FixRequest): GeneratedFix | { none: string } | Promise<GeneratedFix | { none: string }>;
 }
 
 export interface YamlChange {
@@ -15,8 +16,16 @@ export interface YamlChange {
   value: string | number;
 }
 
-/** One file's edit from targeted YAML changes (throws YamlEditError when the edit cannot be made safely). */
-export function yamlEdit(file: RepoFile, changes: YamlChange[]): FileEdit {
+/**
+ * One file's edit from targeted YAML changes (throws YamlEditError when the edit cannot be made safely). With the
+ * parsed document the changes are in, only that document's source is re-parsed (large multi-document files).
+ */
+export function yamlEdit(file: RepoFile, changes: YamlChange[], doc?: Document.Parsed): FileEdit {
+  const range = doc?.range;
+  if (range && changes.every((c) => c.doc === changes[0]?.doc)) {
+    const after = applyYamlEditsInDoc(file.path, file.content, [range[0], range[2]], changes);
+    return { path: file.path, before: file.content, after };
+  }
   return { path: file.path, before: file.content, after: applyYamlEdits(file.path, file.content, changes) };
 }
 
@@ -84,7 +93,7 @@ export function findHelmValues(request: FixRequest, key: string): Found<HelmTarg
       errors.push(parsed.error);
       continue;
     }
-    const root = parsed.docs[0] ? docValue(parsed.docs[0]) : undefined;
+    const root = parsed.values[0];
     if (!isObj(root)) continue;
     const named = Object.keys(root).filter(
       (k) =>

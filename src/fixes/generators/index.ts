@@ -1,7 +1,20 @@
 import type { Generator } from './common.ts';
+import { appPoolSize, maxConnections } from './database.ts';
+import { hostPlaybook } from './host.ts';
 import { cpuLimit, memoryLimit } from './resources.ts';
+import { hpaMaxReplicas, imageRollback, probeTimeouts, pvcStorage } from './workloads.ts';
 
 export type { Generator } from './common.ts';
 
-/** Every deterministic generator, in the order they are tried for a signature. */
-export const generators: readonly Generator[] = [memoryLimit, cpuLimit];
+/** Every deterministic generator; the first whose signatures include the request's runs. */
+export const generators: readonly Generator[] = [
+  memoryLimit,
+  cpuLimit,
+  hpaMaxReplicas,
+  probeTimeouts,
+  imageRollback,
+  pvcStorage,
+  maxConnections,
+  appPoolSize,
+  hostPlaybook,
+];

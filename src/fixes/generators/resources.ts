@@ -116,7 +116,7 @@ function resourcesGenerator(resource: Resource, name: string, signatures: string
           kind: 'kubernetes',
           title: `Raise ${noun} of ${obj.name}${container.found.name !== obj.name ? ` (container ${container.found.name})` : ''} to ${sizing.newLimit}`,
           rationale: `${objRef(obj)}, container ${container.found.name}: ${sizing.rationale}`,
-          edits: [yamlEdit(obj.file, changes)],
+          edits: [yamlEdit(obj.file, changes, obj.doc)],
           rollback: `Revert this PR (or set the ${noun} of ${container.found.name} back) and re-apply the manifest.`,
           generator: name,
         };
@@ -127,7 +127,8 @@ function resourcesGenerator(resource: Resource, name: string, signatures: string
         const sizing = sizeResource(resource, (value as Obj).resources, request.facts);
         if ('none' in sizing)
           return { none: `${file.path} ${[...base, 'resources'].join('.')}: ${sizing.none}` };
-        const who = base.length ? String(base[0]) : (labelContainer(request) ?? request.service);
+        // The values file's own key, or the service: never a label value (untrusted) in a PR title.
+        const who = base.length ? String(base[0]) : request.service;
         return {
           kind: 'helm',
           title: `Raise ${noun} of ${who} to ${sizing.newLimit}`,
@@ -152,11 +153,6 @@ function resourcesGenerator(resource: Resource, name: string, signatures: string
       return { none: why.join('; ') };
     },
   };
-}
-
-function labelContainer(request: FixRequest): string | undefined {
-  const c = request.alertLabels.map((l) => l.container).find((x) => x && x !== 'POD');
-  return c || undefined;
 }
 
 export const memoryLimit = resourcesGenerator('memory', 'k8s-memory-limit', ['oom-killed']);
