@@ -24,7 +24,13 @@ import { testDatabases } from '../support/databases.ts';
 import { fixesYaml, MANIFEST, oomBody } from '../support/fix-fixtures.ts';
 import { forbidden, type GitHubFake, secondaryRateLimit, startGitHubFake } from '../support/github-fake.ts';
 import { post } from '../support/payloads.ts';
-import { buttonClickBody, type SlackFake, slackSignature, startSlackFake } from '../support/slack-fake.ts';
+import {
+  buttonClickBody,
+  type SlackFake,
+  slackSignature,
+  slashCommandBody,
+  startSlackFake,
+} from '../support/slack-fake.ts';
 import { waitFor } from '../support/wait.ts';
 
 const REPO_FILES = {
@@ -573,6 +579,23 @@ describe.each(testDatabases())('fix PRs on $name', (database) => {
         expect(await again.json()).toEqual({ recorded: false });
         await settle();
         expect(slack.calls.length).toBe(before);
+
+        // `/aiops fix` names the incident's PR instead of opening another.
+        const command = slashCommandBody({
+          text: `fix ${incidentId}`,
+          responseUrl: slack.responseUrl('slash-fix'),
+        });
+        await fetch(`${app.url}/slack/events`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            ...slackSignature(SIGNING_SECRET, command),
+          },
+          body: command,
+        });
+        const slashAnswer = await waitFor(() => slack.responses.find((r) => r.id === 'slash-fix'));
+        expect(JSON.stringify(slashAnswer.body)).toMatch(/This fix already has a PR: .*#1.* \(merged\)/);
+        expect(github.pulls(repo)).toHaveLength(1);
       } finally {
         await app.close();
       }
