@@ -601,3 +601,22 @@ export async function postFixDiff(
     );
   });
 }
+
+/**
+ * The poll as a scheduled job (the shape of src/jobs/cron.ts's CronJob): every 5 minutes, only when GitHub is
+ * configured and no GITHUB_WEBHOOK_SECRET is set (with a webhook, GitHub tells us). Null when not needed.
+ */
+export function fixPrPollJob(deps: {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  github?: GitHubClient | null;
+  logger?: Logger;
+}): { name: string; schedule: string; run(now: Date): Promise<{ changed: number }> } | null {
+  if (!deps.github || deps.config.env.GITHUB_WEBHOOK_SECRET) return null;
+  return {
+    name: 'fix-pr-poll',
+    schedule: '*/5 * * * *',
+    run: async (now) => ({ changed: await pollFixPrs(deps, now) }),
+  };
+}

@@ -17,7 +17,14 @@ import { type Config, configFrom } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
 import { AiopsError, ErrorCode } from '../../src/errors.ts';
 import { parseQuantity } from '../../src/fixes/quantity.ts';
-import { type FixDeps, openFixPr, planFix, pollFixPrs, recordPrEvent } from '../../src/incidents/fixes.ts';
+import {
+  type FixDeps,
+  fixPrPollJob,
+  openFixPr,
+  planFix,
+  pollFixPrs,
+  recordPrEvent,
+} from '../../src/incidents/fixes.ts';
 import { ingestDelivery } from '../../src/ingest/ingest.ts';
 import { startTestApp } from '../support/app.ts';
 import { testDatabases } from '../support/databases.ts';
@@ -373,6 +380,18 @@ describe.each(testDatabases())('fix PRs on $name', (database) => {
       [incidentId],
     );
     expect(row.rows).toEqual([{ status: 'merged', state_actor: 'dave' }]);
+  });
+
+  it('the poll runs as a scheduled job only without a webhook secret', async () => {
+    const { deps, repo, incidentId } = await setup();
+    await openFixPr(deps, request(incidentId));
+    github.setPull(repo, 1, { state: 'closed', merged: false });
+    const job = fixPrPollJob(deps);
+    expect(job).toMatchObject({ name: 'fix-pr-poll', schedule: '*/5 * * * *' });
+    expect(await job?.run(clock.now())).toEqual({ changed: 1 });
+    const withSecret = { ...deps, config: configFrom({ GITHUB_WEBHOOK_SECRET: 's' }) };
+    expect(fixPrPollJob(withSecret)).toBeNull();
+    expect(fixPrPollJob({ ...deps, github: null })).toBeNull();
   });
 
   it('plans the same fix for `aiops fix` (diff) as the PR holds', async () => {
