@@ -11,6 +11,7 @@ import { register as registerOpenApi } from '../handlers/openapi.ts';
 import { register as registerWebhooks } from '../handlers/webhooks/index.ts';
 import { gatherContext } from './analysis/context/index.ts';
 import type { LlmDeps } from './analysis/llm.ts';
+import type { GitHubClient } from './clients/github.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { type Db, openDatabase } from './db/index.ts';
@@ -18,6 +19,7 @@ import { migrate } from './db/migrate.ts';
 import { type AppDeps, remediationDeps } from './deps.ts';
 import { sendJson } from './http/io.ts';
 import { Router } from './http/router.ts';
+import { fixPrPollJob } from './incidents/fixes.ts';
 import { CronScheduler } from './jobs/cron.ts';
 import { incidentJobHandlers, remediationJobHandlers } from './jobs/handlers.ts';
 import { scheduledJobs } from './jobs/scheduled.ts';
@@ -50,6 +52,8 @@ export interface AppOptions {
   executors?: Executor[];
   /** Replaces the Slack transport (tests). */
   slackTransport?: SlackTransport;
+  /** Replaces the GitHub client built from GITHUB_TOKEN / the GitHub App (tests, the benchmark). */
+  github?: GitHubClient | null;
 }
 
 export interface App {
@@ -131,6 +135,19 @@ async function slackGroupsFromConfig(
   };
 }
 
+/** GitHub with GITHUB_TOKEN, else the GitHub App (GITHUB_APP_*), else null. */
+async function gitHubFromConfig(config: Config, logger: Logger): Promise<GitHubClient | null> {
+  const env = config.env;
+  if (
+    !env.GITHUB_TOKEN &&
+    !(env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY && env.GITHUB_APP_INSTALLATION_ID)
+  )
+    return null;
+  const { createGitHubClient, gitHubAppFromEnv } = await import('./clients/github.ts');
+  const app = env.GITHUB_TOKEN ? undefined : gitHubAppFromEnv(env);
+  return createGitHubClient({ token: env.GITHUB_TOKEN, app, baseUrl: env.GITHUB_API_URL, logger });
+}
+
 async function llmFromConfig(config: Config): Promise<LlmDeps | null> {
   const apiKey = config.env.ANTHROPIC_API_KEY;
   if (!apiKey) return null;
@@ -175,9 +192,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const ownsDb = !options.db;
   const clock = options.clock ?? systemClock;
   // Loaded only when configured: each SDK costs memory a default install does not need.
-  const github = config.env.GITHUB_TOKEN
-    ? (await import('./clients/github.ts')).gitHubClientFromEnv(config.env, { logger })
-    : null;
+  const github = options.github !== undefined ? options.github : await gitHubFromConfig(config, logger);
   // Kubernetes context (read-only): only when credentials could exist; the client library is big.
   const kubernetes =
     config.file.context?.kubernetes || config.env.KUBECONFIG || config.env.KUBERNETES_SERVICE_HOST
@@ -192,6 +207,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     llm: await llmFromConfig(config),
     executors: options.executors ?? (await executorsFromConfig(config, clock)),
     ...(await slackGroupsFromConfig(config, clock, logger)),
+    github,
     gather: async (incidentId) => {
       const { input, sources } = await gatherContext(
         { db, config, clock, github, logger, ...(kubernetes ? { kubernetes } : {}) },
@@ -232,7 +248,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...(config.env.SLACK_BOT_TOKEN || options.slackTransport ? {} : { channelIntervalMs: 0 }),
   });
   const startWorkers = options.startWorkers ?? true;
-  const cron = new CronScheduler({ db, clock: deps.clock, logger, jobs: scheduledJobs(deps) });
+  const cron = new CronScheduler({
+    db,
+    clock: deps.clock,
+    logger,
+    jobs: [
+      ...scheduledJobs(deps),
+      // Fix-PR state from GitHub when no webhook tells it (null with GITHUB_WEBHOOK_SECRET or no GitHub).
+      ...[fixPrPollJob({ ...deps, logger })].filter((job) => job !== null),
+    ],
+  });
   const startCron = options.startCron ?? startWorkers;
 
   return {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { latestAnalysis } from './analysis/analyze.ts';
 import { confirmCause } from './analysis/memory.ts';
+import { redact } from './analysis/redact.ts';
 import { type App, createApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import { type Config, loadConfig } from './config.ts';
@@ -16,6 +17,7 @@ import { migrate } from './db/migrate.ts';
 import { remediationDeps } from './deps.ts';
 import { AiopsError, asCodedError, ErrorCode } from './errors.ts';
 import { incidentLine, incidentText } from './incident-text.ts';
+import { type FixPlan, fixDiff, openFixPr } from './incidents/fixes.ts';
 import {
   approveRemediation,
   getRemediation,
@@ -31,7 +33,7 @@ import { packageVersion } from './package.ts';
 import type { AuditEntry, RemediationView } from './remediation/model.ts';
 import { describeTarget } from './remediation/targets.ts';
 import { parseIncidentRef, runCommand } from './slack/commands.ts';
-import { renderAsText, renderLifecycleAnswer } from './slack/render/index.ts';
+import { renderAsText, renderFixOutcome, renderLifecycleAnswer } from './slack/render/index.ts';
 import { describeDatabaseFailure, describeListenFailure } from './startup-errors.ts';
 
 export interface CommandHelp {
@@ -82,6 +84,11 @@ before is reported as a duplicate and changes nothing.`,
   reject: { usage: 'reject ACTION --as USER', summary: 'reject a proposed remediation' },
   rollback: { usage: 'rollback ACTION --as USER', summary: 'roll back a remediation that ran' },
   audit: { usage: 'audit [INCIDENT] [--limit N]', summary: 'the remediation audit log, newest first' },
+  fix: {
+    usage: 'fix INCIDENT [--as USER] [--diff]',
+    summary:
+      'open the draft fix PR (the "Open fix PR" button); without GitHub credentials, or with --diff, print the fix as a diff',
+  },
   help: { usage: 'help [COMMAND]', summary: "this text, or one command's" },
 };
 
@@ -461,6 +468,48 @@ export function auditLine(entry: AuditEntry): string {
     .join('  ');
 }
 
+/** The fix as the terminal shows it: what, why, validation, the diff. */
+export function fixPlanText(plan: FixPlan): string {
+  const checks = plan.validation.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.output}`);
+  return [
+    `fix for incident #${plan.incident.id}: ${plan.fix.title}`,
+    `why: ${plan.fix.rationale}`,
+    `read from: ${plan.read.source}`,
+    'validation:',
+    ...checks,
+    `rollback: ${plan.fix.rollback}`,
+    '',
+    plan.diff.trimEnd(),
+  ].join('\n');
+}
+
+async function fix(config: Config, args: string[], io: CliIo): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { as: { type: 'string' }, diff: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw usageError('fix takes exactly one INCIDENT');
+  const incidentId = incidentArg(positionals[0]);
+  await withPipeline(config, io, async (app) => {
+    if (!app.deps.github || values.diff) {
+      const plan = await fixDiff(app.deps, { incidentId });
+      io.stdout(redact(fixPlanText(plan)).text);
+      if (!values.diff) io.stdout('\nno PR opened: no GITHUB_TOKEN or GitHub App is configured');
+      return;
+    }
+    const outcome = await openFixPr(app.deps, {
+      incidentId,
+      actor: values.as ?? 'cli',
+      requestId: `cli-${systemClock.now().getTime()}`,
+    });
+    if (outcome.kind === 'diff') {
+      io.stdout(redact(fixPlanText(outcome.plan)).text);
+      io.stdout(`\nno PR opened: ${outcome.reason}`);
+    } else io.stdout(renderAsText(renderFixOutcome(outcome)));
+  });
+}
+
 async function why(config: Config, args: string[], io: CliIo): Promise<void> {
   if (args.length !== 1) throw usageError('why takes exactly one INCIDENT');
   const incidentId = incidentArg(args[0]);
@@ -655,6 +704,9 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
         return 0;
       case 'audit':
         await auditLog(config, args, io);
+        return 0;
+      case 'fix':
+        await fix(config, args, io);
         return 0;
       default:
         throw usageError(`unknown command "${command}"`);

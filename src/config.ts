@@ -47,6 +47,14 @@ const envSchema = z.object({
   AIOPS_MODEL: optionalString.pipe(z.string().default('claude-sonnet-5-5')),
   GITHUB_TOKEN: optionalString,
   GITHUB_API_URL: optionalUrl,
+  /** Verifies POST /webhooks/github (X-Hub-Signature-256); unset: fix-PR state is polled. */
+  GITHUB_WEBHOOK_SECRET: optionalString,
+  /** GitHub App auth instead of GITHUB_TOKEN: all three are needed. */
+  GITHUB_APP_ID: optionalString,
+  GITHUB_APP_PRIVATE_KEY: optionalString,
+  GITHUB_APP_INSTALLATION_ID: optionalString.pipe(
+    z.string().regex(/^\d+$/, 'must be the numeric installation id').optional(),
+  ),
   ALERTMANAGER_TOKEN: optionalString,
   PAGERDUTY_WEBHOOK_SECRETS: optionalString.transform((value) =>
     value === undefined
@@ -77,6 +85,32 @@ const labelSetSchema = z.record(z.string(), matcherValue).refine((set) => Object
   error: 'must name at least one label',
 });
 
+const globList = z.array(z.string().min(1).max(300)).max(50);
+
+/** Where a service's fix PRs go: the base branch and, per kind, the only files fixes may read or change. */
+const serviceFixesSchema = z.strictObject({
+  base: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^(?!-)(?!.*\.\.)[\w./-]+$/, 'must be a branch name')
+    .default('main'),
+  paths: z
+    .strictObject({
+      kubernetes: globList.optional(),
+      helm: globList.optional(),
+      terraform: globList.optional(),
+      ansible: globList.optional(),
+    })
+    .refine((paths) => Object.values(paths).some((globs) => globs && globs.length > 0), {
+      message: 'map at least one kind (kubernetes, helm, terraform, ansible) to path globs',
+    }),
+  /** A local checkout read when there is no GitHub token (the fix is shown as a diff, no PR). */
+  localPath: z.string().min(1).optional(),
+});
+
+export type ServiceFixes = z.output<typeof serviceFixesSchema>;
+
 const serviceSchema = z.strictObject({
   name: z.string().min(1),
   /** Label sets that mean this service (one, or a list of which any may match); checked before derivation. */
@@ -88,6 +122,7 @@ const serviceSchema = z.strictObject({
     .optional(),
   /** Who may approve remediations: Slack user ids, `@group` handles, CLI names. None: nobody may. */
   approvers: z.array(z.string().min(1)).optional(),
+  fixes: serviceFixesSchema.optional(),
 });
 
 const fileSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import type { GatherContext } from './analysis/analyze.ts';
 import type { LlmDeps } from './analysis/llm.ts';
+import type { GitHubClient } from './clients/github.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
@@ -19,6 +20,8 @@ export interface AppDeps {
   llm: LlmDeps | null;
   /** Context gathering for analyses; the incident and its memory when absent. */
   gather?: GatherContext;
+  /** GitHub with GITHUB_TOKEN or the GitHub App: fix PRs; null or absent without credentials (diffs only). */
+  github?: GitHubClient | null;
   /** Remediation executors built from `remediation:` in aiops.yml (none: nothing can run). */
   executors?: Executor[];
   /** Slack user-group members by handle (usergroups.users.list); absent in local mode. */

@@ -13,6 +13,8 @@ export enum ErrorCode {
   NotFound = 'aiops_not_found',
   DatabaseUnavailable = 'aiops_database_unavailable',
   BadUsage = 'aiops_bad_usage',
+  /** No fix PR can be made: the service is not mapped, a file is missing or does not parse, validation failed. */
+  FixUnavailable = 'aiops_fix_unavailable',
   Unknown = 'aiops_unknown_error',
 }
 

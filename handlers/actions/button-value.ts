@@ -8,6 +8,7 @@ const buttonValueSchema = z.object({
   incidentId: z.number().int().positive(),
   cause: z.string().min(1).max(500).optional(),
   category: z.string().min(1).max(100).optional(),
+  fixIndex: z.number().int().min(0).max(10).optional(),
 });
 
 /** Button values come back from Slack as we sent them, but they are still input: parse, don't trust. */

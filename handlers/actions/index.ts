@@ -3,6 +3,7 @@ import type { AppDeps } from '../../src/deps.ts';
 import { ACTION_IDS } from '../../src/slack/message.ts';
 import { acknowledgeButton } from './acknowledge.ts';
 import { confirmCauseButton } from './confirm-cause.ts';
+import { fixOpenPrButton } from './fix-open-pr.ts';
 import { approveButton } from './remediation-approve.ts';
 import { dryRunButton } from './remediation-dry-run.ts';
 import { rejectButton } from './remediation-reject.ts';
@@ -34,4 +35,8 @@ export function register(app: App, deps: AppDeps): void {
   for (const [id, button] of remediation) {
     app.action<BlockButtonAction>({ type: 'block_actions', action_id: actionId(id) }, button(deps));
   }
+  app.action<BlockButtonAction>(
+    { type: 'block_actions', action_id: actionId(ACTION_IDS.fixOpenPr) },
+    fixOpenPrButton(deps),
+  );
 }

@@ -7,6 +7,7 @@ import type { AppDeps } from '../../src/deps.ts';
 import { AiopsError, ErrorCode } from '../../src/errors.ts';
 import { sendJson } from '../../src/http/io.ts';
 import type { RouteContext } from '../../src/http/router.ts';
+import { listFixPrs } from '../../src/incidents/fixes.ts';
 import { listAudit, listRemediations } from '../../src/incidents/remediation.ts';
 import { parseWithSchema } from '../../src/ingest/parse.ts';
 import { threadDelivery } from '../../src/slack/outbox.ts';
@@ -44,7 +45,8 @@ export function getIncidentHandler(deps: AppDeps) {
       listRemediations(deps.db, id),
       listAudit(deps.db, { incidentId: id, limit: 500 }),
     ]);
-    sendJson(res, 200, { ...incident, analyses, confirmedCauses, slack, remediations, audit });
+    const fixPrs = await listFixPrs(deps.db, id);
+    sendJson(res, 200, { ...incident, analyses, confirmedCauses, slack, remediations, audit, fixPrs });
   };
 }
 

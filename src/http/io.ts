@@ -37,6 +37,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.Forbidden]: 403,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.FixUnavailable]: 422,
   [ErrorCode.DatabaseUnavailable]: 503,
 };
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { auditQuerySchema, listQuerySchema } from '../../handlers/api/incidents.ts';
+import { pullRequestPayload } from '../../handlers/webhooks/github.ts';
 import { analysisSchema } from '../analysis/schema.ts';
 import { alertmanagerPayloadSchema } from '../ingest/alertmanager.ts';
 import { pagerDutyEventSchema } from '../ingest/pagerduty.ts';
@@ -162,6 +163,25 @@ export const incidentDetailSchema = incidentSummarySchema.extend({
     .nullable(),
   remediations: z.array(remediationViewSchema),
   audit: z.array(auditEntrySchema),
+  fixPrs: z.array(
+    z.strictObject({
+      fixKey: z.string(),
+      repo: z.string(),
+      base: z.string(),
+      branch: z.string(),
+      title: z.string(),
+      status: z
+        .string()
+        .meta({ description: 'opening, open, review_requested, approved, merged, closed, failed …' }),
+      number: z.number().int().nullable(),
+      url: z.string().nullable(),
+      requestedBy: z.string(),
+      stateActor: z.string().nullable(),
+      error: z.string().nullable(),
+      createdAt: isoTime,
+      updatedAt: isoTime,
+    }),
+  ),
 });
 
 const healthSchema = z.strictObject({ status: z.literal('ok') });
@@ -221,6 +241,28 @@ export const OPERATIONS: Record<string, Operation> = {
       401: error('no X-PagerDuty-Signature entry matches (PAGERDUTY_WEBHOOK_SECRETS set)'),
       413: error('body over ingest.maxBodyBytes'),
       503: error('database unavailable: nothing stored, retry'),
+    },
+  },
+  'POST /webhooks/github': {
+    operationId: 'receiveGitHubWebhook',
+    summary: 'GitHub pull_request / pull_request_review events for fix PRs',
+    description:
+      'Verified with X-Hub-Signature-256 against GITHUB_WEBHOOK_SECRET (without one, PR state is polled and this route refuses). Events about other PRs are answered 202 and ignored; a replay tells the thread nothing twice.',
+    tags: ['webhooks'],
+    security: 'githubSignature',
+    body: { schema: pullRequestPayload },
+    responses: {
+      202: {
+        description: 'recorded (or not used)',
+        schema: z.strictObject({
+          ok: z.boolean().optional(),
+          recorded: z.boolean().optional(),
+          note: z.string().optional(),
+        }),
+      },
+      400: error('invalid JSON or a payload the schema refuses'),
+      401: error('unsigned, forged, or no GITHUB_WEBHOOK_SECRET configured'),
+      413: error('body over the size limit'),
     },
   },
   'POST /slack/events': {

@@ -13,6 +13,7 @@ import { serviceHistory } from '../analysis/memory.ts';
 import { getIncident, listIncidents } from '../db/incidents.ts';
 import type { Queryable } from '../db/index.ts';
 import { AiopsError, ErrorCode } from '../errors.ts';
+import { type FixDeps, openFixPr, postFixDiff } from '../incidents/fixes.ts';
 import { listAudit } from '../incidents/remediation.ts';
 import { acknowledgeIncident, resolveIncident } from '../ingest/lifecycle.ts';
 import { redactForSlack, type SlackMessage } from './message.ts';
@@ -20,6 +21,8 @@ import {
   renderAnswer,
   renderError,
   renderExplain,
+  renderFixOutcome,
+  renderFixPosted,
   renderHelp,
   renderHistory,
   renderIncidentList,
@@ -30,7 +33,7 @@ import {
 } from './render/index.ts';
 import { renderAudit } from './render/remediation.ts';
 
-export type CommandDeps = AnalyzeDeps;
+export type CommandDeps = AnalyzeDeps & Partial<Pick<FixDeps, 'config' | 'github' | 'logger'>>;
 
 export interface CommandContext {
   channelId: string;
@@ -50,6 +53,7 @@ export const SUBCOMMANDS = [
   'history',
   'audit',
   'logs',
+  'fix',
   'help',
 ] as const;
 
@@ -208,6 +212,19 @@ async function answerCommand(deps: CommandDeps, ctx: CommandContext, text: strin
         const entries = await listAudit(deps.db, { ...(id !== null ? { incidentId: id } : {}), limit: 30 });
         return renderAudit(entries, id);
       }
+      case 'fix': {
+        const id = await requireIncident(deps, ctx, command.args);
+        if (!deps.config) throw new AiopsError(ErrorCode.BadUsage, 'fix PRs are not available here');
+        const fixDeps = { ...deps, config: deps.config };
+        const outcome = await openFixPr(fixDeps, {
+          incidentId: id,
+          actor,
+          requestId: `slash-${deps.clock.now().getTime()}`,
+        });
+        if (outcome.kind === 'diff' && (await postFixDiff(fixDeps, outcome.plan, outcome.reason)))
+          return renderFixPosted(outcome.reason);
+        return renderFixOutcome(outcome);
+      }
       case 'history': {
         if (!command.args)
           throw new AiopsError(ErrorCode.BadUsage, 'name a service: `/aiops history checkout`');
@@ -216,7 +233,10 @@ async function answerCommand(deps: CommandDeps, ctx: CommandContext, text: strin
       }
     }
   } catch (error) {
-    if (error instanceof AiopsError && [ErrorCode.NotFound, ErrorCode.BadUsage].includes(error.code)) {
+    if (
+      error instanceof AiopsError &&
+      [ErrorCode.NotFound, ErrorCode.BadUsage, ErrorCode.FixUnavailable].includes(error.code)
+    ) {
       return renderError(error.message);
     }
     throw error;

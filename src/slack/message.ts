@@ -16,6 +16,8 @@ export const ACTION_IDS = {
   remediationApprove: 'remediation_approve',
   remediationReject: 'remediation_reject',
   remediationRollback: 'remediation_rollback',
+  /** *Open fix PR* on a proposed fix (`fix_open_pr:N`, N its index). */
+  fixOpenPr: 'fix_open_pr',
 } as const;
 
 /** The value carried by every remediation button: the action's id, nothing a clicker could widen. */
@@ -29,6 +31,8 @@ export interface IncidentButtonValue {
   /** For confirmCause: the root cause's title as shown. */
   cause?: string;
   category?: string;
+  /** For fixOpenPr: the proposed fix's index in the analysis. */
+  fixIndex?: number;
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Starts the real app on a random port over a test database, with a controllable clock. */
 import { Writable } from 'node:stream';
 import { type App, createApp } from '../../src/app.ts';
+import type { GitHubClient } from '../../src/clients/github.ts';
 import { type Clock, ManualClock } from '../../src/clock.ts';
 import { configFrom } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
@@ -36,6 +37,8 @@ export async function startTestApp<C extends Clock = ManualClock>(
     /** Local-mode Slack output (default: collected in `printed`). */
     print?: (text: string) => void;
     host?: string;
+    /** Replaces the GitHub client the app would build from GITHUB_TOKEN (a fake's, without write pacing). */
+    github?: GitHubClient | null;
   } = {},
 ): Promise<TestApp<C>> {
   const logs: string[] = [];
@@ -59,6 +62,7 @@ export async function startTestApp<C extends Clock = ManualClock>(
     startCron: options.startCron ?? false,
     ...(options.executors ? { executors: options.executors } : {}),
     print: options.print ?? ((text) => printed.push(text)),
+    ...(options.github !== undefined ? { github: options.github } : {}),
   });
   const { port } = await app.listen(0, options.host ?? '127.0.0.1');
   return { app, url: `http://127.0.0.1:${port}`, clock, logs, printed, close: () => app.close() };

@@ -1,10 +1,11 @@
 /** The `aiops` command, driven in-process with a captured io. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CliIo, detectSource, run, runMode, USAGE } from '../../src/cli.ts';
 import { configFrom } from '../../src/config.ts';
+import { MANIFEST, oomBody } from '../support/fix-fixtures.ts';
 import { readFixture } from '../support/payloads.ts';
 
 interface Captured {
@@ -229,5 +230,41 @@ describe('runMode', () => {
       changes: 'recent changes: GitHub',
       metrics: 'metrics: http://prom:9090',
     });
+  });
+});
+
+describe('aiops fix', () => {
+  it('prints the fix as a diff in local mode without a token; bad usage and unmapped services fail plainly', async () => {
+    const checkout = tempDir('aiops-cli-checkout-');
+    mkdirSync(path.join(checkout, 'deploy'));
+    writeFileSync(path.join(checkout, 'deploy', 'checkout.yaml'), MANIFEST);
+    const cwd = tempDir('aiops-cli-fix-cwd-');
+    writeFileSync(
+      path.join(cwd, 'aiops.yml'),
+      `services:\n  - name: checkout\n    fixes:\n      paths: { kubernetes: ["deploy/**/*.yaml"] }\n      localPath: ${JSON.stringify(checkout)}\n`,
+    );
+    const payload = path.join(cwd, 'oom.json');
+    writeFileSync(payload, JSON.stringify(oomBody('{}:{cli="fix"}')));
+    const env = { AIOPS_DATA_DIR: tempDir('aiops-cli-fix-data-') };
+    expect(await run(['replay', payload], capture(env, cwd).io)).toBe(0);
+
+    const fixed = capture(env, cwd);
+    expect(await run(['fix', '1'], fixed.io)).toBe(0);
+    expect(fixed.stderr).toEqual([]);
+    const text = fixed.stdout.join('\n');
+    expect(text).toContain('fix for incident #1: Raise memory limit of checkout');
+    expect(text).toContain('--- a/deploy/checkout.yaml');
+    expect(text).toMatch(/^-\s+memory: 512Mi$/m);
+    expect(text).toContain('no PR opened: no GITHUB_TOKEN or GitHub App is configured');
+
+    const usage = capture(env, cwd);
+    expect(await run(['fix'], usage.io)).toBe(2);
+    expect(usage.stderr[0]).toBe('aiops: fix takes exactly one INCIDENT');
+
+    const unmapped = capture(env);
+    expect(await run(['fix', '1'], unmapped.io)).toBe(1);
+    expect(unmapped.stderr).toEqual([
+      'aiops: service `checkout` has no `fixes` mapping in aiops.yml (services[].repo and services[].fixes.paths): no fix PR for incident #1',
+    ]);
   });
 });

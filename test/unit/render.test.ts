@@ -472,11 +472,27 @@ describe('renderAnalysis', () => {
     for (const cause of giant.rootCauses) expect(all).toContain(cause.title);
     for (let step = 1; step <= 10; step += 1) expect(all).toContain(`${step}. Step ${step}:`);
     const last = messages.at(-1) as SlackMessage;
-    expect(labels(last)).toEqual(['Acknowledge', 'Resolve']);
+    expect(labels(last).slice(-2)).toEqual(['Acknowledge', 'Resolve']);
     expect(json(last)).toContain('Offline analyzer (no LLM) — LLM request failed: 529 overloaded');
     expect(json(messages[1])).toContain('continued (2/');
     const ids = messages.flatMap((m) => allButtons(m).map((b) => b.action_id));
     expect(ids.filter((id) => id?.startsWith('incident_confirm_cause:'))).toHaveLength(5);
+    // Each proposed fix has its own *Open fix PR* button, numbered as in the analysis.
+    expect(ids.filter((id) => id?.startsWith('fix_open_pr:'))).toEqual(
+      giant.proposedFixes.map((_, index) => `fix_open_pr:${index}`),
+    );
+  });
+
+  it('puts an Open fix PR button on each proposed fix, carrying the incident and the fix index', () => {
+    const [message] = renderAnalysis(triggered, offline) as [SlackMessage];
+    const fixButtons = allButtons(message).filter((b) => b.action_id?.startsWith('fix_open_pr:'));
+    expect(fixButtons.map((b) => [b.action_id, b.text.text, JSON.parse(b.value ?? '{}')])).toEqual(
+      offline.proposedFixes.map((_, index) => [
+        `fix_open_pr:${index}`,
+        'Open fix PR',
+        { incidentId: triggered.id, fixIndex: index },
+      ]),
+    );
   });
 });
 

@@ -181,7 +181,19 @@ export function renderAnalysis(incident: IncidentSummary, analysis: Analysis): S
     units.push(sections(`*Proposed actions*\n${bullets(analysis.proposedActions.map(actionText))}`));
   }
   if (analysis.proposedFixes.length > 0) {
-    units.push(sections(`*Proposed fixes*\n${bullets(analysis.proposedFixes.map(fixText))}`));
+    // Each fix with its *Open fix PR* button (a draft PR, or the diff when GitHub is not configured).
+    units.push([
+      section('*Proposed fixes*'),
+      ...analysis.proposedFixes.map((fix, index) =>
+        section(truncate(`• ${fixText(fix)}`, SLACK_LIMITS.sectionText), {
+          accessory: button({
+            text: 'Open fix PR',
+            actionId: `${ACTION_IDS.fixOpenPr}:${index}`,
+            value: buttonValue({ incidentId: incident.id, fixIndex: index }),
+          }),
+        }),
+      ),
+    ]);
   }
   const kube = kubeContextLine(incident, analysis);
   if (kube) units.push([context(kube)]);

@@ -64,6 +64,7 @@ const HELP: [string, string][] = [
   ['history SERVICE', "a service's past incidents and their confirmed causes"],
   ['audit [INCIDENT]', 'the remediation audit log (approvals, runs, rollbacks, refusals), newest first'],
   ['logs [INCIDENT]', 'the pod status, events and log tails (redacted) the analysis read from Kubernetes'],
+  ['fix [INCIDENT]', 'open a draft PR with the fix (or show it as a diff when GitHub is not configured)'],
   ['help', 'this help'],
 ];
 

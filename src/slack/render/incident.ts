@@ -325,9 +325,35 @@ function timelineText(incident: IncidentSummary, event: TimelineEvent): string |
       const title = truncate(esc(oneLine(text(detail.title))), 200);
       return `🎯 Cause confirmed${by(event.actor)}: *${title}*${category ? ` (_${esc(category)}_)` : ''}`;
     }
+    case 'fix_pr':
+      return fixPrLine(event);
     default:
       return null;
   }
+}
+
+const FIX_PR_WORDS: Record<string, string> = {
+  opened: '🔧 Draft fix PR {pr} opened',
+  open: '🔁 Fix PR {pr} reopened',
+  review_requested: '👀 Review requested on fix PR {pr}',
+  ready_for_review: '📬 Fix PR {pr} marked ready for review',
+  approved: '✅ Fix PR {pr} approved',
+  changes_requested: '✏️ Changes requested on fix PR {pr}',
+  merged: '🎉 Fix PR {pr} merged',
+  closed: '🚫 Fix PR {pr} closed without merging',
+};
+
+/** `🎉 Fix PR <url|acme/checkout#12> merged by *alice (GitHub)*: Raise memory limit…` */
+function fixPrLine(event: TimelineEvent): string | null {
+  const detail = event.detail ?? {};
+  const words = FIX_PR_WORDS[text(detail.status)];
+  const number = typeof detail.number === 'number' ? detail.number : null;
+  if (!words || number === null) return null;
+  const pr = link(text(detail.url), `${oneLine(text(detail.repo))}#${number}`);
+  const who =
+    text(detail.status) === 'opened' ? ` at the request of ${actorText(event.actor)}` : by(event.actor);
+  const title = text(detail.title) ? `: ${truncate(esc(oneLine(text(detail.title))), 200)}` : '';
+  return `${words.replace('{pr}', pr)}${who}${title}`;
 }
 
 /** A timeline line with the event's time (each reader's time zone). */

@@ -10,6 +10,7 @@ export {
   renderIncidentList,
   renderLifecycleAnswer,
 } from './commands.ts';
+export { renderFixDiff, renderFixOutcome, renderFixPosted } from './fixes.ts';
 export { renderIncidentRoot, renderIncidentStatus, renderTimelineUpdate } from './incident.ts';
 export { kubeContextLine, renderKubeLogs } from './kubernetes.ts';
 export { checkSlackLimits } from './limits.ts';
