@@ -13,7 +13,17 @@ export type BodySource =
   | { kind: 'storm'; options: { seed: number; services: number; alertsPerGroup: number; tag: string } };
 
 export type PhaseSpec =
-  | { mode: 'closed'; url: string; concurrency: number; durationMs: number; bodies: BodySource }
+  /** Until `durationMs` has passed, or (when set) `maxRequests` have been sent. */
+  | {
+      mode: 'closed';
+      url: string;
+      concurrency: number;
+      durationMs: number;
+      maxRequests?: number;
+      bodies: BodySource;
+      /** Return every latency, not only the summary (to merge several phases' percentiles). */
+      keepLatencies?: boolean;
+    }
   /** `count` requests at `rate` per second, evenly spaced. */
   | { mode: 'open'; url: string; rate: number; count: number; bodies: BodySource };
 
@@ -33,6 +43,8 @@ export interface PhaseResult {
   maxSendLagMs: number;
   /** CPU the load generator itself used during the phase (ms of user + system time). */
   generatorCpuMs: number;
+  /** Every accepted request's latency (ms), in completion order; only with `keepLatencies`. */
+  latencies?: number[];
   newGroups: number;
   redeliveries: number;
 }
@@ -136,9 +148,12 @@ async function runClosed(spec: Extract<PhaseSpec, { mode: 'closed' }>): Promise<
   const cpuStart = process.cpuUsage();
   const start = performance.now();
   const deadline = start + spec.durationMs;
+  const maxRequests = spec.maxRequests ?? Number.POSITIVE_INFINITY;
+  let sent = 0;
 
   const client = async () => {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline && sent < maxRequests) {
+      sent += 1;
       const body = bodies.next();
       const sentAt = performance.now();
       try {
@@ -164,6 +179,7 @@ async function runClosed(spec: Extract<PhaseSpec, { mode: 'closed' }>): Promise<
     latency: summarize(recorder.latencies),
     maxSendLagMs: 0,
     generatorCpuMs: cpuMsSince(cpuStart),
+    ...(spec.keepLatencies ? { latencies: recorder.latencies } : {}),
     ...bodies.counts(),
   };
 }

@@ -13,8 +13,6 @@
  * BENCH_STORM_S, BENCH_STRICT=1 (exit 1 when a target fails), BENCH_KEEP_DB=1 (keep the database to
  * inspect it), LOG_LEVEL (default warn).
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { type App, createApp } from '../../src/app.ts';
 import { systemClock } from '../../src/clock.ts';
@@ -22,7 +20,7 @@ import { configFrom } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
 import { pgliteDatabase, postgresDatabase } from '../support/databases.ts';
 import type { BodySource, PhaseResult, PhaseSpec } from './load.ts';
-import type { LoadgenRequest, LoadgenResponse } from './loadgen.ts';
+import { type Loadgen, startLoadgen } from './loadgen-process.ts';
 import { backgroundLoadPct, CpuWindow, machineInfo, RssSampler } from './machine.ts';
 import { fmt, round, table } from './stats.ts';
 
@@ -130,56 +128,6 @@ async function openBenchDatabase(): Promise<BenchDatabase> {
     version: `PGlite (embedded PostgreSQL ${version.rows[0]?.version ?? '?'}, in memory)`,
     settings: {},
     dispose: created.dispose,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The load generator child process.
-
-interface Loadgen {
-  run(spec: PhaseSpec): Promise<PhaseResult>;
-  close(): Promise<void>;
-}
-
-async function startLoadgen(): Promise<Loadgen> {
-  // fork() reuses this process's execArgv, so the child runs TypeScript through tsx just like we do.
-  const child: ChildProcess = fork(fileURLToPath(new URL('./loadgen.ts', import.meta.url)), {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const pending = new Map<number, { resolve(result: PhaseResult): void; reject(error: Error): void }>();
-  let nextId = 1;
-  await new Promise<void>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`load generator exited early (code ${code})`)));
-    child.on('message', (message: LoadgenResponse) => {
-      if (message.type === 'ready') return resolve();
-      const waiter = pending.get(message.id);
-      pending.delete(message.id);
-      if (message.type === 'result') waiter?.resolve(message.result);
-      else waiter?.reject(new Error(`load generator failed: ${message.message}`));
-    });
-  });
-  child.removeAllListeners('exit');
-  child.on('exit', (code) => {
-    for (const waiter of pending.values()) waiter.reject(new Error(`load generator exited (code ${code})`));
-    pending.clear();
-  });
-  return {
-    run(spec) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        child.send({ type: 'run', id, spec } satisfies LoadgenRequest);
-      });
-    },
-    async close() {
-      if (child.exitCode !== null || !child.connected) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.send({ type: 'exit' } satisfies LoadgenRequest);
-      const timeout = setTimeout(() => child.kill(), 5_000);
-      await exited;
-      clearTimeout(timeout);
-    },
   };
 }
 
