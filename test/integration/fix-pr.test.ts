@@ -518,7 +518,7 @@ describe.each(testDatabases())('fix PRs on $name', (database) => {
           method: 'POST',
           headers: {
             'content-type': 'application/x-www-form-urlencoded',
-            ...slackSignature(SIGNING_SECRET, click),
+            ...slackSignature(SIGNING_SECRET, click, Math.floor(app.clock.now().getTime() / 1000)),
           },
           body: click,
         });
@@ -608,7 +608,7 @@ describe.each(testDatabases())('fix PRs on $name', (database) => {
           method: 'POST',
           headers: {
             'content-type': 'application/x-www-form-urlencoded',
-            ...slackSignature(SIGNING_SECRET, command),
+            ...slackSignature(SIGNING_SECRET, command, Math.floor(app.clock.now().getTime() / 1000)),
           },
           body: command,
         });
