@@ -15,7 +15,7 @@ import { latestAnalysis } from '../analysis/analyze.ts';
 import { viewOf } from '../analysis/offline/facts.ts';
 import { matchSignature } from '../analysis/offline/index.ts';
 import { rankRootCauses } from '../analysis/schema.ts';
-import { createGitHubClient, type GitHubClient } from '../clients/github.ts';
+import type { GitHubClient } from '../clients/github.ts';
 import type { Clock } from '../clock.ts';
 import type { Config, ServiceFixes } from '../config.ts';
 import { getIncident, type IncidentDetail } from '../db/incidents.ts';
@@ -135,6 +135,8 @@ async function readFiles(
         service.fixes,
       );
     if (service.repo) {
+      // Loaded here, not at start: Octokit costs memory a process without GitHub work does not need.
+      const { createGitHubClient } = await import('../clients/github.ts');
       const anonymous = createGitHubClient({
         baseUrl: deps.config.env.GITHUB_API_URL,
         retries: 1,

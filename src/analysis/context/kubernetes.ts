@@ -8,7 +8,9 @@
  * pod or a container with no previous instance is noted on the object and never fails the source; the
  * source fails only when nothing at all could be read.
  */
-import { type ConfigurationOptions, Observable, type ObservableMiddleware } from '@kubernetes/client-node';
+// Types only at load time: the client library (~130 MB resident) is loaded when a cluster is configured, not
+// by every process that imports the context sources (see gatherKubernetes).
+import type { ConfigurationOptions, Observable, ObservableMiddleware } from '@kubernetes/client-node';
 import type { KubeReadClients } from '../../clients/kubernetes.ts';
 import type { IncidentAlert } from '../../db/incidents.ts';
 import { viewOf } from '../offline/facts.ts';
@@ -210,15 +212,16 @@ class Reader {
   constructor(
     private readonly clients: KubeReadClients,
     signal: AbortSignal | undefined,
+    ObservableClass: typeof Observable,
   ) {
     // Each request carries the time box's signal, so an abandoned gathering stops using sockets. The object
     // API takes observable-style middleware (the library's own `Observable`), as `setHeaderOptions` builds.
     const middleware: ObservableMiddleware = {
       pre: (context) => {
         if (signal) context.setSignal(signal);
-        return new Observable(Promise.resolve(context));
+        return new ObservableClass(Promise.resolve(context));
       },
-      post: (context) => new Observable(Promise.resolve(context)),
+      post: (context) => new ObservableClass(Promise.resolve(context)),
     };
     this.options = signal ? { middleware: [middleware], middlewareMergeStrategy: 'append' } : undefined;
   }
@@ -519,7 +522,9 @@ export async function gatherKubernetes(
   options: KubeGatherOptions,
   alerts: IncidentAlert[],
 ): Promise<KubeContext> {
-  const reader = new Reader(options.clients, options.signal);
+  // Already loaded by whoever built the clients: this import only hands us the module.
+  const { Observable: ObservableClass } = await import('@kubernetes/client-node');
+  const reader = new Reader(options.clients, options.signal, ObservableClass);
   const maxPods = options.maxPods ?? MAX_PODS;
   const allowed = options.namespaces?.length ? new Set(options.namespaces) : null;
   const notes: string[] = [];
