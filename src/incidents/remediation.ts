@@ -232,6 +232,32 @@ async function replayed(tx: Queryable, req: RemediationRequest): Promise<Remedia
   return { kind: 'unchanged', reason: 'this request was already handled', view };
 }
 
+/**
+ * Read before the transaction: the row as it is now, and the members of the service's approver groups (a
+ * Slack API call that must not hold a database connection or a row lock).
+ */
+async function preflight(
+  deps: RemediationDeps,
+  req: RemediationRequest,
+): Promise<{ pre: RemediationRow | null; members: Map<string, string[]> }> {
+  const pre = await loadRow(deps.db, req.remediationId);
+  const members = pre
+    ? await groupMembers(deps, req.actor, approversOf(deps.config, pre.service))
+    : new Map<string, string[]>();
+  return { pre, members };
+}
+
+/** A request that changes nothing (the action moved on): recorded as such, answered with the current view. */
+async function unchanged(
+  tx: Queryable,
+  req: RemediationRequest,
+  row: RemediationRow,
+  reason: string,
+): Promise<RemediationOutcome> {
+  await settleRequest(tx, req.requestId, 'unchanged');
+  return { kind: 'unchanged', reason, view: (await viewOf(tx, row.id)) as RemediationView };
+}
+
 async function executionsLastHour(tx: Queryable, service: string, now: Date): Promise<number> {
   const result = await tx.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM remediation_actions WHERE service = $1 AND approved_at > $2`,
@@ -295,10 +321,7 @@ export function approveRemediation(
 }
 
 async function approveLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
-  const pre = await loadRow(deps.db, req.remediationId);
-  const members = pre
-    ? await groupMembers(deps, req.actor, approversOf(deps.config, pre.service))
-    : new Map<string, string[]>();
+  const { pre, members } = await preflight(deps, req);
   // A click on an action that is past approval changes nothing: answered without a transaction, so a
   // burst of clicks (a thousand, from two replicas) costs one read each once the first one got through.
   // Someone not allowed is still refused and audited.
@@ -324,9 +347,7 @@ async function approveLocked(deps: RemediationDeps, req: RemediationRequest): Pr
     const row = await loadRow(tx, req.remediationId, true);
     if (!row) return refuse(tx, now, req, null, 'approve', `remediation ${req.remediationId} not found`);
     if (row.status !== 'proposed') {
-      await settleRequest(tx, req.requestId, 'unchanged');
-      const view = (await viewOf(tx, row.id)) as RemediationView;
-      return { kind: 'unchanged', reason: `already ${row.status.replace('_', ' ')}`, view };
+      return unchanged(tx, req, row, `already ${row.status.replace('_', ' ')}`);
     }
     const expired = await expireIfDue(tx, row, now);
     if (expired) return refuse(tx, now, req, row, 'approve', expired);
@@ -392,10 +413,7 @@ export function rejectRemediation(
 }
 
 async function rejectLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
-  const pre = await loadRow(deps.db, req.remediationId);
-  const members = pre
-    ? await groupMembers(deps, req.actor, approversOf(deps.config, pre.service))
-    : new Map<string, string[]>();
+  const { members } = await preflight(deps, req);
   return deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
     if (!(await claimRequest(tx, req, 'reject', now))) return replayed(tx, req);
@@ -410,9 +428,7 @@ async function rejectLocked(deps: RemediationDeps, req: RemediationRequest): Pro
       [row.id, now],
     );
     if (moved.rowCount === 0) {
-      await settleRequest(tx, req.requestId, 'unchanged');
-      const view = (await viewOf(tx, row.id)) as RemediationView;
-      return { kind: 'unchanged', reason: `already ${row.status.replace('_', ' ')}`, view };
+      return unchanged(tx, req, row, `already ${row.status.replace('_', ' ')}`);
     }
     await audit(tx, {
       at: now,
@@ -442,19 +458,14 @@ export function rollbackRemediation(
 }
 
 async function rollbackLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
-  const pre = await loadRow(deps.db, req.remediationId);
-  const members = pre
-    ? await groupMembers(deps, req.actor, approversOf(deps.config, pre.service))
-    : new Map<string, string[]>();
+  const { members } = await preflight(deps, req);
   return deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
     if (!(await claimRequest(tx, req, 'rollback', now))) return replayed(tx, req);
     const row = await loadRow(tx, req.remediationId, true);
     if (!row) return refuse(tx, now, req, null, 'rollback', `remediation ${req.remediationId} not found`);
     if (row.status === 'rolled_back' || row.rollback_token !== null) {
-      await settleRequest(tx, req.requestId, 'unchanged');
-      const view = (await viewOf(tx, row.id)) as RemediationView;
-      return { kind: 'unchanged', reason: 'a rollback was already requested', view };
+      return unchanged(tx, req, row, 'a rollback was already requested');
     }
     const executor = executorFor(deps.executors, row.action);
     const refusal =
@@ -502,10 +513,7 @@ async function dryRunChecked(
   deps: RemediationDeps,
   req: RemediationRequest,
 ): Promise<RemediationOutcome & { dryRun?: DryRunResult }> {
-  const pre = await loadRow(deps.db, req.remediationId);
-  const members = pre
-    ? await groupMembers(deps, req.actor, approversOf(deps.config, pre.service))
-    : new Map<string, string[]>();
+  const { members } = await preflight(deps, req);
   type Gate = { outcome: RemediationOutcome } | { row: RemediationRow };
   const gate = await deps.db.transaction(async (tx): Promise<Gate> => {
     const now = deps.clock.now();
