@@ -26,6 +26,7 @@ import { selectLogLines } from '../../src/analysis/context/kubernetes.ts';
 import type { AnalysisInput } from '../../src/analysis/input.ts';
 import { analyzeWithLlm } from '../../src/analysis/llm.ts';
 import { analyzeOffline } from '../../src/analysis/offline/index.ts';
+import { redactAndCut } from '../../src/analysis/redact.ts';
 import {
   type Analysis,
   analysisSchema,
@@ -314,7 +315,12 @@ export function kubeContextOf(evalCase: EvalCase): KubeContext | undefined {
         requests: container.requests,
         limits: container.limits,
       })),
-      events: pod.events.map((event) => ({ ...event, at })),
+      // As the source stores them: one line, redacted, at most 300 characters (context/kubernetes.ts `text`).
+      events: pod.events.map((event) => ({
+        ...event,
+        message: redactAndCut(event.message.trim().replace(/\s+/g, ' '), 300),
+        at,
+      })),
       logs: pod.logs.map((tail) => ({
         container: tail.container,
         previous: tail.previous,
