@@ -11,13 +11,79 @@ const types = {
 export interface PgDbOptions {
   connectionString: string;
   max?: number;
+  /** How long making one connection may take before the database counts as unavailable. */
   connectionTimeoutMillis?: number;
+  /** How long a query may wait for one of the `max` connections to be free (a burst, not an outage). */
+  queueTimeoutMillis?: number;
+}
+
+/**
+ * At most `size` queries or transactions hold a connection; the rest wait here, in order. pg-pool has its
+ * own queue, but it counts the wait for a busy pool against connectionTimeoutMillis, so a burst (100
+ * concurrent Approve clicks, a webhook storm on a loaded machine) turned into "database unavailable" for
+ * work that only had to queue. With this gate in front, pg-pool never queues: its timeout measures making
+ * a connection, and the wait here has its own, much longer bound. When making a connection fails, the
+ * waiters are failed at once with the same error instead of each trying a dead server in turn.
+ */
+class ConnectionGate {
+  private free: number;
+  private readonly waiters: {
+    resolve: () => void;
+    reject: (error: unknown) => void;
+    timer: NodeJS.Timeout;
+  }[] = [];
+
+  constructor(
+    size: number,
+    private readonly waitMs: number,
+  ) {
+    this.free = size;
+  }
+
+  acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free -= 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          reject(new DatabaseUnavailableError(new Error(`no connection free within ${this.waitMs} ms`)));
+        }, this.waitMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Hands the slot to the next waiter, or frees it. */
+  release(): void {
+    const next = this.waiters.shift();
+    if (!next) {
+      this.free += 1;
+      return;
+    }
+    clearTimeout(next.timer);
+    next.resolve();
+  }
+
+  /** Fails every waiter with `error` (the server is down: they would only find that out one by one). */
+  failWaiting(error: unknown): void {
+    for (const waiter of this.waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+    }
+  }
 }
 
 export function createPgDb(options: PgDbOptions): Db {
+  const max = options.max ?? 10;
+  const gate = new ConnectionGate(max, options.queueTimeoutMillis ?? 60_000);
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    max: options.max ?? 10,
+    max,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
     types,
     // Every statement here is short OLTP work, which JIT compilation only slows down: once the alerts table
@@ -41,50 +107,65 @@ export function createPgDb(options: PgDbOptions): Db {
     }
   };
 
+  /** Runs `work` holding one of the gate's slots; a connection-class failure fails the waiters too. */
+  const gated = async <T>(work: () => Promise<T>): Promise<T> => {
+    await gate.acquire();
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError) gate.failWaiting(error);
+      throw error;
+    } finally {
+      gate.release();
+    }
+  };
+
   return {
     kind: 'pg',
-    query: (sql, params) => run(pool, sql, params),
-    exec: async (sql) => void (await run(pool, sql)),
-    async transaction(work) {
-      const client = await pool.connect().catch((error: unknown) => {
-        throw typed(error);
-      });
-      // pg-pool takes its 'error' listener off a client while it is checked out, and a pg Client emits
-      // 'error' when its connection ends under it (the server stopping sends 57P01, then closes) — with a
-      // query in flight or between two queries of this transaction. An EventEmitter 'error' nobody listens
-      // to is thrown as an uncaught exception and ends the process, so listen for as long as we hold it.
-      let broken: Error | undefined;
-      // The connection broke, or a ROLLBACK failed: either way the client must not go back to the pool.
-      let unusable: Error | undefined;
-      const onError = (error: Error) => {
-        broken ??= error;
-      };
-      client.on('error', onError);
-      const tx: Queryable = {
-        query: (sql, params) => run(client, sql, params),
-        exec: async (sql) => void (await run(client, sql)),
-      };
-      try {
-        await tx.query('BEGIN');
-        const result = await work(tx);
-        await tx.query('COMMIT');
-        return result;
-      } catch (error) {
-        unusable = broken;
-        if (!unusable) {
-          await client.query('ROLLBACK').catch((rollbackError: Error) => {
-            unusable = rollbackError;
-          });
-        }
-        // A transaction that failed because its connection did is an outage, whatever `work` made of it.
-        if (broken && !isConnectionError(error)) throw new DatabaseUnavailableError(broken);
-        throw typed(error);
-      } finally {
-        client.off('error', onError);
-        // A client whose connection broke (or that could not roll back) is destroyed, not reused.
-        client.release(unusable ?? broken);
-      }
-    },
+    query: (sql, params) => gated(() => run(pool, sql, params)),
+    exec: (sql) => gated(async () => void (await run(pool, sql))),
+    transaction: (work) => gated(() => transaction(work)),
     close: () => pool.end(),
   };
+
+  async function transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await pool.connect().catch((error: unknown) => {
+      throw typed(error);
+    });
+    // pg-pool takes its 'error' listener off a client while it is checked out, and a pg Client emits
+    // 'error' when its connection ends under it (the server stopping sends 57P01, then closes) — with a
+    // query in flight or between two queries of this transaction. An EventEmitter 'error' nobody listens
+    // to is thrown as an uncaught exception and ends the process, so listen for as long as we hold it.
+    let broken: Error | undefined;
+    // The connection broke, or a ROLLBACK failed: either way the client must not go back to the pool.
+    let unusable: Error | undefined;
+    const onError = (error: Error) => {
+      broken ??= error;
+    };
+    client.on('error', onError);
+    const tx: Queryable = {
+      query: (sql, params) => run(client, sql, params),
+      exec: async (sql) => void (await run(client, sql)),
+    };
+    try {
+      await tx.query('BEGIN');
+      const result = await work(tx);
+      await tx.query('COMMIT');
+      return result;
+    } catch (error) {
+      unusable = broken;
+      if (!unusable) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          unusable = rollbackError;
+        });
+      }
+      // A transaction that failed because its connection did is an outage, whatever `work` made of it.
+      if (broken && !isConnectionError(error)) throw new DatabaseUnavailableError(broken);
+      throw typed(error);
+    } finally {
+      client.off('error', onError);
+      // A client whose connection broke (or that could not roll back) is destroyed, not reused.
+      client.release(unusable ?? broken);
+    }
+  }
 }
