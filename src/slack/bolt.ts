@@ -54,6 +54,7 @@ export async function createSlackApp(
   if (appToken) {
     // The Socket Mode client has its own WebClient (for apps.connections.open): it needs SLACK_API_URL too.
     const app = new App({ ...shared, appToken, socketMode: true, installerOptions: { clientOptions } });
+    acknowledgeOnce(app);
     return { app, requestListener: null, socketMode: true };
   }
   if (!signingSecret) {
@@ -72,10 +73,30 @@ export async function createSlackApp(
     unhandledRequestTimeoutMillis: 3001,
   });
   const app = new App({ ...shared, receiver });
+  acknowledgeOnce(app);
   return {
     app,
     requestListener: verifiedRequests(receiver.requestListener, { signingSecret, clock, logger }),
     socketMode: false,
+  };
+}
+
+/**
+ * Makes every request's ack() idempotent: the first call answers Slack, later ones return the first's
+ * promise. The replay guard (receipts.ts) acknowledges a button click before it claims the click's receipt,
+ * and the click's listener acknowledges too; Bolt's HTTP receiver throws ReceiverMultipleAckError on a
+ * second ack. The receivers hand each request to `app.processEvent`, so wrapping it covers HTTP and
+ * Socket Mode alike.
+ */
+export function acknowledgeOnce(app: App): void {
+  const processEvent = app.processEvent.bind(app);
+  app.processEvent = (event) => {
+    let acked: Promise<void> | null = null;
+    const ack: typeof event.ack = (response) => {
+      acked ??= event.ack(response);
+      return acked;
+    };
+    return processEvent({ ...event, ack });
   };
 }
 

@@ -143,6 +143,12 @@ export function slackReplayGuard(
       );
       return ack(args);
     }
+    // A button click's ack carries nothing, so it is sent first: the answer to Slack never waits on the
+    // database (issue 8: 100 concurrent Approve clicks queued their claims on the pool before the ack).
+    // Acks are idempotent (acknowledgeOnce in bolt.ts): the listener's own ack() is then a no-op. Slash
+    // commands and view submissions answer through their ack, so their listeners still ack themselves.
+    const ackedFirst = receipt.kind === 'block_actions';
+    if (ackedFirst) await ack(args);
     const now = deps.clock.now();
     if (now.getTime() - lastPruneMs >= pruneEveryMs) {
       lastPruneMs = now.getTime();
@@ -152,7 +158,16 @@ export function slackReplayGuard(
         deps.logger.warn({ err: error }, 'pruning slack receipts failed');
       }
     }
-    if (!(await claimReceipt(deps.db, receipt, now))) {
+    let claimed: boolean;
+    try {
+      claimed = await claimReceipt(deps.db, receipt, now);
+    } catch (error) {
+      // Unrecorded, the click could be replayed: it does nothing. Slack has its ack already, so the
+      // clicker hears why here (a command or a view gets Bolt's error answer instead).
+      if (ackedFirst) await tellUnrecorded(args, deps.logger);
+      throw error;
+    }
+    if (!claimed) {
       deps.logger.info(
         { kind: receipt.kind, receipt: receipt.key.slice(0, 12) },
         'slack request seen before; ignored',
@@ -162,4 +177,18 @@ export function slackReplayGuard(
     args.context.slackReceipt = receipt.key;
     await args.next();
   };
+}
+
+/** Tells the clicker, privately, that the click did nothing; a failure to tell is logged, not thrown. */
+async function tellUnrecorded(args: GuardArgs, logger: Logger): Promise<void> {
+  if (!('respond' in args) || typeof args.respond !== 'function') return;
+  try {
+    await args.respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: ':warning: Your click could not be recorded (the database did not answer), so nothing was done. Please try again in a moment.',
+    });
+  } catch (error) {
+    logger.warn({ err: error }, 'telling the clicker that the click was not recorded failed');
+  }
 }

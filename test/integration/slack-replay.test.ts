@@ -221,6 +221,67 @@ describe.each(testDatabases())('Slack replays on $name', (database) => {
     expect(runs).toBe(1);
   });
 
+  it('a click is acknowledged before its receipt is claimed: the answer does not wait for the database', async () => {
+    // Issue 8: 100 concurrent Approve clicks queued their receipt INSERTs on the shared pool before the
+    // ack, which put click → ack p99 over 100 ms. The ack of a button click carries nothing, so it goes
+    // first; the claim still decides, before any listener runs, whether the click does anything.
+    let runs = 0;
+    app.app.slack?.app.action('test_ack_first', async ({ ack }) => {
+      await ack(); // a second ack, after the guard's: must be harmless
+      runs += 1;
+    });
+    const click = buttonClickBody({
+      actionId: 'test_ack_first',
+      value: '{}',
+      responseUrl: slack.responseUrl('af'),
+    });
+    const headers = signed(click);
+    const order: string[] = [];
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Hold the receipts table (on PGlite: its one connection) until the click is answered, or 10 s.
+    const holding = db.transaction(async (tx) => {
+      await tx.query('LOCK TABLE slack_receipts IN EXCLUSIVE MODE');
+      await Promise.race([released, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      order.push('database released');
+    });
+    const answer = await send(app.url, click, headers);
+    order.push(`answered ${answer.status}`);
+    release();
+    await holding;
+    expect(order).toEqual(['answered 200', 'database released']);
+    await waitFor(() => runs === 1 || undefined);
+    // The claim still stops a replay.
+    expect((await send(app.url, click, headers)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(runs).toBe(1);
+  });
+
+  it('a click whose receipt cannot be recorded runs nothing and tells the clicker', async () => {
+    let runs = 0;
+    app.app.slack?.app.action('test_no_receipt', async ({ ack }) => {
+      await ack();
+      runs += 1;
+    });
+    const click = buttonClickBody({
+      actionId: 'test_no_receipt',
+      value: '{}',
+      responseUrl: slack.responseUrl('nr'),
+    });
+    await db.query('ALTER TABLE slack_receipts RENAME TO slack_receipts_away');
+    try {
+      expect((await send(app.url, click, signed(click))).status).toBe(200);
+      const told = await waitFor(() => slack.responses.find((response) => response.id === 'nr'));
+      expect(JSON.stringify(told.body)).toMatch(/could not be recorded.*nothing was done/i);
+      expect(told.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    } finally {
+      await db.query('ALTER TABLE slack_receipts_away RENAME TO slack_receipts');
+    }
+    expect(runs).toBe(0);
+  });
+
   it('receipts older than a day are deleted as new ones arrive', async () => {
     const first = slashCommandBody({ text: 'help', responseUrl: slack.responseUrl('old') });
     expect((await send(app.url, first, signed(first))).status).toBe(200);
