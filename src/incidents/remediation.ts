@@ -313,6 +313,54 @@ async function policyRefusal(
   );
 }
 
+/**
+ * The transaction every state-changing click runs in: the click's request id is claimed first (a replayed
+ * click answers what it got the first time), then the action's row is loaded and locked — an unknown id is
+ * refused and audited — and `decide` does the rest with both.
+ */
+function clickTransaction(
+  deps: RemediationDeps,
+  req: RemediationRequest,
+  verb: 'approve' | 'reject' | 'rollback',
+  decide: (tx: Queryable, now: Date, row: RemediationRow) => Promise<RemediationOutcome>,
+): Promise<RemediationOutcome> {
+  return deps.db.transaction(async (tx) => {
+    const now = deps.clock.now();
+    if (!(await claimRequest(tx, req, verb, now))) return replayed(tx, req);
+    const row = await loadRow(tx, req.remediationId, true);
+    if (!row) return refuse(tx, now, req, null, verb, `remediation ${req.remediationId} not found`);
+    return decide(tx, now, row);
+  });
+}
+
+/**
+ * The end of a click that changed the action: audited (who, the request id, `detail`), the action's message
+ * queued for a refresh, the request settled with `settled` (what a replay of it answers); the action as it
+ * is now.
+ */
+async function recordClick(
+  tx: Queryable,
+  now: Date,
+  req: RemediationRequest,
+  row: RemediationRow,
+  event: 'approve' | 'reject' | 'rollback',
+  settled: string,
+  detail: Record<string, unknown>,
+): Promise<RemediationView> {
+  await audit(tx, {
+    at: now,
+    incidentId: row.incident_id,
+    remediationId: row.id,
+    actor: req.actor.id,
+    event,
+    action: row.action,
+    detail: { actorDisplay: req.actor.display, requestId: req.requestId, ...detail },
+  });
+  await enqueueSync(tx, now, row.id);
+  await settleRequest(tx, req.requestId, settled);
+  return (await viewOf(tx, row.id)) as RemediationView;
+}
+
 export function approveRemediation(
   deps: RemediationDeps,
   req: RemediationRequest,
@@ -341,11 +389,7 @@ async function approveLocked(deps: RemediationDeps, req: RemediationRequest): Pr
       view: view as RemediationView,
     };
   }
-  return deps.db.transaction(async (tx) => {
-    const now = deps.clock.now();
-    if (!(await claimRequest(tx, req, 'approve', now))) return replayed(tx, req);
-    const row = await loadRow(tx, req.remediationId, true);
-    if (!row) return refuse(tx, now, req, null, 'approve', `remediation ${req.remediationId} not found`);
+  return clickTransaction(deps, req, 'approve', async (tx, now, row) => {
     if (row.status !== 'proposed') {
       return unchanged(tx, req, row, `already ${row.status.replace('_', ' ')}`);
     }
@@ -371,20 +415,6 @@ async function approveLocked(deps: RemediationDeps, req: RemediationRequest): Pr
        VALUES ($1, $2, $3, $4, $5)`,
       [row.id, req.actor.id, req.actor.display, req.requestId, now],
     );
-    await audit(tx, {
-      at: now,
-      incidentId: row.incident_id,
-      remediationId: row.id,
-      actor: req.actor.id,
-      event: 'approve',
-      action: row.action,
-      detail: {
-        actorDisplay: req.actor.display,
-        approvals: approvedBy.length + 1,
-        approvalsNeeded: row.approvals_needed,
-        requestId: req.requestId,
-      },
-    });
     if (complete) {
       const moved = await tx.query(
         `UPDATE remediation_actions SET status = 'approved', approved_at = $2, version = version + 1, updated_at = $2
@@ -398,9 +428,10 @@ async function approveLocked(deps: RemediationDeps, req: RemediationRequest): Pr
         now,
       ]);
     }
-    await enqueueSync(tx, now, row.id);
-    await settleRequest(tx, req.requestId, complete ? 'approved' : 'waiting');
-    const view = (await viewOf(tx, row.id)) as RemediationView;
+    const view = await recordClick(tx, now, req, row, 'approve', complete ? 'approved' : 'waiting', {
+      approvals: approvedBy.length + 1,
+      approvalsNeeded: row.approvals_needed,
+    });
     return complete ? { kind: 'started', view } : { kind: 'waiting', view };
   });
 }
@@ -414,11 +445,7 @@ export function rejectRemediation(
 
 async function rejectLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
   const { members } = await preflight(deps, req);
-  return deps.db.transaction(async (tx) => {
-    const now = deps.clock.now();
-    if (!(await claimRequest(tx, req, 'reject', now))) return replayed(tx, req);
-    const row = await loadRow(tx, req.remediationId, true);
-    if (!row) return refuse(tx, now, req, null, 'reject', `remediation ${req.remediationId} not found`);
+  return clickTransaction(deps, req, 'reject', async (tx, now, row) => {
     const refusal = refuseApprover(req.actor, row.service, approversOf(deps.config, row.service), members);
     if (refusal) return refuse(tx, now, req, row, 'reject', refusal);
     // Rejecting an approved action that has not started yet stops it: the run job's conditional claim fails.
@@ -430,18 +457,10 @@ async function rejectLocked(deps: RemediationDeps, req: RemediationRequest): Pro
     if (moved.rowCount === 0) {
       return unchanged(tx, req, row, `already ${row.status.replace('_', ' ')}`);
     }
-    await audit(tx, {
-      at: now,
-      incidentId: row.incident_id,
-      remediationId: row.id,
-      actor: req.actor.id,
-      event: 'reject',
-      action: row.action,
-      detail: { actorDisplay: req.actor.display, requestId: req.requestId, from: row.status },
-    });
-    await enqueueSync(tx, now, row.id);
-    await settleRequest(tx, req.requestId, 'rejected');
-    return { kind: 'done', view: (await viewOf(tx, row.id)) as RemediationView };
+    return {
+      kind: 'done',
+      view: await recordClick(tx, now, req, row, 'reject', 'rejected', { from: row.status }),
+    };
   });
 }
 
@@ -459,11 +478,7 @@ export function rollbackRemediation(
 
 async function rollbackLocked(deps: RemediationDeps, req: RemediationRequest): Promise<RemediationOutcome> {
   const { members } = await preflight(deps, req);
-  return deps.db.transaction(async (tx) => {
-    const now = deps.clock.now();
-    if (!(await claimRequest(tx, req, 'rollback', now))) return replayed(tx, req);
-    const row = await loadRow(tx, req.remediationId, true);
-    if (!row) return refuse(tx, now, req, null, 'rollback', `remediation ${req.remediationId} not found`);
+  return clickTransaction(deps, req, 'rollback', async (tx, now, row) => {
     if (row.status === 'rolled_back' || row.rollback_token !== null) {
       return unchanged(tx, req, row, 'a rollback was already requested');
     }
@@ -485,19 +500,9 @@ async function rollbackLocked(deps: RemediationDeps, req: RemediationRequest): P
       [row.id, now, req.requestId],
     );
     if (moved.rowCount === 0) return replayed(tx, req);
-    await audit(tx, {
-      at: now,
-      incidentId: row.incident_id,
-      remediationId: row.id,
-      actor: req.actor.id,
-      event: 'rollback',
-      action: row.action,
-      detail: { actorDisplay: req.actor.display, requestId: req.requestId, phase: 'requested' },
-    });
     await enqueueRun(tx, now, row.id, 'rollback');
-    await enqueueSync(tx, now, row.id);
-    await settleRequest(tx, req.requestId, 'rollback');
-    return { kind: 'started', view: (await viewOf(tx, row.id)) as RemediationView };
+    const view = await recordClick(tx, now, req, row, 'rollback', 'rollback', { phase: 'requested' });
+    return { kind: 'started', view };
   });
 }
 
