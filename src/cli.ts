@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { latestAnalysis } from './analysis/analyze.ts';
-import { confirmCause } from './analysis/memory.ts';
 import { redact } from './analysis/redact.ts';
 import { type App, createApp } from './app.ts';
 import { systemClock } from './clock.ts';
@@ -17,7 +16,9 @@ import { migrate } from './db/migrate.ts';
 import { remediationDeps } from './deps.ts';
 import { AiopsError, asCodedError, ErrorCode } from './errors.ts';
 import { incidentLine, incidentText } from './incident-text.ts';
+import { confirmCause } from './incidents/confirm-cause.ts';
 import { type FixPlan, fixDiff, openFixPr } from './incidents/fixes.ts';
+import { acknowledgeIncident, resolveIncident } from './incidents/lifecycle.ts';
 import {
   approveRemediation,
   getRemediation,
@@ -27,7 +28,6 @@ import {
 } from './incidents/remediation.ts';
 import type { AlertSource } from './ingest/alert.ts';
 import { ingestDelivery } from './ingest/ingest.ts';
-import { acknowledgeIncident, resolveIncident } from './ingest/lifecycle.ts';
 import { createLogger, resolveLogFormat } from './logger.ts';
 import { packageVersion } from './package.ts';
 import type { AuditEntry, RemediationView } from './remediation/model.ts';

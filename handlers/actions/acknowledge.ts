@@ -1,5 +1,5 @@
 import type { AppDeps } from '../../src/deps.ts';
-import { acknowledgeIncident } from '../../src/ingest/lifecycle.ts';
+import { acknowledgeIncident } from '../../src/incidents/lifecycle.ts';
 import { lifecycleButton } from './lifecycle-button.ts';
 
 /** The *Acknowledge* button. */

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { confirmCause } from '../../src/analysis/memory.ts';
 import type { AppDeps } from '../../src/deps.ts';
+import { confirmCause } from '../../src/incidents/confirm-cause.ts';
 import { renderError } from '../../src/slack/render/index.ts';
 import { buttonFailure, parseButtonValue } from './button-value.ts';
 

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { AppDeps } from '../../src/deps.ts';
-import type { LifecycleChange } from '../../src/ingest/lifecycle.ts';
+import type { LifecycleChange } from '../../src/incidents/lifecycle.ts';
 import { renderError, renderLifecycleAnswer } from '../../src/slack/render/index.ts';
 import { buttonFailure, parseButtonValue } from './button-value.ts';
 

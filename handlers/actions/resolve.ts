@@ -1,5 +1,5 @@
 import type { AppDeps } from '../../src/deps.ts';
-import { resolveIncident } from '../../src/ingest/lifecycle.ts';
+import { resolveIncident } from '../../src/incidents/lifecycle.ts';
 import { lifecycleButton } from './lifecycle-button.ts';
 
 /** The *Resolve* button (behind a confirmation dialog). */

@@ -14,8 +14,8 @@ import { getIncident, listIncidents } from '../db/incidents.ts';
 import type { Queryable } from '../db/index.ts';
 import { AiopsError, ErrorCode } from '../errors.ts';
 import { type FixDeps, openFixPr, postFixDiff } from '../incidents/fixes.ts';
+import { acknowledgeIncident, resolveIncident } from '../incidents/lifecycle.ts';
 import { listAudit } from '../incidents/remediation.ts';
-import { acknowledgeIncident, resolveIncident } from '../ingest/lifecycle.ts';
 import { redactForSlack, type SlackMessage } from './message.ts';
 import {
   renderAnswer,

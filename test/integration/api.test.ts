@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeIncident } from '../../src/analysis/analyze.ts';
-import { confirmCause } from '../../src/analysis/memory.ts';
 import type { Db } from '../../src/db/index.ts';
+import { confirmCause } from '../../src/incidents/confirm-cause.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { pgliteDatabase, testDatabases } from '../support/databases.ts';
 import { alertmanagerBody, post } from '../support/payloads.ts';

@@ -15,12 +15,13 @@ import {
   stepFor,
   summarizeSeries,
 } from '../../src/analysis/context/prometheus.ts';
-import { confirmCause, findSimilarIncidents, similarityQueryText } from '../../src/analysis/memory.ts';
+import { findSimilarIncidents, similarityQueryText } from '../../src/analysis/memory.ts';
 import { type createGitHubClient, gitHubClientFromEnv } from '../../src/clients/github.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { type Config, configFrom } from '../../src/config.ts';
 import { getIncident } from '../../src/db/incidents.ts';
 import type { Db } from '../../src/db/index.ts';
+import { confirmCause } from '../../src/incidents/confirm-cause.ts';
 import { ingestDelivery } from '../../src/ingest/ingest.ts';
 import { createLogger } from '../../src/logger.ts';
 import { testDatabases } from '../support/databases.ts';

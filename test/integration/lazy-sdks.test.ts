@@ -38,7 +38,7 @@ describe('a default process', () => {
           '-e',
           script,
         ],
-        { cwd: root, env: { ...process.env, AIOPS_LOAD_LOG: log }, encoding: 'utf8', timeout: 60_000 },
+        { cwd: root, env: { ...process.env, AIOPS_LOAD_LOG: log }, encoding: 'utf8', timeout: 110_000 },
       );
       expect(result.stderr).not.toMatch(/Error/);
       expect(result.status).toBe(0);
@@ -55,5 +55,6 @@ describe('a default process', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // A whole process starts (PGlite's initdb, migrations): on a loaded 2-core machine that took 42 s.
+  }, 120_000);
 });

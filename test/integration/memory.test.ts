@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeIncident } from '../../src/analysis/analyze.ts';
-import { confirmCause } from '../../src/analysis/memory.ts';
 import { getIncident } from '../../src/db/incidents.ts';
 import type { Db } from '../../src/db/index.ts';
+import { confirmCause } from '../../src/incidents/confirm-cause.ts';
 import { ingestDelivery } from '../../src/ingest/ingest.ts';
 import { renderAnalysis } from '../../src/slack/render/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';

@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeIncident } from '../../src/analysis/analyze.ts';
-import { confirmCause } from '../../src/analysis/memory.ts';
 import { buildRouter } from '../../src/app.ts';
 import type { Db } from '../../src/db/index.ts';
 import {
@@ -15,6 +14,7 @@ import {
   openApiPath,
   webhookAnswerSchema,
 } from '../../src/http/openapi.ts';
+import { confirmCause } from '../../src/incidents/confirm-cause.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { pgliteDatabase } from '../support/databases.ts';
 import { alertmanagerBody, post, readFixture } from '../support/payloads.ts';

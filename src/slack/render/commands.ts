@@ -1,7 +1,7 @@
 /** Answers to `/aiops` sub-commands and button clicks: list, help, errors, lifecycle, history. */
 import type { KnownBlock } from '@slack/types';
 import type { IncidentSummary } from '../../db/incidents.ts';
-import type { LifecycleChange } from '../../ingest/lifecycle.ts';
+import type { LifecycleChange } from '../../incidents/lifecycle.ts';
 import type { SlackMessage } from '../message.ts';
 import {
   actorText,

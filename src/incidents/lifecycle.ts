@@ -6,9 +6,9 @@
 import type { Db } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
 import { AiopsError, ErrorCode } from '../errors.ts';
+import type { IncidentStatus } from '../ingest/alert.ts';
+import { enqueueIncidentJob } from '../ingest/correlate.ts';
 import { JOB_KINDS } from '../jobs/kinds.ts';
-import type { IncidentStatus } from './alert.ts';
-import { enqueueIncidentJob } from './correlate.ts';
 
 export interface LifecycleChange {
   incidentId: number;
