@@ -9,7 +9,7 @@
 import type { KubeContext, KubeObjectContext, RootCause } from '../schema.ts';
 import { rankRootCauses } from '../schema.ts';
 import { type ErrorPattern, type Facts, PATTERNS } from './explain-patterns.ts';
-import { clip } from './facts.ts';
+import { clip, clipEnds } from './facts.ts';
 
 /** Where a clue comes from: the decisive ones (what Kubernetes recorded) weigh more than a current log line. */
 export type ClueSource = 'termination' | 'waiting' | 'event' | 'log-previous' | 'log' | 'node';
@@ -337,7 +337,7 @@ export function cluesOf(context: KubeContext): Clue[] {
         clues.push({
           source: 'termination',
           text: `${last.reason} exit code ${last.exitCode}${last.message ? ` ${last.message}` : ''}`,
-          quote: `Last termination of \`${container.name}\` in ${ref}: ${last.reason} (exit code ${last.exitCode})${hhmm(last.at)}${limits}${last.message ? `: "${last.message}"` : ''}`,
+          quote: `Last termination of \`${container.name}\` in ${ref}: ${last.reason} (exit code ${last.exitCode})${hhmm(last.at)}${limits}${last.message ? `: "${clipEnds(last.message, QUOTED)}"` : ''}`,
           at: last.at,
           exitCode: last.exitCode,
         });
@@ -346,7 +346,7 @@ export function cluesOf(context: KubeContext): Clue[] {
         clues.push({
           source: 'waiting',
           text: `${container.reason} ${container.message ?? ''}`.trim(),
-          quote: `\`${container.name}\` in ${ref} is waiting: ${container.reason}${container.message ? `: "${container.message}"` : ''}`,
+          quote: `\`${container.name}\` in ${ref} is waiting: ${container.reason}${container.message ? `: "${clipEnds(container.message, QUOTED)}"` : ''}`,
           at: null,
         });
       }
@@ -356,7 +356,7 @@ export function cluesOf(context: KubeContext): Clue[] {
       clues.push({
         source: 'event',
         text: `${event.reason}: ${event.message}`,
-        quote: `Event ${event.reason}${event.count > 1 ? ` ×${event.count}` : ''} on ${ref}${hhmm(event.at)}: "${clip(event.message, QUOTED)}"`,
+        quote: `Event ${event.reason}${event.count > 1 ? ` ×${event.count}` : ''} on ${ref}${hhmm(event.at)}: "${clipEnds(event.message, QUOTED)}"`,
         at: event.at,
       });
     }
