@@ -4,11 +4,24 @@
  * redacted, then cut keeping the head and the tail, so the decisive end survives and no secret fragment does.
  */
 import { describe, expect, it } from 'vitest';
-import { containersOf, EVENT_MESSAGE_MAX, eventsOf } from '../../src/analysis/context/kubernetes.ts';
+import {
+  capEventMessages,
+  containersOf,
+  EVENT_BUDGET_BYTES,
+  EVENT_MESSAGE_CUT,
+  EVENT_MESSAGE_MAX,
+  eventsOf,
+  MAX_PODS,
+} from '../../src/analysis/context/kubernetes.ts';
 import { analyzeOffline } from '../../src/analysis/offline/index.ts';
 import { findingsOf } from '../../src/analysis/offline/kube-evidence.ts';
 import { redactAndCut } from '../../src/analysis/redact.ts';
-import { analysisSchema, type KubeContext, kubeContextSchema } from '../../src/analysis/schema.ts';
+import {
+  analysisSchema,
+  type KubeContext,
+  type KubeObjectContext,
+  kubeContextSchema,
+} from '../../src/analysis/schema.ts';
 import { testAlert, testInput } from '../support/incidents.ts';
 import { leakedFragments, padding, SECRET_CORPUS } from '../support/secrets.ts';
 
@@ -92,6 +105,33 @@ describe('Kubernetes messages: redacted, then cut keeping head and tail', () => 
       expect(out.length).toBeLessThanOrEqual(max);
       expect(out).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
     }
+  });
+
+  it("bounds an incident's event text for the prompt: the first pods keep theirs whole, later ones are cut", () => {
+    const objects: KubeObjectContext[] = Array.from({ length: 40 }, (_, index) => ({
+      kind: 'Pod',
+      namespace: 'shop',
+      name: `checkout-${index}`,
+      status: 'Pending',
+      containers: [],
+      events: eventsOf(Array.from({ length: 8 }, () => event(`${PULL_429} ${padding(300)}`))),
+      logs: [],
+      notes: [],
+    }));
+    expect(objects[0]?.events[0]?.message.length).toBe(EVENT_MESSAGE_MAX);
+    expect(capEventMessages(objects)).toBe(true);
+    const total = objects.flatMap((object) => object.events).reduce((sum, e) => sum + e.message.length, 0);
+    expect(total).toBeLessThanOrEqual(EVENT_BUDGET_BYTES + 40 * 8 * EVENT_MESSAGE_CUT);
+    // The named pods (read first) keep their messages whole; the last ones keep both ends.
+    expect(
+      objects
+        .slice(0, MAX_PODS / 4)
+        .every((o) => o.events.every((e) => e.message.length === EVENT_MESSAGE_MAX)),
+    ).toBe(true);
+    const last = objects.at(-1)?.events.at(-1)?.message ?? '';
+    expect(last.length).toBeLessThanOrEqual(EVENT_MESSAGE_CUT);
+    expect(last.startsWith('Failed to pull image')).toBe(true);
+    expect(capEventMessages(objects.slice(0, 2))).toBe(false);
   });
 
   it('the offline analyzer reads the 401 at the end: registry credentials first, quoted with it', () => {

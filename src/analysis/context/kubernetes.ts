@@ -31,6 +31,9 @@ export const LOG_LINE_MAX = 300;
 export const EVENTS_KEPT = 8;
 /** An event's or a container's message kept at most (the schema's limit): head and tail when longer. */
 export const EVENT_MESSAGE_MAX = 500;
+/** Event message text kept whole per incident; beyond it, messages are cut to EVENT_MESSAGE_CUT (prompt size). */
+export const EVENT_BUDGET_BYTES = 32 * 1024;
+export const EVENT_MESSAGE_CUT = 200;
 /** Log text kept per incident at most (it is stored with the analysis and goes into the prompt). */
 export const LOG_BUDGET_BYTES = 48 * 1024;
 /** Containers per pod whose logs are read. */
@@ -507,6 +510,26 @@ function nodeStatusLine(node: Obj): string {
   return redactAndCut(parts.join(', '), 500);
 }
 
+/**
+ * Keeps the incident's event messages within EVENT_BUDGET_BYTES: the first-read objects (the named pods) keep
+ * theirs whole (up to EVENT_MESSAGE_MAX); once the budget is spent, later messages are cut to
+ * EVENT_MESSAGE_CUT, head and tail. Returns whether anything was cut.
+ */
+export function capEventMessages(objects: KubeObjectContext[], budget = EVENT_BUDGET_BYTES): boolean {
+  let left = budget;
+  let cut = false;
+  for (const object of objects) {
+    for (const event of object.events) {
+      if (left - event.message.length < 0 && event.message.length > EVENT_MESSAGE_CUT) {
+        event.message = redactAndCut(event.message, EVENT_MESSAGE_CUT, { keep: 'ends' });
+        cut = true;
+      }
+      left -= event.message.length;
+    }
+  }
+  return cut;
+}
+
 /** Pod names, the most troubled first: not ready, more restarts, then by name. */
 function unhealthiest(pods: Obj[]): string[] {
   const score = (pod: Obj) => {
@@ -599,6 +622,11 @@ export async function gatherKubernetes(
     }
   }
   if (cut) notes.push(`log text capped at ${LOG_BUDGET_BYTES / 1024} KiB for the incident: later tails cut`);
+  if (capEventMessages(objects)) {
+    notes.push(
+      `event messages capped at ${EVENT_BUDGET_BYTES / 1024} KiB for the incident: later ones cut to ${EVENT_MESSAGE_CUT} characters (head and tail)`,
+    );
+  }
   const requested = objects.length;
   const read = objects.filter((object) => object.status !== 'not read' || object.events.length > 0).length;
   if (requested > 0 && read === 0 && reader.hardErrors.length > 0) {
