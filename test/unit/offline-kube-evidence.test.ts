@@ -458,6 +458,11 @@ describe('Kubernetes evidence in the offline analyzer', () => {
         '0/1 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
         '0/1 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }.',
       ],
+      // Cut in the middle by the source: what follows the cut is not read as reasons.
+      [
+        '0/9 nodes are available: 2 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 7 Insufficient memory…1 Preemption is not helpful for scheduling, 8 No preemption victims found for incoming pod.',
+        '0/9 nodes are available: 7 Insufficient memory.',
+      ],
       ['Back-off restarting failed container', null],
     ];
     for (const [message, decisive] of cases)

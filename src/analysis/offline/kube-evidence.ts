@@ -382,7 +382,7 @@ function objectRef(object: KubeObjectContext): string {
   return `${object.kind.toLowerCase()} \`${object.namespace ? `${object.namespace}/` : ''}${object.name}\``;
 }
 
-type SchedulerReasonKind = 'incidental' | 'volume' | 'resources' | 'node-condition' | 'constraints';
+type SchedulerReasonKind = 'incidental' | 'volume' | 'resources' | 'node-condition' | 'constraints' | 'other';
 
 /**
  * What each reason in the scheduler's "0/N nodes are available: …" list means. The first match wins; on a tie
@@ -392,7 +392,7 @@ export const SCHEDULER_REASONS: readonly { re: RegExp; kind: SchedulerReasonKind
   // Control-plane nodes refuse workloads by design: their taint explains nothing unless it is all there is.
   { re: /taint \{node-role\.kubernetes\.io\/(?:control-plane|master)\b/i, kind: 'incidental' },
   {
-    re: /persistentvolumeclaim|persistent volumes to bind|volume node affinity conflict|max volume count/i,
+    re: /persistentvolumeclaim|persistent volumes to bind|volume node affinity conflict|max volume count|volume zone/i,
     kind: 'volume',
   },
   { re: /insufficient|too many pods/i, kind: 'resources' },
@@ -405,7 +405,7 @@ export const SCHEDULER_REASONS: readonly { re: RegExp; kind: SchedulerReasonKind
     kind: 'constraints',
   },
 ];
-const KIND_ORDER = SCHEDULER_REASONS.map((reason) => reason.kind);
+const KIND_ORDER: SchedulerReasonKind[] = [...SCHEDULER_REASONS.map((reason) => reason.kind), 'other'];
 
 /**
  * A FailedScheduling message's decisive reasons: the scheduler counts the nodes each reason excludes, and the
@@ -417,7 +417,8 @@ export function schedulingFocus(message: string): { decisive: string; list: stri
   if (!match) return null;
   const total = Number(match[2]);
   const rest = message.slice(match.index + match[0].length);
-  const end = rest.search(/\.\s+preemption:|\.\s*$/i);
+  // The list ends at the preemption part, the end of the message, or the source's cut ("…"): after it, unknown.
+  const end = rest.search(/\.?\s*preemption:|…|\.\s*$/i);
   const body = end === -1 ? rest : rest.slice(0, end);
   // Items are "<count> <reason>"; a reason may hold a comma ("…, that the pod didn't tolerate").
   const items = body
@@ -428,7 +429,7 @@ export function schedulingFocus(message: string): { decisive: string; list: stri
       const counted = /^(\d+)\s+(.*)$/.exec(item);
       // An uncounted reason is the pod's own ("pod has unbound immediate PersistentVolumeClaims"): every node.
       const count = counted ? Number(counted[1]) : total;
-      const kind = SCHEDULER_REASONS.find((reason) => reason.re.test(item))?.kind ?? 'resources';
+      const kind = SCHEDULER_REASONS.find((reason) => reason.re.test(item))?.kind ?? 'other';
       return { item, count, kind };
     });
   if (items.length === 0) return null;
