@@ -147,11 +147,10 @@ const iso = (value: unknown): string | null => {
 };
 
 /** One line, redacted, then cut to `max` keeping head and tail (the reason is often at the end). */
-export const kubeText = (value: unknown, max: number): string | undefined =>
+const text = (value: unknown, max: number): string | undefined =>
   typeof value === 'string' && value.trim()
     ? redactAndCut(value.trim().replace(/\s+/g, ' '), max, { keep: 'ends' })
     : undefined;
-const text = kubeText;
 
 const quantities = (value: unknown): Record<string, string> => {
   const out: Record<string, string> = {};
