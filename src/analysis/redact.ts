@@ -575,16 +575,44 @@ export function safeCutIndex(text: string, end: number): number {
  * The one way to shorten text that may hold a secret: redact it, then cut it to at most `max` characters
  * (ending with `ellipsis` when something was cut). Cutting first would leave a fragment no rule matches
  * any more (30 of a token's 40 characters, a JWT without its signature), and it would reach the reader.
+ * `keep: 'ends'` keeps the head and the tail with the ellipsis in the middle, for messages whose decisive
+ * part is at the end.
  */
 export function redactAndCut(
   text: string,
   max: number,
-  options: RedactOptions & { ellipsis?: string } = {},
+  options: RedactOptions & { ellipsis?: string; keep?: 'head' | 'ends' } = {},
 ): string {
   const clean = redactText(text, options);
   if (clean.length <= max) return clean;
   const ellipsis = options.ellipsis ?? '…';
-  return `${clean.slice(0, safeCutIndex(clean, Math.max(0, max - ellipsis.length)))}${ellipsis}`;
+  const room = Math.max(0, max - ellipsis.length);
+  if (options.keep === 'ends' && room >= 2) {
+    // Head and tail, the ellipsis in the middle: a kubelet message names what failed first and why last
+    // (`Failed to pull image "…": … 401 Unauthorized`).
+    const head = clean.slice(0, safeCutIndex(clean, Math.ceil(room / 2)));
+    const tail = clean.slice(safeStartIndex(clean, clean.length - (room - head.length)));
+    return `${head}${ellipsis}${tail}`;
+  }
+  return `${clean.slice(0, safeCutIndex(clean, room))}${ellipsis}`;
+}
+
+/**
+ * Where to start the kept tail of `text` (already redacted) at least at `start`: never inside a surrogate
+ * pair, nor inside a `[REDACTED:kind]` placeholder (the tail then starts after it).
+ */
+export function safeStartIndex(text: string, start: number): number {
+  let cut = Math.max(0, Math.min(start, text.length));
+  if (cut === 0 || cut >= text.length) return cut;
+  const code = text.charCodeAt(cut);
+  if (code >= 0xdc00 && code <= 0xdfff) cut += 1;
+  const open = text.lastIndexOf(PLACEHOLDER_START, cut - 1);
+  if (open !== -1) {
+    const close = text.indexOf(']', open);
+    if (close !== -1 && close >= cut) cut = close + 1;
+    else if (close === -1) cut = text.length;
+  }
+  return cut;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

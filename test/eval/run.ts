@@ -22,11 +22,10 @@ import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { selectLogLines } from '../../src/analysis/context/kubernetes.ts';
+import { containersOf, eventsOf, selectLogLines } from '../../src/analysis/context/kubernetes.ts';
 import type { AnalysisInput } from '../../src/analysis/input.ts';
 import { analyzeWithLlm } from '../../src/analysis/llm.ts';
 import { analyzeOffline } from '../../src/analysis/offline/index.ts';
-import { redactAndCut } from '../../src/analysis/redact.ts';
 import {
   type Analysis,
   analysisSchema,
@@ -293,7 +292,12 @@ export function incidentOf(evalCase: EvalCase, id: number): IncidentDetail {
   };
 }
 
-/** The case's cluster view as the Kubernetes source builds it: log lines redacted and selected the same way. */
+/**
+ * The case's cluster view as the Kubernetes source builds it: the case's containers and events are shaped as
+ * the API returns them (core/v1 Pod, Event) and go through the source's own `containersOf` and `eventsOf`
+ * (redacted, one line, long messages cut keeping head and tail, Warnings first), log lines through
+ * `selectLogLines`.
+ */
 export function kubeContextOf(evalCase: EvalCase): KubeContext | undefined {
   const kube = evalCase.kubernetes;
   if (!kube) return undefined;
@@ -304,23 +308,39 @@ export function kubeContextOf(evalCase: EvalCase): KubeContext | undefined {
       namespace: pod.namespace,
       name: pod.name,
       status: pod.status,
-      containers: pod.containers.map((container) => ({
-        name: container.name,
-        ready: container.ready,
-        restarts: container.restarts,
-        state: container.state,
-        ...(container.reason ? { reason: container.reason } : {}),
-        ...(container.message ? { message: container.message } : {}),
-        lastTermination: container.lastTermination ? { ...container.lastTermination, at } : null,
-        requests: container.requests,
-        limits: container.limits,
-      })),
-      // As the source stores them: one line, redacted, at most 300 characters (context/kubernetes.ts `text`).
-      events: pod.events.map((event) => ({
-        ...event,
-        message: redactAndCut(event.message.trim().replace(/\s+/g, ' '), 300),
-        at,
-      })),
+      containers: containersOf({
+        spec: {
+          containers: pod.containers.map((container) => ({
+            name: container.name,
+            resources: { requests: container.requests, limits: container.limits },
+          })),
+        },
+        status: {
+          containerStatuses: pod.containers.map((container) => ({
+            name: container.name,
+            ready: container.ready,
+            restartCount: container.restarts,
+            state: {
+              [container.state]: {
+                ...(container.reason ? { reason: container.reason } : {}),
+                ...(container.message ? { message: container.message } : {}),
+              },
+            },
+            ...(container.lastTermination
+              ? { lastState: { terminated: { ...container.lastTermination, finishedAt: at } } }
+              : {}),
+          })),
+        },
+      }),
+      events: eventsOf(
+        pod.events.map((event) => ({
+          type: event.type,
+          reason: event.reason,
+          message: event.message,
+          count: event.count,
+          lastTimestamp: at,
+        })),
+      ),
       logs: pod.logs.map((tail) => ({
         container: tail.container,
         previous: tail.previous,

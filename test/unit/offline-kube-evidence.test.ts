@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnalysisInput } from '../../src/analysis/input.ts';
 import { PATTERNS } from '../../src/analysis/offline/explain-patterns.ts';
 import { analyzeOffline } from '../../src/analysis/offline/index.ts';
-import { cluesOf, findingsOf, RULES } from '../../src/analysis/offline/kube-evidence.ts';
+import { cluesOf, findingsOf, RULES, schedulingFocus } from '../../src/analysis/offline/kube-evidence.ts';
 import {
   type Analysis,
   analysisSchema,
@@ -50,6 +50,32 @@ const notReadyAlert: IncidentAlert = testAlert(
   },
   { at: T0 },
 );
+
+const replicasAlert: IncidentAlert = testAlert(
+  {
+    labels: {
+      alertname: 'KubeDeploymentReplicasMismatch',
+      namespace: 'shop',
+      deployment: 'checkout',
+      job: 'kube-state-metrics',
+      severity: 'warning',
+    },
+    annotations: {
+      description:
+        'Deployment shop/checkout has not matched the expected number of replicas for longer than 15 minutes.',
+      summary: 'Deployment has not matched the expected number of replicas.',
+    },
+  },
+  { at: T0 },
+);
+
+const failedScheduling = (message: string) => ({
+  type: 'Warning',
+  reason: 'FailedScheduling',
+  message,
+  count: 12,
+  at: '2026-03-01T09:50:00.000Z',
+});
 
 function container(overrides: Partial<KubeContainer> = {}): KubeContainer {
   return {
@@ -366,5 +392,204 @@ describe('Kubernetes evidence in the offline analyzer', () => {
       }),
     );
     expect(analysis.rootCauses[0]?.title).toMatch(/^The container cannot start/);
+  });
+
+  it('a Docker Hub rate limit (429 toomanyrequests) is the registry throttling pulls, not a bad tag', () => {
+    const analysis = analyze(
+      [crashAlert],
+      pod({
+        containers: [
+          container({
+            state: 'waiting',
+            reason: 'ImagePullBackOff',
+            message: 'Back-off pulling image "nginx:1.25-alpine"',
+            lastTermination: null,
+          }),
+        ],
+        events: [
+          {
+            type: 'Warning',
+            reason: 'Failed',
+            message:
+              'Failed to pull image "nginx:1.25-alpine": rpc error: code = Unknown desc = failed to pull and unpack image "docker.io/library/nginx:1.25-alpine": failed to copy: httpReadSeeker: failed open: unexpected status code https://registry-1.docker.io/v2/library/nginx/manifests/sha256:a59278fd22a9d411121e190b8cec8aa57b306aa3332459197777583beb728f59: 429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit',
+            count: 6,
+            at: null,
+          },
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toMatch(/rate.limit/i);
+    expect(analysis.rootCauses[0]?.title).not.toMatch(/tag|credentials/i);
+  });
+
+  it("the scheduler's per-reason node counts decide, not the first reason it lists", () => {
+    // Real messages (kube-scheduler 1.2x; the older "that the pod didn't tolerate" form; no count).
+    const cases: [string, string | null][] = [
+      [
+        '0/7 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 6 Insufficient cpu. preemption: 0/7 nodes are available: 1 Preemption is not helpful for scheduling, 6 No preemption victims found for incoming pod.',
+        '0/7 nodes are available: 6 Insufficient cpu.',
+      ],
+      [
+        "0/5 nodes are available: 1 node(s) had taint {node-role.kubernetes.io/master: }, that the pod didn't tolerate, 4 Insufficient memory.",
+        '0/5 nodes are available: 4 Insufficient memory.',
+      ],
+      [
+        '0/6 nodes are available: 2 Insufficient memory, 3 Insufficient cpu, 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }.',
+        '0/6 nodes are available: 2 Insufficient memory, 3 Insufficient cpu.',
+      ],
+      [
+        '0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 node(s) had untolerated taint {dedicated: gpu}. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.',
+        '0/4 nodes are available: 3 node(s) had untolerated taint {dedicated: gpu}.',
+      ],
+      [
+        "0/5 nodes are available: 1 Insufficient cpu, 4 node(s) didn't match Pod's node affinity/selector. preemption: 0/5 nodes are available: 1 No preemption victims found for incoming pod, 4 Preemption is not helpful for scheduling.",
+        "0/5 nodes are available: 4 node(s) didn't match Pod's node affinity/selector.",
+      ],
+      [
+        '0/3 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/disk-pressure: }, 2 Insufficient memory.',
+        '0/3 nodes are available: 2 Insufficient memory.',
+      ],
+      [
+        '0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.',
+        '0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims.',
+      ],
+      // A single-node cluster: the control-plane taint is all there is, so it decides.
+      [
+        '0/1 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+        '0/1 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }.',
+      ],
+      // Cut in the middle by the source: what follows the cut is not read as reasons.
+      [
+        '0/9 nodes are available: 2 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 7 Insufficient memory…1 Preemption is not helpful for scheduling, 8 No preemption victims found for incoming pod.',
+        '0/9 nodes are available: 7 Insufficient memory.',
+      ],
+      ['Back-off restarting failed container', null],
+    ];
+    for (const [message, decisive] of cases)
+      expect(schedulingFocus(message)?.decisive ?? null).toBe(decisive);
+  });
+
+  it('Insufficient cpu on the workers beats the control-plane taint in the same FailedScheduling', () => {
+    const analysis = analyze(
+      [replicasAlert],
+      pod({
+        status: 'Pending, 0/1 ready, 0 restarts, not scheduled (Unschedulable)',
+        containers: [
+          container({ state: 'waiting', reason: 'ContainerCreating', restarts: 0, lastTermination: null }),
+        ],
+        events: [
+          failedScheduling(
+            '0/7 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 6 Insufficient cpu. preemption: 0/7 nodes are available: 1 Preemption is not helpful for scheduling, 6 No preemption victims found for incoming pod.',
+          ),
+        ],
+      }),
+    );
+    const [first] = analysis.rootCauses;
+    expect(first?.title).toMatch(/^Pod is Pending: no node has enough free CPU\/memory/);
+    expect(first?.title).toContain('Insufficient cpu');
+    expect(first?.category).toBe('capacity');
+    expect(first?.evidence[0]).toContain('6 Insufficient cpu');
+    expect(analysis.rootCauses.findIndex((cause) => /taint/i.test(cause.title))).not.toBe(0);
+  });
+
+  it('a node under disk pressure (its condition taint) is a node problem, not a missing toleration', () => {
+    const [finding] = findingsOf(
+      pod({
+        containers: [],
+        events: [
+          failedScheduling(
+            '0/3 nodes are available: 3 node(s) had untolerated taint {node.kubernetes.io/disk-pressure: }. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.',
+          ),
+        ],
+      }),
+    );
+    expect(finding?.rule.id).toBe('scheduling-node-condition');
+  });
+
+  it('an ephemeral-storage eviction comes before the replacement pod that cannot be scheduled', () => {
+    const evicted: KubeObjectContext = {
+      kind: 'Pod',
+      namespace: 'shop',
+      name: 'checkout-7d9f8-evict',
+      status: 'Failed, 0/1 ready, 0 restarts, Evicted',
+      containers: [],
+      events: [
+        {
+          type: 'Warning',
+          reason: 'Evicted',
+          message:
+            'The node was low on resource: ephemeral-storage. Threshold quantity: 2Gi, available: 1487Mi. Container shipper was using 6Gi, request is 0, has larger consumption of ephemeral-storage.',
+          count: 1,
+          at: '2026-03-01T09:40:00.000Z',
+        },
+      ],
+      logs: [],
+      notes: [],
+    };
+    const pending = pod({
+      name: 'checkout-7d9f8-pendg',
+      status: 'Pending, 0/1 ready, 0 restarts, not scheduled (Unschedulable)',
+      containers: [],
+      events: [
+        failedScheduling(
+          "0/3 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/disk-pressure: }, 2 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+        ),
+      ],
+    });
+    const analysis = analyze([replicasAlert], {
+      objects: [evicted, ...pending.objects],
+      notes: [],
+    });
+    const [first] = analysis.rootCauses;
+    expect(first?.title).toMatch(/^The pod was evicted: its node ran low on ephemeral-storage/);
+    expect(first?.title).not.toMatch(/memory/i);
+    expect(first?.title).toContain('6Gi');
+    expect(first?.evidence[0]).toMatch(/^Event Evicted/);
+  });
+
+  it('a memory eviction names memory', () => {
+    const [finding] = findingsOf(
+      pod({
+        containers: [],
+        events: [
+          {
+            type: 'Warning',
+            reason: 'Evicted',
+            message:
+              'The node was low on resource: memory. Threshold quantity: 100Mi, available: 87296Ki. Container spark-driver was using 5832Mi, which exceeds its request of 1Gi.',
+            count: 1,
+            at: null,
+          },
+        ],
+      }),
+    );
+    expect(finding?.rule.title(finding.facts)).toMatch(
+      /^The pod was evicted: its node ran low on memory .*spark-driver.*5832Mi.*1Gi/,
+    );
+  });
+
+  it('a pod that runs but is not ready, with nothing else telling, is a readiness problem, not scheduling', () => {
+    const analysis = analyze(
+      [replicasAlert],
+      pod({
+        status: 'Running, 0/1 ready, 0 restarts',
+        containers: [container({ state: 'running', reason: undefined, restarts: 0, lastTermination: null })],
+        events: [],
+        logs: [
+          {
+            container: 'checkout',
+            previous: false,
+            truncated: false,
+            lines: [
+              '2026-03-01T09:50:04Z INFO  checkout starting',
+              '2026-03-01T09:50:05Z INFO  warming cache',
+            ],
+          },
+        ],
+      }),
+    );
+    expect(analysis.rootCauses[0]?.title).toMatch(/readiness|not ready/i);
+    expect(analysis.rootCauses[0]?.title).not.toMatch(/scheduled/i);
+    expect(analysis.rootCauses[0]?.evidence[0]).toMatch(/running but not ready/);
   });
 });

@@ -67,6 +67,18 @@ describe('renderKubeLogs', () => {
     expect(text).toContain('more objects not shown');
   });
 
+  it("shows the end of a long event message (the registry's 401), not only its head", () => {
+    const message =
+      'Failed to pull image "registry.acme.internal/data/etl-worker:1.8.2": rpc error: code = Unknown desc = failed to pull and unpack image "registry.acme.internal/data/etl-worker:1.8.2": failed to resolve reference "registry.acme.internal/data/etl-worker:1.8.2": pulling from host registry.acme.internal failed with status code [manifests 1.8.2]: 401 Unauthorized';
+    const object = pod('etl-worker-5f6d7c8b9-p9q1r', ['INFO waiting']);
+    object.events = [{ type: 'Warning', reason: 'Failed', message, count: 4, at: null }];
+    const rendered = renderKubeLogs(incident, { objects: [object], notes: [] });
+    expect(checkSlackLimits(rendered)).toEqual([]);
+    const text = JSON.stringify(rendered);
+    expect(text).toContain('Failed to pull image');
+    expect(text).toContain('401 Unauthorized');
+  });
+
   it('says when there is nothing, and why when the source left notes', () => {
     expect(JSON.stringify(renderKubeLogs(incident, undefined))).toContain('read no Kubernetes context');
     expect(

@@ -29,6 +29,11 @@ export const LOG_LIMIT_BYTES = 64 * 1024;
 export const LOG_LINES_KEPT = 20;
 export const LOG_LINE_MAX = 300;
 export const EVENTS_KEPT = 8;
+/** An event's or a container's message kept at most (the schema's limit): head and tail when longer. */
+export const EVENT_MESSAGE_MAX = 500;
+/** Event message text kept whole per incident; beyond it, messages are cut to EVENT_MESSAGE_CUT (prompt size). */
+export const EVENT_BUDGET_BYTES = 32 * 1024;
+export const EVENT_MESSAGE_CUT = 200;
 /** Log text kept per incident at most (it is stored with the analysis and goes into the prompt). */
 export const LOG_BUDGET_BYTES = 48 * 1024;
 /** Containers per pod whose logs are read. */
@@ -141,9 +146,10 @@ const iso = (value: unknown): string | null => {
   return null;
 };
 
+/** One line, redacted, then cut to `max` keeping head and tail (the reason is often at the end). */
 const text = (value: unknown, max: number): string | undefined =>
   typeof value === 'string' && value.trim()
-    ? redactAndCut(value.trim().replace(/\s+/g, ' '), max)
+    ? redactAndCut(value.trim().replace(/\s+/g, ' '), max, { keep: 'ends' })
     : undefined;
 
 const quantities = (value: unknown): Record<string, string> => {
@@ -381,12 +387,13 @@ class Reader {
   }
 }
 
-function eventsOf(items: Obj[]): KubeEvent[] {
+/** Events as the API returns them (core/v1 or events.k8s.io/v1) → what is kept: Warnings first, the latest first. */
+export function eventsOf(items: Obj[]): KubeEvent[] {
   const events = items.map(
     (event): KubeEvent => ({
       type: String(event.type ?? 'Normal').slice(0, 20),
       reason: String(event.reason ?? '').slice(0, 100),
-      message: text(event.message ?? event.note, 300) ?? '',
+      message: text(event.message ?? event.note, EVENT_MESSAGE_MAX) ?? '',
       count: Number.isInteger(event.count) && event.count >= 0 ? event.count : 1,
       at: iso(event.lastTimestamp) ?? iso(event.eventTime) ?? iso(event.firstTimestamp),
     }),
@@ -400,7 +407,8 @@ function eventsOf(items: Obj[]): KubeEvent[] {
   return events.slice(0, EVENTS_KEPT);
 }
 
-function containersOf(pod: Obj): KubeContainer[] {
+/** A pod as the API returns it → its containers' states, last terminations, requests and limits. */
+export function containersOf(pod: Obj): KubeContainer[] {
   const specs = new Map<string, Obj>(
     ((pod.spec?.containers ?? []) as Obj[]).map((container) => [String(container.name), container]),
   );
@@ -429,14 +437,16 @@ function containersOf(pod: Obj): KubeContainer[] {
             reason: String(last.reason ?? 'Unknown').slice(0, 100),
             exitCode: Number.isInteger(last.exitCode) ? last.exitCode : -1,
             at: iso(last.finishedAt),
-            ...(text(last.message, 300) ? { message: text(last.message, 300) as string } : {}),
+            ...(text(last.message, EVENT_MESSAGE_MAX)
+              ? { message: text(last.message, EVENT_MESSAGE_MAX) as string }
+              : {}),
           }
         : null,
       requests: quantities(spec.resources?.requests),
       limits: quantities(spec.resources?.limits),
     };
     if (typeof detail.reason === 'string') out.reason = detail.reason.slice(0, 100);
-    const message = text(detail.message, 300);
+    const message = text(detail.message, EVENT_MESSAGE_MAX);
     if (message) out.message = message;
     // A container terminated right now carries its reason in `state`, not `lastState`.
     if (which === 'terminated' && !out.lastTermination) {
@@ -497,6 +507,26 @@ function nodeStatusLine(node: Obj): string {
   const parts = [`Ready=${ready?.status ?? 'Unknown'}`, ...conditions.filter((c) => !c.startsWith('Ready='))];
   if (node.spec?.unschedulable) parts.push('cordoned');
   return redactAndCut(parts.join(', '), 500);
+}
+
+/**
+ * Keeps the incident's event messages within EVENT_BUDGET_BYTES: the first-read objects (the named pods) keep
+ * theirs whole (up to EVENT_MESSAGE_MAX); once the budget is spent, later messages are cut to
+ * EVENT_MESSAGE_CUT, head and tail. Returns whether anything was cut.
+ */
+export function capEventMessages(objects: KubeObjectContext[], budget = EVENT_BUDGET_BYTES): boolean {
+  let left = budget;
+  let cut = false;
+  for (const object of objects) {
+    for (const event of object.events) {
+      if (left - event.message.length < 0 && event.message.length > EVENT_MESSAGE_CUT) {
+        event.message = redactAndCut(event.message, EVENT_MESSAGE_CUT, { keep: 'ends' });
+        cut = true;
+      }
+      left -= event.message.length;
+    }
+  }
+  return cut;
 }
 
 /** Pod names, the most troubled first: not ready, more restarts, then by name. */
@@ -591,6 +621,11 @@ export async function gatherKubernetes(
     }
   }
   if (cut) notes.push(`log text capped at ${LOG_BUDGET_BYTES / 1024} KiB for the incident: later tails cut`);
+  if (capEventMessages(objects)) {
+    notes.push(
+      `event messages capped at ${EVENT_BUDGET_BYTES / 1024} KiB for the incident: later ones cut to ${EVENT_MESSAGE_CUT} characters (head and tail)`,
+    );
+  }
   const requested = objects.length;
   const read = objects.filter((object) => object.status !== 'not read' || object.events.length > 0).length;
   if (requested > 0 && read === 0 && reader.hardErrors.length > 0) {

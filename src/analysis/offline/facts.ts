@@ -1,6 +1,6 @@
 /** Facts read from an alert once (names, objects, text), and the helpers that quote them as evidence. */
 import type { IncidentAlert } from '../../db/incidents.ts';
-import { redactText, safeCutIndex } from '../redact.ts';
+import { redactAndCut, redactText, safeCutIndex } from '../redact.ts';
 import type { RootCause } from '../schema.ts';
 import type { AlertView } from './types.ts';
 
@@ -80,6 +80,11 @@ export function viewOf(alert: IncidentAlert): AlertView {
 export function clip(text: string, max: number): string {
   const flat = redactText(text).replace(SPACES, ' ').trim();
   return flat.length <= max ? flat : `${flat.slice(0, safeCutIndex(flat, max - 1))}…`;
+}
+
+/** As `clip`, but a longer text keeps its head and its tail ("…" in the middle): where a message says why. */
+export function clipEnds(text: string, max: number): string {
+  return redactAndCut(redactText(text).replace(SPACES, ' ').trim(), max, { keep: 'ends' });
 }
 
 /** A value as a shell word: bare when safe, else single-quoted. */

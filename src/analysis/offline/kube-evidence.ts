@@ -9,10 +9,10 @@
 import type { KubeContext, KubeObjectContext, RootCause } from '../schema.ts';
 import { rankRootCauses } from '../schema.ts';
 import { type ErrorPattern, type Facts, PATTERNS } from './explain-patterns.ts';
-import { clip } from './facts.ts';
+import { clip, clipEnds } from './facts.ts';
 
 /** Where a clue comes from: the decisive ones (what Kubernetes recorded) weigh more than a current log line. */
-export type ClueSource = 'termination' | 'waiting' | 'event' | 'log-previous' | 'log' | 'node';
+export type ClueSource = 'termination' | 'waiting' | 'event' | 'log-previous' | 'log' | 'node' | 'status';
 
 export interface Clue {
   source: ClueSource;
@@ -47,6 +47,18 @@ const q = (value: string | undefined): string => (value ? `\`${clip(value, 80)}\
 const KUBERNETES_RECORDS: ClueSource[] = ['termination', 'waiting', 'event'];
 const LOGS: ClueSource[] = ['log-previous', 'log'];
 
+/** The scheduler's decisive reasons, as `schedulingFocus` leaves them in a FailedScheduling clue. */
+const SCHEDULER_FACTS = /(?<available>\d+\/\d+) nodes are available: (?<reasons>.+?)\.?$/i;
+const scheduler = (f: Facts): string =>
+  f.reasons
+    ? ` (scheduler: ${q(`${f.available ? `${f.available} nodes available: ` : ''}${f.reasons}`)})`
+    : '';
+/** What an evicted pod's node ran low on, in words, when the kubelet's resource name needs them. */
+const EVICTED_RESOURCE: Record<string, string> = {
+  'ephemeral-storage': ' (local disk: logs, emptyDir, the writable layer)',
+  pids: ' (process IDs)',
+};
+
 /** The table. For one clue, the first rule that matches it wins: the more specific rules come first. */
 export const RULES: readonly EvidenceRule[] = [
   {
@@ -66,6 +78,19 @@ export const RULES: readonly EvidenceRule[] = [
       `Missing configuration: ${f.name ? `${f.kind ?? 'object'} ${q(f.name)}` : 'a Secret or ConfigMap'} the pod references does not exist (or lacks the key)`,
     category: 'configuration',
     weight: 95,
+  },
+  {
+    id: 'image-rate-limit',
+    pattern: 'image-pull',
+    // Before the others: Docker Hub's 429 says "You may increase the limit by authenticating", which is not a
+    // refused credential, and the manifest URL it quotes is not a missing tag.
+    re: /toomanyrequests|too many requests|\b429\b|pull rate limit|rate[- ]limit(?:ed|ing)?\b/i,
+    sources: KUBERNETES_RECORDS,
+    title: () =>
+      "The registry is rate-limiting image pulls (e.g. Docker Hub's anonymous pull limit): authenticate the pulls or use a mirror",
+    category: 'dependency',
+    confirms: /rate[- ]limit/i,
+    weight: 93,
   },
   {
     id: 'image-unauthorized',
@@ -108,20 +133,46 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 90,
   },
   {
+    // Before scheduling: the eviction is what happened to the pod; its replacement then waits for a node.
+    id: 'evicted',
+    pattern: 'k8s-evicted',
+    sources: KUBERNETES_RECORDS,
+    facts:
+      /low on resource: (?<resource>[\w.-]+?)\.?\s(?:.*?Container (?<container>\S+) was using (?<usage>\d+(?:\.\d+)?\w*),? (?:which exceeds its request of|request is) (?<request>\d+(?:\.\d+)?\w*))?/i,
+    title: (f) =>
+      `The pod was evicted: its node ran low on ${f.resource ? `${f.resource}${EVICTED_RESOURCE[f.resource] ?? ''}` : 'memory or disk'}${f.usage ? ` (container ${q(f.container)} used ${f.usage}, request ${f.request ?? 'none'})` : ''}`,
+    category: 'capacity',
+    weight: 92,
+  },
+  {
     id: 'scheduling-pvc',
     pattern: 'k8s-failed-scheduling',
-    re: /persistentvolumeclaim|unbound/i,
+    re: /persistentvolumeclaim|unbound|persistent volumes to bind|volume node affinity conflict/i,
     sources: ['event'],
     title: () => 'Pod is Pending: its PersistentVolumeClaim is not bound (no volume or storage class for it)',
     category: 'infrastructure',
     weight: 90,
   },
   {
+    // The taints the node lifecycle controller puts on a node in trouble: the nodes are the problem.
+    id: 'scheduling-node-condition',
+    pattern: 'k8s-failed-scheduling',
+    re: /node\.kubernetes\.io\/(?:not-ready|unreachable|memory-pressure|disk-pressure|pid-pressure|network-unavailable|unschedulable)\b|were unschedulable/i,
+    sources: ['event'],
+    facts: SCHEDULER_FACTS,
+    title: (f) =>
+      `Pod is Pending: the nodes it could run on are NotReady, under memory/disk/PID pressure or cordoned${scheduler(f)}`,
+    category: 'infrastructure',
+    weight: 89,
+  },
+  {
     id: 'scheduling-constraints',
     pattern: 'k8s-failed-scheduling',
-    re: /taint|affinity|node selector|didn't match/i,
+    re: /taint|affinity|node selector|didn't match|free ports|topology spread/i,
     sources: ['event'],
-    title: () => 'Pod is Pending: taints, node selectors or affinity rules keep it off every node',
+    facts: SCHEDULER_FACTS,
+    title: (f) =>
+      `Pod is Pending: taints, node selectors or affinity rules keep it off every node${scheduler(f)}`,
     category: 'configuration',
     weight: 88,
   },
@@ -129,18 +180,11 @@ export const RULES: readonly EvidenceRule[] = [
     id: 'scheduling-capacity',
     pattern: 'k8s-failed-scheduling',
     sources: ['event'],
-    title: () => "Pod is Pending: no node has enough free CPU/memory for the pod's requests",
+    facts: SCHEDULER_FACTS,
+    title: (f) => `Pod is Pending: no node has enough free CPU/memory for the pod's requests${scheduler(f)}`,
     category: 'capacity',
     confirms: /no node has room|pending/i,
     weight: 90,
-  },
-  {
-    id: 'evicted',
-    pattern: 'k8s-evicted',
-    sources: KUBERNETES_RECORDS,
-    title: () => 'The pod was evicted: its node ran short of memory or disk',
-    category: 'capacity',
-    weight: 85,
   },
   {
     id: 'volume-mount',
@@ -294,6 +338,18 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 74,
   },
   {
+    // The pod status alone: scheduled, running, never restarted, not ready. Weak, so any event, log line or
+    // termination that names a cause comes first.
+    id: 'running-not-ready',
+    re: /running but not ready/i,
+    sources: ['status'],
+    title: () =>
+      'The pod runs but is not ready: its readiness probe fails or the application has not finished starting',
+    category: 'application',
+    confirms: /readiness|not ready/i,
+    weight: 40,
+  },
+  {
     id: 'exit-code',
     re: /^(?:error|completed|unknown) exit code (?!0\b|137\b)\d+/i,
     sources: ['termination'],
@@ -314,6 +370,7 @@ const SOURCE_FACTOR: Record<ClueSource, number> = {
   'log-previous': 1,
   log: 0.9,
   node: 1,
+  status: 1,
 };
 
 /** A quoted line's length: with its prefix, the quote fits the thread's 300 characters per piece of evidence. */
@@ -323,6 +380,72 @@ const hhmm = (at: string | null): string => (at ? ` at ${at.replace(/\.\d+Z$/, '
 
 function objectRef(object: KubeObjectContext): string {
   return `${object.kind.toLowerCase()} \`${object.namespace ? `${object.namespace}/` : ''}${object.name}\``;
+}
+
+type SchedulerReasonKind = 'incidental' | 'volume' | 'resources' | 'node-condition' | 'constraints' | 'other';
+
+/**
+ * What each reason in the scheduler's "0/N nodes are available: …" list means. The first match wins; on a tie
+ * in nodes, the earlier kind decides.
+ */
+export const SCHEDULER_REASONS: readonly { re: RegExp; kind: SchedulerReasonKind }[] = [
+  // Control-plane nodes refuse workloads by design: their taint explains nothing unless it is all there is.
+  { re: /taint \{node-role\.kubernetes\.io\/(?:control-plane|master)\b/i, kind: 'incidental' },
+  {
+    re: /persistentvolumeclaim|persistent volumes to bind|volume node affinity conflict|max volume count|volume zone/i,
+    kind: 'volume',
+  },
+  { re: /insufficient|too many pods/i, kind: 'resources' },
+  {
+    re: /taint \{node\.kubernetes\.io\/(?:not-ready|unreachable|memory-pressure|disk-pressure|pid-pressure|network-unavailable|unschedulable)\b|were unschedulable/i,
+    kind: 'node-condition',
+  },
+  {
+    re: /taint|affinity|selector|didn't match|free ports|topology spread|didn't satisfy/i,
+    kind: 'constraints',
+  },
+];
+const KIND_ORDER: SchedulerReasonKind[] = [...SCHEDULER_REASONS.map((reason) => reason.kind), 'other'];
+
+/**
+ * A FailedScheduling message's decisive reasons: the scheduler counts the nodes each reason excludes, and the
+ * kind of reason that excludes the most nodes decides (control-plane taints only when nothing else is
+ * listed). `list` is the message without its "preemption: …" part; null when the message has no such list.
+ */
+export function schedulingFocus(message: string): { decisive: string; list: string } | null {
+  const match = /(\d+)\/(\d+) nodes are available:\s*/i.exec(message);
+  if (!match) return null;
+  const total = Number(match[2]);
+  const rest = message.slice(match.index + match[0].length);
+  // The list ends at the preemption part, the end of the message, or the source's cut ("…"): after it, unknown.
+  const end = rest.search(/\.?\s*preemption:|…|\.\s*$/i);
+  const body = end === -1 ? rest : rest.slice(0, end);
+  // Items are "<count> <reason>"; a reason may hold a comma ("…, that the pod didn't tolerate").
+  const items = body
+    .split(/,\s+(?=\d+\s)/)
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const counted = /^(\d+)\s+(.*)$/.exec(item);
+      // An uncounted reason is the pod's own ("pod has unbound immediate PersistentVolumeClaims"): every node.
+      const count = counted ? Number(counted[1]) : total;
+      const kind = SCHEDULER_REASONS.find((reason) => reason.re.test(item))?.kind ?? 'other';
+      return { item, count, kind };
+    });
+  if (items.length === 0) return null;
+  const nodes = new Map<SchedulerReasonKind, number>();
+  for (const { kind, count } of items) nodes.set(kind, (nodes.get(kind) ?? 0) + count);
+  const relevant = [...nodes.keys()].filter((kind) => kind !== 'incidental');
+  const candidates = relevant.length > 0 ? relevant : ['incidental' as const];
+  const [winner] = candidates.sort(
+    (a, b) => (nodes.get(b) ?? 0) - (nodes.get(a) ?? 0) || KIND_ORDER.indexOf(a) - KIND_ORDER.indexOf(b),
+  );
+  const decisive = items.filter((entry) => entry.kind === winner).map((entry) => entry.item);
+  const head = `${match[1]}/${match[2]} nodes are available: `;
+  return {
+    decisive: `${head}${decisive.join(', ')}.`,
+    list: `${message.slice(0, match.index)}${head}${body}.`,
+  };
 }
 
 /** Every clue in the Kubernetes context, in the order they were read. */
@@ -337,26 +460,37 @@ export function cluesOf(context: KubeContext): Clue[] {
         clues.push({
           source: 'termination',
           text: `${last.reason} exit code ${last.exitCode}${last.message ? ` ${last.message}` : ''}`,
-          quote: `Last termination of \`${container.name}\` in ${ref}: ${last.reason} (exit code ${last.exitCode})${hhmm(last.at)}${limits}${last.message ? `: "${last.message}"` : ''}`,
+          quote: `Last termination of \`${container.name}\` in ${ref}: ${last.reason} (exit code ${last.exitCode})${hhmm(last.at)}${limits}${last.message ? `: "${clipEnds(last.message, QUOTED)}"` : ''}`,
           at: last.at,
           exitCode: last.exitCode,
+        });
+      }
+      // Running, never restarted, not ready: the status itself says where to look (not at scheduling or a crash).
+      if (container.state === 'running' && !container.ready && container.restarts === 0) {
+        clues.push({
+          source: 'status',
+          text: `${container.name} running but not ready, never restarted`,
+          quote: `\`${container.name}\` in ${ref} is running but not ready (never restarted); pod status: ${clip(object.status, 120)}`,
+          at: null,
         });
       }
       if (container.state === 'waiting' && container.reason) {
         clues.push({
           source: 'waiting',
           text: `${container.reason} ${container.message ?? ''}`.trim(),
-          quote: `\`${container.name}\` in ${ref} is waiting: ${container.reason}${container.message ? `: "${container.message}"` : ''}`,
+          quote: `\`${container.name}\` in ${ref} is waiting: ${container.reason}${container.message ? `: "${clipEnds(container.message, QUOTED)}"` : ''}`,
           at: null,
         });
       }
     }
     for (const event of object.events) {
       if (event.type !== 'Warning') continue;
+      // A scheduler message is read for its decisive reasons, and quoted without its preemption part.
+      const focus = schedulingFocus(event.message);
       clues.push({
         source: 'event',
-        text: `${event.reason}: ${event.message}`,
-        quote: `Event ${event.reason}${event.count > 1 ? ` ×${event.count}` : ''} on ${ref}${hhmm(event.at)}: "${clip(event.message, QUOTED)}"`,
+        text: `${event.reason}: ${focus?.decisive ?? event.message}`,
+        quote: `Event ${event.reason}${event.count > 1 ? ` ×${event.count}` : ''} on ${ref}${hhmm(event.at)}: "${clipEnds(focus?.list ?? event.message, QUOTED)}"`,
         at: event.at,
       });
     }

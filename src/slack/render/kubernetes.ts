@@ -4,6 +4,7 @@
  * (already redacted when it was read): escaped, and log lines shown only inside code blocks.
  */
 import type { KnownBlock } from '@slack/types';
+import { redactAndCut } from '../../analysis/redact.ts';
 import type { Analysis, KubeContext, KubeObjectContext } from '../../analysis/schema.ts';
 import type { IncidentSummary } from '../../db/incidents.ts';
 import type { SlackMessage } from '../message.ts';
@@ -13,6 +14,8 @@ import { blockTextLength, fallback, incidentName, MESSAGE_TEXT_BUDGET } from './
 
 const MAX_OBJECTS = 8;
 const MAX_EVENTS = 5;
+/** One event's message at most: head and tail, as the source keeps them (the reason is often at the end). */
+const EVENT_TEXT = 300;
 /** Blocks per message at most (Slack allows 50): the header, the footer and a few per object. */
 const MAX_BLOCKS = 45;
 /** One log tail's code block at most: a few tails fit the message's text budget. */
@@ -61,7 +64,7 @@ function objectBlocks(object: KubeObjectContext): KnownBlock[] {
     .slice(0, MAX_EVENTS)
     .map(
       (event) =>
-        `${at(event.at)}${esc(event.type)} ${esc(event.reason)}${event.count > 1 ? ` ×${event.count}` : ''}: ${truncate(esc(oneLine(event.message)), 250)}`,
+        `${at(event.at)}${esc(event.type)} ${esc(event.reason)}${event.count > 1 ? ` ×${event.count}` : ''}: ${esc(redactAndCut(oneLine(event.message), EVENT_TEXT, { keep: 'ends' }))}`,
     );
   if (events.length > 0) lines.push(`*Events*\n${bullets(events)}`);
   const blocks: KnownBlock[] = [section(truncate(lines.join('\n'), SLACK_LIMITS.sectionText))];
