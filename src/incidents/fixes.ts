@@ -173,6 +173,31 @@ export function ansibleDir(fixes: ServiceFixes): string | undefined {
   return fixed.length > 0 ? fixed.join('/') : undefined;
 }
 
+/** The generator name (hence branch and fix key) of the model's fix for proposed fix number `fixIndex + 1`. */
+const llmGenerator = (fixIndex: number) => `llm-fix-${fixIndex + 1}`;
+
+/**
+ * The PR (or the claim) the model's fix already has: a second click links it without asking the model again, which
+ * would cost a call of up to minutes and write a different change.
+ */
+async function existingLlmFix(
+  deps: FixDeps,
+  incidentId: number,
+  fixIndex: number,
+): Promise<FixOutcome | null> {
+  const found = await deps.db.query<FixPrRow>(
+    `SELECT id, status, pr_number, pr_url, title, branch, updated_at FROM fix_prs
+     WHERE incident_id = $1 AND fix_key LIKE $2 AND status <> 'failed' ORDER BY id LIMIT 1`,
+    [incidentId, `%:${llmGenerator(fixIndex)}`],
+  );
+  const row = found.rows[0];
+  if (!row) return null;
+  if (row.pr_number !== null && row.pr_url)
+    return { kind: 'existing', title: row.title, number: row.pr_number, url: row.pr_url, status: row.status };
+  const fresh = new Date(row.updated_at).getTime() >= deps.clock.now().getTime() - CLAIM_TTL_MS;
+  return row.status === 'opening' && fresh ? { kind: 'in-progress', title: row.title } : null;
+}
+
 /** Reads, generates and validates the fix of an incident; throws FixUnavailable with the reason when there is none. */
 export async function planFix(
   deps: FixDeps,
@@ -221,7 +246,7 @@ export async function planFix(
       fixes,
       incidentTitle: incident.title,
       analysis,
-      generator: `llm-fix-${fixIndex + 1}`,
+      generator: llmGenerator(fixIndex),
     });
     deps.logger?.info(
       { incidentId: incident.id, model: deps.llm.model, usage: written.usage, none: 'none' in written },
@@ -358,6 +383,10 @@ export async function openFixPr(
   deps: FixDeps,
   request: { incidentId: number; fixIndex?: number | undefined; actor: string; requestId: string },
 ): Promise<FixOutcome> {
+  if (deps.github && deps.llm) {
+    const existing = await existingLlmFix(deps, request.incidentId, request.fixIndex ?? 0);
+    if (existing) return existing;
+  }
   const plan = await planFix(deps, request);
   const title = prTitle(plan.fix, plan.incident.id);
   if (!deps.github || !plan.repo) {

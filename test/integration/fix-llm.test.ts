@@ -311,6 +311,12 @@ describe.each(testDatabases())('LLM-written fixes on $name', (database) => {
     // Files outside the globs are never read, let alone sent.
     expect(user).not.toContain('package main');
     expect(user).not.toContain('name: deploy');
+
+    // A second click links the PR without asking the model again.
+    const again = await openFixPr(deps, { ...request(incidentId), requestId: 'req-again' });
+    expect(again).toMatchObject({ kind: 'existing', number: pull?.number, status: 'open' });
+    expect(sent).toHaveLength(1);
+    expect(github.pulls(repo)).toHaveLength(1);
   });
 
   it('a path outside the globs gets one repair round naming it, then the corrected fix', async () => {
