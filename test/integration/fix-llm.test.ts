@@ -413,6 +413,30 @@ describe.each(testDatabases())('LLM-written fixes on $name', (database) => {
     expect(github.pulls(repo)).toEqual([]);
   });
 
+  it('an answer cut at max_tokens is repaired with a request to be shorter; a new file under a glob is allowed', async () => {
+    const { deps, incidentId } = await setup();
+    const created = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: checkout-pool
+  namespace: shop
+data:
+  DB_POOL_SIZE: "20"
+`;
+    nock(API)
+      .post('/v1/messages', record)
+      .reply(200, toolUse('propose_fix', { title: 'Raise', edits: [] }, 'max_tokens'))
+      .post('/v1/messages', record)
+      .reply(200, toolUse('propose_fix', goodFix([goodEdit('deploy/checkout-pool.yaml', created)])));
+    const plan = await planFix(deps, { incidentId });
+    expect(repairText(sent[1])).toContain('cut off at the output token limit');
+    expect(plan.fix.edits).toMatchObject([{ path: 'deploy/checkout-pool.yaml', before: '', created: true }]);
+    expect(plan.diff).toContain('--- /dev/null');
+    expect(plan.validation.checks.map((c) => c.name)).toContain(
+      'kubernetes schema (v1 ConfigMap checkout-pool)',
+    );
+  });
+
   it('the model may decline: no PR, its reason shown', async () => {
     const { deps, incidentId } = await setup();
     answers({
