@@ -344,6 +344,12 @@ export async function writeFixWithLlm(llm: LlmDeps, input: LlmFixInput): Promise
         : error.reason === 'refused'
           ? 'the model refused to answer'
           : `the model's fix was refused twice: ${redactAndCut(error.message.replace(/^invalid propose_fix input after a repair\. /, ''), 1_200)}`;
-    return { none: `LLM fix (${llm.model}): ${reason}` };
+    // One line: the CLI prints it on stderr, Slack in a private reply.
+    return {
+      none: `LLM fix (${llm.model}): ${reason
+        .replace(/:\n- /g, ': ')
+        .replace(/\n- /g, '; ')
+        .replace(/\s*\n\s*/g, ' ')}`,
+    };
   }
 }

@@ -379,6 +379,8 @@ describe.each(testDatabases())('LLM-written fixes on $name', (database) => {
     expect(repair).toContain('"deploy/checkout-db-secret.yaml": sent read-only (cut or redacted)');
     expect(repair).toContain('contains a [REDACTED…] placeholder');
     expect(message).toContain('contains a [REDACTED…] placeholder');
+    expect(message).not.toContain('\n'); // one line: the CLI's stderr, a private reply
+    expect(message).toContain('The input was refused: "deploy/payments.yaml": contains a [REDACTED…]');
     expect(github.pulls(repo)).toEqual([]);
   });
 
