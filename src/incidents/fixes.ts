@@ -40,6 +40,7 @@ import { prBody, prTitle } from '../fixes/pr-body.ts';
 import { enqueueIncidentJob } from '../ingest/correlate.ts';
 import { JOB_KINDS } from '../jobs/kinds.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import { enqueueReply } from '../slack/outbox.ts';
 import { renderFixDiff } from '../slack/render/fixes.ts';
 
@@ -54,6 +55,8 @@ export interface FixDeps {
   gather?: GatherContext;
   /** The LLM: writes the fix when no deterministic generator fits (null or absent: no such fix). */
   llm?: LlmDeps | null;
+  /** The LLM's tokens are counted in `aiops_llm_tokens_total`. */
+  metrics?: Metrics;
   /** Test and benchmark hook: GitHub's write spacing off against a local fake (see createGitHubClient). */
   paceGitHubWrites?: boolean;
 }
@@ -252,6 +255,14 @@ export async function planFix(
       { incidentId: incident.id, model: deps.llm.model, usage: written.usage, none: 'none' in written },
       'fix: written by the LLM',
     );
+    if (written.usage)
+      for (const [kind, count] of Object.entries({
+        input: written.usage.input,
+        output: written.usage.output,
+        cache_read: written.usage.cacheRead,
+        cache_write: written.usage.cacheWrite,
+      }))
+        deps.metrics?.llmTokens.inc({ kind }, count);
     if ('none' in written)
       throw unavailable(`no fix for incident #${incident.id}: ${generated.none}; ${written.none}`);
     generated = written.fix;

@@ -17,6 +17,7 @@ import { AiopsError, ErrorCode } from '../../src/errors.ts';
 import { LLM_FIX_LIMITS } from '../../src/fixes/llm.ts';
 import { type FixDeps, openFixPr, planFix } from '../../src/incidents/fixes.ts';
 import { ingestDelivery } from '../../src/ingest/ingest.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { renderFixDiff } from '../../src/slack/render/fixes.ts';
 import { testDatabases } from '../support/databases.ts';
 import { fixesYaml } from '../support/fix-fixtures.ts';
@@ -280,7 +281,8 @@ describe.each(testDatabases())('LLM-written fixes on $name', (database) => {
   it('a good edit becomes a validated draft PR, marked as written by the model', async () => {
     const { deps, repo, incidentId } = await setup();
     const scope = answers(goodFix());
-    const outcome = await openFixPr(deps, request(incidentId));
+    const metrics = createMetrics();
+    const outcome = await openFixPr({ ...deps, metrics }, request(incidentId));
     expect(scope.isDone()).toBe(true);
     expect(outcome).toMatchObject({ kind: 'opened', repo, draft: true, reused: false });
 
@@ -311,6 +313,8 @@ describe.each(testDatabases())('LLM-written fixes on $name', (database) => {
     // Files outside the globs are never read, let alone sent.
     expect(user).not.toContain('package main');
     expect(user).not.toContain('name: deploy');
+
+    expect(await metrics.registry.metrics()).toContain('aiops_llm_tokens_total{kind="output"} 900');
 
     // A second click links the PR without asking the model again.
     const again = await openFixPr(deps, { ...request(incidentId), requestId: 'req-again' });
