@@ -256,6 +256,7 @@ async function checkEdits(
       before: original?.content ?? '',
       after: edit.content,
       ...(original ? {} : { created: true }),
+      rationale: edit.rationale,
     });
   }
   if (kinds.size > 1)
@@ -270,7 +271,7 @@ async function checkEdits(
     kind: [...kinds][0] as FixKind,
     title: value.title,
     rationale: value.summary,
-    edits: edits.map((edit, i) => ({ ...edit, rationale: value.edits[i]?.rationale ?? '' })),
+    edits,
     rollback: 'Revert this PR (or its merge commit); the files return to their previous content.',
     generator: input.generator,
   };
