@@ -474,6 +474,10 @@ export function fixPlanText(plan: FixPlan): string {
   return [
     `fix for incident #${plan.incident.id}: ${plan.fix.title}`,
     `why: ${plan.fix.rationale}`,
+    ...plan.fix.edits.flatMap((edit) => (edit.rationale ? [`  ${edit.path}: ${edit.rationale}`] : [])),
+    ...(plan.fix.model
+      ? [`written by the language model ${plan.fix.model}: untrusted, review every line`]
+      : []),
     `read from: ${plan.read.source}`,
     'validation:',
     ...checks,

@@ -8,7 +8,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import type { AnalysisInput } from './input.ts';
-import { analyzePrompt, explainPrompt, type PreparedPrompt, whyPrompt } from './prompts.ts';
+import { analyzePrompt, explainPrompt, type RenderedPrompt, whyPrompt } from './prompts.ts';
 import {
   type Analysis,
   analysisSchema,
@@ -82,13 +82,20 @@ function describeIssues(error: z.ZodError): string {
 }
 
 /**
- * One structured answer: forces `toolName`, validates its input with `schema`, and on invalid input sends
- * the errors back as the tool's result for one repair.
+ * One structured answer: forces `toolName`, validates its input with `schema` (then with `check`, when given:
+ * it returns what is wrong in words, or null), and on invalid input sends the problems back as the tool's
+ * result for one repair. `maxTokens` and `timeoutMs` override the deps' for a long answer (a fix's files).
  */
-async function structuredCall<T>(
+export async function structuredCall<T>(
   deps: LlmDeps,
-  prompt: PreparedPrompt,
-  tool: { name: string; description: string; schema: z.ZodType<T> },
+  prompt: RenderedPrompt,
+  tool: {
+    name: string;
+    description: string;
+    schema: z.ZodType<T>;
+    check?: (value: T) => Promise<string | null> | string | null;
+  },
+  options: { maxTokens?: number; timeoutMs?: number } = {},
 ): Promise<{ value: T; usage: LlmUsage }> {
   const usage = emptyUsage();
   const tools: Anthropic.Tool[] = [
@@ -104,14 +111,17 @@ async function structuredCall<T>(
   for (let attempt = 1; attempt <= 2; attempt += 1) {
     let response: Anthropic.Message;
     try {
-      response = await deps.client.messages.create({
-        model: deps.model,
-        max_tokens: deps.maxTokens ?? 4_096,
-        system: [{ type: 'text', text: prompt.system, cache_control: { type: 'ephemeral' } }],
-        tools,
-        tool_choice: { type: 'tool', name: tool.name },
-        messages,
-      });
+      response = await deps.client.messages.create(
+        {
+          model: deps.model,
+          max_tokens: options.maxTokens ?? deps.maxTokens ?? 4_096,
+          system: [{ type: 'text', text: prompt.system, cache_control: { type: 'ephemeral' } }],
+          tools,
+          tool_choice: { type: 'tool', name: tool.name },
+          messages,
+        },
+        options.timeoutMs ? { timeout: options.timeoutMs } : undefined,
+      );
     } catch (error) {
       throw new LlmError(`Anthropic API: ${error instanceof Error ? error.message : String(error)}`, 'api', {
         cause: error,
@@ -129,12 +139,18 @@ async function structuredCall<T>(
       );
     }
     const parsed = tool.schema.safeParse(call.input);
-    if (parsed.success) return { value: parsed.data, usage };
+    const cut =
+      response.stop_reason === 'max_tokens'
+        ? '- the answer was cut off at the output token limit: make it shorter\n'
+        : '';
+    let problems: string;
+    if (parsed.success) {
+      const refused = tool.check ? await tool.check(parsed.data) : null;
+      if (refused === null) return { value: parsed.data, usage };
+      problems = `The input was refused:\n${refused}`;
+    } else problems = `The input does not match the schema:\n${cut}${describeIssues(parsed.error)}`;
     if (attempt === 2) {
-      throw new LlmError(
-        `invalid ${tool.name} input after a repair:\n${describeIssues(parsed.error)}`,
-        'invalid_output',
-      );
+      throw new LlmError(`invalid ${tool.name} input after a repair. ${problems}`, 'invalid_output');
     }
     messages.push(
       { role: 'assistant', content: response.content },
@@ -145,7 +161,7 @@ async function structuredCall<T>(
             type: 'tool_result',
             tool_use_id: call.id,
             is_error: true,
-            content: `The input does not match the schema:\n${describeIssues(parsed.error)}\nCall ${tool.name} again with corrected input.`,
+            content: `${problems}\nCall ${tool.name} again with corrected input.`,
           },
         ],
       },

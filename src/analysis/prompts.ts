@@ -11,7 +11,7 @@ import { analyzeOffline } from './offline/index.ts';
 import { type RedactionFinding, redactAndCut, redactDeep } from './redact.ts';
 import type { Analysis } from './schema.ts';
 
-export const PROMPT_TASKS = ['analyze', 'why', 'explain'] as const;
+export const PROMPT_TASKS = ['analyze', 'why', 'explain', 'fix'] as const;
 export type PromptTask = (typeof PROMPT_TASKS)[number];
 
 const PROMPTS_DIR = packagePath('prompts');
@@ -199,4 +199,51 @@ export function whyPrompt(input: AnalysisInput, analysis: Analysis | null, quest
 export function explainPrompt(text: string): PreparedPrompt {
   const { value, findings } = redactDeep({ text });
   return { ...renderPrompt('explain', { text: fenced(clip(value.text, 8_000)) }), redactions: findings };
+}
+
+/** A repository file as the fix prompt shows it: already redacted, then cut (see src/fixes/llm.ts). */
+export interface FixPromptFile {
+  path: string;
+  kind: string;
+  /** False when the file was cut to fit or had secrets redacted: the model may read it, never edit it. */
+  editable: boolean;
+  /** Why it is not editable. */
+  note?: string;
+  content: string;
+}
+
+export interface FixPromptInput {
+  incidentId: number;
+  service: string;
+  /** The service's `fixes.paths` globs (from aiops.yml). */
+  globs: string[];
+  limits: { edits: number; changedLines: number; contentChars: number };
+  /** The incident and its analysis (redacted again here). */
+  incidentData: Record<string, unknown>;
+  files: FixPromptFile[];
+  /** Paths under the globs that were not sent (over the caps), so the model knows they exist. */
+  notSent: string[];
+}
+
+/**
+ * The fix prompt: the incident and its analysis inside <incident_data>, the chosen files inside
+ * <repository_files> — both JSON, so a file's `<` reaches the model as `\u003c` and comes back as `<`
+ * (the look-alike escape of `fenced` would be written into the file).
+ */
+export function fixPrompt(input: FixPromptInput): PreparedPrompt {
+  const incident = redactDeep(input.incidentData);
+  const files = redactDeep({ files: input.files, notSent: input.notSent });
+  return {
+    ...renderPrompt('fix', {
+      incidentId: String(input.incidentId),
+      service: fenced(input.service),
+      globs: fenced(input.globs.map((glob) => `\`${glob}\``).join(', ') || '(none)'),
+      maxEdits: String(input.limits.edits),
+      maxChangedLines: String(input.limits.changedLines),
+      maxContentChars: String(input.limits.contentChars),
+      incidentData: fencedJson(incident.value),
+      files: fencedJson(files.value),
+    }),
+    redactions: addFindings(incident.findings, files.findings),
+  };
 }

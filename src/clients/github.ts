@@ -38,6 +38,8 @@ export interface GitHubClientOptions {
    * and secondary-rate-limit answers are still waited out and retried.
    */
   paceWrites?: boolean;
+  /** The fetch to send with (a proxy's, or a test's that bypasses an HTTP interceptor); the global one by default. */
+  fetch?: typeof fetch;
 }
 
 /** The throttling plugin's limiter interface, as a pass-through (no spacing). */
@@ -66,7 +68,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     ...auth,
     ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
     userAgent: options.userAgent ?? 'aiops-bot',
-    request: { fetch: fetchWithTimeout(timeoutMs) },
+    request: { fetch: fetchWithTimeout(timeoutMs, options.fetch) },
     retry: { retries: options.retries ?? 3 },
     throttle: {
       ...(options.paceWrites === false ? { write: unpaced, notifications: unpaced } : {}),
@@ -93,11 +95,11 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
 }
 
 /** The global fetch (looked up per call, so test interceptors apply) with a deadline on every request. */
-function fetchWithTimeout(timeoutMs: number): typeof fetch {
+function fetchWithTimeout(timeoutMs: number, own?: typeof fetch): typeof fetch {
   return (input, init) => {
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
-    return globalThis.fetch(input, { ...init, signal });
+    return (own ?? globalThis.fetch)(input, { ...init, signal });
   };
 }
 

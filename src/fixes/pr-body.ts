@@ -61,8 +61,14 @@ export function prBody(input: PrBodyInput): string {
     '',
     `Service ${mdCode(incident.service)} · severity ${mdCode(incident.severity)} · opened ${incident.openedAt}`,
     '',
-    '### Cause',
   );
+  if (fix.model) {
+    lines.push(
+      `> [!WARNING]\n> **Written by a language model** (${mdCode(fix.model)}), not by a deterministic generator: its output is untrusted. Review every changed line; the rationale below is the model's own.`,
+      '',
+    );
+  }
+  lines.push('### Cause');
   if (cause) {
     lines.push(
       `**${mdText(cause.title, 200)}** — ${Math.round(cause.likelihood * 100)}% likely (${cause.category})`,
@@ -75,14 +81,17 @@ export function prBody(input: PrBodyInput): string {
     lines.push('_No ranked cause was stored for this incident; the fix follows its alerts._');
   }
   lines.push('', '### What changed and why', mdText(fix.rationale, 1500), '');
-  for (const edit of fix.edits) lines.push(`- ${mdCode(edit.path)}${edit.created ? ' (new file)' : ''}`);
+  for (const edit of fix.edits)
+    lines.push(
+      `- ${mdCode(edit.path)}${edit.created ? ' (new file)' : ''}${edit.rationale ? `: ${mdText(edit.rationale, 600)}` : ''}`,
+    );
   lines.push('', '### Validation', '');
   for (const check of validation.checks) {
     lines.push(`- ${check.ok ? '✅' : '❌'} ${mdText(check.name, 200)}: ${mdText(check.output, 400)}`);
   }
   lines.push('', '### How to roll back', mdText(fix.rollback, 1000), '', '---');
   lines.push(
-    `Opened ${input.draft === false ? '' : 'as a **draft** '}by aiops-bot (generator \`${fix.generator}\`) at the request of ${requester(input.requestedBy)}, request \`${input.requestId}\`. ` +
+    `Opened ${input.draft === false ? '' : 'as a **draft** '}by aiops-bot (generator \`${fix.generator}\`${fix.model ? `, model \`${mdText(fix.model, 100)}\`` : ''}) at the request of ${requester(input.requestedBy)}, request \`${input.requestId}\`. ` +
       'Anyone in the incident channel can open a fix PR; a human reviews and merges it.',
   );
   const body = lines.join('\n');

@@ -46,6 +46,8 @@ export interface FileEdit {
   after: string;
   /** Created by the fix (an Ansible playbook in the mapped folder). */
   created?: boolean;
+  /** Why this file changed (the LLM writer gives one per file). */
+  rationale?: string;
 }
 
 export interface GeneratedFix {
@@ -58,6 +60,8 @@ export interface GeneratedFix {
   /** How to roll the change back, for the PR body. */
   rollback: string;
   generator: string;
+  /** Set when a language model wrote the change (its model id): the PR and the thread say so. */
+  model?: string;
 }
 
 export interface ValidationResult {

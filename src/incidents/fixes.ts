@@ -12,8 +12,10 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { GatherContext } from '../analysis/analyze.ts';
 import { latestAnalysis } from '../analysis/analyze.ts';
+import type { LlmDeps } from '../analysis/llm.ts';
 import { viewOf } from '../analysis/offline/facts.ts';
 import { matchSignature } from '../analysis/offline/index.ts';
+import { redact } from '../analysis/redact.ts';
 import { rankRootCauses } from '../analysis/schema.ts';
 import type { GitHubClient } from '../clients/github.ts';
 import type { Clock } from '../clock.ts';
@@ -33,10 +35,12 @@ import {
   type ValidationResult,
   validateFix,
 } from '../fixes/index.ts';
+import { writeFixWithLlm } from '../fixes/llm.ts';
 import { prBody, prTitle } from '../fixes/pr-body.ts';
 import { enqueueIncidentJob } from '../ingest/correlate.ts';
 import { JOB_KINDS } from '../jobs/kinds.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import { enqueueReply } from '../slack/outbox.ts';
 import { renderFixDiff } from '../slack/render/fixes.ts';
 
@@ -49,6 +53,10 @@ export interface FixDeps {
   github?: GitHubClient | null;
   /** Context gathering: a measured memory peak sizes the fix when Prometheus is configured. */
   gather?: GatherContext;
+  /** The LLM: writes the fix when no deterministic generator fits (null or absent: no such fix). */
+  llm?: LlmDeps | null;
+  /** The LLM's tokens are counted in `aiops_llm_tokens_total`. */
+  metrics?: Metrics;
   /** Test and benchmark hook: GitHub's write spacing off against a local fake (see createGitHubClient). */
   paceGitHubWrites?: boolean;
 }
@@ -168,6 +176,31 @@ export function ansibleDir(fixes: ServiceFixes): string | undefined {
   return fixed.length > 0 ? fixed.join('/') : undefined;
 }
 
+/** The generator name (hence branch and fix key) of the model's fix for proposed fix number `fixIndex + 1`. */
+const llmGenerator = (fixIndex: number) => `llm-fix-${fixIndex + 1}`;
+
+/**
+ * The PR (or the claim) the model's fix already has: a second click links it without asking the model again, which
+ * would cost a call of up to minutes and write a different change.
+ */
+async function existingLlmFix(
+  deps: FixDeps,
+  incidentId: number,
+  fixIndex: number,
+): Promise<FixOutcome | null> {
+  const found = await deps.db.query<FixPrRow>(
+    `SELECT id, status, pr_number, pr_url, title, branch, updated_at FROM fix_prs
+     WHERE incident_id = $1 AND fix_key LIKE $2 AND status <> 'failed' ORDER BY id LIMIT 1`,
+    [incidentId, `%:${llmGenerator(fixIndex)}`],
+  );
+  const row = found.rows[0];
+  if (!row) return null;
+  if (row.pr_number !== null && row.pr_url)
+    return { kind: 'existing', title: row.title, number: row.pr_number, url: row.pr_url, status: row.status };
+  const fresh = new Date(row.updated_at).getTime() >= deps.clock.now().getTime() - CLAIM_TTL_MS;
+  return row.status === 'opening' && fresh ? { kind: 'in-progress', title: row.title } : null;
+}
+
 /** Reads, generates and validates the fix of an incident; throws FixUnavailable with the reason when there is none. */
 export async function planFix(
   deps: FixDeps,
@@ -207,7 +240,34 @@ export async function planFix(
     files: read.files,
     ...(ansibleDir(fixes) ? { ansibleDir: ansibleDir(fixes) } : {}),
   };
-  const generated = await generateFix(fixRequest);
+  let generated = await generateFix(fixRequest);
+  let validated: ValidationResult | undefined;
+  // No deterministic generator fits: the model writes the fix when configured and there is an analysis to go on.
+  if ('none' in generated && deps.llm && analysis && (fixRequest.rootCause || proposedFix)) {
+    const written = await writeFixWithLlm(deps.llm, {
+      request: fixRequest,
+      fixes,
+      incidentTitle: incident.title,
+      analysis,
+      generator: llmGenerator(fixIndex),
+    });
+    deps.logger?.info(
+      { incidentId: incident.id, model: deps.llm.model, usage: written.usage, none: 'none' in written },
+      'fix: written by the LLM',
+    );
+    if (written.usage)
+      for (const [kind, count] of Object.entries({
+        input: written.usage.input,
+        output: written.usage.output,
+        cache_read: written.usage.cacheRead,
+        cache_write: written.usage.cacheWrite,
+      }))
+        deps.metrics?.llmTokens.inc({ kind }, count);
+    if ('none' in written)
+      throw unavailable(`no fix for incident #${incident.id}: ${generated.none}; ${written.none}`);
+    generated = written.fix;
+    validated = written.validation;
+  }
   if ('none' in generated) throw unavailable(`no fix for incident #${incident.id}: ${generated.none}`);
   // Only files under the mapped globs are ever changed, whatever a generator returns.
   const matcher = pathMatcher(fixes);
@@ -217,7 +277,7 @@ export async function planFix(
       `the fix would change ${outside.map((e) => e.path).join(', ')}, outside services[].fixes.paths: refused`,
     );
   }
-  const validation = await validateFix(generated);
+  const validation = validated ?? (await validateFix(generated));
   const diff = unifiedDiff(generated.edits);
   if (!validation.ok) {
     const failed = validation.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.output}`);
@@ -334,6 +394,10 @@ export async function openFixPr(
   deps: FixDeps,
   request: { incidentId: number; fixIndex?: number | undefined; actor: string; requestId: string },
 ): Promise<FixOutcome> {
+  if (deps.github && deps.llm) {
+    const existing = await existingLlmFix(deps, request.incidentId, request.fixIndex ?? 0);
+    if (existing) return existing;
+  }
   const plan = await planFix(deps, request);
   const title = prTitle(plan.fix, plan.incident.id);
   if (!deps.github || !plan.repo) {
@@ -371,7 +435,7 @@ export async function openFixPr(
         requestedBy: request.actor,
         requestId: request.requestId,
       }),
-      commitMessage: `${title}\n\n${plan.fix.rationale}\n\nGenerated by aiops-bot (${plan.fix.generator}) for incident #${plan.incident.id}.`,
+      commitMessage: `${title}\n\n${redact(plan.fix.rationale).text}\n\nGenerated by aiops-bot (${plan.fix.generator}${plan.fix.model ? `, written by the language model ${plan.fix.model}` : ''}) for incident #${plan.incident.id}.`,
       labels: ['aiops', `aiops:${plan.fix.kind}`],
       files: plan.fix.edits.map((edit) => ({
         path: edit.path,

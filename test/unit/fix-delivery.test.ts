@@ -171,6 +171,49 @@ describe('the PR body', () => {
       expect(body).toContain(part);
     expect(body).not.toContain('@here');
   });
+
+  it('marks a model-written fix, and its per-file rationale is defused like any untrusted text', () => {
+    const body = prBody({
+      incident: {
+        id: 8,
+        title: 'Pool',
+        service: 'checkout',
+        severity: 'critical',
+        openedAt: '2026-03-01T10:00:00Z',
+      },
+      fix: {
+        ...fix,
+        generator: 'llm-fix-1',
+        model: 'claude-sonnet-5-5',
+        edits: [
+          {
+            path: 'deploy/checkout.yaml',
+            before: 'a',
+            after: 'b',
+            rationale: 'cc @octocat <script>x</script> pool 5 → 20',
+          },
+        ],
+      },
+      validation: { ok: true, checks: [] },
+      requestedBy: 'cli',
+      requestId: 'r2',
+    });
+    expect(body).toContain('**Written by a language model** (`claude-sonnet-5-5`)');
+    expect(body).toContain('generator `llm-fix-1`, model `claude-sonnet-5-5`');
+    expect(body).toContain(
+      '- `deploy/checkout.yaml`: cc @\u200doctocat &lt;script&gt;x&lt;/script&gt; pool 5 → 20',
+    );
+    // A deterministic generator's PR carries no such warning.
+    expect(
+      prBody({
+        incident: { id: 8, title: 'x', service: 's', severity: 'info', openedAt: '' },
+        fix,
+        validation: { ok: true, checks: [] },
+        requestedBy: 'cli',
+        requestId: 'r3',
+      }),
+    ).not.toContain('language model');
+  });
 });
 
 describe('GitHub webhook events', () => {

@@ -51,7 +51,7 @@ export function renderFixDiff(plan: FixPlan, reason: string): SlackMessage {
   const blocks: KnownBlock[] = [
     section(
       truncate(
-        `🔧 *Fix for incident #${plan.incident.id}: ${esc(oneLine(plan.fix.title))}*\n${esc(oneLine(plan.fix.rationale))}`,
+        `🔧 *Fix for incident #${plan.incident.id}: ${esc(oneLine(plan.fix.title))}*\n${esc(oneLine(plan.fix.rationale))}${plan.fix.model ? `\n⚠️ Written by the language model ${code(plan.fix.model)}: untrusted, review every line.` : ''}`,
         2900,
       ),
     ),
