@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { GatherContext } from '../analysis/analyze.ts';
 import { latestAnalysis } from '../analysis/analyze.ts';
 import { viewOf } from '../analysis/offline/facts.ts';
+import { signatureOfFix } from '../analysis/offline/fix-proposals.ts';
 import { matchSignature } from '../analysis/offline/index.ts';
 import { rankRootCauses } from '../analysis/schema.ts';
 import type { GitHubClient } from '../clients/github.ts';
@@ -39,6 +40,7 @@ import { JOB_KINDS } from '../jobs/kinds.ts';
 import type { Logger } from '../logger.ts';
 import { enqueueReply } from '../slack/outbox.ts';
 import { renderFixDiff } from '../slack/render/fixes.ts';
+import { prometheusFacts } from './fix-facts.ts';
 
 export interface FixDeps {
   db: Db;
@@ -51,6 +53,8 @@ export interface FixDeps {
   gather?: GatherContext;
   /** Test and benchmark hook: GitHub's write spacing off against a local fake (see createGitHubClient). */
   paceGitHubWrites?: boolean;
+  /** For the generators' Prometheus sizing queries; the global fetch by default. */
+  fetch?: typeof fetch;
 }
 
 export interface FixPlan {
@@ -195,7 +199,8 @@ export async function planFix(
       `no file under the mapped paths of \`${service.name}\` in ${read.source}: check services[].fixes.paths and base`,
     );
   }
-  const signature = fixSignature(incident);
+  // The generator that proposed the clicked fix (same signature group, same title), else the incident's first.
+  const signature = (proposedFix && signatureOfFix(incident.alerts, proposedFix)) ?? fixSignature(incident);
   const fixRequest: FixRequest = {
     incidentId: incident.id,
     service: service.name,
@@ -203,7 +208,10 @@ export async function planFix(
     alertLabels: incident.alerts.map((alert) => alert.labels),
     ...(analysis?.rootCauses[0] ? { rootCause: rankRootCauses(analysis.rootCauses)[0] } : {}),
     ...(proposedFix ? { proposedFix } : {}),
-    facts: await measuredFacts(deps, incident.id),
+    facts: {
+      ...(await prometheusFacts(deps, deps.clock.now(), incident.alerts, signature)),
+      ...(await measuredFacts(deps, incident.id)),
+    },
     files: read.files,
     ...(ansibleDir(fixes) ? { ansibleDir: ansibleDir(fixes) } : {}),
   };
