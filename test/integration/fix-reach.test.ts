@@ -30,8 +30,8 @@ const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'fixes');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
 const PHP = fixture('kubernetes/php-apache.yaml');
 const PHP_HPA = fixture('kubernetes/php-apache-hpa.yaml');
-const TF = fixture('terraform/rds_parameter.tf');
-const PLAYBOOK = fixture('ansible/site.yml');
+const TF = fixture('terraform/aurora-mysql/main.tf');
+const PLAYBOOK = fixture('ansible/playbook.yml');
 /** The fixture's max_connections, wherever the parameter group sets it. */
 const TF_MAX = Number(/"max_connections"[\s\S]*?value\s*=\s*"?(\d+)/.exec(TF)?.[1]);
 
@@ -71,8 +71,8 @@ async function startPrometheusFake(): Promise<{ url: string; queries: string[]; 
 
 const SERVICES = {
   'php-apache': { kubernetes: { 'deploy/php-apache.yaml': PHP, 'deploy/php-apache-hpa.yaml': PHP_HPA } },
-  edge: { ansible: { 'ansible/site.yml': PLAYBOOK } },
-  orders: { terraform: { 'infra/rds_parameter.tf': TF } },
+  edge: { ansible: { 'ansible/playbook.yml': PLAYBOOK } },
+  orders: { terraform: { 'infra/main.tf': TF } },
 } as const;
 
 const PATHS = {
@@ -291,7 +291,7 @@ describe.each(testDatabases())('every generator reachable from Slack on $name', 
       );
       expect(pull?.body).toContain('nf_conntrack_max 262144 (250000 entries in use)');
       // The mapped folder's own playbook is not touched.
-      expect(github.fileAt(repo, pull?.head as string, 'ansible/site.yml')).toBe(PLAYBOOK);
+      expect(github.fileAt(repo, pull?.head as string, 'ansible/playbook.yml')).toBe(PLAYBOOK);
     },
     SLOW,
   );
@@ -338,7 +338,7 @@ describe.each(testDatabases())('every generator reachable from Slack on $name', 
         head: `aiops/incident-${incidentId}-terraform-max-connections`,
         labels: ['aiops', 'aiops:terraform'],
       });
-      const after = github.fileAt(repo, pull?.head as string, 'infra/rds_parameter.tf') as string;
+      const after = github.fileAt(repo, pull?.head as string, 'infra/main.tf') as string;
       const changed = changedLines(TF, after);
       expect(changed).toHaveLength(1);
       expect(changed[0]?.[1]).toBe(changed[0]?.[0]?.replace(String(TF_MAX), String(next)));
