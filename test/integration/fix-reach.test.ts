@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { latestAnalysis } from '../../src/analysis/analyze.ts';
 import { createGitHubClient } from '../../src/clients/github.ts';
 import type { Db } from '../../src/db/index.ts';
 import { fixDiff } from '../../src/incidents/fixes.ts';
@@ -343,6 +344,57 @@ describe.each(testDatabases())('every generator reachable from Slack on $name', 
       expect(changed).toHaveLength(1);
       expect(changed[0]?.[1]).toBe(changed[0]?.[0]?.replace(String(TF_MAX), String(next)));
       expect(changed[0]?.[0]).toMatch(/value/);
+    },
+    SLOW,
+  );
+
+  it(
+    'two served signatures in one incident: each button plans its own generator; no index plans the first',
+    async () => {
+      const response = await post(
+        `${app.url}/webhooks/alertmanager`,
+        alertmanagerBody({
+          groupKey: '{}:{service="php-apache",flow="two"}',
+          alerts: [
+            {
+              labels: {
+                alertname: 'KubeHpaMaxedOut',
+                namespace: 'default',
+                horizontalpodautoscaler: 'php-apache',
+                service: 'php-apache',
+                flow: 'two',
+              },
+            },
+            {
+              labels: {
+                alertname: 'CPUThrottlingHigh',
+                namespace: 'default',
+                pod: 'php-apache-5d54745f55-x2k4q',
+                container: 'php-apache',
+                service: 'php-apache',
+                flow: 'two',
+              },
+            },
+          ],
+        }),
+      );
+      const incidentId = (response.json.incidentIds as number[])[0] as number;
+      await settle();
+      const { analysis } = (await latestAnalysis(db, incidentId)) as NonNullable<
+        Awaited<ReturnType<typeof latestAnalysis>>
+      >;
+      const titles = analysis.proposedFixes.map((f) => f.title);
+      expect(titles).toHaveLength(2);
+      const plans = await Promise.all(
+        [0, 1].map((fixIndex) => fixDiff(app.app.deps, { incidentId, fixIndex })),
+      );
+      const byTitle = Object.fromEntries(plans.map((plan, i) => [titles[i], plan.fix.generator]));
+      expect(byTitle).toEqual({
+        'Raise maxReplicas of HPA `php-apache`': 'k8s-hpa-max-replicas',
+        'Raise the CPU limit of `php-apache` in its manifest': 'k8s-cpu-limit',
+      });
+      const first = await fixDiff(app.app.deps, { incidentId });
+      expect(first.fix.generator).toBe(byTitle[titles[0] as string]);
     },
     SLOW,
   );
