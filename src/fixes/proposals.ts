@@ -6,6 +6,7 @@
 import type { ProposedFix } from '../analysis/schema.ts';
 import type { FactQuery, Generator } from './generators/common.ts';
 import { generators } from './generators/index.ts';
+import type { FixRequest } from './types.ts';
 
 export function generatorFor(signature: string): Generator | undefined {
   return generators.find((g) => g.signatures.includes(signature));
@@ -15,8 +16,9 @@ export function generatorFor(signature: string): Generator | undefined {
 export function proposeFix(
   signature: string,
   alertLabels: Record<string, string>[],
+  facts: FixRequest['facts'] = {},
 ): ProposedFix | undefined {
-  return generatorFor(signature)?.propose({ signature, alertLabels });
+  return generatorFor(signature)?.propose({ signature, alertLabels, facts });
 }
 
 /** The Prometheus queries the generator serving `signature` sizes from, for these alerts. */

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { GatherContext } from '../analysis/analyze.ts';
 import { latestAnalysis } from '../analysis/analyze.ts';
 import { viewOf } from '../analysis/offline/facts.ts';
-import { signatureOfFix } from '../analysis/offline/fix-proposals.ts';
+import { kubeFacts, signatureOfFix } from '../analysis/offline/fix-proposals.ts';
 import { matchSignature } from '../analysis/offline/index.ts';
 import { rankRootCauses } from '../analysis/schema.ts';
 import type { GitHubClient } from '../clients/github.ts';
@@ -200,7 +200,10 @@ export async function planFix(
     );
   }
   // The generator that proposed the clicked fix (same signature group, same title), else the incident's first.
-  const signature = (proposedFix && signatureOfFix(incident.alerts, proposedFix)) ?? fixSignature(incident);
+  // What the stored analysis's Kubernetes context saw (a failed probe) selects and sizes the fix too.
+  const seen = kubeFacts(analysis?.kubernetes);
+  const signature =
+    (proposedFix && signatureOfFix(incident.alerts, proposedFix, seen)) ?? fixSignature(incident);
   const fixRequest: FixRequest = {
     incidentId: incident.id,
     service: service.name,
@@ -209,6 +212,7 @@ export async function planFix(
     ...(analysis?.rootCauses[0] ? { rootCause: rankRootCauses(analysis.rootCauses)[0] } : {}),
     ...(proposedFix ? { proposedFix } : {}),
     facts: {
+      ...seen,
       ...(await prometheusFacts(deps, deps.clock.now(), incident.alerts, signature)),
       ...(await measuredFacts(deps, incident.id)),
     },

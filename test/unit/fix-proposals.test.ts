@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { viewOf } from '../../src/analysis/offline/facts.ts';
-import { signatureOfFix } from '../../src/analysis/offline/fix-proposals.ts';
+import { kubeFacts, signatureOfFix } from '../../src/analysis/offline/fix-proposals.ts';
 import { analyzeOffline, CATALOGUE } from '../../src/analysis/offline/index.ts';
 import { analysisSchema } from '../../src/analysis/schema.ts';
 import type { IncidentAlert } from '../../src/db/incidents.ts';
@@ -228,5 +228,50 @@ describe('fix proposals come from the generators', () => {
       },
     ]);
     expect(factQueriesFor('hpa-maxed-out', [{ horizontalpodautoscaler: 'web' }])).toEqual([]);
+  });
+
+  it('a crash loop gets the probe fix only when the pods’ events say a probe failed; the click sees the same', () => {
+    const labels = {
+      alertname: 'KubePodCrashLooping',
+      namespace: 'shop',
+      pod: 'api-7d9f-x2kq9',
+      container: 'api',
+    };
+    const alerts = [alert(labels)];
+    const event = (message: string, count: number) => ({
+      type: 'Warning',
+      reason: 'Unhealthy',
+      message,
+      count,
+      at: null,
+    });
+    const kubernetes = {
+      objects: [
+        {
+          kind: 'Pod' as const,
+          namespace: 'shop',
+          name: 'api-7d9f-x2kq9',
+          status: 'Running, not ready, 14 restarts',
+          containers: [],
+          events: [
+            event('Readiness probe failed: Get "http://10.1.2.3:8080/ready": context deadline exceeded', 3),
+            event('Liveness probe failed: HTTP probe failed with statuscode: 500', 12),
+          ],
+          logs: [],
+          notes: [],
+        },
+      ],
+      notes: [],
+    };
+    expect(kubeFacts(kubernetes)).toEqual({ probe: 'liveness' });
+    expect(kubeFacts(undefined)).toEqual({});
+
+    expect(analyzeOffline(testInput(alerts, T0)).proposedFixes).toEqual([]);
+    const analysis = analyzeOffline(testInput(alerts, T0, { kubernetes }));
+    const [fix] = analysis.proposedFixes;
+    expect(fix?.title).toBe('Relax the liveness probe of `api-7d9f-x2kq9`');
+    expect(signatureOfFix(alerts, fix as NonNullable<typeof fix>, kubeFacts(kubernetes))).toBe('crash-loop');
+    // Without the context the click cannot tell which generator proposed it (and falls back).
+    expect(signatureOfFix(alerts, fix as NonNullable<typeof fix>)).toBeUndefined();
   });
 });

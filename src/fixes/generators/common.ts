@@ -9,6 +9,8 @@ export interface ProposalContext {
   signature: string;
   /** Labels of the alerts the signature matched, the primary one first (untrusted: shown, never executed). */
   alertLabels: Record<string, string>[];
+  /** What the analysis context saw, e.g. `{ probe: 'liveness' }` when the pod's events say that probe failed. */
+  facts?: FixRequest['facts'];
 }
 
 /** A Prometheus query (instant, at the incident) whose value a generator sizes from, stored as fact `fact`. */

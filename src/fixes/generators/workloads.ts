@@ -127,7 +127,9 @@ export const hpaMaxReplicas: Generator = {
 
 const PROBES = { liveness: 'livenessProbe', readiness: 'readinessProbe', startup: 'startupProbe' } as const;
 
-function whichProbe(request: FixRequest): { key: string; short: string } | { none: string } {
+function whichProbe(
+  request: Pick<FixRequest, 'signature' | 'facts'>,
+): { key: string; short: string } | { none: string } {
   const fact = factString(request.facts, 'probe')?.toLowerCase();
   if (fact && fact in PROBES) return { key: PROBES[fact as keyof typeof PROBES], short: fact };
   if (request.signature === 'pod-not-ready') return { key: 'readinessProbe', short: 'readiness' };
@@ -156,13 +158,14 @@ function probeChanges(probe: unknown): { changes: { path: string[]; value: numbe
 export const probeTimeouts: Generator = {
   name: 'k8s-probe-timeouts',
   signatures: ['pod-not-ready', 'crash-loop'],
-  propose({ signature, alertLabels }) {
-    // A crash loop is a probe's doing only when the pod's events say so: the analysis cannot tell from labels.
-    if (signature !== 'pod-not-ready') return undefined;
+  propose({ signature, alertLabels, facts = {} }) {
+    // A crash loop is a probe's doing only when the pod's events say a probe failed (facts.probe).
+    const which = whichProbe({ signature, facts });
+    if ('none' in which) return undefined;
     const pod = firstLabel(alertLabels, 'pod');
     return {
       kind: 'kubernetes',
-      title: `Relax the readiness probe of ${pod ? `\`${pod}\`` : 'the pod'}`,
+      title: `Relax the ${which.short} probe of ${pod ? `\`${pod}\`` : 'the pod'}`,
       description:
         "In its workload's manifest or the chart's probe values: timeoutSeconds doubled (default 1 → 2) and failureThreshold +50 % (3 → 5), for a probe that times out under load. Not a fix for a pod that is really broken: check its events first.",
     };
