@@ -14,6 +14,7 @@ import type { GatherContext } from '../analysis/analyze.ts';
 import { latestAnalysis } from '../analysis/analyze.ts';
 import type { LlmDeps } from '../analysis/llm.ts';
 import { viewOf } from '../analysis/offline/facts.ts';
+import { kubeFacts, signatureOfFix } from '../analysis/offline/fix-proposals.ts';
 import { matchSignature } from '../analysis/offline/index.ts';
 import { redact } from '../analysis/redact.ts';
 import { rankRootCauses } from '../analysis/schema.ts';
@@ -43,6 +44,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { enqueueReply } from '../slack/outbox.ts';
 import { renderFixDiff } from '../slack/render/fixes.ts';
+import { prometheusFacts } from './fix-facts.ts';
 
 export interface FixDeps {
   db: Db;
@@ -59,6 +61,8 @@ export interface FixDeps {
   metrics?: Metrics;
   /** Test and benchmark hook: GitHub's write spacing off against a local fake (see createGitHubClient). */
   paceGitHubWrites?: boolean;
+  /** For the generators' Prometheus sizing queries; the global fetch by default. */
+  fetch?: typeof fetch;
 }
 
 export interface FixPlan {
@@ -228,7 +232,11 @@ export async function planFix(
       `no file under the mapped paths of \`${service.name}\` in ${read.source}: check services[].fixes.paths and base`,
     );
   }
-  const signature = fixSignature(incident);
+  // The generator that proposed the clicked fix (same signature group, same title), else the incident's first.
+  // What the stored analysis's Kubernetes context saw (a failed probe) selects and sizes the fix too.
+  const seen = kubeFacts(analysis?.kubernetes);
+  const signature =
+    (proposedFix && signatureOfFix(incident.alerts, proposedFix, seen)) ?? fixSignature(incident);
   const fixRequest: FixRequest = {
     incidentId: incident.id,
     service: service.name,
@@ -236,7 +244,11 @@ export async function planFix(
     alertLabels: incident.alerts.map((alert) => alert.labels),
     ...(analysis?.rootCauses[0] ? { rootCause: rankRootCauses(analysis.rootCauses)[0] } : {}),
     ...(proposedFix ? { proposedFix } : {}),
-    facts: await measuredFacts(deps, incident.id),
+    facts: {
+      ...seen,
+      ...(await prometheusFacts(deps, deps.clock.now(), incident.alerts, signature)),
+      ...(await measuredFacts(deps, incident.id)),
+    },
     files: read.files,
     ...(ansibleDir(fixes) ? { ansibleDir: ansibleDir(fixes) } : {}),
   };

@@ -89,9 +89,14 @@ const CASES: Case[] = [
     labels: { container: 'kube-rbac-proxy' },
     kind: 'helm',
   },
-  { file: 'terraform/rds_parameter.tf', signature: 'db-too-many-connections', labels: {}, kind: 'terraform' },
   {
-    file: 'ansible/site.yml',
+    file: 'terraform/aurora-mysql/main.tf',
+    signature: 'db-too-many-connections',
+    labels: {},
+    kind: 'terraform',
+  },
+  {
+    file: 'ansible/playbook.yml',
     signature: 'node-conntrack-full',
     labels: { instance: 'web-1:9100' },
     facts: { conntrackMax: 262144 },

@@ -453,14 +453,16 @@ describe('HPA, probes, rollback, PVC', () => {
 });
 
 describe('database connections', () => {
-  const tf = { path: 'infra/rds_parameter.tf', content: fixture('terraform/rds_parameter.tf') };
+  // terraform-aws-modules' Aurora MySQL example: max_connections in the `parameters` list of db_parameter_group.
+  const tf = { path: 'infra/main.tf', content: fixture('terraform/aurora-mysql/main.tf') };
 
   it('Terraform parameter group: only the number changes, and it re-parses', async () => {
     const fix = await validFix(request({ signature: 'db-too-many-connections', files: { terraform: [tf] } }));
     expect(fix.kind).toBe('terraform');
+    // Only max_connections: the cluster group's and the other parameters' values are untouched.
     expect(changedLines(fix.edits[0] as never)).toEqual([
-      '-    value        = "200"',
-      '+    value        = "300"',
+      '-        value        = 2000',
+      '+        value        = 3000',
     ]);
     expect(validations.get(fix)?.checks.find((c) => c.name === 'terraform validate')?.output).toMatch(
       /^skipped: /,
@@ -472,25 +474,40 @@ describe('database connections', () => {
       await generateFix(
         request({
           signature: 'aws-rds-connections',
-          facts: { connectionsPeak: 290 },
+          facts: { connectionsPeak: 2900 },
           files: { terraform: [tf] },
         }),
       ),
     );
-    expect(fix.title).toBe('Raise max_connections to 380');
-    expect(fix.rationale).toContain('peak 290 connections + 30 % headroom → 380 (was 200)');
+    expect(fix.title).toBe('Raise max_connections to 3770');
+    expect(fix.rationale).toContain('peak 2900 connections + 30 % headroom → 3770 (was 2000)');
   });
 
   it('a commented-out parameter is not a second match', async () => {
     const commented = {
       path: 'infra/pg.tf',
       content: tf.content.replace(
-        '  parameter {\n',
-        '  # parameter {\n  #   name  = "max_connections"\n  #   value = "100"\n  # }\n\n  parameter {\n',
+        '  db_parameter_group = {\n',
+        '  # parameter {\n  #   name  = "max_connections"\n  #   value = "100"\n  # }\n\n  db_parameter_group = {\n',
       ),
     };
     const fix = fixOf(
       await generateFix(request({ signature: 'db-too-many-connections', files: { terraform: [commented] } })),
+    );
+    expect(changedLines(fix.edits[0] as never)).toEqual([
+      '-        value        = 2000',
+      '+        value        = 3000',
+    ]);
+  });
+
+  it('an aws_db_parameter_group `parameter` block with a quoted number', async () => {
+    const block = {
+      path: 'infra/pg.tf',
+      content:
+        'resource "aws_db_parameter_group" "pg" {\n  name   = "pg"\n  family = "postgres16"\n\n  parameter {\n    name         = "max_connections"\n    value        = "200"\n    apply_method = "pending-reboot"\n  }\n}\n',
+    };
+    const fix = await validFix(
+      request({ signature: 'db-too-many-connections', files: { terraform: [block] } }),
     );
     expect(changedLines(fix.edits[0] as never)).toEqual([
       '-    value        = "200"',
@@ -514,12 +531,18 @@ describe('database connections', () => {
   });
 
   it('an expression is not guessed at; broken HCL says so', async () => {
-    const expr = { path: 'infra/pg.tf', content: tf.content.replace('"200"', 'var.max_connections') };
+    const expr = {
+      path: 'infra/pg.tf',
+      content: tf.content.replace('value        = 2000', 'value        = var.max_connections'),
+    };
     const r = await generateFix(
       request({ signature: 'db-too-many-connections', files: { terraform: [expr] } }),
     );
     expect('none' in r && r.none).toContain('max_connections is set to var.max_connections');
-    const broken = { path: 'infra/broken.tf', content: tf.content.replace('family = ', 'family = = ') };
+    const broken = {
+      path: 'infra/broken.tf',
+      content: tf.content.replace('engine          = ', 'engine          = = '),
+    };
     const b = await generateFix(
       request({ signature: 'db-too-many-connections', files: { terraform: [broken] } }),
     );
@@ -528,7 +551,8 @@ describe('database connections', () => {
 });
 
 describe('host playbooks', () => {
-  const site = { path: 'ansible/site.yml', content: fixture('ansible/site.yml') };
+  // The team's own playbook in the mapped folder (geerlingguy/ansible-for-devops): untouched, it only places the new one.
+  const site = { path: 'ansible/playbook.yml', content: fixture('ansible/playbook.yml') };
 
   it('conntrack: a new playbook in the mapped folder that passes syntax-check and lint', async () => {
     const fix = await validFix(

@@ -161,16 +161,26 @@ describe('validateFix: a change that fails validation is never opened', () => {
       });
     }, 120_000);
 
-    it('a module that needs the AWS provider is skipped with the reason, offline', async () => {
-      const tf = readFileSync(
-        join(import.meta.dirname, '..', 'fixtures', 'fixes', 'terraform', 'rds_parameter.tf'),
-        'utf8',
-      );
-      const v = await validateFix(fix('terraform', 'infra/rds.tf', tf, tf.replace('"200"', '"300"')), {
-        terraform: { moduleFiles: [{ path: 'infra/rds.tf', content: tf }] },
+    it('a module that needs the AWS provider, or calls registry modules, is skipped with the reason, offline', async () => {
+      const pg =
+        'resource "aws_db_parameter_group" "pg" {\n  name   = "pg"\n  family = "postgres16"\n\n  parameter {\n    name  = "max_connections"\n    value = "200"\n  }\n}\n';
+      const v = await validateFix(fix('terraform', 'infra/pg.tf', pg, pg.replace('"200"', '"300"')), {
+        terraform: { moduleFiles: [{ path: 'infra/pg.tf', content: pg }] },
       });
       expect(v.ok).toBe(true);
       expect(v.checks.at(-1)?.output).toMatch(/^skipped: needs the aws provider\(s\) from the registry/);
+
+      // terraform-aws-modules' Aurora example calls the vpc and kms modules from the registry.
+      const tf = readFileSync(
+        join(import.meta.dirname, '..', 'fixtures', 'fixes', 'terraform', 'aurora-mysql', 'main.tf'),
+        'utf8',
+      );
+      const m = await validateFix(
+        fix('terraform', 'infra/main.tf', tf, tf.replace('value        = 2000', 'value        = 3000')),
+        { terraform: { moduleFiles: [{ path: 'infra/main.tf', content: tf }] } },
+      );
+      expect(m.ok).toBe(true);
+      expect(m.checks.at(-1)?.output).toMatch(/^skipped: the module calls other modules/);
     });
   });
 });

@@ -17,6 +17,7 @@ import {
 } from './changes.ts';
 import { mergeActions, mergeCauses, mergeFixes, mergeSteps } from './combine.ts';
 import { clip, firedEvidence, hostOf, listOf, viewOf } from './facts.ts';
+import { byFiringThenStart, generatorProposal, kubeFacts } from './fix-proposals.ts';
 import { applyHistory, normalizeTitle, recurringCause } from './history.ts';
 import { applyKubeEvidence, findingsOf } from './kube-evidence.ts';
 import { matchSignature } from './match.ts';
@@ -37,9 +38,6 @@ interface Group {
   firing: boolean;
   earliest: number;
 }
-
-const byFiringThenStart = (a: AlertView, b: AlertView): number =>
-  Number(b.firing) - Number(a.firing) || a.startsAt - b.startsAt;
 
 /** Firing before resolved, then the heavier signature, then more alerts, then the earlier start. */
 const byDominance = (a: Group, b: Group): number =>
@@ -263,7 +261,14 @@ export function analyzeOffline(input: AnalysisInput): Analysis {
     rootCauses,
     nextSteps: mergeSteps(stepLists),
     proposedActions: mergeActions([...findings.map((finding) => finding.actions ?? []), playbooks(views)]),
-    proposedFixes: mergeFixes(findings.map((finding) => finding.fixes ?? [])),
+    // A signature a fix generator serves gets that generator's proposal (the *Open fix PR* button).
+    proposedFixes: mergeFixes(
+      findings.map((finding, index) => {
+        const group = groups[index] as Group;
+        const proposed = generatorProposal(group.signature.id, group.alerts, kubeFacts(input.kubernetes));
+        return [...(finding.fixes ?? []), ...(proposed ? [proposed] : [])];
+      }),
+    ),
     history: recurring
       ? { similar: recurring.similar, confirmed: recurring.confirmed, cause: recurring.cause }
       : null,

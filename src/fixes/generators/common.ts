@@ -1,13 +1,57 @@
 import type { Document } from 'yaml';
+import type { ProposedFix } from '../../analysis/schema.ts';
 import { type Found, get, isObj, type ManifestObject, type Obj } from '../target.ts';
 import type { FileEdit, FixRequest, GeneratedFix, RepoFile } from '../types.ts';
 import { applyYamlEdits, applyYamlEditsInDoc, parseYamlFile, type YamlPath } from '../yaml-edit.ts';
+
+/** What the analysis knows when it proposes a fix: the matched signature and its alerts' labels (firing first). */
+export interface ProposalContext {
+  signature: string;
+  /** Labels of the alerts the signature matched, the primary one first (untrusted: shown, never executed). */
+  alertLabels: Record<string, string>[];
+  /** What the analysis context saw, e.g. `{ probe: 'liveness' }` when the pod's events say that probe failed. */
+  facts?: FixRequest['facts'];
+}
+
+/** A Prometheus query (instant, at the incident) whose value a generator sizes from, stored as fact `fact`. */
+export interface FactQuery {
+  fact: string;
+  query: string;
+}
 
 export interface Generator {
   name: string;
   /** Catalogue signatures (offline analyzer) whose mechanical fix this generator writes. */
   signatures: readonly string[];
+  /**
+   * The fix the analysis proposes for an incident with one of these signatures (the *Open fix PR* button), written
+   * from the alert's labels before any file is read; undefined when the labels say this generator cannot help.
+   * Its `kind` is where the change lands: a Helm values change is proposed as `kubernetes` (which file, manifest or
+   * values, is only known once the team's files are read; the generated fix says `helm`).
+   */
+  propose(context: ProposalContext): ProposedFix | undefined;
+  /** Measurements to size from that Prometheus can give (asked by the fix use-case when Prometheus is configured). */
+  factQueries?(context: ProposalContext): FactQuery[];
   generate(request: FixRequest): GeneratedFix | { none: string } | Promise<GeneratedFix | { none: string }>;
+}
+
+/** A label value fit for a proposal's title: one line, no backticks, at most 80 characters. */
+export function shown(value: string | undefined): string | undefined {
+  const clean = value
+    ?.replace(/[`\s]+/g, ' ')
+    .trim()
+    .slice(0, 80);
+  return clean ? clean : undefined;
+}
+
+/** The first non-empty value of these label keys on the primary alert (then the others). */
+export function firstLabel(labels: Record<string, string>[], ...keys: string[]): string | undefined {
+  return shown(labelValues(labels, ...keys)[0]);
+}
+
+/** A PromQL string literal (double-quoted, escaped). */
+export function promString(value: string): string {
+  return JSON.stringify(value);
 }
 
 export interface YamlChange {

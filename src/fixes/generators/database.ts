@@ -4,12 +4,29 @@
  * pool size in its YAML config. HCL is edited in place (only the number's characters change) and re-parsed with
  * @cdktf/hcl2json to check it reads back the new value.
  */
-import { parse as parseHcl } from '@cdktf/hcl2json';
 import { raiseCount } from '../quantity.ts';
 import { isObj } from '../target.ts';
 import type { FixRequest, GeneratedFix, RepoFile } from '../types.ts';
 import { parseYamlFile, type YamlPath } from '../yaml-edit.ts';
-import { factNumber, type Generator, yamlEdit } from './common.ts';
+import { factNumber, firstLabel, type Generator, yamlEdit } from './common.ts';
+
+/** @cdktf/hcl2json (a WebAssembly module), loaded at the first Terraform fix, not with the analysis. */
+async function parseHcl(path: string, text: string): Promise<unknown> {
+  const { parse } = await import('@cdktf/hcl2json');
+  return parse(path, text);
+}
+
+/** The database the alert names, for a proposal. */
+function databaseName(labels: Record<string, string>[]): string | undefined {
+  return firstLabel(
+    labels,
+    'dbinstance_identifier',
+    'db_instance_identifier',
+    'server',
+    'cluster',
+    'instance',
+  );
+}
 
 interface HclHit {
   file: RepoFile;
@@ -149,6 +166,15 @@ const MEMORY_NOTE =
 export const maxConnections: Generator = {
   name: 'terraform-max-connections',
   signatures: ['db-too-many-connections', 'aws-rds-connections', 'db-too-few-connections'],
+  propose({ alertLabels }) {
+    const db = databaseName(alertLabels);
+    return {
+      kind: 'terraform',
+      title: `Raise max_connections of ${db ? `\`${db}\`` : 'the database'} in its parameter group`,
+      description:
+        'In the Terraform parameter group (`max_connections` set to a number): +50 %, or the measured peak + 30 % rounded to 10. Each connection costs server memory (check the instance class, or put a pooler in front); a static parameter applies at the next reboot.',
+    };
+  },
   async generate(request) {
     const all = (request.files.terraform ?? []).filter((f) => f.path.endsWith('.tf'));
     if (all.length === 0)
@@ -234,6 +260,14 @@ function findPoolKeys(value: unknown, path: YamlPath, out: { path: YamlPath; cur
 export const appPoolSize: Generator = {
   name: 'app-db-pool-size',
   signatures: ['app-db-connection-pool'],
+  propose({ alertLabels }) {
+    const app = firstLabel(alertLabels, 'container', 'app', 'job', 'service');
+    return {
+      kind: 'kubernetes',
+      title: `Raise the database connection pool of ${app ? `\`${app}\`` : 'the application'}`,
+      description: `The one pool-size key in its YAML configuration (${POOL_KEYS.slice(0, 4).join(', ')} …) +50 %. Replicas × pool size must stay under the database's max_connections.`,
+    };
+  },
   generate(request) {
     const files = [...(request.files.helm ?? []), ...(request.files.kubernetes ?? [])];
     const hits: {

@@ -5,9 +5,18 @@
  * runs them), limited to the alert's hosts; host names from labels are checked before they are written.
  */
 import { stringify } from 'yaml';
+import type { ProposedFix } from '../../analysis/schema.ts';
 import { raiseCount } from '../quantity.ts';
 import type { FixRequest, GeneratedFix } from '../types.ts';
-import { factNumber, factString, type Generator, labelValues } from './common.ts';
+import {
+  type FactQuery,
+  factNumber,
+  factString,
+  type Generator,
+  labelValues,
+  type ProposalContext,
+  promString,
+} from './common.ts';
 
 const HOST = /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/;
 
@@ -158,6 +167,50 @@ function logCleanup(request: FixRequest): Plan | { none: string } {
   };
 }
 
+const PLAYBOOK_NOTE =
+  'a new playbook (ansible.builtin modules only) in the mapped Ansible folder, limited to the alert’s hosts';
+
+/** What each plan proposes, from the alert's labels (undefined when the labels say it would not help). */
+const PROPOSALS: Record<string, (c: ProposalContext, hosts: string) => ProposedFix | undefined> = {
+  'node-conntrack-full': (_c, hosts) => ({
+    kind: 'ansible',
+    title: `Raise nf_conntrack_max on ${hosts}`,
+    description: `Persist a larger net.netfilter.nf_conntrack_max in /etc/sysctl.d: the current limit +50 %, rounded up to a power of two (about 300 bytes of kernel memory per entry). As ${PLAYBOOK_NOTE}.`,
+  }),
+  'node-file-descriptors': (_c, hosts) => ({
+    kind: 'ansible',
+    title: `Raise fs.file-max on ${hosts}`,
+    description: `Persist fs.file-max doubled (to a power of two) in /etc/sysctl.d, as ${PLAYBOOK_NOTE}. Check first which process holds the descriptors: a leak is not fixed by a bigger table.`,
+  }),
+  'node-filesystem': (c, hosts) => logProposal(c, hosts),
+  'home-grown-disk': (c, hosts) => logProposal(c, hosts),
+};
+
+function logProposal(context: ProposalContext, hosts: string): ProposedFix | undefined {
+  const mount = labelValues(context.alertLabels, 'mountpoint')[0];
+  if (!mount || !LOG_MOUNTS.includes(mount)) return undefined;
+  return {
+    kind: 'ansible',
+    title: `Clean up old logs on ${mount} of ${hosts}`,
+    description: `Vacuum the systemd journal to 500M and remove rotated logs older than 7 days under /var/log (live logs are not touched), as ${PLAYBOOK_NOTE}.`,
+  };
+}
+
+/** The node-exporter series of the alert's instances: `max(m{instance="a"} or m{instance="b"})`. */
+function hostQuery(labels: Record<string, string>[], metric: string): string | undefined {
+  const instances = labelValues(labels, 'instance').slice(0, 5);
+  if (instances.length === 0) return undefined;
+  return `max(${instances.map((i) => `${metric}{instance=${promString(i)}}`).join(' or ')})`;
+}
+
+const FACT_QUERIES: Record<string, [fact: string, metric: string][]> = {
+  'node-conntrack-full': [
+    ['conntrackMax', 'node_nf_conntrack_entries_limit'],
+    ['conntrackEntries', 'node_nf_conntrack_entries'],
+  ],
+  'node-file-descriptors': [['fileMax', 'node_filefd_maximum']],
+};
+
 const PLANS: Record<string, (r: FixRequest) => Plan | { none: string }> = {
   'node-conntrack-full': conntrack,
   'node-file-descriptors': fileDescriptors,
@@ -168,6 +221,21 @@ const PLANS: Record<string, (r: FixRequest) => Plan | { none: string }> = {
 export const hostPlaybook: Generator = {
   name: 'ansible-host-playbook',
   signatures: Object.keys(PLANS),
+  propose(context) {
+    const hosts = alertHosts(context.alertLabels);
+    if ('none' in hosts) return undefined;
+    const shownHosts =
+      hosts.hosts.length > 3
+        ? `${hosts.hosts.slice(0, 3).join(', ')} and ${hosts.hosts.length - 3} more`
+        : hosts.hosts.join(', ');
+    return PROPOSALS[context.signature]?.(context, shownHosts);
+  },
+  factQueries(context): FactQuery[] {
+    return (FACT_QUERIES[context.signature] ?? []).flatMap(([fact, metric]) => {
+      const query = hostQuery(context.alertLabels, metric);
+      return query ? [{ fact, query }] : [];
+    });
+  },
   generate(request): GeneratedFix | { none: string } {
     const plan = PLANS[request.signature ?? '']?.(request);
     if (!plan) return { none: `no host playbook for ${request.signature}` };

@@ -10,8 +10,10 @@ import type { YamlPath } from '../yaml-edit.ts';
 import {
   factNumber,
   findHelmValues,
+  firstLabel,
   type Generator,
   objRef,
+  promString,
   windowText,
   type YamlChange,
   yamlEdit,
@@ -90,11 +92,46 @@ export function sizeResource(
   return { changes, newLimit: next.text, rationale: `${why}${reqWhy}.` };
 }
 
+/** Where the alert's container runs, for a proposal: `pod x in namespace y`. */
+function workloadText(labels: Record<string, string>[]): string {
+  const ns = firstLabel(labels, 'namespace');
+  const workload = firstLabel(labels, 'deployment', 'statefulset', 'daemonset', 'cronjob', 'job_name');
+  const pod = firstLabel(labels, 'pod');
+  const what = workload ? `workload \`${workload}\`` : pod ? `pod \`${pod}\`` : 'the workload';
+  return `${what}${ns ? ` in namespace \`${ns}\`` : ''}`;
+}
+
+const SIZING: Record<Resource, string> = {
+  memory:
+    'the measured peak + 30 % when Prometheus has it, else the current limit × 1.5 (rounded up); the request follows when it equalled the limit',
+  cpu: 'the measured peak + 30 % when Prometheus has it, else the current limit × 1.5, rounded up to 100m; the request is kept unless it would exceed the new limit',
+};
+
 function resourcesGenerator(resource: Resource, name: string, signatures: string[]): Generator {
   const noun = resource === 'memory' ? 'memory limit' : 'CPU limit';
   return {
     name,
     signatures,
+    propose({ alertLabels }) {
+      const container = firstLabel(alertLabels, 'container');
+      return {
+        kind: 'kubernetes',
+        title: `Raise the ${noun} of ${container ? `\`${container}\`` : 'the container'} in its manifest`,
+        description: `In the manifest (Deployment, StatefulSet, DaemonSet, CronJob) of ${workloadText(alertLabels)}, or the chart's \`resources\` values: ${SIZING[resource]}.`,
+      };
+    },
+    factQueries({ alertLabels }) {
+      // The container's peak CPU use over the window (memory's peak comes from the analysis context).
+      const first = alertLabels[0] ?? {};
+      if (resource !== 'cpu' || !first.pod || !first.container) return [];
+      const selector = ['namespace', 'pod', 'container']
+        .filter((k) => first[k])
+        .map((k) => `${k}=${promString(first[k] as string)}`)
+        .join(',');
+      return [
+        { fact: 'cpuPeakCores', query: `max(rate(container_cpu_usage_seconds_total{${selector}}[5m]))` },
+      ];
+    },
     generate(request) {
       const k8s = request.files.kubernetes ?? [];
       const { objects, unreadable } = loadManifests(k8s);

@@ -18,6 +18,7 @@ import {
   factNumber,
   factString,
   findHelmValues,
+  firstLabel,
   type Generator,
   objRef,
   type YamlChange,
@@ -46,6 +47,17 @@ const CAPACITY_NOTE = ' Check the cluster has room (nodes, quota) for the extra 
 export const hpaMaxReplicas: Generator = {
   name: 'k8s-hpa-max-replicas',
   signatures: ['hpa-maxed-out'],
+  propose({ alertLabels }) {
+    const hpa = firstLabel(alertLabels, 'horizontalpodautoscaler', 'hpa');
+    const target = firstLabel(alertLabels, 'deployment', 'statefulset', 'scaletargetref_name');
+    const ns = firstLabel(alertLabels, 'namespace');
+    const who = hpa ? `HPA \`${hpa}\`` : target ? `the HPA of \`${target}\`` : 'the HPA';
+    return {
+      kind: 'kubernetes',
+      title: `Raise maxReplicas of ${who}`,
+      description: `In the HorizontalPodAutoscaler manifest${ns ? ` (namespace \`${ns}\`)` : ''} or the chart's \`autoscaling\` values: maxReplicas +50 %, at least +1. Check the cluster has room (nodes, quota) for the extra replicas.`,
+    };
+  },
   generate(request) {
     const { objects, unreadable } = loadManifests(request.files.kubernetes ?? []);
     const hpa = findByLabels(
@@ -115,7 +127,9 @@ export const hpaMaxReplicas: Generator = {
 
 const PROBES = { liveness: 'livenessProbe', readiness: 'readinessProbe', startup: 'startupProbe' } as const;
 
-function whichProbe(request: FixRequest): { key: string; short: string } | { none: string } {
+function whichProbe(
+  request: Pick<FixRequest, 'signature' | 'facts'>,
+): { key: string; short: string } | { none: string } {
   const fact = factString(request.facts, 'probe')?.toLowerCase();
   if (fact && fact in PROBES) return { key: PROBES[fact as keyof typeof PROBES], short: fact };
   if (request.signature === 'pod-not-ready') return { key: 'readinessProbe', short: 'readiness' };
@@ -144,6 +158,18 @@ function probeChanges(probe: unknown): { changes: { path: string[]; value: numbe
 export const probeTimeouts: Generator = {
   name: 'k8s-probe-timeouts',
   signatures: ['pod-not-ready', 'crash-loop'],
+  propose({ signature, alertLabels, facts = {} }) {
+    // A crash loop is a probe's doing only when the pod's events say a probe failed (facts.probe).
+    const which = whichProbe({ signature, facts });
+    if ('none' in which) return undefined;
+    const pod = firstLabel(alertLabels, 'pod');
+    return {
+      kind: 'kubernetes',
+      title: `Relax the ${which.short} probe of ${pod ? `\`${pod}\`` : 'the pod'}`,
+      description:
+        "In its workload's manifest or the chart's probe values: timeoutSeconds doubled (default 1 → 2) and failureThreshold +50 % (3 → 5), for a probe that times out under load. Not a fix for a pod that is really broken: check its events first.",
+    };
+  },
   generate(request) {
     const which = whichProbe(request);
     if ('none' in which) return which;
@@ -254,6 +280,8 @@ function changeNote(request: FixRequest): string {
 export const imageRollback: Generator = {
   name: 'k8s-image-rollback',
   signatures: ['rollout-stuck', 'image-pull'],
+  // Not proposed from labels: the tag before the change comes from the GitHub change context (facts).
+  propose: () => undefined,
   generate(request) {
     const { objects, unreadable } = loadManifests(request.files.kubernetes ?? []);
     const target = findByLabels(objects, request.alertLabels);
@@ -329,6 +357,16 @@ function storageRule(
 export const pvcStorage: Generator = {
   name: 'k8s-pvc-storage',
   signatures: ['pvc-filling-up'],
+  propose({ alertLabels }) {
+    const pvc = firstLabel(alertLabels, 'persistentvolumeclaim');
+    if (!pvc) return undefined;
+    const ns = firstLabel(alertLabels, 'namespace');
+    return {
+      kind: 'kubernetes',
+      title: `Expand PVC ${pvc}`,
+      description: `Raise spec.resources.requests.storage of PersistentVolumeClaim ${ns ? `${ns}/` : ''}${pvc} (or the chart's \`persistence.size\`) by 50 %, rounded up to Gi (its StorageClass needs allowVolumeExpansion: true), and review what fills it.`,
+    };
+  },
   generate(request) {
     const { objects, unreadable } = loadManifests(request.files.kubernetes ?? []);
     const pvc = findByLabels(objects, request.alertLabels, ['PersistentVolumeClaim']);

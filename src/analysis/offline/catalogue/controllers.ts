@@ -260,15 +260,6 @@ export const pvcFillingUp: Signature = {
           `If the StorageClass allows expansion: ${k} patch pvc ${sh(pvc)} -p '{"spec":{"resources":{"requests":{"storage":"<bigger size>"}}}}'`,
         runbookStep(v),
       ),
-      fixes: pvc
-        ? [
-            {
-              kind: 'kubernetes',
-              title: `Expand PVC ${pvc}`,
-              description: `Raise spec.resources.requests.storage of PersistentVolumeClaim ${v.namespace ? `${v.namespace}/` : ''}${pvc} (its StorageClass needs allowVolumeExpansion: true), and review what fills it.`,
-            },
-          ]
-        : [],
     };
   },
 };

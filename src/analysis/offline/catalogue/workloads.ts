@@ -76,15 +76,6 @@ export const oomKilled: Signature = {
         runbookStep(v),
       ),
       actions: raiseLimits(ctx.alerts),
-      // A mechanical fix in the team's manifests (src/fixes: k8s-memory-limit), opened as a draft PR from Slack.
-      fixes: [
-        {
-          kind: 'kubernetes',
-          title: `Raise the memory limit of ${container} in its manifest`,
-          description:
-            'Sized from the measured peak with 30% headroom when Prometheus has it, else the current limit × 1.5; the request follows when it equalled the limit.',
-        },
-      ],
     };
   },
 };

@@ -1,0 +1,277 @@
+/**
+ * Every fix generator is reachable from an analysis: when the offline analysis matches a signature a generator
+ * serves, it carries that generator's proposal (the *Open fix PR* button), and the click finds the same generator
+ * again from the stored proposal. No proposal is catalogue code.
+ */
+import { describe, expect, it } from 'vitest';
+import { viewOf } from '../../src/analysis/offline/facts.ts';
+import { kubeFacts, signatureOfFix } from '../../src/analysis/offline/fix-proposals.ts';
+import { analyzeOffline, CATALOGUE } from '../../src/analysis/offline/index.ts';
+import { analysisSchema } from '../../src/analysis/schema.ts';
+import type { IncidentAlert } from '../../src/db/incidents.ts';
+import { generators } from '../../src/fixes/index.ts';
+import { factQueriesFor, generatorFor } from '../../src/fixes/proposals.ts';
+import { testAlert, testInput } from '../support/incidents.ts';
+
+const T0 = '2026-12-01T10:00:00.000Z';
+const alert = (labels: Record<string, string>, status: 'firing' | 'resolved' = 'firing'): IncidentAlert =>
+  testAlert({ labels, status }, { at: T0 });
+
+/** One typical alert (kube-prometheus / node-exporter / awesome-prometheus-alerts labels) per served signature. */
+const CASES: { signature: string; generator: string; labels: Record<string, string>; title: RegExp }[] = [
+  {
+    signature: 'oom-killed',
+    generator: 'k8s-memory-limit',
+    labels: {
+      alertname: 'KubePodOOMKilled',
+      namespace: 'shop',
+      pod: 'checkout-7d9f-x2k4q',
+      container: 'checkout',
+      reason: 'OOMKilled',
+    },
+    title: /^Raise the memory limit of `checkout` in its manifest$/,
+  },
+  {
+    signature: 'cpu-throttling',
+    generator: 'k8s-cpu-limit',
+    labels: { alertname: 'CPUThrottlingHigh', namespace: 'shop', pod: 'api-5c9d-abcde', container: 'api' },
+    title: /^Raise the CPU limit of `api` in its manifest$/,
+  },
+  {
+    signature: 'hpa-maxed-out',
+    generator: 'k8s-hpa-max-replicas',
+    labels: { alertname: 'KubeHpaMaxedOut', namespace: 'shop', horizontalpodautoscaler: 'web' },
+    title: /^Raise maxReplicas of HPA `web`$/,
+  },
+  {
+    signature: 'pod-not-ready',
+    generator: 'k8s-probe-timeouts',
+    labels: { alertname: 'KubePodNotReady', namespace: 'shop', pod: 'web-6f7-qq' },
+    title: /^Relax the readiness probe of `web-6f7-qq`$/,
+  },
+  {
+    signature: 'pvc-filling-up',
+    generator: 'k8s-pvc-storage',
+    labels: {
+      alertname: 'KubePersistentVolumeFillingUp',
+      namespace: 'db',
+      persistentvolumeclaim: 'data-pg-0',
+    },
+    title: /^Expand PVC data-pg-0$/,
+  },
+  {
+    signature: 'db-too-many-connections',
+    generator: 'terraform-max-connections',
+    labels: { alertname: 'PostgresqlTooManyConnections', instance: 'orders-db:9187', job: 'postgres' },
+    title: /^Raise max_connections of `orders-db:9187` in its parameter group$/,
+  },
+  {
+    signature: 'node-conntrack-full',
+    generator: 'ansible-host-playbook',
+    labels: {
+      alertname: 'NodeHighNumberConntrackEntriesUsed',
+      instance: 'web-1.example.com:9100',
+      job: 'node',
+    },
+    title: /^Raise nf_conntrack_max on web-1\.example\.com$/,
+  },
+  {
+    signature: 'node-file-descriptors',
+    generator: 'ansible-host-playbook',
+    labels: { alertname: 'NodeFileDescriptorLimit', instance: 'web-2:9100', job: 'node' },
+    title: /^Raise fs\.file-max on web-2$/,
+  },
+  {
+    signature: 'node-filesystem',
+    generator: 'ansible-host-playbook',
+    labels: {
+      alertname: 'NodeFilesystemSpaceFillingUp',
+      instance: 'web-3:9100',
+      mountpoint: '/var/log',
+      device: '/dev/sda2',
+      fstype: 'ext4',
+    },
+    title: /^Clean up old logs on \/var\/log of web-3$/,
+  },
+];
+
+describe('fix proposals come from the generators', () => {
+  it.each(CASES)('$signature → $generator proposes, and the click finds it again', (c) => {
+    const alerts = [alert(c.labels)];
+    const analysis = analyzeOffline(testInput(alerts, T0));
+    expect(analysisSchema.parse(analysis)).toEqual(analysis);
+    const [fix] = analysis.proposedFixes;
+    expect(fix?.title).toMatch(c.title);
+    expect(fix?.description.length).toBeGreaterThan(40);
+    expect(signatureOfFix(alerts, fix as NonNullable<typeof fix>)).toBe(c.signature);
+    expect(generatorFor(c.signature)?.name).toBe(c.generator);
+  });
+
+  it('proposal kinds are the analysis schema’s: a Helm change is proposed as kubernetes, host fixes as ansible', () => {
+    const kinds = CASES.map(
+      (c) => generatorFor(c.signature)?.propose({ signature: c.signature, alertLabels: [c.labels] })?.kind,
+    );
+    expect(kinds).toEqual([
+      'kubernetes',
+      'kubernetes',
+      'kubernetes',
+      'kubernetes',
+      'kubernetes',
+      'terraform',
+      'ansible',
+      'ansible',
+      'ansible',
+    ]);
+  });
+
+  it('every served signature is a catalogue signature; only image rollback and crash loops are not proposed from labels', () => {
+    const ids = new Set(CATALOGUE.map((s) => s.id));
+    const served = generators.flatMap((g) => g.signatures);
+    expect(served.filter((s) => !ids.has(s))).toEqual([]);
+    const covered = new Set([...CASES.map((c) => c.signature)]);
+    expect(served.filter((s) => !covered.has(s)).sort()).toEqual([
+      'app-db-connection-pool',
+      'aws-rds-connections',
+      'crash-loop',
+      'db-too-few-connections',
+      'home-grown-disk',
+      'image-pull',
+      'rollout-stuck',
+    ]);
+    // Those without a label precondition propose whatever the labels; rollback and crash loops need facts.
+    const propose = (signature: string) =>
+      generatorFor(signature)?.propose({ signature, alertLabels: [{ alertname: 'X', instance: 'h1:9100' }] });
+    expect(propose('app-db-connection-pool')?.kind).toBe('kubernetes');
+    expect(propose('aws-rds-connections')?.kind).toBe('terraform');
+    expect(propose('db-too-few-connections')?.kind).toBe('terraform');
+    expect(propose('crash-loop')).toBeUndefined();
+    expect(propose('image-pull')).toBeUndefined();
+    expect(propose('rollout-stuck')).toBeUndefined();
+    expect(propose('home-grown-disk')).toBeUndefined(); // no mountpoint label: log cleanup would not help
+  });
+
+  it('no catalogue signature writes a proposed fix of its own (the generators do)', () => {
+    for (const c of CASES) {
+      const signature = CATALOGUE.find((s) => s.id === c.signature);
+      const view = viewOf(alert(c.labels));
+      const input = testInput([view.alert], T0);
+      const finding = signature?.analyze({ alerts: [view], primary: view, all: [view], input, change: null });
+      expect(finding?.causes.length).toBeGreaterThan(0);
+      expect(finding?.fixes ?? []).toEqual([]);
+    }
+  });
+
+  it('labels that say the generator cannot help propose nothing; label text is shown, never trusted', () => {
+    const pvc = analyzeOffline(
+      testInput([alert({ alertname: 'KubePersistentVolumeFillingUp', namespace: 'db' })], T0),
+    );
+    expect(pvc.proposedFixes).toEqual([]);
+    const dataDisk = analyzeOffline(
+      testInput(
+        [alert({ alertname: 'NodeFilesystemSpaceFillingUp', instance: 'h:9100', mountpoint: '/data' })],
+        T0,
+      ),
+    );
+    expect(dataDisk.proposedFixes).toEqual([]);
+    const badHost = analyzeOffline(
+      testInput(
+        [alert({ alertname: 'NodeHighNumberConntrackEntriesUsed', instance: 'h; rm -rf /:9100' })],
+        T0,
+      ),
+    );
+    expect(badHost.proposedFixes).toEqual([]);
+    const sneaky = analyzeOffline(
+      testInput(
+        [alert({ alertname: 'CPUThrottlingHigh', namespace: 'shop', pod: 'p', container: 'a`b\nc' })],
+        T0,
+      ),
+    );
+    expect(sneaky.proposedFixes[0]?.title).toBe('Raise the CPU limit of `a b c` in its manifest');
+  });
+
+  it('two served signatures in one incident: two proposals, each found again for its own generator', () => {
+    const alerts = [
+      alert(CASES[1]?.labels as Record<string, string>),
+      alert(CASES[2]?.labels as Record<string, string>),
+    ];
+    const analysis = analyzeOffline(testInput(alerts, T0));
+    expect(analysis.proposedFixes).toHaveLength(2);
+    const signatures = analysis.proposedFixes.map((fix) => signatureOfFix(alerts, fix)).sort();
+    expect(signatures).toEqual(['cpu-throttling', 'hpa-maxed-out']);
+    expect(
+      signatureOfFix(alerts, { kind: 'kubernetes', title: 'Tune the GC', description: '' }),
+    ).toBeUndefined();
+  });
+
+  it('host generators name their Prometheus sizing queries, labels escaped', () => {
+    expect(
+      factQueriesFor('node-conntrack-full', [{ instance: 'web-1:9100' }, { instance: 'web-"2:9100' }]),
+    ).toEqual([
+      {
+        fact: 'conntrackMax',
+        query:
+          'max(node_nf_conntrack_entries_limit{instance="web-1:9100"} or node_nf_conntrack_entries_limit{instance="web-\\"2:9100"})',
+      },
+      {
+        fact: 'conntrackEntries',
+        query:
+          'max(node_nf_conntrack_entries{instance="web-1:9100"} or node_nf_conntrack_entries{instance="web-\\"2:9100"})',
+      },
+    ]);
+    expect(factQueriesFor('node-file-descriptors', [{ instance: 'h:9100' }])).toEqual([
+      { fact: 'fileMax', query: 'max(node_filefd_maximum{instance="h:9100"})' },
+    ]);
+    expect(factQueriesFor('cpu-throttling', [{ namespace: 'shop', pod: 'p', container: 'c' }])).toEqual([
+      {
+        fact: 'cpuPeakCores',
+        query: 'max(rate(container_cpu_usage_seconds_total{namespace="shop",pod="p",container="c"}[5m]))',
+      },
+    ]);
+    expect(factQueriesFor('hpa-maxed-out', [{ horizontalpodautoscaler: 'web' }])).toEqual([]);
+  });
+
+  it('a crash loop gets the probe fix only when the pods’ events say a probe failed; the click sees the same', () => {
+    const labels = {
+      alertname: 'KubePodCrashLooping',
+      namespace: 'shop',
+      pod: 'api-7d9f-x2kq9',
+      container: 'api',
+    };
+    const alerts = [alert(labels)];
+    const event = (message: string, count: number) => ({
+      type: 'Warning',
+      reason: 'Unhealthy',
+      message,
+      count,
+      at: null,
+    });
+    const kubernetes = {
+      objects: [
+        {
+          kind: 'Pod' as const,
+          namespace: 'shop',
+          name: 'api-7d9f-x2kq9',
+          status: 'Running, not ready, 14 restarts',
+          containers: [],
+          events: [
+            event('Readiness probe failed: Get "http://10.1.2.3:8080/ready": context deadline exceeded', 3),
+            event('Liveness probe failed: HTTP probe failed with statuscode: 500', 12),
+          ],
+          logs: [],
+          notes: [],
+        },
+      ],
+      notes: [],
+    };
+    expect(kubeFacts(kubernetes)).toEqual({ probe: 'liveness' });
+    expect(kubeFacts(undefined)).toEqual({});
+
+    expect(analyzeOffline(testInput(alerts, T0)).proposedFixes).toEqual([]);
+    const analysis = analyzeOffline(testInput(alerts, T0, { kubernetes }));
+    const [fix] = analysis.proposedFixes;
+    expect(fix?.title).toBe('Relax the liveness probe of `api-7d9f-x2kq9`');
+    expect(signatureOfFix(alerts, fix as NonNullable<typeof fix>, kubeFacts(kubernetes))).toBe('crash-loop');
+    // Without the context the click cannot tell which generator proposed it (and falls back).
+    expect(signatureOfFix(alerts, fix as NonNullable<typeof fix>)).toBeUndefined();
+  });
+});
