@@ -4,7 +4,7 @@
  * tick by the node-cron scheduler with a log line of counts; and the database size in /metrics.
  */
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { configFrom } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
@@ -25,11 +25,15 @@ describe.each(testDatabases())('raw-delivery retention on $name', (database) => 
   let clock: ManualClock;
   const config = configFrom({});
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     ({ db, dispose } = await database.create());
+  });
+  afterAll(async () => dispose?.());
+  beforeEach(async () => {
+    // One database for the file (creating one is slow on a loaded machine); each test starts empty.
+    await db.exec('TRUNCATE webhook_deliveries, incidents, cron_runs, jobs RESTART IDENTITY CASCADE');
     clock = new ManualClock('2026-01-01T00:00:00Z');
   });
-  afterEach(async () => dispose?.());
 
   const ingest = async (groupKey: string, status: 'firing' | 'resolved' = 'firing') => {
     const body = alertmanagerBody({
