@@ -27,7 +27,7 @@ describe.each(testDatabases())('raw-delivery retention on $name', (database) => 
 
   beforeAll(async () => {
     ({ db, dispose } = await database.create());
-  });
+  }, 180_000); // PGlite's start and migrations take over a minute on the shared VM under load
   afterAll(async () => dispose?.());
   beforeEach(async () => {
     // One database for the file (creating one is slow on a loaded machine); each test starts empty.
