@@ -217,9 +217,6 @@ function logSizes(sizes: Sizes) {
  */
 function sizeTarget(backend: string, sizes: Sizes): TargetResult {
   const table = sizes.deliveriesTableBytes;
-  log(
-    `largest tables after 60 days: ${sizes.largestTablesBefore.map((t) => `${t.name} ${MB(t.bytes)}`).join(', ')}`,
-  );
   return {
     target: `${backend}: webhook_deliveries 30 days after retention ≤ 1.1 × its size before`,
     measured: `${MB(table.afterMoreTraffic)} vs ${MB(table.before)}`,
