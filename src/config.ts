@@ -125,6 +125,14 @@ const serviceSchema = z.strictObject({
   fixes: serviceFixesSchema.optional(),
 });
 
+/** `retention: { deliveriesDays: N }` (the first spelling) as `retention: { rawDeliveries: { days: N } }`. */
+function legacyRetention(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || !('deliveriesDays' in value)) return value;
+  if ('rawDeliveries' in value) return value; // both: refused as an unknown key, not guessed at
+  const { deliveriesDays, ...rest } = value as Record<string, unknown>;
+  return { ...rest, rawDeliveries: { days: deliveriesDays } };
+}
+
 const fileSchema = z.strictObject({
   defaults: z.strictObject({ channel: z.string().min(1).optional() }).default({}),
   correlation: z
@@ -168,12 +176,25 @@ const fileSchema = z.strictObject({
   /** Remediation policy (off until `enabled: true`); see src/remediation/config.ts. */
   remediation: remediationSchema,
   /**
-   * How long raw webhook deliveries are kept (the scheduled retention job deletes older ones, except those
-   * of incidents still open). Incidents, alerts and the audit log are not affected.
+   * How long raw webhook deliveries (the request bodies as received) are kept; the scheduled retention job
+   * deletes older ones. Kept whatever their age: deliveries that touched an incident still open. Failed
+   * deliveries (kept for replay: nothing else holds what they carried) have their own, longer period.
+   * Incidents, alerts, analyses and the audit log are not affected. `deliveriesDays` is the old spelling of
+   * `rawDeliveries.days`.
    */
-  retention: z
-    .strictObject({ deliveriesDays: z.number().int().positive().max(3650).default(30) })
-    .default({ deliveriesDays: 30 }),
+  retention: z.preprocess(
+    legacyRetention,
+    z
+      .strictObject({
+        rawDeliveries: z
+          .strictObject({
+            days: z.number().int().positive().max(3650).default(30),
+            failedDays: z.number().int().positive().max(3650).default(90),
+          })
+          .default({ days: 30, failedDays: 90 }),
+      })
+      .default({ rawDeliveries: { days: 30, failedDays: 90 } }),
+  ),
   /**
    * Read-only context for analyses. `kubernetes`: pod status, events and logs of the objects an incident's
    * alerts name, with these credentials (see `kubeconfigPath`), only in `namespaces` when given.

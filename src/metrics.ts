@@ -79,8 +79,10 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
 }
 
 /**
- * Backlog gauges read from the database at scrape time: jobs and Slack messages by status. A growing
- * pending count is the first sign of a stuck worker or a Slack outage; `dead` needs a human.
+ * Gauges read from the database at scrape time. Backlog: jobs and Slack messages by status (a growing
+ * pending count is the first sign of a stuck worker or a Slack outage; `dead` needs a human). Size: the
+ * database on disk, and each table's size (with its indexes and TOAST) and estimated rows — the planner's
+ * estimate, kept by (auto)vacuum and ANALYZE, not a count(*) of a million-row table at every scrape.
  */
 export function registerBacklogGauges(
   metrics: Metrics,
@@ -118,6 +120,43 @@ export function registerBacklogGauges(
         'SELECT status, count(*)::int AS n FROM slack_outbox GROUP BY status',
       );
       for (const row of rows) this.set({ status: row.status }, Number(row.n));
+    },
+  });
+  new Gauge({
+    name: 'aiops_database_size_bytes',
+    help: 'Size of the database on disk (pg_database_size), PostgreSQL or the embedded PGlite.',
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      const rows = await backlog<{ size: number }>('SELECT pg_database_size(current_database()) AS size');
+      if (rows[0]) this.set(Number(rows[0].size));
+    },
+  });
+  const tables = async () =>
+    backlog<{ name: string; size: number; rows: number }>(
+      `SELECT c.relname AS name, pg_total_relation_size(c.oid) AS size, c.reltuples::float8 AS rows
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind = 'r' AND n.nspname = current_schema()`,
+    );
+  new Gauge({
+    name: 'aiops_table_size_bytes',
+    help: 'Size of each table with its indexes and TOAST (pg_total_relation_size).',
+    labelNames: ['table'],
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      for (const row of await tables()) this.set({ table: row.name }, Number(row.size));
+    },
+  });
+  new Gauge({
+    name: 'aiops_table_rows_estimate',
+    help: 'Rows of each table as the planner estimates them (pg_class.reltuples, as of the last (auto)vacuum or ANALYZE; absent before the first).',
+    labelNames: ['table'],
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      for (const row of await tables())
+        if (Number(row.rows) >= 0) this.set({ table: row.name }, Number(row.rows));
     },
   });
 }

@@ -140,64 +140,147 @@ export interface IncidentDetail extends IncidentSummary {
   timeline: TimelineEvent[];
 }
 
-export async function getIncident(db: Queryable, id: number): Promise<IncidentDetail | null> {
+/** One page of an incident's alerts (keyset on the alert id: the order they joined the incident). */
+export interface AlertPage {
+  alerts: IncidentAlert[];
+  /** The last alert id of this page when there are more, else null. */
+  nextAfterId: number | null;
+}
+
+/** How many alerts an incident has: in all, firing/resolved, and by severity. */
+export interface AlertCounts {
+  total: number;
+  firing: number;
+  resolved: number;
+  bySeverity: Record<string, number>;
+}
+
+interface AlertRow {
+  id: number;
+  fingerprint: string;
+  status: string;
+  alertname: string;
+  service: string;
+  service_source: ServiceSource | null;
+  severity: string;
+  summary: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  starts_at: Date;
+  ends_at: Date | null;
+  generator_url: string | null;
+  first_seen: Date;
+  last_seen: Date;
+  delivery_count: number;
+}
+
+function toAlert(alert: AlertRow): IncidentAlert {
+  return {
+    fingerprint: alert.fingerprint,
+    status: alert.status,
+    alertname: alert.alertname,
+    service: alert.service,
+    serviceSource: alert.service_source ?? null,
+    severity: alert.severity,
+    summary: alert.summary,
+    labels: alert.labels,
+    annotations: alert.annotations,
+    startsAt: iso(alert.starts_at) as string,
+    endsAt: iso(alert.ends_at),
+    generatorUrl: alert.generator_url,
+    firstSeen: iso(alert.first_seen) as string,
+    lastSeen: iso(alert.last_seen) as string,
+    deliveryCount: alert.delivery_count,
+  };
+}
+
+const ALERT_COLUMNS = `id, fingerprint, status, alertname, service, service_source, severity, summary, labels,
+  annotations, starts_at, ends_at, generator_url, first_seen, last_seen, delivery_count`;
+
+async function incidentRow(db: Queryable, id: number): Promise<IncidentRow | undefined> {
   const incident = await db.query<IncidentRow>(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE id = $1`, [
     id,
   ]);
-  const row = incident.rows[0];
-  if (!row) return null;
-  const alerts = await db.query<{
-    fingerprint: string;
-    status: string;
-    alertname: string;
-    service: string;
-    service_source: ServiceSource | null;
-    severity: string;
-    summary: string;
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-    starts_at: Date;
-    ends_at: Date | null;
-    generator_url: string | null;
-    first_seen: Date;
-    last_seen: Date;
-    delivery_count: number;
-  }>(
-    `SELECT fingerprint, status, alertname, service, service_source, severity, summary, labels, annotations,
-       starts_at, ends_at, generator_url, first_seen, last_seen, delivery_count
-     FROM alerts WHERE incident_id = $1 ORDER BY id`,
-    [id],
-  );
+  return incident.rows[0];
+}
+
+async function timelineOf(db: Queryable, id: number): Promise<TimelineEvent[]> {
   const events = await db.query<{
     at: Date;
     kind: string;
     actor: string | null;
     detail: Record<string, unknown>;
   }>('SELECT at, kind, actor, detail FROM incident_events WHERE incident_id = $1 ORDER BY id', [id]);
-  return {
-    ...toSummary(row),
-    alerts: alerts.rows.map((alert) => ({
-      fingerprint: alert.fingerprint,
-      status: alert.status,
-      alertname: alert.alertname,
-      service: alert.service,
-      serviceSource: alert.service_source ?? null,
-      severity: alert.severity,
-      summary: alert.summary,
-      labels: alert.labels,
-      annotations: alert.annotations,
-      startsAt: iso(alert.starts_at) as string,
-      endsAt: iso(alert.ends_at),
-      generatorUrl: alert.generator_url,
-      firstSeen: iso(alert.first_seen) as string,
-      lastSeen: iso(alert.last_seen) as string,
-      deliveryCount: alert.delivery_count,
-    })),
-    timeline: events.rows.map((event) => ({
-      at: iso(event.at) as string,
-      kind: event.kind,
-      actor: event.actor,
-      detail: event.detail,
-    })),
-  };
+  return events.rows.map((event) => ({
+    at: iso(event.at) as string,
+    kind: event.kind,
+    actor: event.actor,
+    detail: event.detail,
+  }));
+}
+
+/** The incident with every alert (the analysis, Slack and the CLI read it whole) and its timeline. */
+export async function getIncident(db: Queryable, id: number): Promise<IncidentDetail | null> {
+  const row = await incidentRow(db, id);
+  if (!row) return null;
+  const alerts = await db.query<AlertRow>(
+    `SELECT ${ALERT_COLUMNS} FROM alerts WHERE incident_id = $1 ORDER BY id`,
+    [id],
+  );
+  return { ...toSummary(row), alerts: alerts.rows.map(toAlert), timeline: await timelineOf(db, id) };
+}
+
+/**
+ * `limit` alerts of an incident after alert id `afterId` (from the start when null), in the order they
+ * joined it. Keyset, not OFFSET: page N costs what page 1 does, and alerts joining meanwhile do not shift
+ * the pages already read (they come last).
+ */
+export async function getIncidentAlertPage(
+  db: Queryable,
+  incidentId: number,
+  page: { limit: number; afterId: number | null },
+): Promise<AlertPage> {
+  const result = await db.query<AlertRow>(
+    `SELECT ${ALERT_COLUMNS} FROM alerts WHERE incident_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+    [incidentId, page.afterId ?? 0, page.limit + 1],
+  );
+  const rows = result.rows.slice(0, page.limit);
+  const more = result.rows.length > page.limit;
+  return { alerts: rows.map(toAlert), nextAfterId: more ? Number(rows.at(-1)?.id) : null };
+}
+
+/**
+ * Counted here, in one grouped scan of the incident's alerts. When the incident row keeps these counts
+ * (maintained by ingest), read them from there instead: this is the only place that computes them.
+ */
+export async function incidentAlertCounts(db: Queryable, incidentId: number): Promise<AlertCounts> {
+  const result = await db.query<{ severity: string; status: string; n: number }>(
+    'SELECT severity, status, count(*) AS n FROM alerts WHERE incident_id = $1 GROUP BY severity, status',
+    [incidentId],
+  );
+  const counts: AlertCounts = { total: 0, firing: 0, resolved: 0, bySeverity: {} };
+  for (const row of result.rows) {
+    const n = Number(row.n);
+    counts.total += n;
+    if (row.status === 'firing') counts.firing += n;
+    else counts.resolved += n;
+    counts.bySeverity[row.severity] = (counts.bySeverity[row.severity] ?? 0) + n;
+  }
+  return counts;
+}
+
+/** The incident and its timeline with one page of its alerts and the counts of all of them (the API). */
+export async function getIncidentPaged(
+  db: Queryable,
+  id: number,
+  page: { limit: number; afterId: number | null },
+): Promise<(IncidentSummary & AlertPage & { alertCounts: AlertCounts; timeline: TimelineEvent[] }) | null> {
+  const row = await incidentRow(db, id);
+  if (!row) return null;
+  const [alertPage, alertCounts, timeline] = await Promise.all([
+    getIncidentAlertPage(db, id, page),
+    incidentAlertCounts(db, id),
+    timelineOf(db, id),
+  ]);
+  return { ...toSummary(row), ...alertPage, alertCounts, timeline };
 }

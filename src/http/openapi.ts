@@ -5,7 +5,7 @@
  * that the running app's answers parse with these response schemas, so the document cannot drift.
  */
 import { z } from 'zod';
-import { auditQuerySchema, listQuerySchema } from '../../handlers/api/incidents.ts';
+import { auditQuerySchema, incidentQuerySchema, listQuerySchema } from '../../handlers/api/incidents.ts';
 import { pullRequestPayload } from '../../handlers/webhooks/github.ts';
 import { analysisSchema } from '../analysis/schema.ts';
 import { alertmanagerPayloadSchema } from '../ingest/alertmanager.ts';
@@ -125,7 +125,27 @@ export const auditPageSchema = z.strictObject({
 });
 
 export const incidentDetailSchema = incidentSummarySchema.extend({
-  alerts: z.array(incidentAlertSchema),
+  alerts: z.array(incidentAlertSchema).meta({
+    description:
+      'one page of the alerts, in the order they joined the incident (?limit=, default 100); alertPage.nextCursor fetches the next',
+  }),
+  alertCounts: z
+    .strictObject({
+      total: z.number().int(),
+      firing: z.number().int(),
+      resolved: z.number().int(),
+      bySeverity: z
+        .record(z.string(), z.number().int())
+        .meta({ description: 'e.g. {"critical": 3, "warning": 12}' }),
+    })
+    .meta({ description: 'all the alerts of the incident, whatever the page' }),
+  alertPage: z.strictObject({
+    limit: z.number().int(),
+    nextCursor: z
+      .string()
+      .nullable()
+      .meta({ description: 'pass as ?cursor= for the next page of alerts; null on the last page' }),
+  }),
   timeline: z.array(
     z.strictObject({
       at: isoTime,
@@ -298,10 +318,13 @@ export const OPERATIONS: Record<string, Operation> = {
       'One incident: alerts, timeline, analyses, confirmed causes, Slack delivery, remediations, audit',
     tags: ['api'],
     security: 'apiToken',
+    description:
+      'Alerts are paged: `alerts` holds at most `limit` of them (default 100, at most 1000) in the order they joined the incident, `alertCounts` counts all of them, and `alertPage.nextCursor` (opaque) passed as `?cursor=` gives the next page. Until 2026-12 `alerts` held every alert: clients that need them all follow the cursor.',
     pathParams: { id: z.coerce.number().int().positive() },
+    query: incidentQuerySchema,
     responses: {
       200: { description: 'the incident', schema: incidentDetailSchema },
-      400: error('the id is not a positive integer'),
+      400: error('the id is not a positive integer, or a bad limit or cursor (`field` names it)'),
       401: error('missing or wrong bearer token (AIOPS_API_TOKEN set)'),
       403: error('no AIOPS_API_TOKEN and the client is not on loopback'),
       404: error('no such incident'),

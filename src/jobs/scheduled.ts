@@ -2,7 +2,7 @@
  * The work node-cron schedules (src/jobs/cron.ts): each a catch-up sweep of the database as of `now`, so a
  * missed or repeated tick does no harm. Tests call these directly with a manual clock.
  */
-import type { Db } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import type { AppDeps } from '../deps.ts';
 import { expireApprovals } from '../incidents/remediation.ts';
 import { remindPendingApprovals } from '../slack/remediation-thread.ts';
@@ -98,39 +98,110 @@ async function resyncDeadRemediationMessages(db: Db, now: Date): Promise<number[
   return queued;
 }
 
+export interface RetentionOptions {
+  /** Raw deliveries older than this many days are deleted… */
+  deliveriesDays: number;
+  /** …failed ones (kept for replay) older than this many days. */
+  failedDeliveriesDays: number;
+  /** Rows per DELETE statement (each its own short transaction). */
+  batch?: number;
+  /** Between two batches, so waiting requests get the connection (PGlite has one). */
+  pause?: () => Promise<void>;
+}
+
+export interface RetentionResult {
+  /** Raw deliveries deleted: processed or ignored ones, and failed ones. */
+  deliveries: number;
+  failedDeliveries: number;
+  /** Old enough, but kept: they touched an incident still open. */
+  keptForOpenIncidents: number;
+  batches: number;
+  cronRuns: number;
+  /** Database size before and after (after the VACUUM that makes the space reusable). */
+  databaseBytes: { before: number; after: number };
+}
+
+export async function databaseSizeBytes(db: Queryable): Promise<number> {
+  const result = await db.query<{ size: number }>('SELECT pg_database_size(current_database()) AS size');
+  return Number(result.rows[0]?.size ?? 0);
+}
+
 /**
- * Retention: raw webhook deliveries older than `days` are deleted, except those that touched an incident
- * still open (its payloads may be needed to replay or debug it). Old `cron_runs` rows go
- * too. Deletes in batches so a first run on a large table does not hold locks for long.
+ * Retention of raw webhook deliveries: bodies older than `deliveriesDays` are deleted — failed ones
+ * (nothing else holds what they carried; kept for replay) only after `failedDeliveriesDays` — except
+ * those that touched an incident still open (its payloads may be needed to replay or debug it). Old
+ * `cron_runs` rows go too.
+ *
+ * Batched by keyset on the id, so a first run on a large table neither holds locks for long nor rescans
+ * the rows it keeps: each batch is one short DELETE of at most `batch` rows in id order, up to the newest
+ * delivery old enough (ids follow `received_at`; a row a little out of order is left for the next run).
+ * Then a plain VACUUM (no exclusive lock) makes the space reusable: the embedded PGlite runs no
+ * autovacuum, so without it the file would keep growing however much is deleted.
  */
-export async function pruneRetention(
-  db: Db,
-  now: Date,
-  options: { deliveriesDays: number; batch?: number },
-): Promise<{ deliveries: number; cronRuns: number }> {
+export async function pruneRetention(db: Db, now: Date, options: RetentionOptions): Promise<RetentionResult> {
+  const batch = options.batch ?? 2000;
   const cutoff = new Date(now.getTime() - options.deliveriesDays * DAY_MS);
-  const batch = options.batch ?? 5000;
-  let deliveries = 0;
-  for (;;) {
-    const deleted = await db.query(
-      `DELETE FROM webhook_deliveries WHERE id IN (
-         SELECT d.id FROM webhook_deliveries d
-         WHERE d.received_at < $1
-           AND NOT EXISTS (
+  const failedCutoff = new Date(now.getTime() - options.failedDeliveriesDays * DAY_MS);
+  const newestCutoff = cutoff > failedCutoff ? cutoff : failedCutoff;
+  const before = await databaseSizeBytes(db);
+  const bound = await db.query<{ id: number }>(
+    'SELECT id FROM webhook_deliveries WHERE received_at < $1 ORDER BY received_at DESC LIMIT 1',
+    [newestCutoff],
+  );
+  const lastId = Number(bound.rows[0]?.id ?? 0);
+  const result: RetentionResult = {
+    deliveries: 0,
+    failedDeliveries: 0,
+    keptForOpenIncidents: 0,
+    batches: 0,
+    cronRuns: 0,
+    databaseBytes: { before, after: before },
+  };
+  let afterId = 0;
+  while (afterId < lastId) {
+    const step = await db.query<{ last_id: number | null; deleted: number; failed: number; kept: number }>(
+      `WITH batch AS (
+         SELECT d.id, d.outcome,
+           CASE WHEN d.outcome = 'failed' THEN d.received_at < $4 ELSE d.received_at < $3 END AS old,
+           EXISTS (
              SELECT 1 FROM jsonb_array_elements_text(d.incident_ids) AS ref(incident_id)
              JOIN incidents i ON i.id = ref.incident_id::bigint
-             WHERE i.status <> 'resolved')
-         ORDER BY d.id LIMIT $2)`,
-      [cutoff, batch],
+             WHERE i.status <> 'resolved') AS open
+         FROM webhook_deliveries d
+         WHERE d.id > $1 AND d.id <= $2
+         ORDER BY d.id LIMIT $5
+       ), gone AS (
+         DELETE FROM webhook_deliveries d USING batch b
+         WHERE d.id = b.id AND b.old AND NOT b.open
+         RETURNING b.outcome
+       )
+       SELECT (SELECT max(id) FROM batch) AS last_id,
+         (SELECT count(*) FROM gone) AS deleted,
+         (SELECT count(*) FROM gone WHERE outcome = 'failed') AS failed,
+         (SELECT count(*) FROM batch WHERE old AND open) AS kept`,
+      [afterId, lastId, cutoff, failedCutoff, batch],
     );
-    deliveries += deleted.rowCount;
-    if (deleted.rowCount < batch) break;
+    const row = step.rows[0];
+    if (!row || row.last_id === null) break;
+    afterId = Number(row.last_id);
+    result.batches += 1;
+    result.deliveries += Number(row.deleted) - Number(row.failed);
+    result.failedDeliveries += Number(row.failed);
+    result.keptForOpenIncidents += Number(row.kept);
+    await (options.pause ?? yieldToOthers)();
   }
   const cronRuns = await db.query('DELETE FROM cron_runs WHERE tick < $1', [
     new Date(now.getTime() - 7 * DAY_MS),
   ]);
-  return { deliveries, cronRuns: cronRuns.rowCount };
+  result.cronRuns = cronRuns.rowCount;
+  if (result.deliveries + result.failedDeliveries > 0) {
+    await db.exec('VACUUM (ANALYZE) webhook_deliveries');
+    result.databaseBytes.after = await databaseSizeBytes(db);
+  }
+  return result;
 }
+
+const yieldToOthers = () => new Promise<void>((resolve) => setTimeout(resolve, 10));
 
 /** The schedules `app.listen()` starts (UTC). */
 export function scheduledJobs(deps: Pick<AppDeps, 'db' | 'config' | 'clock'>): CronJob[] {
@@ -155,7 +226,10 @@ export function scheduledJobs(deps: Pick<AppDeps, 'db' | 'config' | 'clock'>): C
       name: 'retention',
       schedule: '17 3 * * *',
       run: (now) =>
-        pruneRetention(deps.db, now, { deliveriesDays: deps.config.file.retention.deliveriesDays }),
+        pruneRetention(deps.db, now, {
+          deliveriesDays: deps.config.file.retention.rawDeliveries.days,
+          failedDeliveriesDays: deps.config.file.retention.rawDeliveries.failedDays,
+        }),
     },
   ];
 }

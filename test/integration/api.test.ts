@@ -125,6 +125,78 @@ describe.each(testDatabases())('incident API on $name', (database) => {
     expect((await get('/api/incidents/abc')).status).toBe(400);
   });
 
+  it("pages an incident's alerts with limit and cursor, counting all of them", async () => {
+    const severities = ['critical', 'warning', 'info'];
+    const alert = (n: number, status: 'firing' | 'resolved' = 'firing') => ({
+      status,
+      labels: {
+        alertname: 'PodDown',
+        service: 'big',
+        pod: `big-${n}`,
+        severity: severities[n % 3] as string,
+      },
+    });
+    const deliver = async (alerts: ReturnType<typeof alert>[]) =>
+      (await post(`${app.url}/webhooks/alertmanager`, alertmanagerBody({ groupKey: 'big/PodDown', alerts })))
+        .json.incidentIds as number[];
+    let id = 0;
+    for (let start = 0; start < 250; start += 50) {
+      [id] = (await deliver(Array.from({ length: 50 }, (_, i) => alert(start + i)))) as [number];
+    }
+    await deliver(Array.from({ length: 10 }, (_, i) => alert(i, 'resolved')));
+    const counts = {
+      total: 250,
+      firing: 240,
+      resolved: 10,
+      bySeverity: { critical: 84, warning: 83, info: 83 },
+    };
+
+    const first = await get(`/api/incidents/${id}`);
+    expect(first.status).toBe(200);
+    expect(first.json.alertCounts).toEqual(counts);
+    expect(first.json).toMatchObject({ alertCount: 250, firingCount: 240 });
+    const pods = (json: Record<string, unknown>) =>
+      (json.alerts as { labels: { pod: string } }[]).map((entry) => entry.labels.pod);
+    expect(pods(first.json)).toEqual(Array.from({ length: 100 }, (_, i) => `big-${i}`));
+    const firstPage = first.json.alertPage as { limit: number; nextCursor: string };
+    expect(firstPage.limit).toBe(100);
+
+    // An alert joining between two pages comes last: the pages already read do not shift.
+    await deliver([alert(250)]);
+    const seen = [...pods(first.json)];
+    let cursor: string | null = firstPage.nextCursor;
+    let pages = 1;
+    while (cursor) {
+      const page = await get(`/api/incidents/${id}?limit=70&cursor=${encodeURIComponent(cursor)}`);
+      expect(page.status).toBe(200);
+      seen.push(...pods(page.json));
+      cursor = (page.json.alertPage as { nextCursor: string | null }).nextCursor;
+      pages += 1;
+    }
+    expect(pages).toBe(4); // 100 + 70 + 70 + 11
+    expect(seen).toEqual(Array.from({ length: 251 }, (_, i) => `big-${i}`));
+
+    const all = await get(`/api/incidents/${id}?limit=1000`);
+    expect((all.json.alerts as unknown[]).length).toBe(251);
+    expect(all.json.alertPage).toEqual({ limit: 1000, nextCursor: null });
+    expect((all.json.alertCounts as { total: number }).total).toBe(251);
+  });
+
+  it('answers 400 naming a bad limit or cursor of the incident detail', async () => {
+    const id = ids[0] as number;
+    for (const limit of ['0', '1001', 'ten', '2.5']) {
+      const bad = await get(`/api/incidents/${id}?limit=${limit}`);
+      expect(bad.status).toBe(400);
+      expect(bad.json.field).toBe('limit');
+    }
+    const otherIncidents = Buffer.from(JSON.stringify({ i: ids[1], a: 1 })).toString('base64url');
+    for (const cursor of ['nonsense', '', otherIncidents, Buffer.from('{"i":1}').toString('base64url')]) {
+      const bad = await get(`/api/incidents/${id}?cursor=${encodeURIComponent(cursor)}`);
+      expect(bad.status).toBe(400);
+      expect(bad.json.field).toBe('cursor');
+    }
+  });
+
   it('requires the bearer token when AIOPS_API_TOKEN is set', async () => {
     expect((await get('/api/incidents', null)).status).toBe(401);
     expect((await get('/api/incidents', 'wrong')).status).toBe(401);

@@ -149,7 +149,7 @@ describe.each(testDatabases())('cron on $name', (database) => {
     });
     clock.advance(31 * DAY);
     const fresh = await ingest('{}:{flow="retention-fresh"}');
-    const result = await pruneRetention(db, clock.now(), { deliveriesDays: 30 });
+    const result = await pruneRetention(db, clock.now(), { deliveriesDays: 30, failedDeliveriesDays: 90 });
     const left = await db.query<{ id: number }>('SELECT id FROM webhook_deliveries WHERE received_at >= $1', [
       start,
     ]);
@@ -165,9 +165,21 @@ describe.each(testDatabases())('cron on $name', (database) => {
     expect(incident.rowCount).toBe(1);
   });
 
-  it('reads retention.deliveriesDays from aiops.yml (30 by default)', () => {
-    expect(configFrom({}).file.retention.deliveriesDays).toBe(30);
-    expect(configFrom({}, 'retention: { deliveriesDays: 7 }\n').file.retention.deliveriesDays).toBe(7);
-    expect(() => configFrom({}, 'retention: { deliveriesDays: 0 }\n')).toThrow(/deliveriesDays/);
+  it('reads retention.rawDeliveries from aiops.yml (30 and 90 days by default)', () => {
+    expect(configFrom({}).file.retention).toEqual({ rawDeliveries: { days: 30, failedDays: 90 } });
+    const yaml = 'retention: { rawDeliveries: { days: 7, failedDays: 60 } }\n';
+    expect(configFrom({}, yaml).file.retention.rawDeliveries).toEqual({ days: 7, failedDays: 60 });
+    // The first spelling still works.
+    expect(configFrom({}, 'retention: { deliveriesDays: 7 }\n').file.retention.rawDeliveries).toEqual({
+      days: 7,
+      failedDays: 90,
+    });
+    expect(() => configFrom({}, 'retention: { rawDeliveries: { days: 0 } }\n')).toThrow(
+      /retention\.rawDeliveries\.days/,
+    );
+    expect(() => configFrom({}, 'retention: { deliveriesDays: 0 }\n')).toThrow(/retention\.rawDeliveries/);
+    expect(() => configFrom({}, 'retention: { deliveriesDays: 7, rawDeliveries: { days: 7 } }\n')).toThrow(
+      /deliveriesDays/,
+    );
   });
 });

@@ -127,6 +127,9 @@ export async function startSlackFake(): Promise<SlackFake> {
       }
     });
   });
+  // Node's 5-s keep-alive lets the server close an idle connection just as the app's fetch reuses it when
+  // the test process's event loop is busy (ECONNRESET on a response_url answer); Slack keeps them longer.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -142,7 +142,7 @@ describe('parseConfigFile', () => {
         { match: { alertname: '/Kube.*/' }, channel: '#platform' },
       ],
       remediation: expect.objectContaining({ enabled: false }),
-      retention: { deliveriesDays: 30 },
+      retention: { rawDeliveries: { days: 30, failedDays: 90 } },
     });
   });
 
