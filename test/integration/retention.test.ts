@@ -9,7 +9,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { configFrom } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
 import { ingestDelivery } from '../../src/ingest/ingest.ts';
-import { resolveIncident } from '../../src/ingest/lifecycle.ts';
+import { resolveIncident } from '../../src/incidents/lifecycle.ts';
 import { CronScheduler } from '../../src/jobs/cron.ts';
 import { pruneRetention, scheduledJobs } from '../../src/jobs/scheduled.ts';
 import { createLogger } from '../../src/logger.ts';
