@@ -102,6 +102,12 @@ describe('a broken catalogue file', () => {
     );
   });
 
+  it('a var named like a field (it would be shadowed)', () => {
+    expect(refused(GOOD.replace('  rabbitctl: ', '  pod: '))).toMatch(
+      /vars\.pod: the var "pod" has the name of a field/,
+    );
+  });
+
   it('a hook that does not exist, and an unknown field', () => {
     expect(refused(GOOD.replace('    weight: 44\n', '    weight: 44\n    hook: nothing\n'))).toMatch(
       /signatures\[8\]\.hook: no hook "nothing"/,

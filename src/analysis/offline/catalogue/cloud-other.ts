@@ -15,7 +15,6 @@ import type { AlertView, Signature } from '../types.ts';
 import { deploymentReplicasMismatch, statefulSetReplicasMismatch } from './controllers.ts';
 import { datastoreDown, mysqlReplicationBroken } from './datastores.ts';
 import { type CauseSpec, family, q } from './family.ts';
-import { hostDown } from './home-grown.ts';
 import { signatureById } from './index.ts';
 import { nodeNotReady } from './nodes.ts';
 import { proxyBackendDown } from './proxies.ts';
@@ -961,7 +960,9 @@ export const datadogIntegrationMonitor: Signature = {
     const host = v.instance ? undefined : titleTail(v);
     const primary: AlertView = host ? { ...v, instance: host } : v;
     const alerts = ctx.alerts.map((a) => (a === v ? primary : a));
-    return (ddRoute(v.key) ?? hostDown).analyze({ ...ctx, primary, alerts });
+    const target = ddRoute(v.key) ?? routeTarget('host-down');
+    if (!target) throw new Error('signature host-down is missing from the catalogue');
+    return target.analyze({ ...ctx, primary, alerts });
   },
 };
 

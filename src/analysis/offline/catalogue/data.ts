@@ -441,6 +441,7 @@ function compileSignature(
   };
   for (const [name, value] of Object.entries(allVars)) {
     const where = spec.vars?.[name] !== undefined ? [...path, 'vars', name] : ['vars', name];
+    if (templateFields().includes(name)) throw new At(where, `the var "${name}" has the name of a field`);
     compiledVars.set(name, compileText(value, varNames, where, fieldValue, 'any'));
   }
 

@@ -14,7 +14,6 @@ import { clusterAddonSignatures } from './cluster-addons.ts';
 import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
 import { datastoreSignatures } from './datastores.ts';
-import { homeGrownSignatures } from './home-grown.ts';
 import { hostSignatures } from './hosts.ts';
 import { kubernetesSignatures } from './kubernetes.ts';
 import { monitoringSignatures } from './monitoring.ts';
@@ -56,7 +55,7 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   proxySignatures,
   probeSignatures,
   serviceSignatures,
-  homeGrownSignatures,
+  'home-grown',
 ];
 
 export const CATALOGUE: readonly Signature[] = (() => {

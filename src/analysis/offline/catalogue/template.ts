@@ -1,7 +1,7 @@
 /**
  * The catalogue's small template language (see docs/catalogue.md): `{{path}}` placeholders with `|` fallbacks,
  * `{{#path}}…{{/path}}` / `{{^path}}…{{/path}}` sections, and typed placeholders (`q`, `kubectl`, `sel`, `word`,
- * `raw`). Quoting is decided by where a template is used, never by its author: in a `run:` step every value is
+ * `raw`; `open`/`close` for a literal `{{`/`}}`). Quoting is decided by where a template is used, never by its author: in a `run:` step every value is
  * a shell word (`sh()`), in a `promql:` step a PromQL string (`pq()`), in prose it is inserted as it is.
  */
 import { hostOf, kubectl, pq, sel, sh } from '../facts.ts';
@@ -112,7 +112,9 @@ export function compileTemplate(source: string, vars: ReadonlySet<string>, mode:
     }
     const [head, ...rest] = body.split(/\s+/);
     const argument = rest.join(' ');
-    if (head === 'kubectl' && !argument) current().push({ kind: 'kubectl' });
+    if ((head === 'open' || head === 'close') && !argument)
+      current().push({ kind: 'text', text: head === 'open' ? '{{' : '}}' }); // a literal `{{`/`}}` (Go templates)
+    else if (head === 'kubectl' && !argument) current().push({ kind: 'kubectl' });
     else if (head === 'q') current().push({ kind: 'q', chain: parseChain(argument, vars) });
     else if (head === 'word') current().push({ kind: 'word', chain: parseChain(argument, vars) });
     else if (head === 'raw') {
