@@ -17,7 +17,6 @@ import { datastoreDown, mysqlReplicationBroken } from './datastores.ts';
 import { type CauseSpec, family, q } from './family.ts';
 import { signatureById } from './index.ts';
 import { nodeNotReady } from './nodes.ts';
-import { proxyBackendDown } from './proxies.ts';
 import { dbConnections, replicationLag } from './services.ts';
 import { crashLoop } from './workloads.ts';
 
@@ -937,7 +936,7 @@ const DD_ROUTES: readonly [RegExp, Signature | string][] = [
   [/^kubernetes\w*statefulset\w*replicas?\w*(?:down|unavailable|mismatch)/, statefulSetReplicasMismatch],
   [/^kubernetes\w*node\w*(?:unavailable|notready)/, nodeNotReady],
   [/^kubernetes\w*pods?\w*restart/, crashLoop],
-  [/^nginx\w*upstream\w*(?:peer|fail|health)/, proxyBackendDown],
+  [/^nginx\w*upstream\w*(?:peer|fail|health)/, 'proxy-backend-down'],
   [/^kafka\w*offlinepartition/, 'kafka-partitions'],
 ];
 /** A route's signature: an object, or the id of one the catalogue's data files define. */

@@ -226,9 +226,19 @@ type Test = (view: AlertView) => boolean;
 
 const DOMAINS_NONE = 'none';
 
-function fieldCheck(name: string, varNames: ReadonlySet<string>, path: Path): void {
-  if (templateFields().includes(name) || /^(?:labels|annotations)\.[\w.-]+$/.test(name) || varNames.has(name))
-    return;
+/** A field, label, annotation or var name — or a `|` chain of them, present when any link is. */
+function fieldCheck(chain: string, varNames: ReadonlySet<string>, path: Path): void {
+  const bad = chain
+    .split('|')
+    .map((name) => name.trim())
+    .find(
+      (name) =>
+        !templateFields().includes(name) &&
+        !/^(?:labels|annotations)\.[\w.-]+$/.test(name) &&
+        !varNames.has(name),
+    );
+  if (bad === undefined) return;
+  const name = bad;
   throw new At(
     path,
     `unknown field "${name}" (fields: ${templateFields().join(', ')}, labels.X, annotations.X)`,
@@ -609,7 +619,12 @@ export function compileCatalogueFile(textContent: string, file: string, resolve:
     }
     return new ConfigError(`${file}: ${pathText(issuePath)}: ${message}`);
   };
-  const parsed = catalogueFileSchema.safeParse(doc.toJS());
+  // Top-level `x-…` keys hold YAML anchors shared by several signatures (`x-proxy-stats: &proxyStats …`).
+  const raw: unknown = doc.toJS({ maxAliasCount: 1000 });
+  if (raw && typeof raw === 'object' && !Array.isArray(raw))
+    for (const key of Object.keys(raw))
+      if (key.startsWith('x-')) delete (raw as Record<string, unknown>)[key];
+  const parsed = catalogueFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = deepest(parsed.error.issues[0] as z.core.$ZodIssue, []);
     throw at(issue.path, issue.message);

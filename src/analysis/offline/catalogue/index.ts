@@ -20,7 +20,6 @@ import { monitoringSignatures } from './monitoring.ts';
 import { nodeSignatures } from './nodes.ts';
 import { platformSignatures } from './platform.ts';
 import { probeSignatures } from './probes.ts';
-import { proxySignatures } from './proxies.ts';
 import { serviceSignatures } from './services.ts';
 import { storageSystemSignatures } from './storage-systems.ts';
 import { workloadSignatures } from './workloads.ts';
@@ -52,7 +51,7 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   clusterAddonSignatures,
   awsSignatures,
   otherCloudSignatures,
-  proxySignatures,
+  'proxies',
   probeSignatures,
   serviceSignatures,
   'home-grown',

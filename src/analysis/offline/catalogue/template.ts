@@ -17,7 +17,7 @@ type Node =
   | { kind: 'value'; chain: Ref[] }
   | { kind: 'raw'; chain: Ref[] }
   | { kind: 'q'; chain: Ref[] }
-  | { kind: 'kubectl' }
+  | { kind: 'kubectl'; chain?: Ref[] }
   | { kind: 'sel'; pairs: [string, Ref[]][] }
   | { kind: 'word'; chain: Ref[] }
   | { kind: 'section'; negated: boolean; chain: Ref[]; children: Node[] };
@@ -114,7 +114,8 @@ export function compileTemplate(source: string, vars: ReadonlySet<string>, mode:
     const argument = rest.join(' ');
     if ((head === 'open' || head === 'close') && !argument)
       current().push({ kind: 'text', text: head === 'open' ? '{{' : '}}' }); // a literal `{{`/`}}` (Go templates)
-    else if (head === 'kubectl' && !argument) current().push({ kind: 'kubectl' });
+    else if (head === 'kubectl')
+      current().push(argument ? { kind: 'kubectl', chain: parseChain(argument, vars) } : { kind: 'kubectl' });
     else if (head === 'q') current().push({ kind: 'q', chain: parseChain(argument, vars) });
     else if (head === 'word') current().push({ kind: 'word', chain: parseChain(argument, vars) });
     else if (head === 'raw') {
@@ -164,8 +165,9 @@ function lookup(ref: Ref, scope: Scope, mode: Mode): { value: string; rendered: 
     const value = field(scope.view, scope.ctx);
     return value === undefined ? undefined : { value, rendered: false };
   }
+  // A var that renders nothing is absent, so a fallback after it applies.
   const value = scope.variable(path, mode);
-  return value === undefined ? undefined : { value, rendered: true };
+  return value ? { value, rendered: true } : undefined;
 }
 
 /** The first link that has a value (`??` semantics: an empty label is a value). */
@@ -199,7 +201,8 @@ function renderNodes(nodes: Node[], scope: Scope, mode: Mode): string {
         out += `\`${resolve(node.chain, scope, 'prose')?.value ?? '?'}\``;
         break;
       case 'kubectl':
-        out += kubectl(scope.view.namespace);
+        // `kubectl -n NS` (the alert's namespace, or the chain's), else plain `kubectl`.
+        out += kubectl(node.chain ? resolve(node.chain, scope, 'prose')?.value : scope.view.namespace);
         break;
       case 'word': {
         const hit = resolve(node.chain, scope, 'prose');
