@@ -366,7 +366,7 @@ function compileStep(spec: StepSpec, varNames: ReadonlySet<string>, path: Path, 
     const t = template(spec.run, varNames, 'shell', [...path, 'run']);
     render = (scope) => renderTemplate(t, scope, 'shell');
   } else if ('say' in spec) {
-    if (!PROSE_START.test(spec.say) || /^On /.test(spec.say))
+    if (!PROSE_START.test(spec.say))
       throw new At(
         [...path, 'say'],
         'say: is prose and must start with a capital letter (a command is run:)',

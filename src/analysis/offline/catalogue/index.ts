@@ -14,7 +14,6 @@ import { clusterAddonSignatures } from './cluster-addons.ts';
 import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
 import { datastoreSignatures } from './datastores.ts';
-import { hostSignatures } from './hosts.ts';
 import { kubernetesSignatures } from './kubernetes.ts';
 import { monitoringSignatures } from './monitoring.ts';
 import { nodeSignatures } from './nodes.ts';
@@ -44,7 +43,7 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   kubernetesSignatures,
   'messaging',
   nodeSignatures,
-  hostSignatures,
+  'hosts',
   monitoringSignatures,
   datastoreSignatures,
   storageSystemSignatures,

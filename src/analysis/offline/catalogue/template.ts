@@ -44,11 +44,19 @@ const FIELDS: Record<string, (v: AlertView, ctx: SignatureContext | undefined) =
   host: (v) => hostOf(v),
   /** `instance` with a trailing `:port` removed (nothing else). */
   instanceHost: (v) => v.instance?.replace(/:\d+$/, ''),
+  /** `/dev/NAME` for a plain `device` label (safe inside a quoted remote command), else `/dev/<disk>`. */
+  devicePath: (v) => {
+    const name = v.labels.device?.replace(/^\/dev\//, '');
+    return name && /^[\w.:-]+$/.test(name) ? `/dev/${name}` : '/dev/<disk>';
+  },
   /** Where the alert points: instance, else pod, else job, service or node. */
   where: (v) => v.instance ?? v.pod ?? v.labels.job ?? v.labels.service ?? v.node,
   /** How many alerts the signature matched. */
   count: (_v, ctx) => (ctx ? String(ctx.alerts.length) : undefined),
 };
+
+/** Fields whose values are safe words by construction: inserted as they are in every mode (even in quotes). */
+const SAFE_FIELDS: ReadonlySet<string> = new Set(['devicePath']);
 
 export const templateFields = (): string[] => Object.keys(FIELDS);
 
@@ -163,7 +171,7 @@ function lookup(ref: Ref, scope: Scope, mode: Mode): { value: string; rendered: 
   const field = FIELDS[path];
   if (field) {
     const value = field(scope.view, scope.ctx);
-    return value === undefined ? undefined : { value, rendered: false };
+    return value === undefined ? undefined : { value, rendered: SAFE_FIELDS.has(path) };
   }
   // A var that renders nothing is absent, so a fallback after it applies.
   const value = scope.variable(path, mode);
