@@ -57,6 +57,7 @@ export interface ConditionSpec {
   any?: ConditionSpec[];
   all?: ConditionSpec[];
   not?: ConditionSpec;
+  incident?: ConditionSpec;
 }
 
 const condition: z.ZodType<ConditionSpec> = z.lazy(() =>
@@ -80,6 +81,8 @@ const condition: z.ZodType<ConditionSpec> = z.lazy(() =>
     any: z.array(condition).min(1).optional(),
     all: z.array(condition).min(1).optional(),
     not: condition.optional(),
+    /** Some firing alert of the incident (this one included) satisfies the condition. */
+    incident: condition.optional(),
   }),
 );
 
@@ -222,7 +225,8 @@ export function toRegExp(source: string): RegExp {
   return source.startsWith('(?i)') ? new RegExp(source.slice(4), 'i') : new RegExp(source);
 }
 
-type Test = (view: AlertView) => boolean;
+/** A compiled condition; `ctx` is there when the incident is (not in `accepts:`). */
+type Test = (view: AlertView, ctx?: SignatureContext) => boolean;
 
 const DOMAINS_NONE = 'none';
 
@@ -310,9 +314,13 @@ function compileCondition(
   }
   if (spec.not) {
     const not = compileCondition(spec.not, varNames, [...path, 'not'], value);
-    tests.push((v) => !not(v));
+    tests.push((v, ctx) => !not(v, ctx));
   }
-  return (v) => tests.every((test) => test(v));
+  if (spec.incident) {
+    const some = compileCondition(spec.incident, varNames, [...path, 'incident'], value);
+    tests.push((_v, ctx) => ctx?.all.some((other) => other.firing && some(other, ctx)) ?? false);
+  }
+  return (v, ctx) => tests.every((test) => test(v, ctx));
 }
 
 /** A field's value for `has`/`missing`: view fields, labels, annotations and vars (rendered as prose). */
@@ -346,8 +354,8 @@ function compileText(
   });
 }
 
-const pick = (choices: Choice[], view: AlertView): Template | undefined =>
-  choices.find((choice) => !choice.when || choice.when(view))?.template;
+const pick = (choices: Choice[], view: AlertView, ctx?: SignatureContext): Template | undefined =>
+  choices.find((choice) => !choice.when || choice.when(view, ctx))?.template;
 
 type Step = (scope: Scope) => string | undefined;
 
@@ -393,11 +401,11 @@ function compileStep(spec: StepSpec, varNames: ReadonlySet<string>, path: Path, 
         : undefined,
     );
     render = (scope) => {
-      const index = conditions.findIndex((test) => !test || test(scope.view));
+      const index = conditions.findIndex((test) => !test || test(scope.view, scope.ctx));
       return index < 0 ? undefined : choices[index]?.(scope);
     };
   }
-  return when ? (scope) => (when(scope.view) ? render(scope) : undefined) : render;
+  return when ? (scope) => (when(scope.view, scope.ctx) ? render(scope) : undefined) : render;
 }
 
 /** `remote()` of facts.ts: the command (its values already shell words) as one more word. */
@@ -443,7 +451,7 @@ function compileSignature(
       view,
       ...(ctx ? { ctx } : {}),
       variable: (name, mode) => {
-        const chosen = pick(compiledVars.get(name) ?? [], view);
+        const chosen = pick(compiledVars.get(name) ?? [], view, ctx);
         return chosen ? renderTemplate(chosen, scope, mode) : undefined;
       },
     };
@@ -503,7 +511,7 @@ function compileSignature(
     });
     const delegates = signature.delegates;
     signature.analyze = (ctx) => {
-      const chosen = delegates.find((item) => !item.when || item.when(ctx.primary));
+      const chosen = delegates.find((item) => !item.when || item.when(ctx.primary, ctx));
       const target = chosen ? resolve()(chosen.to) : undefined;
       if (!target) throw new Error(`signature ${spec.id}: no delegate applies`);
       const finding = target.analyze(ctx);
@@ -547,10 +555,10 @@ function compileSignature(
     const v = ctx.primary;
     const scope = makeScope(v, ctx);
     const evidence = alertEvidence(ctx.alerts);
-    const group = causeGroups.find((candidate) => !candidate.when || candidate.when(v));
-    const chosen = (group?.causes ?? []).filter((item) => !item.when || item.when(v));
+    const group = causeGroups.find((candidate) => !candidate.when || candidate.when(v, ctx));
+    const chosen = (group?.causes ?? []).filter((item) => !item.when || item.when(v, ctx));
     const more = ctx.alerts.length > 1 ? ` (${ctx.alerts.length} alerts)` : '';
-    const summaryTemplate = pick(summary, v);
+    const summaryTemplate = pick(summary, v, ctx);
     const alertRunbook = runbookStep(v);
     const finding: Finding = {
       summary: `${summaryTemplate ? renderTemplate(summaryTemplate, scope, 'prose') : ''}${more}`,

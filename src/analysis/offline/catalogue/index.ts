@@ -17,7 +17,6 @@ import { datastoreSignatures } from './datastores.ts';
 import { kubernetesSignatures } from './kubernetes.ts';
 import { monitoringSignatures } from './monitoring.ts';
 import { nodeSignatures } from './nodes.ts';
-import { platformSignatures } from './platform.ts';
 import { probeSignatures } from './probes.ts';
 import { serviceSignatures } from './services.ts';
 import { storageSystemSignatures } from './storage-systems.ts';
@@ -37,7 +36,7 @@ const data = (domain: string): readonly Signature[] => {
 };
 
 const ORDER: readonly (readonly Signature[] | string)[] = [
-  platformSignatures,
+  'platform',
   workloadSignatures,
   controllerSignatures,
   kubernetesSignatures,

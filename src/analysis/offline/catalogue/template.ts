@@ -49,6 +49,8 @@ const FIELDS: Record<string, (v: AlertView, ctx: SignatureContext | undefined) =
     const name = v.labels.device?.replace(/^\/dev\//, '');
     return name && /^[\w.:-]+$/.test(name) ? `/dev/${name}` : '/dev/<disk>';
   },
+  /** `instance` with its port replaced by node-exporter's `:9100` (a host's other exporter → its node-exporter). */
+  nodeExporterInstance: (v) => v.instance?.replace(/:\d+$/, ':9100'),
   /** Where the alert points: instance, else pod, else job, service or node. */
   where: (v) => v.instance ?? v.pod ?? v.labels.job ?? v.labels.service ?? v.node,
   /** How many alerts the signature matched. */
