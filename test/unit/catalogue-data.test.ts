@@ -3,10 +3,15 @@
  * the signature it names and gets the first cause it expects; a broken file is refused naming file, line and
  * field; templates quote values by where they are used.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CATALOGUE_DIR, compileCatalogueFile } from '../../src/analysis/offline/catalogue/data.ts';
+import {
+  CATALOGUE_DIR,
+  compileCatalogueFile,
+  loadCatalogueDir,
+} from '../../src/analysis/offline/catalogue/data.ts';
 import { DATA_FILES } from '../../src/analysis/offline/catalogue/index.ts';
 import { compileTemplate, renderTemplate } from '../../src/analysis/offline/catalogue/template.ts';
 import { viewOf } from '../../src/analysis/offline/facts.ts';
@@ -115,6 +120,32 @@ describe('a broken catalogue file', () => {
     expect(refused(GOOD.replace('    weight: 44\n', '    weight: 44\n    wieght: 4\n'))).toMatch(
       /signatures\[8\]/,
     );
+  });
+});
+
+describe('the loader', () => {
+  it('names the file it refuses, relative to the working directory', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'catalogue-'));
+    writeFileSync(path.join(dir, 'team.yaml'), GOOD.replace('    weight: 44\n', '    weight: heavy\n'));
+    expect(() => loadCatalogueDir(dir, () => () => undefined)).toThrow(
+      new RegExp(
+        `^${path.relative(process.cwd(), path.join(dir, 'team.yaml')).replaceAll('.', '\\.')}:\\d+:\\d+: signatures\\[8\\]\\.weight: `,
+      ),
+    );
+  });
+
+  it('sees the other alerts of the incident (incident: condition)', async () => {
+    const api = testAlert({ labels: { alertname: 'KubeAPITerminatedRequests' } }, { at: T0 });
+    const etcd = testAlert(
+      { labels: { alertname: 'etcdGRPCRequestsSlow', instance: 'etcd-0:2379' } },
+      { at: T0 },
+    );
+    const likelihood = async (alerts: (typeof api)[]) =>
+      (await analyzeOffline(testInput(alerts, T0))).rootCauses.find((item) => /^etcd slow/.test(item.title))
+        ?.likelihood;
+    const alone = await likelihood([api]);
+    expect(alone).toBe(0.25);
+    expect(await likelihood([api, etcd])).toBeGreaterThan(alone as number);
   });
 });
 
