@@ -52,6 +52,7 @@ export interface ConditionSpec {
   has?: string | string[];
   missing?: string | string[];
   label?: Record<string, string>;
+  field?: Record<string, string>;
   domain?: string | string[];
   firing?: boolean;
   any?: ConditionSpec[];
@@ -75,6 +76,8 @@ const condition: z.ZodType<ConditionSpec> = z.lazy(() =>
     missing: oneOrMany(z.string()).optional(),
     /** Each label is present and matches its pattern. */
     label: z.record(z.string(), pattern).optional(),
+    /** Each field (or var) has a value that matches its pattern: `field: { namespace: rook }`. */
+    field: z.record(z.string(), pattern).optional(),
     /** The technology the alert is about (`none`: no technology claims it). */
     domain: oneOrMany(z.string()).optional(),
     firing: z.boolean().optional(),
@@ -286,6 +289,18 @@ function compileCondition(
       labels.every(([name, regex]) => {
         const labelValue = v.labels[name];
         return labelValue !== undefined && regex.test(labelValue);
+      }),
+    );
+  }
+  if (spec.field) {
+    const fields = Object.entries(spec.field).map(([name, source]) => {
+      fieldCheck(name, varNames, [...path, 'field', name]);
+      return [name, toRegExp(source)] as const;
+    });
+    tests.push((v) =>
+      fields.every(([name, regex]) => {
+        const fieldValueOf = value(name, v);
+        return fieldValueOf !== undefined && fieldValueOf !== '' && regex.test(fieldValueOf);
       }),
     );
   }

@@ -19,7 +19,6 @@ import { monitoringSignatures } from './monitoring.ts';
 import { nodeSignatures } from './nodes.ts';
 import { probeSignatures } from './probes.ts';
 import { serviceSignatures } from './services.ts';
-import { storageSystemSignatures } from './storage-systems.ts';
 import { workloadSignatures } from './workloads.ts';
 
 let byId: ReadonlyMap<string, Signature> = new Map();
@@ -45,7 +44,7 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   'hosts',
   monitoringSignatures,
   datastoreSignatures,
-  storageSystemSignatures,
+  'storage-systems',
   clusterAddonSignatures,
   awsSignatures,
   otherCloudSignatures,

@@ -51,6 +51,8 @@ const FIELDS: Record<string, (v: AlertView, ctx: SignatureContext | undefined) =
   },
   /** `instance` with its port replaced by node-exporter's `:9100` (a host's other exporter → its node-exporter). */
   nodeExporterInstance: (v) => v.instance?.replace(/:\d+$/, ':9100'),
+  /** The `device` label when it is a plain interface name (safe by construction), else nothing. */
+  nic: (v) => (v.labels.device && /^[\w.:-]+$/.test(v.labels.device) ? v.labels.device : undefined),
   /** Where the alert points: instance, else pod, else job, service or node. */
   where: (v) => v.instance ?? v.pod ?? v.labels.job ?? v.labels.service ?? v.node,
   /** How many alerts the signature matched. */
@@ -58,7 +60,7 @@ const FIELDS: Record<string, (v: AlertView, ctx: SignatureContext | undefined) =
 };
 
 /** Fields whose values are safe words by construction: inserted as they are in every mode (even in quotes). */
-const SAFE_FIELDS: ReadonlySet<string> = new Set(['devicePath']);
+const SAFE_FIELDS: ReadonlySet<string> = new Set(['devicePath', 'nic']);
 
 export const templateFields = (): string[] => Object.keys(FIELDS);
 
