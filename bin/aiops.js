@@ -16,12 +16,20 @@ async function loadTsx() {
 }
 
 const tsx = existsSync(sources) ? await loadTsx() : null;
-if (tsx) {
-  tsx.register();
-  await import(sources.href);
-} else if (existsSync(compiled)) {
-  await import(compiled.href);
-} else {
-  process.stderr.write('aiops: no compiled code in dist/ and no TypeScript loader: run `npm run build`\n');
+try {
+  if (tsx) {
+    tsx.register();
+    await import(sources.href);
+  } else if (existsSync(compiled)) {
+    await import(compiled.href);
+  } else {
+    process.stderr.write('aiops: no compiled code in dist/ and no TypeScript loader: run `npm run build`\n');
+    process.exitCode = 1;
+  }
+} catch (error) {
+  // A broken file read while the modules load (the catalogue's data files): one line naming file, line and
+  // field, exit 1 — like any other configuration error.
+  if (error?.code !== 'aiops_config_invalid') throw error;
+  process.stderr.write(`aiops: ${error.message}\n`);
   process.exitCode = 1;
 }

@@ -12,9 +12,9 @@ npm pack --silent --pack-destination "$work" >"$work/pack.out"
 tarball="$work/$(tail -n 1 "$work/pack.out")"
 echo "packed $(basename "$tarball") ($(du -k "$tarball" | cut -f1) kB)"
 
-# What the tarball holds: compiled code, migrations and prompts; no TypeScript sources or tests.
+# What the tarball holds: compiled code, migrations, prompts and the catalogue's data; no TypeScript sources or tests.
 tar -tzf "$tarball" >"$work/files"
-for needed in package/bin/aiops.js package/dist/src/cli.js package/migrations/001_ingest.sql package/prompts/analyze.md; do
+for needed in package/bin/aiops.js package/dist/src/cli.js package/migrations/001_ingest.sql package/prompts/analyze.md package/catalogue/messaging.yaml; do
   grep -qx "$needed" "$work/files" || { echo "missing from the package: $needed" >&2; exit 1; }
 done
 if grep -E '^package/(src|test|handlers)/|\.ts$' "$work/files"; then

@@ -77,6 +77,16 @@ const LABEL_KEYS = [
   'interface',
   'cert',
   'domain',
+  'cnpg_cluster',
+  'pg_cluster',
+  'kubernetes_pod_name',
+];
+
+/** Signatures known by name pattern only: alert names that reach them. */
+const PATTERN_ONLY: readonly (readonly [string, string])[] = [
+  ['CNPGClusterOffline', 'cloudnativepg-cluster'],
+  ['CNPGClusterInstancesOnSameNode', 'cloudnativepg-cluster'],
+  ['CNPGClusterHighConnectionsWarning', 'cloudnativepg-cluster'],
 ];
 
 /** Whether a step is one a shell would run (not prose, not PromQL); "On HOST: cmd" checks `cmd`. */
@@ -169,9 +179,10 @@ const exposedIn = (command: string): string =>
     .join('\n');
 
 describe('offline next steps with hostile label values', () => {
-  const named = CATALOGUE.flatMap((signature) =>
-    (signature.names ?? []).map((name) => [name, signature.id] as const),
-  );
+  const named = [
+    ...CATALOGUE.flatMap((signature) => (signature.names ?? []).map((name) => [name, signature.id] as const)),
+    ...PATTERN_ONLY,
+  ];
 
   it('reads quoting as a shell does', () => {
     expect(exposedIn(`kubectl -n 'a$(b)' get pods # $(c)`)).not.toContain('$(');

@@ -15,10 +15,8 @@ import type { AlertView, Signature } from '../types.ts';
 import { deploymentReplicasMismatch, statefulSetReplicasMismatch } from './controllers.ts';
 import { datastoreDown, mysqlReplicationBroken } from './datastores.ts';
 import { type CauseSpec, family, q } from './family.ts';
-import { hostDown } from './home-grown.ts';
-import { kafkaPartitions } from './messaging.ts';
+import { signatureById } from './index.ts';
 import { nodeNotReady } from './nodes.ts';
-import { proxyBackendDown } from './proxies.ts';
 import { dbConnections, replicationLag } from './services.ts';
 import { crashLoop } from './workloads.ts';
 
@@ -929,7 +927,7 @@ const DATADOG = '^(?:re)?(?:triggered|warn(?!ing)|p[1-5])(?:p[1-5])?';
  * Datadog integration monitors (DataDog/integrations-core `assets/monitors`) whose wording no existing signature's
  * patterns catch: answered by the signature that knows the technology, so its causes are not duplicated here.
  */
-const DD_ROUTES: readonly [RegExp, Signature][] = [
+const DD_ROUTES: readonly [RegExp, Signature | string][] = [
   [/^(?:postgres|postgresql|mysql)\w*connections?\w*(?:approaching|limit|saturat)/, dbConnections],
   [/^(?:postgres|postgresql|mysql)\w*(?:isunavailable|unavailable|isdown)$/, datastoreDown],
   [/^mysql\w*replica\w*(?:notrunning|stopped)/, mysqlReplicationBroken],
@@ -938,11 +936,16 @@ const DD_ROUTES: readonly [RegExp, Signature][] = [
   [/^kubernetes\w*statefulset\w*replicas?\w*(?:down|unavailable|mismatch)/, statefulSetReplicasMismatch],
   [/^kubernetes\w*node\w*(?:unavailable|notready)/, nodeNotReady],
   [/^kubernetes\w*pods?\w*restart/, crashLoop],
-  [/^nginx\w*upstream\w*(?:peer|fail|health)/, proxyBackendDown],
-  [/^kafka\w*offlinepartition/, kafkaPartitions],
+  [/^nginx\w*upstream\w*(?:peer|fail|health)/, 'proxy-backend-down'],
+  [/^kafka\w*offlinepartition/, 'kafka-partitions'],
 ];
-const ddRoute = (key: string): Signature | undefined =>
-  DD_ROUTES.find(([pattern]) => pattern.test(key.replace(new RegExp(DATADOG), '')))?.[1];
+/** A route's signature: an object, or the id of one the catalogue's data files define. */
+const routeTarget = (target: Signature | string): Signature | undefined =>
+  typeof target === 'string' ? signatureById(target) : target;
+const ddRoute = (key: string): Signature | undefined => {
+  const route = DD_ROUTES.find(([pattern]) => pattern.test(key.replace(new RegExp(DATADOG), '')));
+  return route ? routeTarget(route[1]) : undefined;
+};
 
 export const datadogIntegrationMonitor: Signature = {
   id: 'datadog-integration-monitor',
@@ -956,7 +959,9 @@ export const datadogIntegrationMonitor: Signature = {
     const host = v.instance ? undefined : titleTail(v);
     const primary: AlertView = host ? { ...v, instance: host } : v;
     const alerts = ctx.alerts.map((a) => (a === v ? primary : a));
-    return (ddRoute(v.key) ?? hostDown).analyze({ ...ctx, primary, alerts });
+    const target = ddRoute(v.key) ?? routeTarget('host-down');
+    if (!target) throw new Error('signature host-down is missing from the catalogue');
+    return target.analyze({ ...ctx, primary, alerts });
   },
 };
 

@@ -2,42 +2,70 @@
  * The catalogue of well-known failure signatures, keyed on real alert names (kube-prometheus,
  * kubernetes-mixin, awesome-prometheus-alerts) and on reason labels and alert text. Order matters for the
  * pattern tiers: specific signatures come before broad ones.
+ *
+ * Part of it is data (`catalogue/*.yaml` at the package root, loaded and validated once, here, at start; see
+ * docs/catalogue.md), part still TypeScript while the conversion goes on. `ORDER` places each domain; a data
+ * file it does not name goes last.
  */
 import type { Signature } from '../types.ts';
 import { awsSignatures } from './cloud-aws.ts';
 import { otherCloudSignatures } from './cloud-other.ts';
 import { clusterAddonSignatures } from './cluster-addons.ts';
 import { controllerSignatures } from './controllers.ts';
+import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
 import { datastoreSignatures } from './datastores.ts';
-import { homeGrownSignatures } from './home-grown.ts';
-import { hostSignatures } from './hosts.ts';
 import { kubernetesSignatures } from './kubernetes.ts';
-import { messagingSignatures } from './messaging.ts';
 import { monitoringSignatures } from './monitoring.ts';
 import { nodeSignatures } from './nodes.ts';
-import { platformSignatures } from './platform.ts';
 import { probeSignatures } from './probes.ts';
-import { proxySignatures } from './proxies.ts';
 import { serviceSignatures } from './services.ts';
-import { storageSystemSignatures } from './storage-systems.ts';
 import { workloadSignatures } from './workloads.ts';
 
-export const CATALOGUE: readonly Signature[] = [
-  ...platformSignatures,
-  ...workloadSignatures,
-  ...controllerSignatures,
-  ...kubernetesSignatures,
-  ...messagingSignatures,
-  ...nodeSignatures,
-  ...hostSignatures,
-  ...monitoringSignatures,
-  ...datastoreSignatures,
-  ...storageSystemSignatures,
-  ...clusterAddonSignatures,
-  ...awsSignatures,
-  ...otherCloudSignatures,
-  ...proxySignatures,
-  ...probeSignatures,
-  ...serviceSignatures,
-  ...homeGrownSignatures,
+let byId: ReadonlyMap<string, Signature> = new Map();
+/** A signature of the whole catalogue by id (data signatures delegate to others through it). */
+export const signatureById = (id: string): Signature | undefined => byId.get(id);
+
+/** The data files, loaded once. */
+export const DATA_FILES: readonly LoadedFile[] = loadCatalogueDir(CATALOGUE_DIR, () => signatureById);
+
+const data = (domain: string): readonly Signature[] => {
+  const found = DATA_FILES.find((loaded) => loaded.domain === domain);
+  if (!found) throw new Error(`catalogue/${domain}.yaml is missing`);
+  return found.signatures;
+};
+
+const ORDER: readonly (readonly Signature[] | string)[] = [
+  'platform',
+  workloadSignatures,
+  controllerSignatures,
+  kubernetesSignatures,
+  'messaging',
+  nodeSignatures,
+  'hosts',
+  monitoringSignatures,
+  datastoreSignatures,
+  'storage-systems',
+  clusterAddonSignatures,
+  awsSignatures,
+  otherCloudSignatures,
+  'proxies',
+  probeSignatures,
+  serviceSignatures,
+  'home-grown',
 ];
+
+export const CATALOGUE: readonly Signature[] = (() => {
+  const placed = new Set(ORDER.filter((item): item is string => typeof item === 'string'));
+  const all = [
+    ...ORDER.flatMap((item) => (typeof item === 'string' ? data(item) : item)),
+    ...DATA_FILES.filter((loaded) => !placed.has(loaded.domain)).flatMap((loaded) => loaded.signatures),
+  ];
+  const map = new Map<string, Signature>();
+  for (const signature of all) {
+    if (map.has(signature.id)) throw new Error(`signature id ${signature.id} is in the catalogue twice`);
+    map.set(signature.id, signature);
+  }
+  byId = map;
+  checkDelegates(DATA_FILES, signatureById);
+  return all;
+})();

@@ -1,0 +1,699 @@
+/**
+ * Signatures as data: one YAML file per domain in the package's `catalogue/` folder (format in
+ * docs/catalogue.md), validated with zod and compiled once, at start, into the same `Signature` objects the
+ * TypeScript catalogue builds. A broken file stops start-up with a `ConfigError` naming the file, the line and
+ * the field.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../../../errors.ts';
+import { packagePath } from '../../../package.ts';
+import { type RootCause, rootCauseCategories } from '../../schema.ts';
+import { type Domain, domainOf } from '../domain.ts';
+import { alertEvidence, cause, runbookStep, sh, steps } from '../facts.ts';
+import type { AlertView, Finding, Signature, SignatureContext } from '../types.ts';
+import { HOOKS } from './hooks.ts';
+import {
+  compileTemplate,
+  type Mode,
+  renderTemplate,
+  type Scope,
+  type Template,
+  templateFields,
+} from './template.ts';
+
+export const CATALOGUE_DIR = packagePath('catalogue');
+
+// ─── The format ─────────────────────────────────────────────────────────────────────────────────────────────
+
+/** A JavaScript regular expression's source; a leading `(?i)` makes it case-insensitive. */
+const pattern = z
+  .string()
+  .min(1)
+  .refine((value) => {
+    try {
+      toRegExp(value);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a valid regular expression');
+
+const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1)]);
+
+export interface ConditionSpec {
+  key?: string;
+  name?: string;
+  text?: string;
+  expr?: string;
+  reason?: string;
+  has?: string | string[];
+  missing?: string | string[];
+  label?: Record<string, string>;
+  field?: Record<string, string>;
+  domain?: string | string[];
+  firing?: boolean;
+  any?: ConditionSpec[];
+  all?: ConditionSpec[];
+  not?: ConditionSpec;
+  incident?: ConditionSpec;
+}
+
+const condition: z.ZodType<ConditionSpec> = z.lazy(() =>
+  z.strictObject({
+    /** Tested on the alert key (the name lower-cased, letters and digits only). */
+    key: pattern.optional(),
+    name: pattern.optional(),
+    /** Tested on the lower-cased summary, description, message, reason and expression. */
+    text: pattern.optional(),
+    expr: pattern.optional(),
+    reason: pattern.optional(),
+    /** Every one of these fields/labels has a non-empty value. */
+    has: oneOrMany(z.string()).optional(),
+    /** None of these has a value. */
+    missing: oneOrMany(z.string()).optional(),
+    /** Each label is present and matches its pattern. */
+    label: z.record(z.string(), pattern).optional(),
+    /** Each field (or var) has a value that matches its pattern: `field: { namespace: rook }`. */
+    field: z.record(z.string(), pattern).optional(),
+    /** The technology the alert is about (`none`: no technology claims it). */
+    domain: oneOrMany(z.string()).optional(),
+    firing: z.boolean().optional(),
+    any: z.array(condition).min(1).optional(),
+    all: z.array(condition).min(1).optional(),
+    not: condition.optional(),
+    /** Some firing alert of the incident (this one included) satisfies the condition. */
+    incident: condition.optional(),
+  }),
+);
+
+/** A text: one template, or choices of which the first whose `when` holds is used. */
+const text = z.union([
+  z.string(),
+  z.array(z.strictObject({ when: condition.optional(), text: z.string() })).min(1),
+]);
+
+const causeSpec = z.strictObject({
+  title: z.string().min(1),
+  likelihood: z.number().min(0).max(1),
+  category: z.enum(rootCauseCategories),
+  when: condition.optional(),
+});
+
+const causeGroup = z.strictObject({ when: condition.optional(), causes: z.array(causeSpec).min(1) });
+
+interface StepSpecBase {
+  when?: ConditionSpec;
+}
+export type StepSpec =
+  | string
+  | (StepSpecBase & { run: string })
+  | (StepSpecBase & { say: string })
+  | (StepSpecBase & { promql: string })
+  | (StepSpecBase & { ssh: { host: string; run: string } })
+  | (StepSpecBase & { choose: StepSpec[] });
+
+const step: z.ZodType<StepSpec> = z.lazy(() =>
+  z.union([
+    z.string().min(1),
+    z.strictObject({ when: condition.optional(), run: z.string().min(1) }),
+    z.strictObject({ when: condition.optional(), say: z.string().min(1) }),
+    z.strictObject({ when: condition.optional(), promql: z.string().min(1) }),
+    z.strictObject({
+      when: condition.optional(),
+      ssh: z.strictObject({ host: z.string().min(1), run: z.string().min(1) }),
+    }),
+    z.strictObject({ when: condition.optional(), choose: z.array(step).min(1) }),
+  ]),
+);
+
+const example = z.strictObject({
+  /** The alert's labels (`alertname` included) and annotations. */
+  labels: z.record(z.string(), z.string()),
+  annotations: z.record(z.string(), z.string()).optional(),
+  /** The signature expected to answer (default: the one the example belongs to). */
+  signature: z.string().optional(),
+  /** A pattern the first cause's title must match. */
+  firstCause: pattern,
+});
+
+const VAR_NAME = /^[A-Za-z_]\w*$/;
+const vars = z.record(z.string().regex(VAR_NAME, 'a var name is letters, digits and _'), text);
+
+const signatureSpec = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+    title: z.string().min(1),
+    weight: z.number().int().min(0).max(1000),
+    role: z.enum(['cause', 'symptom']).optional(),
+    names: z.array(z.string().min(1)).min(1).optional(),
+    namePattern: pattern.optional(),
+    reasons: pattern.optional(),
+    textPattern: pattern.optional(),
+    accepts: condition.optional(),
+    runbook: z.url({ protocol: /^https?$/ }).optional(),
+    deploy: z
+      .strictObject({
+        title: z.string().min(1),
+        likelihood: z.number().min(0).max(1),
+        rollback: z.boolean().optional(),
+      })
+      .optional(),
+    vars: vars.optional(),
+    summary: text.optional(),
+    causes: z.union([z.array(causeSpec).min(1), z.array(causeGroup).min(1)]).optional(),
+    steps: z.array(step).optional(),
+    /** Answer with another signature (by id), the first whose `when` holds. */
+    delegate: z
+      .array(z.strictObject({ when: condition.optional(), to: z.string().min(1) }))
+      .min(1)
+      .optional(),
+    /** A code hook (see hooks.ts) for what data cannot say. */
+    hook: z.string().optional(),
+    examples: z.array(example).optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if (!spec.names && !spec.namePattern && !spec.reasons && !spec.textPattern)
+      ctx.addIssue({ code: 'custom', message: 'names, namePattern, reasons or textPattern is required' });
+    if (spec.delegate) {
+      for (const key of ['summary', 'causes', 'steps'] as const)
+        if (spec[key])
+          ctx.addIssue({ code: 'custom', path: [key], message: `${key} and delegate exclude each other` });
+    } else {
+      for (const key of ['summary', 'causes', 'steps'] as const)
+        if (!spec[key])
+          ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required (or delegate)` });
+    }
+  });
+
+export const catalogueFileSchema = z.strictObject({
+  /** The domain the file covers; by convention its file name. */
+  domain: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  description: z.string().optional(),
+  /** Vars every signature of the file may use. */
+  vars: vars.optional(),
+  signatures: z.array(signatureSpec).min(1),
+});
+
+export type CatalogueFile = z.output<typeof catalogueFileSchema>;
+type SignatureSpec = z.output<typeof signatureSpec>;
+type CauseSpec = z.output<typeof causeSpec>;
+type TextSpec = z.output<typeof text>;
+
+// ─── Errors with positions ──────────────────────────────────────────────────────────────────────────────────
+
+type Path = (string | number)[];
+
+/** A problem at a place in a file, before it is given a line. */
+class At extends Error {
+  constructor(
+    readonly path: Path,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const pathText = (path: Path): string =>
+  path.reduce<string>(
+    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${part}` : part),
+    '',
+  );
+
+// ─── Compiling ──────────────────────────────────────────────────────────────────────────────────────────────
+
+export function toRegExp(source: string): RegExp {
+  return source.startsWith('(?i)') ? new RegExp(source.slice(4), 'i') : new RegExp(source);
+}
+
+/** A compiled condition; `ctx` is there when the incident is (not in `accepts:`). */
+type Test = (view: AlertView, ctx?: SignatureContext) => boolean;
+
+const DOMAINS_NONE = 'none';
+
+/** A field, label, annotation or var name — or a `|` chain of them, present when any link is. */
+function fieldCheck(chain: string, varNames: ReadonlySet<string>, path: Path): void {
+  const bad = chain
+    .split('|')
+    .map((name) => name.trim())
+    .find(
+      (name) =>
+        !templateFields().includes(name) &&
+        !/^(?:labels|annotations)\.[\w.-]+$/.test(name) &&
+        !varNames.has(name),
+    );
+  if (bad === undefined) return;
+  const name = bad;
+  throw new At(
+    path,
+    `unknown field "${name}" (fields: ${templateFields().join(', ')}, labels.X, annotations.X)`,
+  );
+}
+
+function compileCondition(
+  spec: ConditionSpec,
+  varNames: ReadonlySet<string>,
+  path: Path,
+  value: FieldValue,
+): Test {
+  const tests: Test[] = [];
+  const re = (key: 'key' | 'name' | 'text' | 'expr' | 'reason', pick: (v: AlertView) => string) => {
+    const source = spec[key];
+    if (source === undefined) return;
+    const regex = toRegExp(source);
+    tests.push((v) => regex.test(pick(v)));
+  };
+  re('key', (v) => v.key);
+  re('name', (v) => v.name);
+  re('text', (v) => v.text);
+  re('expr', (v) => v.expr);
+  re('reason', (v) => v.reason);
+  const list = (item: string | string[] | undefined): string[] => (item === undefined ? [] : [item].flat());
+  const has = list(spec.has);
+  const missing = list(spec.missing);
+  for (const [key, names] of [
+    ['has', has],
+    ['missing', missing],
+  ] as const) {
+    names.forEach((name, index) => {
+      fieldCheck(name, varNames, [...path, key, ...(Array.isArray(spec[key]) ? [index] : [])]);
+    });
+  }
+  if (has.length > 0) tests.push((v) => has.every((name) => Boolean(value(name, v))));
+  if (missing.length > 0) tests.push((v) => missing.every((name) => !value(name, v)));
+  if (spec.label) {
+    const labels = Object.entries(spec.label).map(([name, source]) => [name, toRegExp(source)] as const);
+    tests.push((v) =>
+      labels.every(([name, regex]) => {
+        const labelValue = v.labels[name];
+        return labelValue !== undefined && regex.test(labelValue);
+      }),
+    );
+  }
+  if (spec.field) {
+    const fields = Object.entries(spec.field).map(([name, source]) => {
+      fieldCheck(name, varNames, [...path, 'field', name]);
+      return [name, toRegExp(source)] as const;
+    });
+    tests.push((v) =>
+      fields.every(([name, regex]) => {
+        const fieldValueOf = value(name, v);
+        return fieldValueOf !== undefined && fieldValueOf !== '' && regex.test(fieldValueOf);
+      }),
+    );
+  }
+  if (spec.domain !== undefined) {
+    const domains = list(spec.domain);
+    tests.push((v) => {
+      const domain: Domain | undefined = domainOf(v);
+      return domain === undefined ? domains.includes(DOMAINS_NONE) : domains.includes(domain);
+    });
+  }
+  if (spec.firing !== undefined) {
+    const firing = spec.firing;
+    tests.push((v) => v.firing === firing);
+  }
+  if (spec.any) {
+    const any = spec.any.map((item, index) =>
+      compileCondition(item, varNames, [...path, 'any', index], value),
+    );
+    tests.push((v) => any.some((test) => test(v)));
+  }
+  if (spec.all) {
+    const all = spec.all.map((item, index) =>
+      compileCondition(item, varNames, [...path, 'all', index], value),
+    );
+    tests.push((v) => all.every((test) => test(v)));
+  }
+  if (spec.not) {
+    const not = compileCondition(spec.not, varNames, [...path, 'not'], value);
+    tests.push((v, ctx) => !not(v, ctx));
+  }
+  if (spec.incident) {
+    const some = compileCondition(spec.incident, varNames, [...path, 'incident'], value);
+    tests.push((_v, ctx) => ctx?.all.some((other) => other.firing && some(other, ctx)) ?? false);
+  }
+  return (v, ctx) => tests.every((test) => test(v, ctx));
+}
+
+/** A field's value for `has`/`missing`: view fields, labels, annotations and vars (rendered as prose). */
+type FieldValue = (name: string, view: AlertView) => string | undefined;
+
+interface Choice {
+  when?: Test;
+  template: Template;
+}
+
+function template(source: string, varNames: ReadonlySet<string>, mode: Mode | 'any', path: Path): Template {
+  try {
+    return compileTemplate(source, varNames, mode);
+  } catch (error) {
+    throw new At(path, (error as Error).message);
+  }
+}
+
+function compileText(
+  spec: TextSpec,
+  varNames: ReadonlySet<string>,
+  path: Path,
+  value: FieldValue,
+  mode: Mode | 'any' = 'prose',
+): Choice[] {
+  if (typeof spec === 'string') return [{ template: template(spec, varNames, mode, path) }];
+  return spec.map((choice, index) => {
+    const out: Choice = { template: template(choice.text, varNames, mode, [...path, index, 'text']) };
+    if (choice.when) out.when = compileCondition(choice.when, varNames, [...path, index, 'when'], value);
+    return out;
+  });
+}
+
+const pick = (choices: Choice[], view: AlertView, ctx?: SignatureContext): Template | undefined =>
+  choices.find((choice) => !choice.when || choice.when(view, ctx))?.template;
+
+type Step = (scope: Scope) => string | undefined;
+
+/** `say:` is prose, never something a shell would run: it must start with a capital letter. */
+const PROSE_START = /^(?:[A-Z]|[^a-z{])/;
+
+function compileStep(spec: StepSpec, varNames: ReadonlySet<string>, path: Path, value: FieldValue): Step {
+  if (typeof spec === 'string') {
+    if (spec.includes('{{'))
+      throw new At(path, 'a step with placeholders must say what it is: run:, say:, promql: or ssh:');
+    return () => spec;
+  }
+  const when = spec.when ? compileCondition(spec.when, varNames, [...path, 'when'], value) : undefined;
+  let render: Step;
+  if ('run' in spec) {
+    const t = template(spec.run, varNames, 'shell', [...path, 'run']);
+    render = (scope) => renderTemplate(t, scope, 'shell');
+  } else if ('say' in spec) {
+    if (!PROSE_START.test(spec.say))
+      throw new At(
+        [...path, 'say'],
+        'say: is prose and must start with a capital letter (a command is run:)',
+      );
+    const t = template(spec.say, varNames, 'prose', [...path, 'say']);
+    render = (scope) => renderTemplate(t, scope, 'prose');
+  } else if ('promql' in spec) {
+    const t = template(spec.promql, varNames, 'promql', [...path, 'promql']);
+    render = (scope) => `PromQL: ${renderTemplate(t, scope, 'promql')}`;
+  } else if ('ssh' in spec) {
+    const host = template(spec.ssh.host, varNames, 'prose', [...path, 'ssh', 'host']);
+    const command = template(spec.ssh.run, varNames, 'shell', [...path, 'ssh', 'run']);
+    render = (scope) => {
+      const target = renderTemplate(host, scope, 'prose');
+      return target ? `ssh ${shWord(target)} ${shWord(renderTemplate(command, scope, 'shell'))}` : undefined;
+    };
+  } else {
+    const choices = spec.choose.map((item, index) =>
+      compileStep(item, varNames, [...path, 'choose', index], value),
+    );
+    const conditions = spec.choose.map((item, index) =>
+      typeof item !== 'string' && item.when
+        ? compileCondition(item.when, varNames, [...path, 'choose', index, 'when'], value)
+        : undefined,
+    );
+    render = (scope) => {
+      const index = conditions.findIndex((test) => !test || test(scope.view, scope.ctx));
+      return index < 0 ? undefined : choices[index]?.(scope);
+    };
+  }
+  return when ? (scope) => (when(scope.view, scope.ctx) ? render(scope) : undefined) : render;
+}
+
+/** `remote()` of facts.ts: the command (its values already shell words) as one more word. */
+const shWord = sh;
+
+interface CompiledCause {
+  when?: Test;
+  title: Template;
+  likelihood: number;
+  category: RootCause['category'];
+}
+
+/** A signature compiled from data; `delegates` are resolved by id once the whole catalogue is assembled. */
+export interface DataSignature extends Signature {
+  file: string;
+  delegates?: { when?: Test; to: string; path: Path; at?: string }[];
+  examples: z.output<typeof example>[];
+}
+
+export type Resolve = (id: string) => Signature | undefined;
+
+function compileSignature(
+  spec: SignatureSpec,
+  fileVars: Record<string, TextSpec>,
+  file: string,
+  path: Path,
+  resolve: () => Resolve,
+): DataSignature {
+  const allVars = { ...fileVars, ...(spec.vars ?? {}) };
+  const varNames = new Set(Object.keys(allVars));
+  const compiledVars = new Map<string, Choice[]>();
+  const fieldTemplates = new Map<string, Template>();
+  const fieldValue: FieldValue = (name, view) => {
+    let compiled = fieldTemplates.get(name);
+    if (!compiled) {
+      compiled = compileTemplate(`{{${name}}}`, varNames, 'prose');
+      fieldTemplates.set(name, compiled);
+    }
+    return renderTemplate(compiled, makeScope(view, undefined), 'prose');
+  };
+  const makeScope = (view: AlertView, ctx: SignatureContext | undefined): Scope => {
+    const scope: Scope = {
+      view,
+      ...(ctx ? { ctx } : {}),
+      variable: (name, mode) => {
+        const chosen = pick(compiledVars.get(name) ?? [], view, ctx);
+        return chosen ? renderTemplate(chosen, scope, mode) : undefined;
+      },
+    };
+    return scope;
+  };
+  for (const [name, value] of Object.entries(allVars)) {
+    const where = spec.vars?.[name] !== undefined ? [...path, 'vars', name] : ['vars', name];
+    if (templateFields().includes(name)) throw new At(where, `the var "${name}" has the name of a field`);
+    compiledVars.set(name, compileText(value, varNames, where, fieldValue, 'any'));
+  }
+
+  const signature: DataSignature = {
+    id: spec.id,
+    title: spec.title,
+    weight: spec.weight,
+    file,
+    examples: spec.examples ?? [],
+    analyze: () => {
+      throw new Error(`signature ${spec.id} has nothing to answer with`);
+    },
+  };
+  if (spec.names) signature.names = spec.names;
+  if (spec.namePattern) signature.namePattern = toRegExp(spec.namePattern);
+  if (spec.reasons) signature.reasons = toRegExp(spec.reasons);
+  if (spec.textPattern) signature.textPattern = toRegExp(spec.textPattern);
+  if (spec.role) signature.role = spec.role;
+  const hook = spec.hook === undefined ? undefined : HOOKS[spec.hook];
+  if (spec.hook !== undefined && !hook)
+    throw new At(
+      [...path, 'hook'],
+      `no hook "${spec.hook}" (hooks: ${Object.keys(HOOKS).join(', ') || 'none'})`,
+    );
+  const accepts = spec.accepts
+    ? compileCondition(spec.accepts, varNames, [...path, 'accepts'], fieldValue)
+    : undefined;
+  if (accepts || hook?.accepts) {
+    signature.accepts = (view) => (accepts?.(view) ?? true) && (hook?.accepts?.(view) ?? true);
+  }
+  if (spec.deploy) {
+    const title = template(spec.deploy.title, varNames, 'prose', [...path, 'deploy', 'title']);
+    signature.deploy = {
+      title: (ctx) => renderTemplate(title, makeScope(ctx.primary, ctx), 'prose'),
+      likelihood: spec.deploy.likelihood,
+    };
+    if (spec.deploy.rollback !== undefined) signature.deploy.rollback = spec.deploy.rollback;
+  }
+
+  if (spec.delegate) {
+    signature.delegates = spec.delegate.map((item, index) => {
+      const out: { when?: Test; to: string; path: Path } = {
+        to: item.to,
+        path: [...path, 'delegate', index, 'to'],
+      };
+      if (item.when)
+        out.when = compileCondition(item.when, varNames, [...path, 'delegate', index, 'when'], fieldValue);
+      return out;
+    });
+    const delegates = signature.delegates;
+    signature.analyze = (ctx) => {
+      const chosen = delegates.find((item) => !item.when || item.when(ctx.primary, ctx));
+      const target = chosen ? resolve()(chosen.to) : undefined;
+      if (!target) throw new Error(`signature ${spec.id}: no delegate applies`);
+      const finding = target.analyze(ctx);
+      return hook?.analyze ? hook.analyze(ctx, finding) : finding;
+    };
+    return signature;
+  }
+
+  const summary = compileText(spec.summary as TextSpec, varNames, [...path, 'summary'], fieldValue);
+  const causeGroups: { when?: Test; causes: CompiledCause[] }[] = [];
+  const compileCause = (item: CauseSpec, where: Path): CompiledCause => {
+    const out: CompiledCause = {
+      title: template(item.title, varNames, 'prose', [...where, 'title']),
+      likelihood: item.likelihood,
+      category: item.category,
+    };
+    if (item.when) out.when = compileCondition(item.when, varNames, [...where, 'when'], fieldValue);
+    return out;
+  };
+  const causes = spec.causes ?? [];
+  causes.forEach((item, index) => {
+    const where = [...path, 'causes', index];
+    if ('causes' in item) {
+      const group: { when?: Test; causes: CompiledCause[] } = {
+        causes: item.causes.map((one, at) => compileCause(one, [...where, 'causes', at])),
+      };
+      if (item.when) group.when = compileCondition(item.when, varNames, [...where, 'when'], fieldValue);
+      causeGroups.push(group);
+    } else {
+      const only = causeGroups[0] ?? { causes: [] };
+      only.causes.push(compileCause(item, where));
+      causeGroups[0] = only;
+    }
+  });
+  const stepList = (spec.steps ?? []).map((item, index) =>
+    compileStep(item, varNames, [...path, 'steps', index], fieldValue),
+  );
+  const runbook = spec.runbook;
+
+  signature.analyze = (ctx): Finding => {
+    const v = ctx.primary;
+    const scope = makeScope(v, ctx);
+    const evidence = alertEvidence(ctx.alerts);
+    const group = causeGroups.find((candidate) => !candidate.when || candidate.when(v, ctx));
+    const chosen = (group?.causes ?? []).filter((item) => !item.when || item.when(v, ctx));
+    const more = ctx.alerts.length > 1 ? ` (${ctx.alerts.length} alerts)` : '';
+    const summaryTemplate = pick(summary, v, ctx);
+    const alertRunbook = runbookStep(v);
+    const finding: Finding = {
+      summary: `${summaryTemplate ? renderTemplate(summaryTemplate, scope, 'prose') : ''}${more}`,
+      causes: chosen.map((item, index) =>
+        cause(
+          renderTemplate(item.title, scope, 'prose'),
+          item.likelihood,
+          item.category,
+          index === 0 ? evidence : evidence.slice(0, 1),
+        ),
+      ),
+      nextSteps: steps(
+        ...stepList.map((render) => render(scope)),
+        alertRunbook ?? (runbook ? `Follow the runbook: ${runbook}` : null),
+      ),
+      actions: [],
+    };
+    return hook?.analyze ? hook.analyze(ctx, finding) : finding;
+  };
+  return signature;
+}
+
+/**
+ * Of a union's failed branches, the one that got furthest (the longest path): "causes[0].category: invalid
+ * option" rather than "causes: Invalid input".
+ */
+function deepest(issue: z.core.$ZodIssue, prefix: Path): { path: Path; message: string } {
+  const path = [...prefix, ...(issue.path as Path)];
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return { path, message: issue.message };
+  let best: { path: Path; message: string } | undefined;
+  for (const branch of issue.errors) {
+    for (const inner of branch) {
+      const candidate = deepest(inner, path);
+      if (!best || candidate.path.length > best.path.length) best = candidate;
+    }
+  }
+  return best ?? { path, message: issue.message };
+}
+
+// ─── Loading ────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface LoadedFile {
+  file: string;
+  domain: string;
+  signatures: DataSignature[];
+}
+
+/** Parses, validates and compiles one file's text; throws a `ConfigError` naming file, line and field. */
+export function compileCatalogueFile(textContent: string, file: string, resolve: () => Resolve): LoadedFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(textContent, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const where = (offset: number): string => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `${file}:${line}:${col}`;
+  };
+  const firstError = doc.errors[0];
+  if (firstError) throw new ConfigError(`${where(firstError.pos[0])}: ${firstError.message.split('\n')[0]}`);
+  const at = (issuePath: Path, message: string): ConfigError => {
+    // The deepest node that exists: a missing field is reported where its parent is.
+    for (let depth = issuePath.length; depth >= 0; depth -= 1) {
+      const node = doc.getIn(issuePath.slice(0, depth), true) as
+        | { range?: [number, number, number] }
+        | undefined;
+      if (node?.range)
+        return new ConfigError(`${where(node.range[0])}: ${pathText(issuePath) || '(file)'}: ${message}`);
+    }
+    return new ConfigError(`${file}: ${pathText(issuePath)}: ${message}`);
+  };
+  // Top-level `x-…` keys hold YAML anchors shared by several signatures (`x-proxy-stats: &proxyStats …`).
+  const raw: unknown = doc.toJS({ maxAliasCount: 1000 });
+  if (raw && typeof raw === 'object' && !Array.isArray(raw))
+    for (const key of Object.keys(raw))
+      if (key.startsWith('x-')) delete (raw as Record<string, unknown>)[key];
+  const parsed = catalogueFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = deepest(parsed.error.issues[0] as z.core.$ZodIssue, []);
+    throw at(issue.path, issue.message);
+  }
+  try {
+    const data = parsed.data;
+    const seen = new Set<string>();
+    const signatures = data.signatures.map((spec, index) => {
+      if (seen.has(spec.id))
+        throw new At(['signatures', index, 'id'], `signature id ${spec.id} appears twice`);
+      seen.add(spec.id);
+      return compileSignature(spec, data.vars ?? {}, file, ['signatures', index], resolve);
+    });
+    for (const signature of signatures)
+      for (const delegate of signature.delegates ?? [])
+        delegate.at = at(delegate.path, '').message.slice(0, -2);
+    return { file, domain: data.domain, signatures };
+  } catch (error) {
+    if (error instanceof At) throw at(error.path, error.message);
+    throw error;
+  }
+}
+
+/** Every `*.yaml` file of `dir`, in name order. */
+export function loadCatalogueDir(dir: string, resolve: () => Resolve): LoadedFile[] {
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.yaml') || name.endsWith('.yml'))
+    .sort();
+  return files.map((name) => {
+    const full = path.join(dir, name);
+    return compileCatalogueFile(
+      readFileSync(full, 'utf8'),
+      path.relative(process.cwd(), full) || name,
+      resolve,
+    );
+  });
+}
+
+/** Checks that every `delegate.to` names a signature of the assembled catalogue (a ConfigError otherwise). */
+export function checkDelegates(files: readonly LoadedFile[], resolve: Resolve): void {
+  for (const loaded of files) {
+    for (const signature of loaded.signatures) {
+      for (const delegate of signature.delegates ?? []) {
+        if (!resolve(delegate.to))
+          throw new ConfigError(`${delegate.at ?? loaded.file}: no signature with id "${delegate.to}"`);
+      }
+    }
+  }
+}
