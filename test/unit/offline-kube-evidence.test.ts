@@ -592,4 +592,109 @@ describe('Kubernetes evidence in the offline analyzer', () => {
     expect(analysis.rootCauses[0]?.title).not.toMatch(/scheduled/i);
     expect(analysis.rootCauses[0]?.evidence[0]).toMatch(/running but not ready/);
   });
+
+  describe('context never makes the ranking worse: a generic clue does not displace a strong match', () => {
+    const slimImage = {
+      kind: 'pull_request' as const,
+      title: 'Slim production image: multi-stage Dockerfile, runtime stage copies only dist/',
+      url: 'https://github.com/acme/shop/pull/1934',
+      at: '2026-03-01T09:40:00.000Z',
+      author: 'dana-w',
+    };
+    const crashLog = (lines: string[]): KubeContext =>
+      pod({ logs: [{ container: 'checkout', previous: true, truncated: false, lines }] });
+
+    it('a bare exit code 1 leaves a bad change shortly before the crash loop first', () => {
+      const lines = ["Error: Cannot find module 'express'", 'Require stack:', '- /app/dist/server.js'];
+      const without = analyzeOffline(testInput([crashAlert], T0, { recentChanges: [slimImage] }));
+      const withContext = analyzeOffline(
+        testInput([crashAlert], T0, { recentChanges: [slimImage], kubernetes: crashLog(lines) }),
+      );
+      expect(without.rootCauses[0]?.title).toMatch(/^Bad change/);
+      expect(withContext.rootCauses[0]?.title).toMatch(/^Bad change/);
+      // The termination still raises its cause, below the change, quoted.
+      expect(withContext.rootCauses[1]?.evidence[0]).toMatch(/^Last termination of `checkout`/);
+    });
+
+    it("a generic `Permission denied` log line leaves the cluster upgrade's bad change first", () => {
+      const upgrade = {
+        kind: 'deployment' as const,
+        title: 'EKS cluster prod-eu upgraded 1.23 -> 1.24 (container runtime docker -> containerd)',
+        url: 'https://github.com/acme/infra/pull/1377',
+        at: '2026-03-01T09:40:00.000Z',
+        author: 'platform-bot',
+      };
+      const analysis = analyzeOffline(
+        testInput([crashAlert], T0, {
+          recentChanges: [upgrade],
+          kubernetes: crashLog(['nginx: [emerg] open() "/var/cache/nginx/x" failed (13: Permission denied)']),
+        }),
+      );
+      expect(analysis.rootCauses[0]?.title).toMatch(/^Bad change/);
+      expect(analysis.rootCauses[1]?.title).toMatch(/permission denied/i);
+    });
+
+    it('decisive evidence (an OOM kill) still displaces a bad change', () => {
+      const analysis = analyzeOffline(
+        testInput([crashAlert], T0, {
+          recentChanges: [slimImage],
+          kubernetes: pod({
+            containers: [
+              container({
+                lastTermination: { reason: 'OOMKilled', exitCode: 137, at: '2026-03-01T09:59:10.000Z' },
+              }),
+            ],
+          }),
+        }),
+      );
+      expect(analysis.rootCauses[0]?.title).toMatch(/OOMKilled/);
+    });
+  });
+
+  it("a NodeNotReady event on the pod names its node as the cause, above the replacement's FailedScheduling", () => {
+    const nodeAlert = testAlert(
+      {
+        labels: {
+          alertname: 'KubeNodeNotReady',
+          node: 'ip-10-0-7-113',
+          job: 'kube-state-metrics',
+          severity: 'warning',
+        },
+        annotations: { description: 'ip-10-0-7-113 has been unready for more than 15 minutes.' },
+      },
+      { at: T0 },
+    );
+    const running = container({ state: 'running', reason: undefined, restarts: 0, lastTermination: null });
+    const context: KubeContext = {
+      objects: [
+        {
+          ...(pod().objects[0] as KubeObjectContext),
+          name: 'checkout-7d9f8-m2t9k',
+          status: 'Terminating',
+          containers: [running],
+          events: [
+            { type: 'Warning', reason: 'NodeNotReady', message: 'Node is not ready', count: 1, at: T0 },
+          ],
+        },
+        {
+          ...(pod().objects[0] as KubeObjectContext),
+          name: 'checkout-7d9f8-zk8rw',
+          status: 'Pending',
+          containers: [container({ reason: undefined, restarts: 0, lastTermination: null })],
+          events: [
+            failedScheduling(
+              '0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 2 Insufficient cpu. preemption: 0/4 nodes are available: 2 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.',
+            ),
+          ],
+        },
+      ],
+      notes: [],
+    };
+    const analysis = analyze([nodeAlert, replicasAlert], context);
+    expect(analysis.rootCauses[0]?.title).toMatch(/node/i);
+    expect(analysis.rootCauses[0]?.title).not.toMatch(/free CPU|insufficient/i);
+    expect(analysis.rootCauses[0]?.evidence[0]).toMatch(
+      /^Event NodeNotReady on pod `shop\/checkout-7d9f8-m2t9k`/,
+    );
+  });
 });

@@ -72,6 +72,18 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 100,
   },
   {
+    // The node lifecycle controller's event on each pod of a node that stopped posting status: the node is the
+    // cause; the pods stuck Terminating and their replacements waiting for room are its consequences.
+    id: 'node-not-ready',
+    re: /^(?:NodeNotReady|NodeLost|NodeUnreachable)\b|^\w+: node is not ready\b/i,
+    sources: ['event'],
+    title: () =>
+      "The pod's node is NotReady or unreachable (its kubelet stopped posting status): its pods are evicted, stuck Terminating",
+    category: 'infrastructure',
+    confirms: /kubelet|node (?:is )?(?:not ?ready|down|lost|unreachable)/i,
+    weight: 95,
+  },
+  {
     id: 'missing-config-object',
     pattern: 'create-container-config-error',
     title: (f) =>
@@ -553,6 +565,15 @@ export function findingsOf(context: KubeContext): KubeFinding[] {
 const round = (value: number) => Math.round(value * 100) / 100;
 
 /**
+ * A finding at or above this weight is decisive: what Kubernetes recorded (an OOM kill, a missing Secret, the
+ * scheduler's reasons) or a log line that names its cause. Below it, a clue is generic (a bare exit code, a probe
+ * failing, a timeout, `Permission denied`, a panic): it raises its cause but never above a strong match.
+ */
+export const DECISIVE_WEIGHT = 75;
+/** A cause at or above this likelihood is a strong match (a bad change just before the alert, a sure signature). */
+export const STRONG_MATCH = 0.7;
+
+/**
  * The causes re-ranked by the evidence: the strongest finding's cause first (a catalogue cause it confirms,
  * raised, else a new cause with its own title), then the others' causes raised below it; each carries the
  * quoted clue as its first piece of evidence.
@@ -560,11 +581,26 @@ const round = (value: number) => Math.round(value * 100) / 100;
 export function applyKubeEvidence(
   causes: RootCause[],
   findings: KubeFinding[],
+  options: { strong?: string | undefined } = {},
 ): { causes: RootCause[]; decisive: KubeFinding | null } {
   if (findings.length === 0) return { causes, decisive: null };
   const out = causes.map((cause) => ({ ...cause, evidence: [...cause.evidence] }));
   const top = Math.max(0, ...out.map((cause) => cause.likelihood));
-  const lead = Math.min(0.95, round(Math.max(top + 0.05, 0.8)));
+  // Only decisive evidence displaces a strong match (a cause at STRONG_MATCH or above, or the one the caller
+  // names by title, e.g. a cause-type alert's that explains its symptoms): generic clues rank just below it.
+  const [first] = findings;
+  const strongest =
+    first && first.rule.weight < DECISIVE_WEIGHT
+      ? out
+          .filter((cause) => cause.likelihood >= STRONG_MATCH || cause.title === options.strong)
+          .sort((a, b) => b.likelihood - a.likelihood)[0]
+      : undefined;
+  const kept = new Set<RootCause>(
+    strongest ? out.filter((cause) => cause.likelihood >= strongest.likelihood) : [],
+  );
+  const lead = strongest
+    ? round(Math.max(0.3, strongest.likelihood - 0.01))
+    : Math.min(0.95, round(Math.max(top + 0.05, 0.8)));
   const used = new Set<RootCause>();
   for (const [index, finding] of findings.slice(0, 4).entries()) {
     const likelihood = round(
@@ -573,9 +609,9 @@ export function applyKubeEvidence(
     const quote = clip(finding.clue.quote, 500);
     const title = clip(finding.rule.title(finding.facts), 200);
     let target = finding.rule.confirms
-      ? out.find((cause) => !used.has(cause) && finding.rule.confirms?.test(cause.title))
+      ? out.find((cause) => !used.has(cause) && !kept.has(cause) && finding.rule.confirms?.test(cause.title))
       : undefined;
-    target ??= out.find((cause) => !used.has(cause) && cause.title === title);
+    target ??= out.find((cause) => !used.has(cause) && !kept.has(cause) && cause.title === title);
     if (target) {
       target.likelihood = index === 0 ? lead : Math.max(target.likelihood, Math.min(likelihood, lead - 0.01));
       target.evidence = [quote, ...target.evidence.filter((item) => item !== quote)].slice(0, 10);
@@ -593,7 +629,8 @@ export function applyKubeEvidence(
   // A finding raised its cause to the lead: nothing else may stay level with it.
   const leader = out.find((cause) => cause.likelihood === lead && used.has(cause));
   for (const cause of out) {
-    if (cause !== leader && cause.likelihood >= lead) cause.likelihood = round(lead - 0.02);
+    if (cause !== leader && !kept.has(cause) && cause.likelihood >= lead)
+      cause.likelihood = round(lead - 0.02);
   }
   return { causes: rankRootCauses(out), decisive: findings[0] ?? null };
 }
