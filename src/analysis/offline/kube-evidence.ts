@@ -84,12 +84,34 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 95,
   },
   {
+    id: 'job-deadline',
+    re: /^DeadlineExceeded\b|active longer than specified deadline/i,
+    sources: ['event', 'termination', 'waiting'],
+    title: () =>
+      'The Job ran longer than its activeDeadlineSeconds and was stopped (DeadlineExceeded): the work is too slow or the deadline too short',
+    category: 'configuration',
+    confirms: /activedeadlineseconds|deadline/i,
+    weight: 96,
+  },
+  {
     id: 'missing-config-object',
     pattern: 'create-container-config-error',
     title: (f) =>
       `Missing configuration: ${f.name ? `${f.kind ?? 'object'} ${q(f.name)}` : 'a Secret or ConfigMap'} the pod references does not exist (or lacks the key)`,
     category: 'configuration',
     weight: 95,
+  },
+  {
+    // containerd's words for an image with no build for the node's OS/architecture (e.g. built on an arm64 laptop
+    // and run on amd64 nodes): before not-found, whose "not found" the same message ends with.
+    id: 'image-platform',
+    re: /no match for platform in manifest|no matching manifest for|image with reference .* was found but does not match the specified platform/i,
+    sources: KUBERNETES_RECORDS,
+    facts: /Failed to pull image "(?<image>[^"]+)"/i,
+    title: (f) =>
+      `The image has no build for the node's platform (OS/architecture, e.g. arm64-only on amd64 nodes)${f.image ? `: ${q(f.image)}` : ''}; build it multi-arch`,
+    category: 'configuration',
+    weight: 94,
   },
   {
     id: 'image-rate-limit',
@@ -157,9 +179,19 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 92,
   },
   {
+    id: 'scheduling-volume-zone',
+    pattern: 'k8s-failed-scheduling',
+    re: /volume node affinity conflict|volume zone/i,
+    sources: ['event'],
+    title: () =>
+      'Pod is Pending: its PersistentVolume lives in another zone than the nodes that could take it (volume node affinity conflict)',
+    category: 'infrastructure',
+    weight: 91,
+  },
+  {
     id: 'scheduling-pvc',
     pattern: 'k8s-failed-scheduling',
-    re: /persistentvolumeclaim|unbound|persistent volumes to bind|volume node affinity conflict/i,
+    re: /persistentvolumeclaim|unbound|persistent volumes to bind/i,
     sources: ['event'],
     title: () => 'Pod is Pending: its PersistentVolumeClaim is not bound (no volume or storage class for it)',
     category: 'infrastructure',
@@ -199,6 +231,16 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 90,
   },
   {
+    id: 'volume-multi-attach',
+    re: /multi-attach error|already (?:exclusively )?attached to (?:one|another) node/i,
+    sources: ['event', 'waiting'],
+    title: () =>
+      'The volume is still attached to another node (Multi-Attach error on a ReadWriteOnce volume, e.g. its old node was lost): it cannot attach here',
+    category: 'infrastructure',
+    confirms: /still attached|multi-?attach/i,
+    weight: 90,
+  },
+  {
     id: 'volume-mount',
     pattern: 'volume-mount',
     sources: ['event', 'waiting'],
@@ -235,6 +277,50 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 88,
   },
   {
+    // The API server refusing the pod's service account: its RBAC (a Role/ClusterRole binding) is missing.
+    id: 'rbac-forbidden',
+    re: /\bis forbidden: User \\*"system:serviceaccount:/i,
+    sources: LOGS,
+    facts:
+      /(?<resource>[\w.-]+) is forbidden: User \\*"system:serviceaccount:(?<account>[\w.-]+:[\w.-]+)\\*"(?: cannot (?<verb>\w+) resource \\*"(?<kind>[\w.-]+))?/i,
+    title: (f) =>
+      `The service account${f.account ? ` ${q(f.account)}` : ''} lacks RBAC permission${f.verb ? ` to ${f.verb} ${q(f.kind)}` : f.resource ? ` on ${q(f.resource)}` : ''}: a Role/ClusterRole binding is missing or wrong`,
+    category: 'configuration',
+    weight: 86,
+  },
+  {
+    // Go's flag package: the chart passes an argument the image's binary does not know (versions out of step).
+    id: 'unknown-flag',
+    re: /flag provided but not defined|unknown (?:flag|shorthand flag)|unrecognized (?:option|arguments?)/i,
+    sources: LOGS,
+    facts:
+      /(?:flag provided but not defined|unknown (?:shorthand )?flag|unrecognized (?:option|arguments?)):? '?(?<flag>-{1,2}[\w.-]+)/i,
+    title: (f) =>
+      `The container is started with a command-line flag its binary does not know${f.flag ? ` (${q(f.flag)})` : ''}: the args (chart) and the image version do not match`,
+    category: 'configuration',
+    weight: 88,
+  },
+  {
+    id: 'kafka-cluster-id',
+    re: /InconsistentClusterIdException|cluster ?id .{0,80}doesn't match stored cluster ?id/i,
+    sources: LOGS,
+    title: () =>
+      'The Kafka broker cannot start: its stored cluster id does not match (meta.properties of another cluster, or the wrong ZooKeeper)',
+    category: 'data',
+    weight: 90,
+  },
+  {
+    // "lookup X on 10.96.0.10:53: read udp …: i/o timeout": the resolver (in a pod, the cluster DNS) does not answer.
+    id: 'cluster-dns-timeout',
+    re: /lookup \S+ on [\d.]+:53: .*(?:i\/o timeout|timed out|connection refused)|getaddrinfo EAI_AGAIN/i,
+    sources: LOGS,
+    facts: /lookup (?<host>\S+) on (?<server>[\d.]+:53)/i,
+    title: (f) =>
+      `The cluster DNS (CoreDNS/kube-dns) does not answer${f.server ? `: lookups to ${q(f.server)} time out` : ''} (its pods down, overloaded or OOMKilled)`,
+    category: 'dependency',
+    weight: 100,
+  },
+  {
     id: 'missing-config',
     pattern: 'missing-config',
     sources: LOGS,
@@ -262,6 +348,16 @@ export const RULES: readonly EvidenceRule[] = [
     title: () => 'Database credentials are wrong or were rotated: the application cannot log in',
     category: 'configuration',
     weight: 82,
+  },
+  {
+    id: 'tls-name-mismatch',
+    re: /certificate is valid for .+, not \S+/i,
+    sources: LOGS,
+    facts: /certificate is valid for (?<names>.+?), not (?<host>[^\s"\\]+)/i,
+    title: (f) =>
+      `The dependency's TLS certificate does not cover the name it is called by${f.host ? `: ${q(f.host)} is not among its names (SANs)` : ' (a name missing from its SANs)'}`,
+    category: 'certificate',
+    weight: 84,
   },
   {
     id: 'tls',
@@ -296,7 +392,7 @@ export const RULES: readonly EvidenceRule[] = [
     id: 'dependency-brokers',
     pattern: 'kafka-no-brokers',
     sources: LOGS,
-    title: () => 'A dependency it needs is down or unreachable: no message broker is available',
+    title: () => 'A dependency it needs is down or unreachable: the Kafka broker is not available',
     category: 'dependency',
     weight: 78,
   },
@@ -348,6 +444,28 @@ export const RULES: readonly EvidenceRule[] = [
     title: () => 'The application crashes on a bug (a panic or unhandled exception in its code)',
     category: 'application',
     weight: 74,
+  },
+  {
+    // Reachable only from inside its own container: probes (from the kubelet) and Services are refused. Weak:
+    // a start-up line, so any event, log error or termination that names a cause comes first.
+    id: 'listens-on-loopback',
+    re: /\b(?:listening|running|serving|bound|started|server started)\b.{0,40}\b(?:on|at)\s+(?:https?:\/\/)?(?:127\.0\.0\.1|localhost|\[::1\]):\d+/i,
+    sources: LOGS,
+    facts: /(?<address>(?:127\.0\.0\.1|localhost|\[::1\]):\d+)/i,
+    title: (f) =>
+      `The application listens on ${f.address ? q(f.address) : '127.0.0.1'} (loopback) only, so probes and Services are refused: bind it to 0.0.0.0`,
+    category: 'configuration',
+    weight: 72,
+  },
+  {
+    // Exit code 0 and restarted: the process finished its work; a one-shot task belongs in a Job.
+    id: 'completed-restarted',
+    re: /^completed exit code 0\b/i,
+    sources: ['termination'],
+    title: () =>
+      'The container exits 0 (Completed) and is restarted: a one-shot task run as a Deployment (restartPolicy Always); run it as a Job',
+    category: 'configuration',
+    weight: 85,
   },
   {
     // The pod status alone: scheduled, running, never restarted, not ready. Weak, so any event, log line or
@@ -533,7 +651,7 @@ export interface KubeFinding {
   score: number;
 }
 
-function ruleMatches(rule: EvidenceRule, clue: Clue): Facts | null {
+export function ruleMatches(rule: EvidenceRule, clue: Clue): Facts | null {
   if (rule.sources && !rule.sources.includes(clue.source)) return null;
   let facts: Facts = {};
   if (rule.pattern) {
