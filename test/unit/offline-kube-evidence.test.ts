@@ -817,4 +817,98 @@ describe('Kubernetes evidence in the offline analyzer', () => {
       expect(matched?.title(ruleMatches(matched, full) ?? {})).toMatch(title);
     });
   });
+
+  describe('no clue, no invented cause: evidence that names nothing leads with an honest "not determined"', () => {
+    const jobAlert = testAlert(
+      {
+        labels: {
+          alertname: 'KubeJobFailed',
+          namespace: 'shop',
+          job_name: 'export-29413080',
+          severity: 'warning',
+        },
+        annotations: { description: 'Job shop/export-29413080 failed to complete.' },
+      },
+      { at: T0 },
+    );
+
+    it('a Job whose pod exits 1 after normal progress lines', () => {
+      const analysis = analyze(
+        [jobAlert],
+        pod({
+          name: 'export-29413080-r8kzc',
+          status: 'Failed',
+          containers: [container({ name: 'export', state: 'terminated', reason: 'Error', restarts: 0 })],
+          events: [
+            {
+              type: 'Warning',
+              reason: 'BackoffLimitExceeded',
+              message: 'Job has reached the specified backoff limit',
+              count: 1,
+              at: T0,
+            },
+          ],
+          logs: [
+            {
+              container: 'export',
+              previous: false,
+              truncated: false,
+              lines: ['2026-12-06T04:20:01Z export: starting partner export run 29413080'],
+            },
+          ],
+        }),
+      );
+      expect(analysis.rootCauses[0]).toMatchObject({ category: 'unknown' });
+      expect(analysis.rootCauses[0]?.title).toMatch(/^Not determined: .*exits with code 1/);
+      expect(analysis.rootCauses[0]?.evidence[0]).toMatch(/^Last termination of `export`/);
+    });
+
+    it('a readiness endpoint answering 500 with nothing in the logs', () => {
+      const analysis = analyze(
+        [replicasAlert],
+        pod({
+          containers: [
+            container({ state: 'running', reason: undefined, restarts: 0, lastTermination: null }),
+          ],
+          events: [
+            {
+              type: 'Warning',
+              reason: 'Unhealthy',
+              message: 'Readiness probe failed: HTTP probe failed with statuscode: 500',
+              count: 88,
+              at: T0,
+            },
+          ],
+        }),
+      );
+      expect(analysis.rootCauses[0]).toMatchObject({ category: 'unknown' });
+      expect(analysis.rootCauses[0]?.title).toMatch(/readiness endpoint answers HTTP 500/);
+    });
+
+    it('but an error line the table cannot read may say why: then the ranking stays as it was', () => {
+      const lines = [
+        'APPLICATION FAILED TO START',
+        "Failed to configure a DataSource: 'url' attribute is not specified and no embedded datasource could be configured.",
+      ];
+      const analysis = analyze(
+        [crashAlert],
+        pod({ logs: [{ container: 'checkout', previous: true, truncated: false, lines }] }),
+      );
+      expect(analysis.rootCauses[0]?.category).not.toBe('unknown');
+      expect(analysis.rootCauses.map((cause) => cause.title).join(' | ')).not.toMatch(/Not determined/);
+    });
+
+    it('a container waiting in ContainerCreating without a Warning event', () => {
+      const analysis = analyze(
+        [crashAlert],
+        pod({
+          status: 'Pending',
+          containers: [container({ reason: 'ContainerCreating', restarts: 0, lastTermination: null })],
+          events: [],
+        }),
+      );
+      expect(analysis.rootCauses[0]).toMatchObject({ category: 'unknown' });
+      expect(analysis.rootCauses[0]?.title).toMatch(/ContainerCreating/);
+    });
+  });
 });

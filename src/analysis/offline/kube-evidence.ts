@@ -41,6 +41,11 @@ export interface EvidenceRule {
   confirms?: RegExp;
   /** How decisive it is (0–100). */
   weight: number;
+  /**
+   * What a clue that names no cause shows (a bare exit code, a pod not ready): when every finding is such a clue,
+   * the honest first answer is "not determined", saying what was seen. Rules without it name their cause.
+   */
+  seen?: (facts: Facts) => string;
 }
 
 const q = (value: string | undefined): string => (value ? `\`${clip(value, 80)}\`` : '');
@@ -257,6 +262,18 @@ export const RULES: readonly EvidenceRule[] = [
     category: 'configuration',
     confirms: /liveness/i,
     weight: 70,
+  },
+  {
+    // The application answers its own readiness check with a 5xx: it says it is unhealthy, not why.
+    id: 'readiness-http-error',
+    re: /readiness probe failed: HTTP probe failed with statuscode: 5\d\d\b/i,
+    sources: ['event'],
+    facts: /statuscode: (?<status>\d+)/i,
+    title: () => 'Readiness probe fails: the application is unhealthy or a dependency it checks is down',
+    category: 'application',
+    confirms: /readiness/i,
+    weight: 60,
+    seen: (f) => `its readiness endpoint answers HTTP ${f.status ?? '5xx'}`,
   },
   {
     id: 'readiness-probe',
@@ -478,15 +495,18 @@ export const RULES: readonly EvidenceRule[] = [
     category: 'application',
     confirms: /readiness|not ready/i,
     weight: 40,
+    seen: () => 'the pod runs but is not ready',
   },
   {
     id: 'exit-code',
     re: /^(?:error|completed|unknown) exit code (?!0\b|137\b)\d+/i,
     sources: ['termination'],
+    facts: /^(?<reason>\w+) exit code (?<code>\d+)/i,
     title: () => 'The application exits at start-up with an error (see its last log lines)',
     category: 'application',
     confirms: /application exits at start-up|exits/i,
     weight: 30,
+    seen: (f) => `the application exits with code ${f.code ?? '≠ 0'}${f.reason ? ` (${f.reason})` : ''}`,
   },
 ];
 
@@ -699,10 +719,14 @@ export const STRONG_MATCH = 0.7;
 export function applyKubeEvidence(
   causes: RootCause[],
   findings: KubeFinding[],
-  options: { strong?: string | undefined } = {},
+  options: { strong?: string | undefined; context?: KubeContext | undefined } = {},
 ): { causes: RootCause[]; decisive: KubeFinding | null } {
-  if (findings.length === 0) return { causes, decisive: null };
   const out = causes.map((cause) => ({ ...cause, evidence: [...cause.evidence] }));
+  const unnamed = notDetermined(out, findings, options);
+  if (findings.length === 0) {
+    if (!unnamed) return { causes, decisive: null };
+    return { causes: rankRootCauses(leadWith(out, unnamed)), decisive: null };
+  }
   const top = Math.max(0, ...out.map((cause) => cause.likelihood));
   // Only decisive evidence displaces a strong match (a cause at STRONG_MATCH or above, or the one the caller
   // names by title, e.g. a cause-type alert's that explains its symptoms): generic clues rank just below it.
@@ -750,5 +774,74 @@ export function applyKubeEvidence(
     if (cause !== leader && !kept.has(cause) && cause.likelihood >= lead)
       cause.likelihood = round(lead - 0.02);
   }
-  return { causes: rankRootCauses(out), decisive: findings[0] ?? null };
+  return { causes: rankRootCauses(unnamed ? leadWith(out, unnamed) : out), decisive: findings[0] ?? null };
+}
+
+/** `first` above every other cause (the clues raised theirs: they say what happened, not why). */
+function leadWith(causes: RootCause[], first: RootCause): RootCause[] {
+  const best = Math.max(0, ...causes.map((cause) => cause.likelihood));
+  const likelihood = Math.min(0.95, round(best + 0.05));
+  for (const cause of causes) {
+    if (cause.likelihood >= likelihood) cause.likelihood = round(likelihood - 0.01);
+  }
+  return [...causes, { ...first, likelihood }];
+}
+
+/**
+ * Waiting reasons that name nothing by themselves: the kubelet records a Warning event for every reason it
+ * knows a container cannot be created (mount, sandbox, image), so waiting here without one says nothing.
+ */
+const SILENT_WAITING = /^(?:ContainerCreating|PodInitializing)$/;
+/** Warning events that only repeat the symptom (restarts backing off, a Job out of retries). */
+const GENERIC_EVENTS = /^(?:BackOff|BackoffLimitExceeded):/;
+/** A log line that reads as an error, whether or not the table knows its words. */
+const ERRORISH =
+  /\b(?:error|err|fatal|fail(?:ed|ure)?|exception|panic|cannot|can't|unable|refused|denied|invalid|not (?:specified|found|set))\b/i;
+
+/**
+ * No clue, no invented cause: when the pods were read and every finding names nothing (a bare exit code, a pod
+ * not ready, a 5xx readiness answer; or nothing at all while a container waits), and no strong match stands,
+ * the first answer is "not determined", saying what was seen and quoting it. Null otherwise.
+ */
+function notDetermined(
+  causes: RootCause[],
+  findings: KubeFinding[],
+  options: { strong?: string | undefined; context?: KubeContext | undefined },
+): RootCause | null {
+  const pods = options.context?.objects.filter((object) => object.containers.length > 0) ?? [];
+  if (pods.length === 0) return null;
+  if (findings.some((finding) => !finding.rule.seen)) return null;
+  if (causes.some((cause) => cause.likelihood >= STRONG_MATCH || cause.title === options.strong)) return null;
+  // A Warning event or an error line the table cannot read may well say why: then "nothing says why" is not true.
+  const unread = cluesOf({ ...(options.context as KubeContext), objects: pods }).some(
+    (clue) =>
+      ((clue.source === 'event' && !GENERIC_EVENTS.test(clue.text)) ||
+        ((clue.source === 'log' || clue.source === 'log-previous') && ERRORISH.test(clue.text))) &&
+      !RULES.some((rule) => ruleMatches(rule, clue)),
+  );
+  if (unread) return null;
+  const seen = findings.map((finding) => finding.rule.seen?.(finding.facts) ?? '');
+  const evidence = findings.map((finding) => clip(finding.clue.quote, 500));
+  if (findings.length === 0) {
+    const waiting = pods
+      .flatMap((object) => object.containers.map((container) => ({ object, container })))
+      .find(({ container }) => container.state === 'waiting' && SILENT_WAITING.test(container.reason ?? ''));
+    if (!waiting) return null;
+    seen.push(`the container waits in \`${waiting.container.reason}\``);
+    evidence.push(
+      clip(
+        `\`${waiting.container.name}\` in ${objectRef(waiting.object)} is waiting: ${waiting.container.reason}; no Warning event, no log line`,
+        500,
+      ),
+    );
+  }
+  return {
+    title: clip(
+      `Not determined: ${[...new Set(seen)].join('; ')}, and nothing in its events or logs says why`,
+      200,
+    ),
+    likelihood: 0.5,
+    category: 'unknown',
+    evidence: evidence.slice(0, 10),
+  };
 }
