@@ -911,4 +911,46 @@ describe('Kubernetes evidence in the offline analyzer', () => {
       expect(analysis.rootCauses[0]?.title).toMatch(/ContainerCreating/);
     });
   });
+
+  describe('a liveness probe that times out', () => {
+    const timeout = {
+      type: 'Warning',
+      reason: 'Unhealthy',
+      message:
+        'Liveness probe failed: Get "http://10.244.5.23:8080/actuator/health/liveness": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+      count: 27,
+      at: T0,
+    };
+    const throttling = testAlert(
+      {
+        labels: {
+          alertname: 'CPUThrottlingHigh',
+          namespace: 'shop',
+          pod: 'checkout-7d9f8-abcde',
+          container: 'checkout',
+          severity: 'info',
+        },
+        annotations: {
+          description:
+            '86% throttling of CPU in namespace shop for container checkout in pod checkout-7d9f8-abcde.',
+        },
+      },
+      { at: T0 },
+    );
+    const context = pod({
+      containers: [container({ lastTermination: { reason: 'Error', exitCode: 143, at: T0 } })],
+      events: [timeout],
+    });
+
+    it('corroborates a CPU-starvation cause the incident already has (CPUThrottlingHigh firing)', () => {
+      const analysis = analyze([crashAlert, throttling], context);
+      expect(analysis.rootCauses[0]?.title).toMatch(/CPU/);
+      expect(analysis.rootCauses[0]?.evidence[0]).toMatch(/Event Unhealthy ×27/);
+    });
+
+    it('is the liveness probe killing the container when nothing says CPU', () => {
+      const analysis = analyze([crashAlert], context);
+      expect(analysis.rootCauses[0]?.title).toMatch(/liveness/i);
+    });
+  });
 });

@@ -255,6 +255,18 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 85,
   },
   {
+    // A probe that times out says the application answers too slowly: it corroborates a CPU-starvation cause the
+    // incident already has (CPUThrottlingHigh on the container), else it is the probe killing the container.
+    id: 'liveness-timeout',
+    re: /(?:liveness|startup) probe failed: .*(?:deadline exceeded|timeout|timed out)/i,
+    sources: ['event'],
+    title: () =>
+      'Liveness probe times out and the kubelet keeps killing the container (the application answers too slowly: CPU-starved, overloaded or blocked)',
+    category: 'configuration',
+    confirms: /\bcpu\b.{0,40}(?:throttl|limit|starv)|liveness/i,
+    weight: 70,
+  },
+  {
     id: 'liveness-probe',
     re: /(?:liveness|startup) probe failed/i,
     sources: ['event'],
