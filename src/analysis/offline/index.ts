@@ -247,6 +247,8 @@ export function analyzeOffline(input: AnalysisInput): Analysis {
   const kube = applyKubeEvidence(
     applyHistory(merged, recurring),
     input.kubernetes ? findingsOf(input.kubernetes) : [],
+    // A cause-type alert explaining its symptoms is a strong match: only decisive evidence displaces it.
+    { strong: explained ? findings[0]?.causes[0]?.title : undefined, context: input.kubernetes },
   );
   const rootCauses = kube.causes.slice(0, MAX_CAUSES);
   if (kube.decisive) {

@@ -41,6 +41,11 @@ export interface EvidenceRule {
   confirms?: RegExp;
   /** How decisive it is (0–100). */
   weight: number;
+  /**
+   * What a clue that names no cause shows (a bare exit code, a pod not ready): when every finding is such a clue,
+   * the honest first answer is "not determined", saying what was seen. Rules without it name their cause.
+   */
+  seen?: (facts: Facts) => string;
 }
 
 const q = (value: string | undefined): string => (value ? `\`${clip(value, 80)}\`` : '');
@@ -72,12 +77,46 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 100,
   },
   {
+    // The node lifecycle controller's event on each pod of a node that stopped posting status: the node is the
+    // cause; the pods stuck Terminating and their replacements waiting for room are its consequences.
+    id: 'node-not-ready',
+    re: /^(?:NodeNotReady|NodeLost|NodeUnreachable)\b|^\w+: node is not ready\b/i,
+    sources: ['event'],
+    title: () =>
+      "The pod's node is NotReady or unreachable (its kubelet stopped posting status): its pods are evicted, stuck Terminating",
+    category: 'infrastructure',
+    confirms: /kubelet|node (?:is )?(?:not ?ready|down|lost|unreachable)/i,
+    weight: 95,
+  },
+  {
+    id: 'job-deadline',
+    re: /^DeadlineExceeded\b|active longer than specified deadline/i,
+    sources: ['event', 'termination', 'waiting'],
+    title: () =>
+      'The Job ran longer than its activeDeadlineSeconds and was stopped (DeadlineExceeded): the work is too slow or the deadline too short',
+    category: 'configuration',
+    confirms: /activedeadlineseconds|deadline/i,
+    weight: 96,
+  },
+  {
     id: 'missing-config-object',
     pattern: 'create-container-config-error',
     title: (f) =>
       `Missing configuration: ${f.name ? `${f.kind ?? 'object'} ${q(f.name)}` : 'a Secret or ConfigMap'} the pod references does not exist (or lacks the key)`,
     category: 'configuration',
     weight: 95,
+  },
+  {
+    // containerd's words for an image with no build for the node's OS/architecture (e.g. built on an arm64 laptop
+    // and run on amd64 nodes): before not-found, whose "not found" the same message ends with.
+    id: 'image-platform',
+    re: /no match for platform in manifest|no matching manifest for|image with reference .* was found but does not match the specified platform/i,
+    sources: KUBERNETES_RECORDS,
+    facts: /Failed to pull image "(?<image>[^"]+)"/i,
+    title: (f) =>
+      `The image has no build for the node's platform (OS/architecture, e.g. arm64-only on amd64 nodes)${f.image ? `: ${q(f.image)}` : ''}; build it multi-arch`,
+    category: 'configuration',
+    weight: 94,
   },
   {
     id: 'image-rate-limit',
@@ -145,9 +184,19 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 92,
   },
   {
+    id: 'scheduling-volume-zone',
+    pattern: 'k8s-failed-scheduling',
+    re: /volume node affinity conflict|volume zone/i,
+    sources: ['event'],
+    title: () =>
+      'Pod is Pending: its PersistentVolume lives in another zone than the nodes that could take it (volume node affinity conflict)',
+    category: 'infrastructure',
+    weight: 91,
+  },
+  {
     id: 'scheduling-pvc',
     pattern: 'k8s-failed-scheduling',
-    re: /persistentvolumeclaim|unbound|persistent volumes to bind|volume node affinity conflict/i,
+    re: /persistentvolumeclaim|unbound|persistent volumes to bind/i,
     sources: ['event'],
     title: () => 'Pod is Pending: its PersistentVolumeClaim is not bound (no volume or storage class for it)',
     category: 'infrastructure',
@@ -187,6 +236,16 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 90,
   },
   {
+    id: 'volume-multi-attach',
+    re: /multi-attach error|already (?:exclusively )?attached to (?:one|another) node/i,
+    sources: ['event', 'waiting'],
+    title: () =>
+      'The volume is still attached to another node (Multi-Attach error on a ReadWriteOnce volume, e.g. its old node was lost): it cannot attach here',
+    category: 'infrastructure',
+    confirms: /still attached|multi-?attach/i,
+    weight: 90,
+  },
+  {
     id: 'volume-mount',
     pattern: 'volume-mount',
     sources: ['event', 'waiting'],
@@ -196,6 +255,18 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 85,
   },
   {
+    // A probe that times out says the application answers too slowly: it corroborates a CPU-starvation cause the
+    // incident already has (CPUThrottlingHigh on the container), else it is the probe killing the container.
+    id: 'liveness-timeout',
+    re: /(?:liveness|startup) probe failed: .*(?:deadline exceeded|timeout|timed out)/i,
+    sources: ['event'],
+    title: () =>
+      'Liveness probe times out and the kubelet keeps killing the container (the application answers too slowly: CPU-starved, overloaded or blocked)',
+    category: 'configuration',
+    confirms: /\bcpu\b.{0,40}(?:throttl|limit|starv)|liveness/i,
+    weight: 70,
+  },
+  {
     id: 'liveness-probe',
     re: /(?:liveness|startup) probe failed/i,
     sources: ['event'],
@@ -203,6 +274,18 @@ export const RULES: readonly EvidenceRule[] = [
     category: 'configuration',
     confirms: /liveness/i,
     weight: 70,
+  },
+  {
+    // The application answers its own readiness check with a 5xx: it says it is unhealthy, not why.
+    id: 'readiness-http-error',
+    re: /readiness probe failed: HTTP probe failed with statuscode: 5\d\d\b/i,
+    sources: ['event'],
+    facts: /statuscode: (?<status>\d+)/i,
+    title: () => 'Readiness probe fails: the application is unhealthy or a dependency it checks is down',
+    category: 'application',
+    confirms: /readiness/i,
+    weight: 60,
+    seen: (f) => `its readiness endpoint answers HTTP ${f.status ?? '5xx'}`,
   },
   {
     id: 'readiness-probe',
@@ -221,6 +304,50 @@ export const RULES: readonly EvidenceRule[] = [
     category: 'resource-exhaustion',
     confirms: /memory leak|heap/i,
     weight: 88,
+  },
+  {
+    // The API server refusing the pod's service account: its RBAC (a Role/ClusterRole binding) is missing.
+    id: 'rbac-forbidden',
+    re: /\bis forbidden: User \\*"system:serviceaccount:/i,
+    sources: LOGS,
+    facts:
+      /(?<resource>[\w.-]+) is forbidden: User \\*"system:serviceaccount:(?<account>[\w.-]+:[\w.-]+)\\*"(?: cannot (?<verb>\w+) resource \\*"(?<kind>[\w.-]+))?/i,
+    title: (f) =>
+      `The service account${f.account ? ` ${q(f.account)}` : ''} lacks RBAC permission${f.verb ? ` to ${f.verb} ${q(f.kind)}` : f.resource ? ` on ${q(f.resource)}` : ''}: a Role/ClusterRole binding is missing or wrong`,
+    category: 'configuration',
+    weight: 86,
+  },
+  {
+    // Go's flag package: the chart passes an argument the image's binary does not know (versions out of step).
+    id: 'unknown-flag',
+    re: /flag provided but not defined|unknown (?:flag|shorthand flag)|unrecognized (?:option|arguments?)/i,
+    sources: LOGS,
+    facts:
+      /(?:flag provided but not defined|unknown (?:shorthand )?flag|unrecognized (?:option|arguments?)):? '?(?<flag>-{1,2}[\w.-]+)/i,
+    title: (f) =>
+      `The container is started with a command-line flag its binary does not know${f.flag ? ` (${q(f.flag)})` : ''}: the args (chart) and the image version do not match`,
+    category: 'configuration',
+    weight: 88,
+  },
+  {
+    id: 'kafka-cluster-id',
+    re: /InconsistentClusterIdException|cluster ?id .{0,80}doesn't match stored cluster ?id/i,
+    sources: LOGS,
+    title: () =>
+      'The Kafka broker cannot start: its stored cluster id does not match (meta.properties of another cluster, or the wrong ZooKeeper)',
+    category: 'data',
+    weight: 90,
+  },
+  {
+    // "lookup X on 10.96.0.10:53: read udp …: i/o timeout": the resolver (in a pod, the cluster DNS) does not answer.
+    id: 'cluster-dns-timeout',
+    re: /lookup \S+ on [\d.]+:53: .*(?:i\/o timeout|timed out|connection refused)|getaddrinfo EAI_AGAIN/i,
+    sources: LOGS,
+    facts: /lookup (?<host>\S+) on (?<server>[\d.]+:53)/i,
+    title: (f) =>
+      `The cluster DNS (CoreDNS/kube-dns) does not answer${f.server ? `: lookups to ${q(f.server)} time out` : ''} (its pods down, overloaded or OOMKilled)`,
+    category: 'dependency',
+    weight: 100,
   },
   {
     id: 'missing-config',
@@ -250,6 +377,16 @@ export const RULES: readonly EvidenceRule[] = [
     title: () => 'Database credentials are wrong or were rotated: the application cannot log in',
     category: 'configuration',
     weight: 82,
+  },
+  {
+    id: 'tls-name-mismatch',
+    re: /certificate is valid for .+, not \S+/i,
+    sources: LOGS,
+    facts: /certificate is valid for (?<names>.+?), not (?<host>[^\s"\\]+)/i,
+    title: (f) =>
+      `The dependency's TLS certificate does not cover the name it is called by${f.host ? `: ${q(f.host)} is not among its names (SANs)` : ' (a name missing from its SANs)'}`,
+    category: 'certificate',
+    weight: 84,
   },
   {
     id: 'tls',
@@ -284,7 +421,7 @@ export const RULES: readonly EvidenceRule[] = [
     id: 'dependency-brokers',
     pattern: 'kafka-no-brokers',
     sources: LOGS,
-    title: () => 'A dependency it needs is down or unreachable: no message broker is available',
+    title: () => 'A dependency it needs is down or unreachable: the Kafka broker is not available',
     category: 'dependency',
     weight: 78,
   },
@@ -338,6 +475,28 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 74,
   },
   {
+    // Reachable only from inside its own container: probes (from the kubelet) and Services are refused. Weak:
+    // a start-up line, so any event, log error or termination that names a cause comes first.
+    id: 'listens-on-loopback',
+    re: /\b(?:listening|running|serving|bound|started|server started)\b.{0,40}\b(?:on|at)\s+(?:https?:\/\/)?(?:127\.0\.0\.1|localhost|\[::1\]):\d+/i,
+    sources: LOGS,
+    facts: /(?<address>(?:127\.0\.0\.1|localhost|\[::1\]):\d+)/i,
+    title: (f) =>
+      `The application listens on ${f.address ? q(f.address) : '127.0.0.1'} (loopback) only, so probes and Services are refused: bind it to 0.0.0.0`,
+    category: 'configuration',
+    weight: 72,
+  },
+  {
+    // Exit code 0 and restarted: the process finished its work; a one-shot task belongs in a Job.
+    id: 'completed-restarted',
+    re: /^completed exit code 0\b/i,
+    sources: ['termination'],
+    title: () =>
+      'The container exits 0 (Completed) and is restarted: a one-shot task run as a Deployment (restartPolicy Always); run it as a Job',
+    category: 'configuration',
+    weight: 85,
+  },
+  {
     // The pod status alone: scheduled, running, never restarted, not ready. Weak, so any event, log line or
     // termination that names a cause comes first.
     id: 'running-not-ready',
@@ -348,15 +507,18 @@ export const RULES: readonly EvidenceRule[] = [
     category: 'application',
     confirms: /readiness|not ready/i,
     weight: 40,
+    seen: () => 'the pod runs but is not ready',
   },
   {
     id: 'exit-code',
     re: /^(?:error|completed|unknown) exit code (?!0\b|137\b)\d+/i,
     sources: ['termination'],
+    facts: /^(?<reason>\w+) exit code (?<code>\d+)/i,
     title: () => 'The application exits at start-up with an error (see its last log lines)',
     category: 'application',
     confirms: /application exits at start-up|exits/i,
     weight: 30,
+    seen: (f) => `the application exits with code ${f.code ?? '≠ 0'}${f.reason ? ` (${f.reason})` : ''}`,
   },
 ];
 
@@ -521,7 +683,7 @@ export interface KubeFinding {
   score: number;
 }
 
-function ruleMatches(rule: EvidenceRule, clue: Clue): Facts | null {
+export function ruleMatches(rule: EvidenceRule, clue: Clue): Facts | null {
   if (rule.sources && !rule.sources.includes(clue.source)) return null;
   let facts: Facts = {};
   if (rule.pattern) {
@@ -553,6 +715,15 @@ export function findingsOf(context: KubeContext): KubeFinding[] {
 const round = (value: number) => Math.round(value * 100) / 100;
 
 /**
+ * A finding at or above this weight is decisive: what Kubernetes recorded (an OOM kill, a missing Secret, the
+ * scheduler's reasons) or a log line that names its cause. Below it, a clue is generic (a bare exit code, a probe
+ * failing, a timeout, `Permission denied`, a panic): it raises its cause but never above a strong match.
+ */
+export const DECISIVE_WEIGHT = 75;
+/** A cause at or above this likelihood is a strong match (a bad change just before the alert, a sure signature). */
+export const STRONG_MATCH = 0.7;
+
+/**
  * The causes re-ranked by the evidence: the strongest finding's cause first (a catalogue cause it confirms,
  * raised, else a new cause with its own title), then the others' causes raised below it; each carries the
  * quoted clue as its first piece of evidence.
@@ -560,11 +731,30 @@ const round = (value: number) => Math.round(value * 100) / 100;
 export function applyKubeEvidence(
   causes: RootCause[],
   findings: KubeFinding[],
+  options: { strong?: string | undefined; context?: KubeContext | undefined } = {},
 ): { causes: RootCause[]; decisive: KubeFinding | null } {
-  if (findings.length === 0) return { causes, decisive: null };
   const out = causes.map((cause) => ({ ...cause, evidence: [...cause.evidence] }));
+  const unnamed = notDetermined(out, findings, options);
+  if (findings.length === 0) {
+    if (!unnamed) return { causes, decisive: null };
+    return { causes: rankRootCauses(leadWith(out, unnamed)), decisive: null };
+  }
   const top = Math.max(0, ...out.map((cause) => cause.likelihood));
-  const lead = Math.min(0.95, round(Math.max(top + 0.05, 0.8)));
+  // Only decisive evidence displaces a strong match (a cause at STRONG_MATCH or above, or the one the caller
+  // names by title, e.g. a cause-type alert's that explains its symptoms): generic clues rank just below it.
+  const [first] = findings;
+  const strongest =
+    first && first.rule.weight < DECISIVE_WEIGHT
+      ? out
+          .filter((cause) => cause.likelihood >= STRONG_MATCH || cause.title === options.strong)
+          .sort((a, b) => b.likelihood - a.likelihood)[0]
+      : undefined;
+  const kept = new Set<RootCause>(
+    strongest ? out.filter((cause) => cause.likelihood >= strongest.likelihood) : [],
+  );
+  const lead = strongest
+    ? round(Math.max(0.3, strongest.likelihood - 0.01))
+    : Math.min(0.95, round(Math.max(top + 0.05, 0.8)));
   const used = new Set<RootCause>();
   for (const [index, finding] of findings.slice(0, 4).entries()) {
     const likelihood = round(
@@ -573,9 +763,9 @@ export function applyKubeEvidence(
     const quote = clip(finding.clue.quote, 500);
     const title = clip(finding.rule.title(finding.facts), 200);
     let target = finding.rule.confirms
-      ? out.find((cause) => !used.has(cause) && finding.rule.confirms?.test(cause.title))
+      ? out.find((cause) => !used.has(cause) && !kept.has(cause) && finding.rule.confirms?.test(cause.title))
       : undefined;
-    target ??= out.find((cause) => !used.has(cause) && cause.title === title);
+    target ??= out.find((cause) => !used.has(cause) && !kept.has(cause) && cause.title === title);
     if (target) {
       target.likelihood = index === 0 ? lead : Math.max(target.likelihood, Math.min(likelihood, lead - 0.01));
       target.evidence = [quote, ...target.evidence.filter((item) => item !== quote)].slice(0, 10);
@@ -593,7 +783,77 @@ export function applyKubeEvidence(
   // A finding raised its cause to the lead: nothing else may stay level with it.
   const leader = out.find((cause) => cause.likelihood === lead && used.has(cause));
   for (const cause of out) {
-    if (cause !== leader && cause.likelihood >= lead) cause.likelihood = round(lead - 0.02);
+    if (cause !== leader && !kept.has(cause) && cause.likelihood >= lead)
+      cause.likelihood = round(lead - 0.02);
   }
-  return { causes: rankRootCauses(out), decisive: findings[0] ?? null };
+  return { causes: rankRootCauses(unnamed ? leadWith(out, unnamed) : out), decisive: findings[0] ?? null };
+}
+
+/** `first` above every other cause (the clues raised theirs: they say what happened, not why). */
+function leadWith(causes: RootCause[], first: RootCause): RootCause[] {
+  const best = Math.max(0, ...causes.map((cause) => cause.likelihood));
+  const likelihood = Math.min(0.95, round(best + 0.05));
+  for (const cause of causes) {
+    if (cause.likelihood >= likelihood) cause.likelihood = round(likelihood - 0.01);
+  }
+  return [...causes, { ...first, likelihood }];
+}
+
+/**
+ * Waiting reasons that name nothing by themselves: the kubelet records a Warning event for every reason it
+ * knows a container cannot be created (mount, sandbox, image), so waiting here without one says nothing.
+ */
+const SILENT_WAITING = /^(?:ContainerCreating|PodInitializing)$/;
+/** Warning events that only repeat the symptom (restarts backing off, a Job out of retries). */
+const GENERIC_EVENTS = /^(?:BackOff|BackoffLimitExceeded):/;
+/** A log line that reads as an error, whether or not the table knows its words. */
+const ERRORISH =
+  /\b(?:error|err|fatal|fail(?:ed|ure)?|exception|panic|cannot|can't|unable|refused|denied|invalid|not (?:specified|found|set))\b/i;
+
+/**
+ * No clue, no invented cause: when the pods were read and every finding names nothing (a bare exit code, a pod
+ * not ready, a 5xx readiness answer; or nothing at all while a container waits), and no strong match stands,
+ * the first answer is "not determined", saying what was seen and quoting it. Null otherwise.
+ */
+function notDetermined(
+  causes: RootCause[],
+  findings: KubeFinding[],
+  options: { strong?: string | undefined; context?: KubeContext | undefined },
+): RootCause | null {
+  const pods = options.context?.objects.filter((object) => object.containers.length > 0) ?? [];
+  if (pods.length === 0) return null;
+  if (findings.some((finding) => !finding.rule.seen)) return null;
+  if (causes.some((cause) => cause.likelihood >= STRONG_MATCH || cause.title === options.strong)) return null;
+  // A Warning event or an error line the table cannot read may well say why: then "nothing says why" is not true.
+  const unread = cluesOf({ ...(options.context as KubeContext), objects: pods }).some(
+    (clue) =>
+      ((clue.source === 'event' && !GENERIC_EVENTS.test(clue.text)) ||
+        ((clue.source === 'log' || clue.source === 'log-previous') && ERRORISH.test(clue.text))) &&
+      !RULES.some((rule) => ruleMatches(rule, clue)),
+  );
+  if (unread) return null;
+  const seen = findings.map((finding) => finding.rule.seen?.(finding.facts) ?? '');
+  const evidence = findings.map((finding) => clip(finding.clue.quote, 500));
+  if (findings.length === 0) {
+    const waiting = pods
+      .flatMap((object) => object.containers.map((container) => ({ object, container })))
+      .find(({ container }) => container.state === 'waiting' && SILENT_WAITING.test(container.reason ?? ''));
+    if (!waiting) return null;
+    seen.push(`the container waits in \`${waiting.container.reason}\``);
+    evidence.push(
+      clip(
+        `\`${waiting.container.name}\` in ${objectRef(waiting.object)} is waiting: ${waiting.container.reason}; no Warning event, no log line`,
+        500,
+      ),
+    );
+  }
+  return {
+    title: clip(
+      `Not determined: ${[...new Set(seen)].join('; ')}, and nothing in its events or logs says why`,
+      200,
+    ),
+    likelihood: 0.5,
+    category: 'unknown',
+    evidence: evidence.slice(0, 10),
+  };
 }
