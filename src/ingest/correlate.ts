@@ -37,17 +37,29 @@ export interface GroupOutcome {
   status: IncidentStatus | null;
 }
 
+/** The incident as a delivery finds it (locked), with the counts its alerts add to by deltas. */
 interface IncidentRow {
   id: number;
   status: IncidentStatus;
   acknowledged_at: Date | null;
+  alert_count: number;
+  firing_count: number;
+  critical_alert_count: number;
+  high_alert_count: number;
+  warning_alert_count: number;
+  info_alert_count: number;
 }
+
+const INCIDENT_ROW = `id, status, acknowledged_at, alert_count, firing_count, critical_alert_count, high_alert_count,
+  warning_alert_count, info_alert_count`;
 
 interface UpsertRow {
   fingerprint: string;
   status: 'firing' | 'resolved';
   alertname: string;
+  severity: Severity;
   previous_status: 'firing' | 'resolved' | null;
+  previous_severity: Severity | null;
   known_alertname: boolean;
 }
 
@@ -64,7 +76,7 @@ async function findIncident(
   // opened under one of them (before an upgrade) keeps its storm instead of a second incident opening.
   for (const key of [group.correlationKey, ...(group.legacyCorrelationKeys ?? [])]) {
     const result = await tx.query<IncidentRow>(
-      `SELECT id, status, acknowledged_at FROM incidents
+      `SELECT ${INCIDENT_ROW} FROM incidents
        WHERE correlation_key = $1 AND (status <> 'resolved' OR $3 OR resolved_at >= $2)
        ORDER BY id DESC LIMIT 1 FOR UPDATE`,
       [key, resolvedSince, group.keyIsIdentity],
@@ -81,7 +93,7 @@ async function openIncident(tx: Queryable, group: AlertGroup, ctx: CorrelationCo
     `INSERT INTO incidents (source, correlation_key, external_id, external_url, title, service, severity, status,
        channel, labels, opened_at, last_event_at, service_source)
      VALUES ($1, $2, $3, $4, $5, $6, $7, 'triggered', $8, $9::jsonb, $10, $10, $11::jsonb)
-     RETURNING id, status, acknowledged_at`,
+     RETURNING ${INCIDENT_ROW}`,
     [
       group.source,
       group.correlationKey,
@@ -133,9 +145,9 @@ async function upsertAlerts(
          labels jsonb, annotations jsonb, starts_at timestamptz, ends_at timestamptz, generator_url text)
      ),
      previous AS (
-       SELECT a.fingerprint, a.status FROM alerts a JOIN input i USING (fingerprint) WHERE a.incident_id = $1
+       SELECT a.fingerprint, a.status, a.severity FROM alerts a JOIN input i USING (fingerprint)
+       WHERE a.incident_id = $1
      ),
-     known AS (SELECT DISTINCT alertname FROM alerts WHERE incident_id = $1),
      upserted AS (
        INSERT INTO alerts (incident_id, fingerprint, source, status, alertname, service, service_source, severity,
          summary, labels, annotations, starts_at, ends_at, generator_url, first_seen, last_seen)
@@ -147,35 +159,43 @@ async function upsertAlerts(
          labels = EXCLUDED.labels, annotations = EXCLUDED.annotations, starts_at = EXCLUDED.starts_at,
          ends_at = EXCLUDED.ends_at, generator_url = EXCLUDED.generator_url, last_seen = EXCLUDED.last_seen,
          delivery_count = alerts.delivery_count + 1
-       RETURNING fingerprint, status, alertname
+       RETURNING fingerprint, status, alertname, severity
+     ),
+     -- The incident's alert names are kept beside it: a name is new when this insert adds it.
+     added AS (
+       INSERT INTO incident_alertnames (incident_id, alertname) SELECT DISTINCT $1::bigint, alertname FROM upserted
+       ON CONFLICT DO NOTHING RETURNING alertname
      )
-     SELECT u.fingerprint, u.status, u.alertname, p.status AS previous_status,
-       EXISTS (SELECT 1 FROM known k WHERE k.alertname = u.alertname) AS known_alertname
+     SELECT u.fingerprint, u.status, u.alertname, u.severity, p.status AS previous_status,
+       p.severity AS previous_severity,
+       NOT EXISTS (SELECT 1 FROM added n WHERE n.alertname = u.alertname) AS known_alertname
      FROM upserted u LEFT JOIN previous p USING (fingerprint)`,
     [incidentId, jsonParam(rows), group.source, now],
   );
   return result.rows;
 }
 
-interface IncidentStats {
-  total: number;
-  firing: number;
-  severities: Severity[];
-}
-
-async function incidentStats(tx: Queryable, incidentId: number): Promise<IncidentStats> {
-  const result = await tx.query<{ total: number; firing: number; severities: Severity[] }>(
-    `SELECT count(*) AS total, count(*) FILTER (WHERE status = 'firing') AS firing,
-       coalesce(jsonb_agg(DISTINCT severity), '[]'::jsonb) AS severities
-     FROM alerts WHERE incident_id = $1`,
-    [incidentId],
-  );
-  const row = result.rows[0];
-  return {
-    total: Number(row?.total ?? 0),
-    firing: Number(row?.firing ?? 0),
-    severities: row?.severities ?? [],
+/** The incident's counts once `upserted` is applied: deltas on the locked row, never a recount. */
+function countsAfter(incident: IncidentRow, upserted: readonly UpsertRow[]) {
+  const counts = {
+    total: incident.alert_count,
+    firing: incident.firing_count,
+    bySeverity: {
+      critical: incident.critical_alert_count,
+      high: incident.high_alert_count,
+      warning: incident.warning_alert_count,
+      info: incident.info_alert_count,
+    } as Record<Severity, number>,
   };
+  for (const row of upserted) {
+    if (row.previous_status === null) counts.total += 1;
+    if (row.previous_status === 'firing') counts.firing -= 1;
+    if (row.status === 'firing') counts.firing += 1;
+    if (row.previous_severity !== null && row.previous_severity in counts.bySeverity)
+      counts.bySeverity[row.previous_severity] -= 1;
+    if (row.severity in counts.bySeverity) counts.bySeverity[row.severity] += 1;
+  }
+  return counts;
 }
 
 /**
@@ -241,7 +261,7 @@ export async function applyGroup(
   }
   timeline.push(...group.notes);
 
-  const stats = await incidentStats(tx, incident.id);
+  const stats = countsAfter(incident, upserted);
   const status = nextStatus(incident.status, { ...stats, newlyFiring: newlyFiring.length }, group.setStatus);
   const reopened = incident.status === 'resolved' && status !== 'resolved';
   if (status !== incident.status) {
@@ -255,6 +275,10 @@ export async function applyGroup(
        severity = $3,
        alert_count = $4,
        firing_count = $5,
+       critical_alert_count = $8,
+       high_alert_count = $9,
+       warning_alert_count = $10,
+       info_alert_count = $11,
        last_event_at = $6,
        acknowledged_at = CASE WHEN $2 = 'acknowledged' THEN coalesce(acknowledged_at, $6)
                               WHEN $2 = 'triggered' THEN NULL ELSE acknowledged_at END,
@@ -264,11 +288,17 @@ export async function applyGroup(
     [
       incident.id,
       status,
-      highestSeverity(stats.severities),
+      highestSeverity(
+        (Object.keys(stats.bySeverity) as Severity[]).filter((severity) => stats.bySeverity[severity] > 0),
+      ),
       stats.total,
       stats.firing,
       ctx.now,
       reopened ? 1 : 0,
+      stats.bySeverity.critical,
+      stats.bySeverity.high,
+      stats.bySeverity.warning,
+      stats.bySeverity.info,
     ],
   );
 
