@@ -396,9 +396,26 @@ async function runGrowth(
 
 // ---------------------------------------------------------------------------------------------------------
 
+/**
+ * CPU (ms) the server and PostgreSQL spent per accepted delivery: steadier than the rate on a shared
+ * machine, and what "cost independent of incident size" is about.
+ */
+const cpuPerDelivery = (report: PhaseReport) => {
+  const ms = (pct: number | null) =>
+    pct === null ? null : (pct / 100) * (report.result.elapsedMs / Math.max(1, report.result.accepted));
+  return { server: ms(report.serverCpuPct), postgres: ms(report.postgresCpuPct) };
+};
+const cpuText = (report: PhaseReport) => {
+  const cpu = cpuPerDelivery(report);
+  return `${fmt(cpu.server ?? 0, 1)} + ${cpu.postgres === null ? '?' : fmt(cpu.postgres, 1)} ms`;
+};
+
 function growthSummary(growth: GrowthReport) {
   const side = (report: PhaseReport, at: number) => ({
     alerts: at,
+    serverCpuMsPerDelivery: round(cpuPerDelivery(report).server ?? 0, 2),
+    postgresCpuMsPerDelivery:
+      cpuPerDelivery(report).postgres === null ? null : round(cpuPerDelivery(report).postgres ?? 0, 2),
     alertsPerSecond: round(report.alertsPerSecond, 0),
     p50Ms: round(report.result.latency.p50, 2),
     p99Ms: round(report.result.latency.p99, 2),
@@ -508,7 +525,7 @@ async function main(): Promise<void> {
       log('');
       log(table(PHASE_HEADER, [growth.early, growth.late].map(phaseRow)));
       log(
-        `growth: ${fmt(growth.early.alertsPerSecond, 0)} alerts/s at ${fmt(growth.earlyAt, 0)} alerts → ${fmt(growth.late.alertsPerSecond, 0)} alerts/s at ${fmt(growth.lateAt, 0)} (× ${fmt(growth.ratio, 2)})`,
+        `growth: ${fmt(growth.early.alertsPerSecond, 0)} alerts/s at ${fmt(growth.earlyAt, 0)} alerts → ${fmt(growth.late.alertsPerSecond, 0)} alerts/s at ${fmt(growth.lateAt, 0)} (× ${fmt(growth.ratio, 2)}); CPU per delivery (server + postgres) ${cpuText(growth.early)} → ${cpuText(growth.late)}`,
       );
       log(JSON.stringify({ bench: 'aiops-bot-ingest-growth', quick: QUICK, growth: growthSummary(growth) }));
       return;
@@ -657,7 +674,7 @@ async function main(): Promise<void> {
         ? [
             {
               target: `growth: rate at ${fmt(growth.lateAt, 0)} alerts within ${fmt(100 - 100 * TARGETS.growthRatio, 0)} % of the rate at ${fmt(growth.earlyAt, 0)}`,
-              measured: `${fmt(growth.early.alertsPerSecond, 0)} → ${fmt(growth.late.alertsPerSecond, 0)} alerts/s (× ${fmt(growth.ratio, 2)}), p99 ${fmt(growth.early.result.latency.p99)} → ${fmt(growth.late.result.latency.p99)} ms`,
+              measured: `${fmt(growth.early.alertsPerSecond, 0)} → ${fmt(growth.late.alertsPerSecond, 0)} alerts/s (× ${fmt(growth.ratio, 2)}), p99 ${fmt(growth.early.result.latency.p99)} → ${fmt(growth.late.result.latency.p99)} ms, CPU/delivery ${cpuText(growth.early)} → ${cpuText(growth.late)}`,
               pass: growth.ratio >= TARGETS.growthRatio && growth.late.result.failed === 0,
             },
           ]
