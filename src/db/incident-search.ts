@@ -2,7 +2,8 @@
  * The incident memory's search documents (`incident_search`, migrations/005): one tsvector per incident
  * over its title, alert names and alert summaries, read by findSimilarIncidents (src/analysis/memory.ts).
  * Rewritten only when what it indexes can change — the incident opens or a new kind of alert joins —
- * never on a redelivery.
+ * never on a redelivery. Alert names come from `incident_alertnames` (migrations/030), summaries from a
+ * bounded sample of the incident's alerts, so the cost does not grow with the incident.
  */
 import type { Queryable } from './db.ts';
 
@@ -13,6 +14,11 @@ const MAX_SUMMARIES = 50;
  * annotation can be megabytes of distinct words. 50 × 4,000 characters stays far below the limit.
  */
 const MAX_SUMMARY_CHARS = 4_000;
+/**
+ * How many of the incident's alerts the summaries are picked from: a new kind of alert joining an incident
+ * of 300k alerts must not read them all (the distinct summaries of a storm show up in its first alerts).
+ */
+const SUMMARY_SAMPLE = 5_000;
 
 /** CamelCase alert names also as words (KubePodCrashLooping → Kube Pod Crash Looping), in SQL. */
 const split = (column: string) =>
@@ -25,12 +31,13 @@ export async function refreshIncidentSearch(tx: Queryable, incidentId: number): 
        setweight(to_tsvector('english', ${split('i.title')}), 'A')
        || setweight(to_tsvector('english', coalesce(
             (SELECT string_agg(${split('n.alertname')}, ' ')
-             FROM (SELECT DISTINCT alertname FROM alerts WHERE incident_id = i.id) n), '')), 'A')
+             FROM incident_alertnames n WHERE n.incident_id = i.id), '')), 'A')
        || setweight(to_tsvector('english', coalesce(
             (SELECT string_agg(left(s.summary, $3), ' ')
-             FROM (SELECT DISTINCT summary FROM alerts WHERE incident_id = i.id LIMIT $2) s), '')), 'B')
+             FROM (SELECT DISTINCT summary
+                   FROM (SELECT summary FROM alerts WHERE incident_id = i.id LIMIT $4) sample LIMIT $2) s), '')), 'B')
      FROM incidents i WHERE i.id = $1
      ON CONFLICT (incident_id) DO UPDATE SET document = EXCLUDED.document`,
-    [incidentId, MAX_SUMMARIES, MAX_SUMMARY_CHARS],
+    [incidentId, MAX_SUMMARIES, MAX_SUMMARY_CHARS, SUMMARY_SAMPLE],
   );
 }

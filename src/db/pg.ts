@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { DatabaseUnavailableError, isConnectionError } from '../errors.ts';
 import type { Db, Queryable, QueryResult } from './db.ts';
@@ -8,6 +9,31 @@ const types = {
     oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * Statements with parameters that run again and again (the ingest path runs the same few for every
+ * delivery) become named prepared statements: each connection parses and plans them once instead of per
+ * call. A text is named from its second use, and at most MAX_PREPARED texts are, so SQL built with varying
+ * text cannot fill the server's per-connection statement cache.
+ */
+const MAX_PREPARED = 200;
+
+export function preparedNames(limit = MAX_PREPARED): (sql: string) => string | undefined {
+  const named = new Map<string, string>();
+  const seenOnce = new Set<string>();
+  return (sql) => {
+    const name = named.get(sql);
+    if (name !== undefined || named.size >= limit) return name;
+    if (!seenOnce.has(sql)) {
+      if (seenOnce.size < limit * 4) seenOnce.add(sql);
+      return undefined;
+    }
+    seenOnce.delete(sql);
+    const fresh = `aiops_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    named.set(sql, fresh);
+    return fresh;
+  };
+}
+
 export interface PgDbOptions {
   connectionString: string;
   max?: number;
@@ -15,6 +41,11 @@ export interface PgDbOptions {
   connectionTimeoutMillis?: number;
   /** How long a query may wait for one of the `max` connections to be free (a burst, not an outage). */
   queueTimeoutMillis?: number;
+  /**
+   * Named prepared statements (see preparedNames); on by default. `AIOPS_PG_PREPARE=0` turns them off for a
+   * pooler that cannot keep them (PgBouncer before 1.21 in transaction mode).
+   */
+  prepare?: boolean;
 }
 
 /**
@@ -98,9 +129,14 @@ export function createPgDb(options: PgDbOptions): Db {
   // Every connection-class failure (refused, reset, 57P01 on `pg_ctl stop -m fast`, terminated) becomes one
   // typed error, so callers tell "the database is down, retry later" from a failure of their own work.
   const typed = (error: unknown) => (isConnectionError(error) ? new DatabaseUnavailableError(error) : error);
+  const nameOf =
+    (options.prepare ?? process.env.AIOPS_PG_PREPARE !== '0') ? preparedNames() : () => undefined;
   const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
     try {
-      const result = await client.query(sql, params as unknown[] | undefined);
+      const name = params && params.length > 0 ? nameOf(sql) : undefined;
+      const result = await (name
+        ? client.query({ name, text: sql, values: params as unknown[] })
+        : client.query(sql, params as unknown[] | undefined));
       return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 } satisfies QueryResult<T>;
     } catch (error) {
       throw typed(error);

@@ -11,7 +11,13 @@ import { jsonParam } from '../db/json.ts';
 import { isConnectionError } from '../errors.ts';
 import type { AlertSource, NormalizedDelivery } from './alert.ts';
 import { normalizeAlertmanager, parseAlertmanagerPayload } from './alertmanager.ts';
-import { applyGroup } from './correlate.ts';
+import {
+  correlationLockKeys,
+  type DeliveryUpdate,
+  finishGroup,
+  lockKeysSql,
+  prepareGroup,
+} from './correlate.ts';
 import { normalizePagerDuty, parsePagerDutyPayload } from './pagerduty.ts';
 import { parseJsonBody } from './parse.ts';
 import { routeChannel } from './routing.ts';
@@ -67,18 +73,34 @@ export function normalizeDelivery(
   );
 }
 
-async function insertDelivery(
+/**
+ * Stores the raw body and, in the same statement, takes the advisory locks of every correlation key the
+ * delivery's groups may land under (one round trip instead of one per key). A retried delivery (same
+ * sender key) inserts nothing and answers null.
+ */
+async function insertDeliveryAndLock(
   tx: Queryable,
   request: IngestRequest,
   deliveryKey: string | null,
   receivedAt: Date,
+  lockKeys: string[],
 ): Promise<number | null> {
-  const result = await tx.query<{ id: number }>(
-    `INSERT INTO webhook_deliveries (source, delivery_key, received_at, content_type, raw_body, outcome)
-     VALUES ($1, $2, $3, $4, $5, 'received')
-     ON CONFLICT (source, delivery_key) WHERE delivery_key IS NOT NULL DO NOTHING
-     RETURNING id`,
-    [request.source, deliveryKey, receivedAt, storableContentType(request), storableText(request.rawBody)],
+  const result = await tx.query<{ id: number | null }>(
+    `WITH delivery AS (
+       INSERT INTO webhook_deliveries (source, delivery_key, received_at, content_type, raw_body, outcome)
+       VALUES ($1, $2, $3, $4, $5, 'received')
+       ON CONFLICT (source, delivery_key) WHERE delivery_key IS NOT NULL DO NOTHING
+       RETURNING id
+     )
+     SELECT (SELECT id FROM delivery) AS id, ${lockKeysSql('$6')} AS locks`,
+    [
+      request.source,
+      deliveryKey,
+      receivedAt,
+      storableContentType(request),
+      storableText(request.rawBody),
+      lockKeys,
+    ],
   );
   return result.rows[0]?.id ?? null;
 }
@@ -91,38 +113,58 @@ export async function ingestDelivery(deps: IngestDeps, request: IngestRequest): 
 
   try {
     return await deps.db.transaction(async (tx) => {
-      const deliveryId = await insertDelivery(tx, request, normalized.deliveryKey, now);
+      // A fixed lock order (by key) keeps two deliveries that share groups from deadlocking.
+      const groups = [...normalized.groups].sort((a, b) => a.correlationKey.localeCompare(b.correlationKey));
+      const deliveryId = await insertDeliveryAndLock(
+        tx,
+        request,
+        normalized.deliveryKey,
+        now,
+        correlationLockKeys(groups),
+      );
       if (deliveryId === null) return duplicateResult(tx, request.source, normalized, alerts);
 
       const incidentIds: number[] = [];
       const openedIncidentIds: number[] = [];
       const notes = [...normalized.notes];
-      // A fixed lock order (by key) keeps two deliveries that share groups from deadlocking.
-      const groups = [...normalized.groups].sort((a, b) => a.correlationKey.localeCompare(b.correlationKey));
-      for (const group of groups) {
-        const outcome = await applyGroup(tx, group, {
-          now,
-          windowMs: deps.config.correlationWindowMs,
-          channelFor: (subject) => routeChannel(deps.config, subject),
-        });
+      const ctx = {
+        now,
+        windowMs: deps.config.correlationWindowMs,
+        channelFor: (subject: Parameters<typeof routeChannel>[1]) => routeChannel(deps.config, subject),
+      };
+      const deliveryUpdate = (): DeliveryUpdate => {
+        const ignoredReason =
+          normalized.ignoredReason ?? (incidentIds.length === 0 ? notes.at(-1) : undefined);
+        return {
+          id: deliveryId,
+          outcome: incidentIds.length > 0 ? 'processed' : 'ignored',
+          note: [ignoredReason, ...notes].filter(Boolean).join('; ') || null,
+          incidentIds,
+        };
+      };
+      let pendingDelivery = true;
+      for (const [index, group] of groups.entries()) {
+        const prepared = await prepareGroup(tx, group, ctx);
+        const outcome = prepared.outcome;
         if (outcome.incidentId === null) {
           notes.push(`no incident known for ${group.correlationKey}; stored only`);
-          continue;
+        } else {
+          if (!incidentIds.includes(outcome.incidentId)) incidentIds.push(outcome.incidentId);
+          if (outcome.opened) openedIncidentIds.push(outcome.incidentId);
         }
-        if (!incidentIds.includes(outcome.incidentId)) incidentIds.push(outcome.incidentId);
-        if (outcome.opened) openedIncidentIds.push(outcome.incidentId);
+        // The last group's statement also writes the delivery's outcome (one round trip fewer).
+        const last = index === groups.length - 1;
+        await finishGroup(tx, prepared, now, last ? deliveryUpdate() : undefined);
+        if (last) pendingDelivery = false;
       }
-
+      const update = deliveryUpdate();
+      if (pendingDelivery) {
+        await tx.query(
+          'UPDATE webhook_deliveries SET outcome = $2, note = $3, incident_ids = $4::jsonb WHERE id = $1',
+          [update.id, update.outcome, update.note, jsonParam(update.incidentIds)],
+        );
+      }
       const ignoredReason = normalized.ignoredReason ?? (incidentIds.length === 0 ? notes.at(-1) : undefined);
-      await tx.query(
-        'UPDATE webhook_deliveries SET outcome = $2, note = $3, incident_ids = $4::jsonb WHERE id = $1',
-        [
-          deliveryId,
-          incidentIds.length > 0 ? 'processed' : 'ignored',
-          [ignoredReason, ...notes].filter(Boolean).join('; ') || null,
-          jsonParam(incidentIds),
-        ],
-      );
       return {
         deliveryId,
         incidentIds,

@@ -5,7 +5,13 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { StormGenerator, TrafficGenerator, type TrafficOptions } from './payloads.ts';
+import {
+  type BodyFormat,
+  formatBody,
+  StormGenerator,
+  TrafficGenerator,
+  type TrafficOptions,
+} from './payloads.ts';
 import { type LatencySummary, summarize } from './stats.ts';
 
 export type BodySource =
@@ -21,11 +27,23 @@ export type PhaseSpec =
       durationMs: number;
       maxRequests?: number;
       bodies: BodySource;
+      /** Our webhook (default) or Alertmanager's own `POST /api/v2/alerts`, with the same alerts. */
+      format?: BodyFormat;
+      /** The answer that counts as accepted: 202 (ours, default); Alertmanager's API answers 200. */
+      okStatus?: number;
       /** Return every latency, not only the summary (to merge several phases' percentiles). */
       keepLatencies?: boolean;
     }
   /** `count` requests at `rate` per second, evenly spaced. */
-  | { mode: 'open'; url: string; rate: number; count: number; bodies: BodySource };
+  | {
+      mode: 'open';
+      url: string;
+      rate: number;
+      count: number;
+      bodies: BodySource;
+      format?: BodyFormat;
+      okStatus?: number;
+    };
 
 export interface PhaseResult {
   mode: PhaseSpec['mode'];
@@ -54,7 +72,7 @@ interface Sender {
   close(): void;
 }
 
-function createSender(url: string, maxSockets: number): Sender {
+function createSender(url: string, maxSockets: number, okStatus = 202): Sender {
   const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   const target = new URL(url);
   return {
@@ -71,7 +89,7 @@ function createSender(url: string, maxSockets: number): Sender {
           },
           (response) => {
             const status = response.statusCode ?? 0;
-            if (status === 202) {
+            if (status === okStatus) {
               response.resume();
               response.on('end', () => resolve({ status, text: '' }));
               return;
@@ -91,7 +109,10 @@ function createSender(url: string, maxSockets: number): Sender {
   };
 }
 
-function bodyFactory(source: BodySource): {
+function bodyFactory(
+  source: BodySource,
+  format: BodyFormat = 'webhook',
+): {
   next(): string;
   alertsPerBody: number;
   counts(): { newGroups: number; redeliveries: number };
@@ -99,7 +120,7 @@ function bodyFactory(source: BodySource): {
   if (source.kind === 'traffic') {
     const generator = new TrafficGenerator(source.options);
     return {
-      next: () => generator.next(),
+      next: () => formatBody(generator.nextGroup(), format),
       alertsPerBody: source.options.alertsPerGroup,
       counts: () => ({ newGroups: generator.newGroups, redeliveries: generator.redeliveries }),
     };
@@ -109,7 +130,7 @@ function bodyFactory(source: BodySource): {
   return {
     next: () => {
       sent += 1;
-      return generator.next();
+      return formatBody(generator.nextGroup(), format);
     },
     alertsPerBody: source.options.alertsPerGroup,
     counts: () => ({ newGroups: sent, redeliveries: 0 }),
@@ -117,6 +138,7 @@ function bodyFactory(source: BodySource): {
 }
 
 class Recorder {
+  constructor(private readonly okStatus = 202) {}
   readonly latencies: number[] = [];
   readonly statuses: Record<string, number> = {};
   accepted = 0;
@@ -126,7 +148,7 @@ class Recorder {
   record(status: number | 'error', ms: number, detail: string): void {
     const key = String(status);
     this.statuses[key] = (this.statuses[key] ?? 0) + 1;
-    if (status === 202) {
+    if (status === this.okStatus) {
       this.accepted += 1;
       this.latencies.push(ms);
     } else {
@@ -142,9 +164,9 @@ const cpuMsSince = (start: NodeJS.CpuUsage) => {
 };
 
 async function runClosed(spec: Extract<PhaseSpec, { mode: 'closed' }>): Promise<PhaseResult> {
-  const sender = createSender(spec.url, spec.concurrency);
-  const bodies = bodyFactory(spec.bodies);
-  const recorder = new Recorder();
+  const sender = createSender(spec.url, spec.concurrency, spec.okStatus);
+  const bodies = bodyFactory(spec.bodies, spec.format);
+  const recorder = new Recorder(spec.okStatus);
   const cpuStart = process.cpuUsage();
   const start = performance.now();
   const deadline = start + spec.durationMs;
@@ -188,9 +210,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 async function runOpen(spec: Extract<PhaseSpec, { mode: 'open' }>): Promise<PhaseResult> {
   // Enough sockets that a slow answer never delays the next send (open loop: no coordinated omission).
-  const sender = createSender(spec.url, 256);
-  const bodies = bodyFactory(spec.bodies);
-  const recorder = new Recorder();
+  const sender = createSender(spec.url, 256, spec.okStatus);
+  const bodies = bodyFactory(spec.bodies, spec.format);
+  const recorder = new Recorder(spec.okStatus);
   const intervalMs = 1000 / spec.rate;
   // Bodies are built ahead so building one never delays a send.
   const prepared = Array.from({ length: spec.count }, () => bodies.next());

@@ -236,6 +236,28 @@ export function alertmanagerBody(group: BenchGroup, receiver = 'aiops-bot'): str
   });
 }
 
+/**
+ * The same alerts as Alertmanager's own `POST /api/v2/alerts` takes them (postableAlert[]): what Prometheus
+ * sends to Alertmanager. A firing alert carries no endsAt (Alertmanager then sets its resolve timeout).
+ */
+export function alertmanagerApiBody(group: BenchGroup): string {
+  return JSON.stringify(
+    group.alerts.map((alert) => ({
+      labels: alert.labels,
+      annotations: alert.annotations,
+      startsAt: alert.startsAt,
+      ...(alert.status === 'resolved' ? { endsAt: alert.endsAt } : {}),
+      generatorURL: alert.generatorURL,
+    })),
+  );
+}
+
+/** How a benchmark body is written: our webhook (Alertmanager's notification) or Alertmanager's own API. */
+export type BodyFormat = 'webhook' | 'alertmanager-api';
+
+export const formatBody = (group: BenchGroup, format: BodyFormat = 'webhook') =>
+  format === 'webhook' ? alertmanagerBody(group) : alertmanagerApiBody(group);
+
 export interface TrafficOptions {
   seed: number;
   alertsPerGroup: number;
@@ -263,6 +285,11 @@ export class TrafficGenerator {
   }
 
   next(): string {
+    return alertmanagerBody(this.nextGroup());
+  }
+
+  /** The group the next delivery carries (a new one, or a recent one again). */
+  nextGroup(): BenchGroup {
     const random = this.random;
     if (this.recent.length > 0 && random() < this.options.redeliveryShare) {
       this.redeliveries += 1;
@@ -276,13 +303,13 @@ export class TrafficGenerator {
           }
         }
       }
-      return alertmanagerBody(group);
+      return group;
     }
     this.newGroups += 1;
     const group = this.newGroup();
     if (this.recent.length < 512) this.recent.push(group);
     else this.recent[Math.floor(random() * this.recent.length)] = group;
-    return alertmanagerBody(group);
+    return group;
   }
 
   private newGroup(): BenchGroup {
@@ -325,6 +352,10 @@ export class StormGenerator {
   }
 
   next(): string {
+    return alertmanagerBody(this.nextGroup());
+  }
+
+  nextGroup(): BenchGroup {
     const random = this.random;
     const services = this.serviceNames();
     const service = services[this.sequence % services.length] as string;
@@ -334,6 +365,6 @@ export class StormGenerator {
     const alerts = Array.from({ length: this.options.alertsPerGroup }, () =>
       makeAlert(random, pick(random, RULES), { service, namespace: pick(random, NAMESPACES), cluster }),
     );
-    return alertmanagerBody({ groupKey: groupKeyOf('alertstorm="true"', groupLabels), groupLabels, alerts });
+    return { groupKey: groupKeyOf('alertstorm="true"', groupLabels), groupLabels, alerts };
   }
 }

@@ -6,18 +6,28 @@
  *   2. webhook latency at a fixed 200 requests/s (open loop) → p50 / p99 / max
  *   3. an alert storm (10,000 alerts, 20 services, paced) → everything stored? incidents ≤ 20?
  *   4. the server's peak RSS
+ *   5. Alertmanager's own rate: Debian's prometheus-alertmanager (null receiver, private port and storage)
+ *      driven on POST /api/v2/alerts by the same load generator with the same alerts as phase 1's first
+ *      concurrency, right after it → our durable rate / Alertmanager's in-memory rate
+ *   6. growth: 10-alert deliveries of new alerts into the same 100 incidents, the rate measured over a
+ *      window once they hold ~100k alerts and again once they hold ~500k (each incident's ingest cost must
+ *      not grow with its size)
  * then a PASS/FAIL line per target and one JSON line for machines.
  *
  * Environment: BENCH_DATABASE_URL / TEST_DATABASE_URL (server to create the bench database on),
  * BENCH_QUICK=1 (short phases), BENCH_CONCURRENCY=16,32, BENCH_DURATION_S, BENCH_RATE,
  * BENCH_STORM_S, BENCH_STRICT=1 (exit 1 when a target fails), BENCH_KEEP_DB=1 (keep the database to
- * inspect it), LOG_LEVEL (default warn).
+ * inspect it), BENCH_ALERTMANAGER=0 (skip phase 5), BENCH_GROWTH=0 (skip phase 6),
+ * BENCH_GROWTH_FROM / BENCH_GROWTH_TO (alerts in the growth incidents at the two measurements; default
+ * 100000 / 500000), BENCH_GROWTH_WINDOW (alerts per measurement, default 20000), BENCH_GROWTH_INCIDENTS
+ * (default 100), BENCH_ONLY_GROWTH=1 (phase 6 alone, after the warm-up), LOG_LEVEL (default warn).
  */
 import pg from 'pg';
 import { type App, createApp } from '../../src/app.ts';
 import { systemClock } from '../../src/clock.ts';
 import { configFrom } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
+import { alertmanagerBinary, type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { pgliteDatabase, postgresDatabase } from '../support/databases.ts';
 import type { BodySource, PhaseResult, PhaseSpec } from './load.ts';
 import { type Loadgen, startLoadgen } from './loadgen-process.ts';
@@ -44,9 +54,24 @@ const settings = {
   stormAlerts: 10_000,
   stormServices: 20,
   stormMs: numberEnv('BENCH_STORM_S', QUICK ? 15 : 60) * 1000,
+  alertmanager: env.BENCH_ALERTMANAGER !== '0',
+  growth: env.BENCH_GROWTH !== '0',
+  onlyGrowth: env.BENCH_ONLY_GROWTH === '1',
+  growthFrom: numberEnv('BENCH_GROWTH_FROM', QUICK ? 20_000 : 100_000),
+  growthTo: numberEnv('BENCH_GROWTH_TO', QUICK ? 60_000 : 500_000),
+  growthWindow: numberEnv('BENCH_GROWTH_WINDOW', QUICK ? 10_000 : 20_000),
+  growthIncidents: numberEnv('BENCH_GROWTH_INCIDENTS', 100),
+  growthConcurrency: 16,
 };
 
-const TARGETS = { alertsPerSecond: 2_000, p99Ms: 50, maxIncidents: 20, rssMb: 250 };
+const TARGETS = {
+  alertsPerSecond: 2_000,
+  p99Ms: 50,
+  maxIncidents: 20,
+  rssMb: 250,
+  alertmanagerRatio: 0.5,
+  growthRatio: 0.9,
+};
 
 const log = (text = '') => process.stdout.write(`${text}\n`);
 const mb = (bytes: number) => bytes / 1024 ** 2;
@@ -259,6 +284,151 @@ async function checkStorm(db: Db, before: Awaited<ReturnType<typeof maxIds>>): P
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// 5. Alertmanager's own rate, and 6. growth.
+
+interface AlertmanagerReport {
+  ours: PhaseReport;
+  theirs: PhaseReport;
+  version: string;
+  ratio: number;
+}
+
+/** Our phase `ours` against Alertmanager's /api/v2/alerts with the same spec and the same alerts. */
+async function runAlertmanager(
+  harness: Harness,
+  ours: PhaseReport,
+  spec: Extract<PhaseSpec, { mode: 'closed' }>,
+): Promise<AlertmanagerReport | string> {
+  const binary = alertmanagerBinary();
+  if (!binary) return 'prometheus-alertmanager is not installed';
+  let alertmanager: RunningAlertmanager | null = null;
+  try {
+    alertmanager = await startAlertmanager({ logLevel: 'warn' });
+    const status = (await (await fetch(`${alertmanager.url}/api/v2/status`)).json()) as {
+      versionInfo?: { version?: string };
+    };
+    const url = `${alertmanager.url}/api/v2/alerts`;
+    const api = { format: 'alertmanager-api', okStatus: 200 } as const;
+    await runMeasured('   Alertmanager warm-up', harness, {
+      ...spec,
+      ...api,
+      url,
+      durationMs: settings.warmupMs,
+      bodies: traffic('amwarmup', 1),
+    });
+    const theirs = await runMeasured(
+      `5. Alertmanager /api/v2/alerts, closed, ${spec.concurrency} clients`,
+      harness,
+      { ...spec, ...api, url },
+    );
+    return {
+      ours,
+      theirs,
+      version: status.versionInfo?.version ?? '?',
+      ratio: ours.alertsPerSecond / theirs.alertsPerSecond,
+    };
+  } catch (error) {
+    return `Alertmanager phase failed: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    await alertmanager?.stop();
+  }
+}
+
+interface GrowthReport {
+  early: PhaseReport;
+  late: PhaseReport;
+  earlyAt: number;
+  lateAt: number;
+  ratio: number;
+}
+
+/**
+ * New alerts into the same incidents (one Alertmanager group per incident, round robin), in closed loop:
+ * filled to `from - window`, measured over `window`, filled to `to - window`, measured over `window`.
+ */
+async function runGrowth(
+  harness: Harness,
+  url: string,
+  show: (report: PhaseReport) => void,
+): Promise<GrowthReport> {
+  const { growthFrom, growthTo, growthWindow, growthIncidents, growthConcurrency } = settings;
+  let seed = 400;
+  let stored = 0;
+  const phase = async (name: string, alerts: number) => {
+    const report = await runMeasured(name, harness, {
+      mode: 'closed',
+      url,
+      concurrency: growthConcurrency,
+      durationMs: 3_600_000,
+      maxRequests: Math.ceil(alerts / ALERTS_PER_GROUP),
+      // A new seed per phase: new pod names, so every alert is new (a fresh generator restarts its sequence).
+      bodies: {
+        kind: 'storm',
+        options: { seed: seed++, services: growthIncidents, alertsPerGroup: ALERTS_PER_GROUP, tag: 'growth' },
+      },
+    });
+    stored += report.result.alertsAccepted;
+    show(report);
+    return report;
+  };
+  const fill = async (until: number) => {
+    // In slices, so a long fill shows progress.
+    const slice = Math.max(growthWindow, 100_000);
+    while (stored < until)
+      await phase(
+        `   growth fill → ${fmt(Math.min(until, stored + slice), 0)} alerts`,
+        Math.min(slice, until - stored),
+      );
+  };
+  await fill(Math.max(0, growthFrom - growthWindow));
+  const early = await phase(
+    `6. growth, ${growthIncidents} incidents, at ${fmt(growthFrom, 0)} alerts`,
+    growthWindow,
+  );
+  const earlyAt = stored;
+  await fill(Math.max(stored, growthTo - growthWindow));
+  const late = await phase(
+    `6. growth, ${growthIncidents} incidents, at ${fmt(growthTo, 0)} alerts`,
+    growthWindow,
+  );
+  return { early, late, earlyAt, lateAt: stored, ratio: late.alertsPerSecond / early.alertsPerSecond };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * CPU (ms) the server and PostgreSQL spent per accepted delivery: steadier than the rate on a shared
+ * machine, and what "cost independent of incident size" is about.
+ */
+const cpuPerDelivery = (report: PhaseReport) => {
+  const ms = (pct: number | null) =>
+    pct === null ? null : (pct / 100) * (report.result.elapsedMs / Math.max(1, report.result.accepted));
+  return { server: ms(report.serverCpuPct), postgres: ms(report.postgresCpuPct) };
+};
+const cpuText = (report: PhaseReport) => {
+  const cpu = cpuPerDelivery(report);
+  return `${fmt(cpu.server ?? 0, 1)} + ${cpu.postgres === null ? '?' : fmt(cpu.postgres, 1)} ms`;
+};
+
+function growthSummary(growth: GrowthReport) {
+  const side = (report: PhaseReport, at: number) => ({
+    alerts: at,
+    serverCpuMsPerDelivery: round(cpuPerDelivery(report).server ?? 0, 2),
+    postgresCpuMsPerDelivery:
+      cpuPerDelivery(report).postgres === null ? null : round(cpuPerDelivery(report).postgres ?? 0, 2),
+    alertsPerSecond: round(report.alertsPerSecond, 0),
+    p50Ms: round(report.result.latency.p50, 2),
+    p99Ms: round(report.result.latency.p99, 2),
+    errors: report.result.failed,
+  });
+  return {
+    incidents: settings.growthIncidents,
+    window: settings.growthWindow,
+    early: side(growth.early, growth.earlyAt),
+    late: side(growth.late, growth.lateAt),
+    ratio: round(growth.ratio, 3),
+  };
+}
 
 async function main(): Promise<void> {
   const machine = machineInfo();
@@ -349,6 +519,18 @@ async function main(): Promise<void> {
     });
     show(warmup);
 
+    if (settings.onlyGrowth) {
+      const growth = await runGrowth(harness, url, show);
+      rss.stop();
+      log('');
+      log(table(PHASE_HEADER, [growth.early, growth.late].map(phaseRow)));
+      log(
+        `growth: ${fmt(growth.early.alertsPerSecond, 0)} alerts/s at ${fmt(growth.earlyAt, 0)} alerts → ${fmt(growth.late.alertsPerSecond, 0)} alerts/s at ${fmt(growth.lateAt, 0)} (× ${fmt(growth.ratio, 2)}); CPU per delivery (server + postgres) ${cpuText(growth.early)} → ${cpuText(growth.late)}`,
+      );
+      log(JSON.stringify({ bench: 'aiops-bot-ingest-growth', quick: QUICK, growth: growthSummary(growth) }));
+      return;
+    }
+
     // 1. Sustained durable ingest, closed loop.
     const closed: PhaseReport[] = [];
     for (const [index, concurrency] of settings.concurrencies.entries()) {
@@ -362,6 +544,26 @@ async function main(): Promise<void> {
       closed.push(report);
       reports.push(report);
       show(report);
+    }
+
+    // 5. Alertmanager's own rate, right after ours, with the same load and the same alerts.
+    const firstClosed = closed[0];
+    let alertmanager: AlertmanagerReport | string = 'skipped (BENCH_ALERTMANAGER=0)';
+    if (settings.alertmanager && firstClosed) {
+      alertmanager = await runAlertmanager(harness, firstClosed, {
+        mode: 'closed',
+        url,
+        concurrency: settings.concurrencies[0] as number,
+        durationMs: settings.closedMs,
+        bodies: traffic(`closed${settings.concurrencies[0]}`, 100),
+      });
+      if (typeof alertmanager === 'string') log(alertmanager);
+      else {
+        log(
+          `${alertmanager.theirs.name}: ${alertmanager.theirs.result.accepted} accepted, ${fmt(alertmanager.theirs.alertsPerSecond, 0)} alerts/s`,
+        );
+        reports.push(alertmanager.theirs);
+      }
     }
 
     // 2. Latency at a fixed rate, open loop.
@@ -400,6 +602,10 @@ async function main(): Promise<void> {
     reports.push(storm);
     show(storm);
     const stormCheck = await checkStorm(database.db, before);
+
+    // 6. Growth: the same incidents ever larger.
+    const growth = settings.growth ? await runGrowth(harness, url, show) : null;
+    if (growth) reports.push(growth.early, growth.late);
 
     // Every 202 of the whole run must have its delivery row (the "2xx means stored" promise).
     const stored = await database.db.query<{ count: number }>(
@@ -453,6 +659,26 @@ async function main(): Promise<void> {
         measured: `${deliveriesStored} rows for ${acceptedTotal} accepted requests`,
         pass: deliveriesStored === acceptedTotal,
       },
+      typeof alertmanager === 'string'
+        ? {
+            target: `≥ ${TARGETS.alertmanagerRatio}× Alertmanager's /api/v2/alerts rate`,
+            measured: alertmanager,
+            pass: false,
+          }
+        : {
+            target: `≥ ${TARGETS.alertmanagerRatio}× Alertmanager's /api/v2/alerts rate (same load, same alerts)`,
+            measured: `${fmt(alertmanager.ours.alertsPerSecond, 0)} / ${fmt(alertmanager.theirs.alertsPerSecond, 0)} alerts/s = ${fmt(alertmanager.ratio, 2)}× (Alertmanager ${alertmanager.version})`,
+            pass: alertmanager.ratio >= TARGETS.alertmanagerRatio && alertmanager.ours.result.failed === 0,
+          },
+      ...(growth
+        ? [
+            {
+              target: `growth: rate at ${fmt(growth.lateAt, 0)} alerts within ${fmt(100 - 100 * TARGETS.growthRatio, 0)} % of the rate at ${fmt(growth.earlyAt, 0)}`,
+              measured: `${fmt(growth.early.alertsPerSecond, 0)} → ${fmt(growth.late.alertsPerSecond, 0)} alerts/s (× ${fmt(growth.ratio, 2)}), p99 ${fmt(growth.early.result.latency.p99)} → ${fmt(growth.late.result.latency.p99)} ms, CPU/delivery ${cpuText(growth.early)} → ${cpuText(growth.late)}`,
+              pass: growth.ratio >= TARGETS.growthRatio && growth.late.result.failed === 0,
+            },
+          ]
+        : []),
       {
         target: `server peak RSS < ${TARGETS.rssMb} MB`,
         measured: `${fmt(peakRssMb, 0)} MB${database.kind === 'pglite' ? ' (includes PGlite)' : ''}`,
@@ -520,6 +746,17 @@ async function main(): Promise<void> {
         maxMs: round(storm.result.latency.max, 2),
         ...stormCheck,
       },
+      alertmanager:
+        typeof alertmanager === 'string'
+          ? { skipped: alertmanager }
+          : {
+              version: alertmanager.version,
+              concurrency: settings.concurrencies[0],
+              oursAlertsPerSecond: round(alertmanager.ours.alertsPerSecond, 0),
+              alertmanagerAlertsPerSecond: round(alertmanager.theirs.alertsPerSecond, 0),
+              ratio: round(alertmanager.ratio, 3),
+            },
+      growth: growth ? growthSummary(growth) : null,
       peakRssMb: round(peakRssMb, 0),
       targets: verdicts.map((v) => ({ target: v.target, pass: v.pass })),
       pass: verdicts.every((v) => v.pass),

@@ -61,8 +61,8 @@ export interface GettableAlert {
 }
 
 export interface AlertmanagerOptions {
-  /** Where the webhook receiver sends notifications. */
-  webhookUrl: string;
+  /** Where the webhook receiver sends notifications; none: a null receiver (the benchmark's baseline). */
+  webhookUrl?: string;
   /** Sent as `Authorization: Bearer <token>`; omit for no Authorization header. */
   bearerToken?: string;
   groupBy?: string[];
@@ -87,6 +87,9 @@ export interface RunningAlertmanager {
 }
 
 export function alertmanagerConfig(options: AlertmanagerOptions): string {
+  if (options.webhookUrl === undefined) {
+    return toYaml({ route: { receiver: 'null' }, receivers: [{ name: 'null' }] });
+  }
   return toYaml({
     route: {
       receiver: 'aiops',
