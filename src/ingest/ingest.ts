@@ -28,12 +28,15 @@ export function serviceRulesOf(config: Config): ServiceRules {
   return { services: config.file.services, serviceLabels: config.file.ingest.serviceLabels };
 }
 
+import type { Logger } from '../logger.ts';
 import { boundedDelivery, storableJson, storableText } from './sanitize.ts';
 
 export interface IngestDeps {
   db: Db;
   config: Config;
   clock: Clock;
+  /** Where a lost failed copy is reported (the only error ingest itself handles). */
+  logger?: Logger;
 }
 
 export interface IngestRequest {
@@ -222,5 +225,16 @@ async function storeFailedDelivery(deps: IngestDeps, request: IngestRequest, now
         storableText(redactAndCut(message, 2000)),
       ],
     )
-    .catch(() => {});
+    .catch((storeError: unknown) => {
+      // The caller reports `error`; that its body is now lost too is said here, once.
+      deps.logger?.error(
+        {
+          err: storeError,
+          source: request.source,
+          bytes: request.rawBody.length,
+          cause: message.slice(0, 300),
+        },
+        'failed delivery could not be stored: its body is lost',
+      );
+    });
 }
