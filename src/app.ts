@@ -222,7 +222,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const slack = await createSlackApp(config, logger, clock);
   if (slack) {
     // First: a request seen before (a replay, a Slack retry, a duplicated envelope) goes no further.
-    slack.app.use(slackReplayGuard(deps));
+    slack.app.use(slackReplayGuard(deps, { pendingAcks: slack.pendingAcks }));
     registerCommands(slack.app, deps);
     registerActions(slack.app, deps);
     registerEvents(slack.app, deps);

@@ -15,6 +15,7 @@ import { readBody } from '../http/io.ts';
 import type { Logger } from '../logger.ts';
 import { slackApiUrl } from './api-url.ts';
 import { boltLogger } from './bolt-logger.ts';
+import { PendingAcks } from './pending-acks.ts';
 import { verifySlackRequest } from './verify.ts';
 
 export { boltLogger } from './bolt-logger.ts';
@@ -23,6 +24,8 @@ export interface SlackApp {
   app: App;
   /** Present in HTTP mode: mount on POST /slack/events. */
   requestListener: ((req: IncomingMessage, res: ServerResponse) => void) | null;
+  /** Requests received and not answered yet (HTTP mode; Socket Mode acks over its socket). */
+  pendingAcks: PendingAcks;
   socketMode: boolean;
 }
 
@@ -55,7 +58,7 @@ export async function createSlackApp(
     // The Socket Mode client has its own WebClient (for apps.connections.open): it needs SLACK_API_URL too.
     const app = new App({ ...shared, appToken, socketMode: true, installerOptions: { clientOptions } });
     acknowledgeOnce(app);
-    return { app, requestListener: null, socketMode: true };
+    return { app, requestListener: null, pendingAcks: new PendingAcks(), socketMode: true };
   }
   if (!signingSecret) {
     throw new ConfigError(
@@ -74,9 +77,15 @@ export async function createSlackApp(
   });
   const app = new App({ ...shared, receiver });
   acknowledgeOnce(app);
+  const pendingAcks = new PendingAcks();
+  const verified = verifiedRequests(receiver.requestListener, { signingSecret, clock, logger });
   return {
     app,
-    requestListener: verifiedRequests(receiver.requestListener, { signingSecret, clock, logger }),
+    requestListener: (req, res) => {
+      pendingAcks.track(res);
+      verified(req, res);
+    },
+    pendingAcks,
     socketMode: false,
   };
 }

@@ -27,6 +27,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Queryable } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
+import type { PendingAcks } from './pending-acks.ts';
 
 /** How long a receipt is kept: far beyond Slack's 5-minute window and its retries. */
 export const RECEIPT_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -123,7 +124,7 @@ type GuardArgs = AnyMiddlewareArgs & AllMiddlewareArgs;
  */
 export function slackReplayGuard(
   deps: { db: Queryable; clock: Clock; logger: Logger },
-  options: { retentionMs?: number; pruneEveryMs?: number } = {},
+  options: { retentionMs?: number; pruneEveryMs?: number; pendingAcks?: PendingAcks } = {},
 ) {
   const retentionMs = options.retentionMs ?? RECEIPT_RETENTION_MS;
   const pruneEveryMs = options.pruneEveryMs ?? 10 * 60_000;
@@ -148,7 +149,11 @@ export function slackReplayGuard(
     // Acks are idempotent (acknowledgeOnce in bolt.ts): the listener's own ack() is then a no-op. Slash
     // commands and view submissions answer through their ack, so their listeners still ack themselves.
     const ackedFirst = receipt.kind === 'block_actions';
-    if (ackedFirst) await ack(args);
+    if (ackedFirst) {
+      await ack(args);
+      // The clicks received with this one are acknowledged before this one's work takes the event loop.
+      await options.pendingAcks?.settled();
+    }
     const now = deps.clock.now();
     if (now.getTime() - lastPruneMs >= pruneEveryMs) {
       lastPruneMs = now.getTime();
