@@ -9,8 +9,12 @@ export type FakeHostMessage = { type: 'ready'; url: string } | { type: 'calls'; 
 
 const fake = await startSlackFake();
 process.on('message', (message: { type: 'calls' | 'exit' }) => {
+  // `at` as wall-clock ms (this process's time origin + its performance.now()), comparable across processes.
   if (message.type === 'calls')
-    process.send?.({ type: 'calls', calls: fake.calls } satisfies FakeHostMessage);
+    process.send?.({
+      type: 'calls',
+      calls: fake.calls.map((call) => ({ ...call, at: performance.timeOrigin + call.at })),
+    } satisfies FakeHostMessage);
   else void fake.close().then(() => process.disconnect?.());
 });
 process.send?.({ type: 'ready', url: fake.url } satisfies FakeHostMessage);
