@@ -235,9 +235,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...remediationSyncHandlers(deps),
     ...options.jobHandlers,
   };
-  const worker = new JobWorker({ db, clock: deps.clock, logger, handlers });
+  // A job that queued Slack messages wakes the poster: they go out now, not at its next poll.
+  const worker = new JobWorker({ db, clock: deps.clock, logger, handlers, afterJob: () => poster.wake() });
   deps.wakeJobs = () => worker.wake();
-  const poster = new SlackPoster({
+  const poster: SlackPoster = new SlackPoster({
     db,
     clock: deps.clock,
     logger,

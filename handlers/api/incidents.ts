@@ -29,8 +29,8 @@ export function listIncidentsHandler(deps: AppDeps) {
 }
 
 /**
- * GET /api/incidents/:id — the incident with its alerts and timeline, every analysis (newest first, with
- * the analyzer, model, tokens and latency), the confirmed causes, its Slack thread's delivery state, its
+ * GET /api/incidents/:id — the incident with its alerts and timeline, its current analysis and every
+ * analysis (newest first, with the stage, analyzer, model, tokens and latency), the confirmed causes, its Slack thread's delivery state, its
  * remediations (state, approvals, before/after redacted) and their audit trail (newest first).
  */
 export function getIncidentHandler(deps: AppDeps) {
@@ -46,7 +46,18 @@ export function getIncidentHandler(deps: AppDeps) {
       listAudit(deps.db, { incidentId: id, limit: 500 }),
     ]);
     const fixPrs = await listFixPrs(deps.db, id);
-    sendJson(res, 200, { ...incident, analyses, confirmedCauses, slack, remediations, audit, fixPrs });
+    // The current analysis (the one the thread shows) and the history it replaced, newest first.
+    const analysis = analyses[0] ?? null;
+    sendJson(res, 200, {
+      ...incident,
+      analysis,
+      analyses,
+      confirmedCauses,
+      slack,
+      remediations,
+      audit,
+      fixPrs,
+    });
   };
 }
 

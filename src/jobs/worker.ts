@@ -28,6 +28,11 @@ export interface JobWorkerOptions {
   batchSize?: number;
   /** Cap of the backoff while the database is unreachable. */
   maxOutageBackoffMs?: number;
+  /**
+   * Called after a job ran and its outcome was recorded (the app wakes the Slack poster: a job that queued a
+   * message has it sent at once instead of at the poster's next poll).
+   */
+  afterJob?: (job: Job) => void;
 }
 
 /** What happened to a claimed job that the database was not there to record. */
@@ -155,6 +160,7 @@ export class JobWorker {
       this.unsettled.set(job.id, outcome);
       throw error;
     }
+    if (outcome.outcome === 'done') this.options.afterJob?.(job);
     if (outcome.outcome === 'interrupted') {
       // The handler lost the database but recording worked: it came back already. Still an outage signal.
       this.options.logger.warn(

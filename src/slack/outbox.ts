@@ -192,6 +192,38 @@ export async function sentReplyTs(db: Queryable, replyId: number): Promise<strin
   return result.rows[0]?.slack_ts ?? null;
 }
 
+/** The status of the reply an `update_reply` edits ('sent', 'dead', 'pending'), or null when it is gone. */
+export async function replyStatus(db: Queryable, replyId: number): Promise<string | null> {
+  const result = await db.query<{ status: string }>('SELECT status FROM slack_outbox WHERE id = $1', [
+    replyId,
+  ]);
+  return result.rows[0]?.status ?? null;
+}
+
+/**
+ * An edit whose reply Slack refused for good was posted as the reply itself (the newest content is what
+ * the thread should show, and it was never shown): the edit is sent, and the reply counts as sent where
+ * the edit went, so later edits of it edit that message (never a second one).
+ */
+export async function markEditPostedAsReply(
+  db: Db,
+  row: OutboxRow,
+  workerId: string,
+  now: Date,
+  slackTs: string,
+): Promise<FinishOutcome> {
+  return db.transaction(async (tx) => {
+    const held = await tx.query(`SELECT 1 FROM slack_outbox WHERE ${LEASE} FOR UPDATE`, [row.id, workerId]);
+    if (held.rowCount === 0) return 'lost';
+    await tx.query(
+      `UPDATE slack_outbox SET status = 'sent', sent_at = $2, slack_ts = $3
+       WHERE id = $1 AND status = 'dead'`,
+      [row.replyTo, now, slackTs],
+    );
+    return markOutboxSent(tx, row, workerId, now, slackTs);
+  });
+}
+
 /** A top-level message not tied to an incident (digests, notices); in order with others to `channel`. */
 export async function enqueueChannelMessage(
   tx: Queryable,
