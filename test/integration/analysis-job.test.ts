@@ -82,7 +82,10 @@ describe.each(testDatabases())('analyze-incident job on $name', (database) => {
     expect(await analyses(id)).toBe(1);
     expect(await replies(id)).toBe(1);
     expect(
-      await count("SELECT count(*) AS n FROM slack_outbox WHERE incident_id = $1 AND kind = 'update_reply'", id),
+      await count(
+        "SELECT count(*) AS n FROM slack_outbox WHERE incident_id = $1 AND kind = 'update_reply'",
+        id,
+      ),
     ).toBe(0);
   });
 });
