@@ -70,7 +70,7 @@ export class JobWorker {
    * Claims what is due and runs it; returns how many jobs it ran. Safe to call concurrently with others.
    * `aheadMs` also takes jobs due within that time (debounced work the CLI wants done now).
    */
-  async runOnce(options: { aheadMs?: number } = {}): Promise<number> {
+  async runOnce(options: { aheadMs?: number; kinds?: readonly string[] } = {}): Promise<number> {
     try {
       return await this.claimAndRun(options);
     } catch (error) {
@@ -79,7 +79,7 @@ export class JobWorker {
     }
   }
 
-  private async claimAndRun(options: { aheadMs?: number }): Promise<number> {
+  private async claimAndRun(options: { aheadMs?: number; kinds?: readonly string[] }): Promise<number> {
     this.active += 1;
     try {
       return await this.round(options);
@@ -88,7 +88,7 @@ export class JobWorker {
     }
   }
 
-  private async round(options: { aheadMs?: number }): Promise<number> {
+  private async round(options: { aheadMs?: number; kinds?: readonly string[] }): Promise<number> {
     const { db, clock, handlers } = this.options;
     await this.settle();
     // Only with no other round of this worker under way, whose fresh claim could look like an orphan.
@@ -98,7 +98,7 @@ export class JobWorker {
       now,
       dueBy: new Date(now.getTime() + (options.aheadMs ?? 0)),
       workerId: this.workerId,
-      kinds: Object.keys(handlers),
+      kinds: options.kinds ?? Object.keys(handlers),
       leaseMs: this.options.leaseMs ?? 60_000,
       limit: this.options.batchSize ?? 10,
     });
@@ -205,14 +205,16 @@ export class JobWorker {
   private tick: (() => Promise<void>) | null = null;
   private woken = false;
 
-  start(): void {
+  /** Polls until stopped; `kinds` limits what it claims (every kind it has a handler for by default). */
+  start(options: { kinds?: readonly string[] } = {}): void {
     if (!this.stopped) return;
     this.stopped = false;
+    const { kinds } = options;
     const tick = async () => {
       if (this.stopped) return;
       this.woken = false;
       let wait: number | null = null;
-      this.running = this.runOnce().then(
+      this.running = this.runOnce(kinds ? { kinds } : {}).then(
         (ran) => {
           this.outage.succeeded();
           return ran;

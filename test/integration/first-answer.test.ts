@@ -67,6 +67,7 @@ const crashLoop = (groupKey: string, pods: string[]) =>
         pod,
         container: 'checkout',
         service: `checkout-${groupKey}`,
+        team: groupKey,
       },
       annotations: { summary: `Pod shop/${pod} is crash looping.` },
     })),
@@ -74,11 +75,17 @@ const crashLoop = (groupKey: string, pods: string[]) =>
 
 /** The Messages API: answers each call with the next queued reply (the last one repeats), counting calls. */
 async function startFakeAnthropic() {
-  const state = { calls: 0, replies: [] as [number, unknown][] };
+  const state = {
+    calls: 0,
+    replies: [] as [number, unknown][],
+    /** While set, answers wait for it (an LLM call that takes its time). */
+    hold: null as Promise<void> | null,
+  };
   const server = http.createServer((req, res) => {
     req.resume();
-    req.on('end', () => {
+    req.on('end', async () => {
       state.calls += 1;
+      await state.hold;
       const [status, body] = (state.replies.length > 1 ? state.replies.shift() : state.replies[0]) ?? [
         500,
         { type: 'error', error: { type: 'api_error', message: 'no reply queued' } },
@@ -140,6 +147,8 @@ describe.each(testDatabases())('first answer, then the LLM in place, on $name', 
   let slack: SlackFake;
   let app: TestApp;
   let llm: Awaited<ReturnType<typeof startFakeAnthropic>>;
+  /** Lets held LLM answers go (a test that failed mid-hold must not hang the app's close). */
+  let releaseLlm = () => {};
 
   beforeAll(async () => {
     ({ db, dispose } = await database.create());
@@ -155,6 +164,7 @@ describe.each(testDatabases())('first answer, then the LLM in place, on $name', 
     slack.calls.length = 0;
     llm.state.calls = 0;
     llm.state.replies = [];
+    llm.state.hold = null;
     app = await startTestApp(db, {
       env: {
         SLACK_BOT_TOKEN: 'xoxb-test-token',
@@ -168,6 +178,7 @@ describe.each(testDatabases())('first answer, then the LLM in place, on $name', 
     });
   });
   afterEach(async () => {
+    releaseLlm();
     await app?.close();
   });
 
@@ -351,5 +362,66 @@ describe.each(testDatabases())('first answer, then the LLM in place, on $name', 
     const shown = textOf((edits.at(-1) ?? posts[0])?.body ?? {});
     expect(shown).toContain('Bad deploy of checkout v2.14.0');
     expect((await detail(id)).analysis).toMatchObject({ analyzer: 'llm' });
+  });
+
+  it("a slow LLM call does not hold up a new incident's root message and first answer", async () => {
+    // The running app's own workers and poster (polling on real timers, claiming at the test's clock).
+    await app.close();
+    app = await startTestApp(db, {
+      env: {
+        SLACK_BOT_TOKEN: 'xoxb-test-token',
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        AIOPS_DEFAULT_CHANNEL: '#incidents',
+        ANTHROPIC_API_KEY: 'test-key',
+        ANTHROPIC_BASE_URL: llm.url,
+        AIOPS_MODEL: MODEL,
+      },
+      // Its own channel: the pace of #incidents (at the test's clock) does not delay it.
+      yaml: 'routes:\n  - match: { team: f }\n    channel: "#f-oncall"\n',
+      startWorkers: true,
+    });
+    llm.state.hold = new Promise<void>((resolve) => {
+      releaseLlm = resolve;
+    });
+    anthropic([200, toolUseMessage(llmAnalysis)]);
+    const slow = await open('e');
+    await waitFor(async () => (await rootTsOf(slow)) ?? undefined, 20_000);
+    app.clock.advance(10 * SECOND); // the storm settled: its LLM call starts, and hangs
+    await waitFor(() => (llm.state.calls > 0 ? true : undefined), 20_000);
+
+    const next = await open('f');
+    const rootTs = await waitFor(async () => (await rootTsOf(next)) ?? undefined, 20_000);
+    app.clock.advance(1_100); // the channel's pace (one message a second, at the app's clock)
+    await waitFor(() => (analysisPosts(rootTs).length > 0 ? true : undefined), 20_000);
+    expect(textOf(analysisPosts(rootTs)[0]?.body ?? {})).toContain('first answer');
+    expect(llm.state.calls).toBe(1); // still the slow incident's one call, unanswered
+
+    releaseLlm();
+    const pending = async (id: number) =>
+      Number(
+        (
+          await db.query<{ n: string }>(
+            "SELECT count(*) AS n FROM slack_outbox WHERE incident_id = $1 AND status = 'pending'",
+            [id],
+          )
+        ).rows[0]?.n,
+      );
+    await waitFor(async () => {
+      app.clock.advance(1_100);
+      const current = (await detail(slow)).analysis;
+      return current?.analyzer === 'llm' && (await pending(slow)) === 0 ? true : undefined;
+    }, 20_000);
+    const slowTs = await rootTsOf(slow);
+    expect(analysisPosts(slowTs)).toHaveLength(1);
+    const messageTs = (
+      await db.query<{ slack_ts: string }>(
+        `SELECT o.slack_ts FROM analysis_messages m JOIN slack_outbox o ON o.id = m.outbox_id
+         WHERE m.incident_id = $1 AND m.part = 0`,
+        [slow],
+      )
+    ).rows[0]?.slack_ts;
+    const edit = slack.callsOf('chat.update').find((call) => call.body.ts === messageTs);
+    expect(textOf(edit?.body ?? {})).toContain('Bad deploy of checkout v2.14.0');
   });
 });
