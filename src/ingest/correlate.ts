@@ -286,9 +286,6 @@ export async function applyGroup(
   // job per incident and kind).
   // New words to find this incident by (it opened, or a new kind of alert joined): rewrite its document.
   if (newAlertnames.length > 0) await refreshIncidentSearch(tx, incident.id);
-  // A new incident's first answer does not wait for the settle: the offline analyzer runs at once, and the
-  // settled analysis (the LLM's one call) replaces it in place.
-  if (opened) await enqueueIncidentJob(tx, ctx.now, JOB_KINDS.firstAnalysis, incident.id);
   if (opened || newAlertnames.length > 0 || reopened) {
     const delayMs = opened || reopened ? ANALYZE_SETTLE_MS : REANALYZE_DEBOUNCE_MS;
     await enqueueIncidentJob(tx, ctx.now, JOB_KINDS.analyzeIncident, incident.id, delayMs);
@@ -297,6 +294,9 @@ export async function applyGroup(
     const urgent = opened || status !== incident.status;
     await enqueueIncidentJob(tx, ctx.now, JOB_KINDS.syncIncident, incident.id, urgent ? 0 : SYNC_DEBOUNCE_MS);
   }
+  // A new incident's first answer does not wait for the settle: the offline analyzer runs at once (queued
+  // after the root message's sync, which goes out first), and the settled analysis replaces it in place.
+  if (opened) await enqueueIncidentJob(tx, ctx.now, JOB_KINDS.firstAnalysis, incident.id);
 
   return { incidentId: incident.id, opened, changed: timeline.length > 0, status };
 }
