@@ -139,7 +139,7 @@ async function main(): Promise<number> {
       }).then((response) => response.arrayBuffer());
       await sleep(FIRST.spacingMs);
     }
-    await sleep(2_000);
+    await sleep(5_000); // the last root (and its first answer, a paced second later) under load
     const firstCalls = await slack.calls();
     const rootLatency: number[] = [];
     const analysisLatency: number[] = [];
