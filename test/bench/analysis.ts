@@ -196,6 +196,11 @@ async function main(): Promise<number> {
        WHERE i.labels->>'cluster' = 'llm-storm' GROUP BY i.id, i.opened_at`,
     );
     firstAnalysis = summarize(first.rows.map((row) => Number(row.ms)));
+    const retried = await database.db.query<{ kind: string; n: number; error: string | null }>(
+      `SELECT kind, count(*) AS n, max(last_error) AS error FROM jobs WHERE attempts > 1 OR last_error IS NOT NULL
+       GROUP BY kind`,
+    );
+    for (const row of retried.rows) log(`   retried ${row.kind} jobs: ${row.n} (${row.error ?? ''})`);
     incidents = Number(
       (
         await database.db.query<{ n: number }>(
