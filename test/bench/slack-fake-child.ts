@@ -9,11 +9,13 @@ export type FakeHostMessage = { type: 'ready'; url: string } | { type: 'calls'; 
 
 const fake = await startSlackFake();
 process.on('message', (message: { type: 'calls' | 'exit' }) => {
-  // `at` as wall-clock ms (this process's time origin + its performance.now()), comparable across processes.
+  // `at` as Date.now() ms, comparable across processes (performance.timeOrigin is not: it can be off by
+  // a second between two processes).
+  const offset = Date.now() - performance.now();
   if (message.type === 'calls')
     process.send?.({
       type: 'calls',
-      calls: fake.calls.map((call) => ({ ...call, at: performance.timeOrigin + call.at })),
+      calls: fake.calls.map((call) => ({ ...call, at: offset + call.at })),
     } satisfies FakeHostMessage);
   else void fake.close().then(() => process.disconnect?.());
 });

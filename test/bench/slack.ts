@@ -31,7 +31,7 @@ const STORM = { alerts: 1_000, seconds: 10, alertsPerRequest: 10 };
 const TARGETS = { ackP99Ms: 100, rootMessages: 1, maxUpdates: 10, rootP50Ms: 300 };
 /** New incidents sent one at a time, spaced so the channel's 1-message-per-second pace never delays a root. */
 const FIRST = { incidents: QUICK ? 10 : 30, spacingMs: 2_500 };
-const wallNow = () => performance.timeOrigin + performance.now();
+const wallNow = () => Date.now();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
