@@ -333,7 +333,8 @@ const fromRaw = (row: RawRow): OutboxRow => ({
 
 /**
  * Claims at most one due row per channel, each the head (lowest pending id) of its thread, with a lease
- * until `now + leaseMs`. `heads` picks the first pending row of every thread — locked or not, so a row
+ * until `now + leaseMs`; of a channel's due heads a root message goes first (a new incident is told
+ * before another thread's reply or edit: the channel's pace would otherwise keep it waiting behind them). `heads` picks the first pending row of every thread — locked or not, so a row
  * behind an in-flight one is never a candidate; `picks` keeps the due, unleased heads of channels the
  * caller is not pacing, one per channel. The outer SELECT locks them FOR UPDATE SKIP LOCKED: a row
  * another poster is claiming right now is skipped, and a row whose claim (or send) committed after this
@@ -367,7 +368,7 @@ export async function claimOutbox(
   const paced = options.pace === true;
   const result = await db.query<RawRow>(
     `WITH heads AS (
-       SELECT DISTINCT ON (thread_key) id, channel, next_attempt_at, locked_until
+       SELECT DISTINCT ON (thread_key) id, channel, kind, next_attempt_at, locked_until
        FROM slack_outbox
        WHERE status = 'pending'
        ORDER BY thread_key, id
@@ -377,7 +378,7 @@ export async function claimOutbox(
        WHERE next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
          AND channel NOT IN (SELECT jsonb_array_elements_text($4::jsonb))
          ${paced ? 'AND NOT EXISTS (SELECT 1 FROM slack_channel_pace p WHERE p.channel = heads.channel AND p.next_at > $1)' : ''}
-       ORDER BY channel, next_attempt_at, id
+       ORDER BY channel, kind <> 'root', next_attempt_at, id
      ), chosen AS (
        SELECT id, channel FROM picks ORDER BY next_attempt_at, id LIMIT $5
      )${

@@ -177,4 +177,32 @@ describe.each(testDatabases())('outbox reply edits on $name', (database) => {
       ),
     ).toBeNull();
   });
+
+  it("claims a new incident's root before another thread's reply in the same channel", async () => {
+    const first = await thread();
+    await poster().runOnce(); // the first root goes out; its reply is now due in #ops
+    const second = await db.query<{ id: number }>(
+      `INSERT INTO incidents (source, correlation_key, title, service, severity, status, channel, opened_at, last_event_at)
+       VALUES ('alertmanager', $1, 'Second', 'svc', 'warning', 'triggered', '#ops', $2, $2) RETURNING id`,
+      [`key-${Math.random()}`, clock.now()],
+    );
+    const secondId = second.rows[0]?.id as number;
+    clock.advance(1_000);
+    const rootId = await db.transaction((tx) =>
+      enqueueRootMessage(tx, clock.now(), {
+        incidentId: secondId,
+        channel: '#ops',
+        message: message('root 2'),
+      }),
+    );
+    const [claimed, ...more] = await claimOutbox(db, {
+      now: clock.now(),
+      workerId: 'w',
+      leaseMs: 1_000,
+      limit: 5,
+    });
+    expect(more).toEqual([]);
+    expect(claimed?.id).toBe(rootId);
+    expect(claimed?.id).not.toBe(first.replyId);
+  });
 });
