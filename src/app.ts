@@ -249,6 +249,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     handlers: Object.fromEntries(Object.entries(handlers).filter(([kind]) => slowKinds.includes(kind))),
     afterJob,
+    name: 'analysis worker',
   });
   deps.wakeJobs = () => worker.wake();
   const poster: SlackPoster = new SlackPoster({

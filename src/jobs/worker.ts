@@ -33,6 +33,8 @@ export interface JobWorkerOptions {
    * message has it sent at once instead of at the poster's next poll).
    */
   afterJob?: (job: Job) => void;
+  /** How its logs name it ('job worker' by default). */
+  name?: string;
 }
 
 /** What happened to a claimed job that the database was not there to record. */
@@ -60,7 +62,7 @@ export class JobWorker {
     this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
     this.outage = new OutageBackoff({
       logger: options.logger,
-      what: 'job worker',
+      what: options.name ?? 'job worker',
       initialMs: Math.min(options.pollMs ?? 1_000, 250),
       maxMs: options.maxOutageBackoffMs ?? 10_000,
     });
