@@ -22,6 +22,7 @@ import { Router } from './http/router.ts';
 import { fixPrPollJob } from './incidents/fixes.ts';
 import { CronScheduler } from './jobs/cron.ts';
 import { incidentJobHandlers, remediationJobHandlers } from './jobs/handlers.ts';
+import { JOB_KINDS } from './jobs/kinds.ts';
 import { scheduledJobs } from './jobs/scheduled.ts';
 import { type JobHandler, JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -235,9 +236,23 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...remediationSyncHandlers(deps),
     ...options.jobHandlers,
   };
-  const worker = new JobWorker({ db, clock: deps.clock, logger, handlers });
+  // A job that queued Slack messages wakes the poster: they go out now, not at its next poll.
+  const afterJob = () => poster.wake();
+  // The settled analysis (the LLM's call: seconds, tens of seconds) runs on a worker of its own, so a
+  // storm's LLM calls never hold up a new incident's root message and first answer behind them.
+  // `worker` still runs every kind when driven or started by hand (tests, the CLI).
+  const slowKinds: string[] = [JOB_KINDS.analyzeIncident];
+  const worker = new JobWorker({ db, clock: deps.clock, logger, handlers, afterJob });
+  const analysisWorker = new JobWorker({
+    db,
+    clock: deps.clock,
+    logger,
+    handlers: Object.fromEntries(Object.entries(handlers).filter(([kind]) => slowKinds.includes(kind))),
+    afterJob,
+    name: 'analysis worker',
+  });
   deps.wakeJobs = () => worker.wake();
-  const poster = new SlackPoster({
+  const poster: SlackPoster = new SlackPoster({
     db,
     clock: deps.clock,
     logger,
@@ -277,7 +292,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       });
       if (slack?.socketMode) await slack.app.start();
       if (startWorkers) {
-        worker.start();
+        worker.start({ kinds: Object.keys(handlers).filter((kind) => !slowKinds.includes(kind)) });
+        analysisWorker.start();
         poster.start();
       }
       if (startCron) cron.start();
@@ -291,6 +307,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async close() {
       await cron.stop();
       await worker.stop();
+      await analysisWorker.stop();
       await poster.stop();
       if (slack?.socketMode) await slack.app.stop();
       await new Promise<void>((resolve) => {

@@ -74,9 +74,9 @@ export function decodeAlertCursor(cursor: string, incidentId: number): number {
 /**
  * GET /api/incidents/:id?limit=N&cursor=C — the incident with one page of its alerts (in the order they
  * joined; `alertCounts` counts all of them, `alertPage.nextCursor` fetches the next page) and its
- * timeline, every analysis (newest first, with the analyzer, model, tokens and latency), the confirmed
- * causes, its Slack thread's delivery state, its remediations (state, approvals, before/after redacted)
- * and their audit trail (newest first).
+ * timeline, its current analysis and every analysis (newest first, with the stage, analyzer, model, tokens
+ * and latency), the confirmed causes, its Slack thread's delivery state, its remediations (state,
+ * approvals, before/after redacted) and their audit trail (newest first).
  */
 export function getIncidentHandler(deps: AppDeps) {
   return async (_req: IncomingMessage, res: ServerResponse, ctx: RouteContext) => {
@@ -98,9 +98,12 @@ export function getIncidentHandler(deps: AppDeps) {
       limit: query.limit,
       nextCursor: nextAfterId === null ? null : encodeAlertCursor(id, nextAfterId),
     };
+    // The current analysis (the one the thread shows) and the history it replaced, newest first.
+    const analysis = analyses[0] ?? null;
     sendJson(res, 200, {
       ...incident,
       alertPage,
+      analysis,
       analyses,
       confirmedCauses,
       slack,

@@ -51,6 +51,8 @@ export async function receiveWebhook(
       ...(result.notes.length > 0 ? { notes: result.notes } : {}),
     });
     if (result.openedIncidentIds.length > 0) {
+      // A new incident's root message and first answer are due now: run them without waiting for the poll.
+      deps.wakeJobs?.();
       deps.logger.info({ source, incidentIds: result.openedIncidentIds }, 'incident opened');
     }
   } catch (error) {

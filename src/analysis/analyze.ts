@@ -38,14 +38,24 @@ export interface AnalyzeDeps {
   gather?: GatherContext;
 }
 
+/**
+ * `first`: a new incident's offline analysis, posted at once; `settled`: the analysis once its alert storm
+ * settled (the LLM's, or the offline analyzer's with the full context), which replaces it in place.
+ */
+export type AnalysisStage = 'first' | 'settled';
+
 export interface StoredAnalysis {
   id: number;
   incidentId: number;
   createdAt: string;
+  stage: AnalysisStage;
   analysis: Analysis;
 }
 
 export const NO_KEY_REASON = 'ANTHROPIC_API_KEY is not set';
+/** The first answer's note when an LLM is configured: its analysis follows. */
+export const FIRST_ANSWER_REASON =
+  "first answer; the LLM's analysis replaces it once the alert storm settles";
 
 export async function buildAnalysisInput(db: Queryable, incidentId: number): Promise<AnalysisInput> {
   const incident = await getIncident(db, incidentId);
@@ -131,6 +141,8 @@ export interface ComputedAnalysis {
   incidentId: number;
   analysis: Analysis;
   latencyMs: number;
+  /** `settled` when absent. */
+  stage?: AnalysisStage;
 }
 
 /** Gathers the context and runs the analysis (the LLM call, when there is one); stores nothing. */
@@ -140,6 +152,23 @@ export async function computeAnalysis(deps: AnalyzeDeps, incidentId: number): Pr
   return { incidentId, analysis, latencyMs };
 }
 
+/**
+ * A new incident's first answer: the offline analyzer on what the database knows (its alerts, similar past
+ * incidents) — no remote context source and no LLM, so it is there within milliseconds of the alert, not
+ * after the storm settle. The settled analysis (computeAnalysis) replaces it.
+ */
+export async function computeFirstAnalysis(deps: AnalyzeDeps, incidentId: number): Promise<ComputedAnalysis> {
+  const input = await buildAnalysisInput(deps.db, incidentId);
+  const started = performance.now();
+  const analysis = analysisSchema.parse({
+    ...analyzeOffline(input),
+    fallbackReason: deps.llm ? FIRST_ANSWER_REASON : NO_KEY_REASON,
+  });
+  const latencyMs = Math.round(performance.now() - started);
+  deps.metrics?.analysisDuration.observe({ analyzer: 'offline' }, latencyMs / 1000);
+  return { incidentId, analysis, latencyMs, stage: 'first' };
+}
+
 /** Stores a computed analysis inside `db` (a transaction when the caller needs it atomic with more). */
 export async function storeAnalysis(
   db: Queryable,
@@ -147,12 +176,19 @@ export async function storeAnalysis(
   computed: ComputedAnalysis,
 ): Promise<StoredAnalysis> {
   const { incidentId, analysis, latencyMs } = computed;
+  const stage = computed.stage ?? 'settled';
   const stored = await db.query<{ id: number }>(
-    `INSERT INTO incident_analyses (incident_id, created_at, analyzer, analysis, latency_ms)
-     VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING id`,
-    [incidentId, createdAt, analysis.analyzer, jsonParam(analysis), latencyMs],
+    `INSERT INTO incident_analyses (incident_id, created_at, analyzer, analysis, latency_ms, stage)
+     VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING id`,
+    [incidentId, createdAt, analysis.analyzer, jsonParam(analysis), latencyMs, stage],
   );
-  return { id: stored.rows[0]?.id as number, incidentId, createdAt: createdAt.toISOString(), analysis };
+  return {
+    id: stored.rows[0]?.id as number,
+    incidentId,
+    createdAt: createdAt.toISOString(),
+    stage,
+    analysis,
+  };
 }
 
 export async function analyzeIncident(deps: AnalyzeDeps, incidentId: number): Promise<StoredAnalysis> {
@@ -160,8 +196,9 @@ export async function analyzeIncident(deps: AnalyzeDeps, incidentId: number): Pr
 }
 
 export async function latestAnalysis(db: Queryable, incidentId: number): Promise<StoredAnalysis | null> {
-  const result = await db.query<{ id: number; created_at: Date; analysis: unknown }>(
-    'SELECT id, created_at, analysis FROM incident_analyses WHERE incident_id = $1 ORDER BY id DESC LIMIT 1',
+  const result = await db.query<{ id: number; created_at: Date; analysis: unknown; stage: AnalysisStage }>(
+    `SELECT id, created_at, analysis, stage FROM incident_analyses WHERE incident_id = $1
+     ORDER BY id DESC LIMIT 1`,
     [incidentId],
   );
   const row = result.rows[0];
@@ -170,6 +207,7 @@ export async function latestAnalysis(db: Queryable, incidentId: number): Promise
     id: row.id,
     incidentId,
     createdAt: new Date(row.created_at).toISOString(),
+    stage: row.stage,
     analysis: analysisSchema.parse(row.analysis),
   };
 }
@@ -179,10 +217,19 @@ export interface AnalysisRecord extends StoredAnalysis {
   latencyMs: number;
 }
 
-/** The incident's analyses, newest first (the API's audit of what was said and by which analyzer). */
+/**
+ * The incident's analyses, newest first (the API's audit of what was said and by which analyzer): the first
+ * is the one the thread shows now, the others what it showed before.
+ */
 export async function listAnalyses(db: Queryable, incidentId: number, limit = 20): Promise<AnalysisRecord[]> {
-  const result = await db.query<{ id: number; created_at: Date; analysis: unknown; latency_ms: number }>(
-    `SELECT id, created_at, analysis, latency_ms FROM incident_analyses WHERE incident_id = $1
+  const result = await db.query<{
+    id: number;
+    created_at: Date;
+    analysis: unknown;
+    latency_ms: number;
+    stage: AnalysisStage;
+  }>(
+    `SELECT id, created_at, analysis, latency_ms, stage FROM incident_analyses WHERE incident_id = $1
      ORDER BY id DESC LIMIT $2`,
     [incidentId, limit],
   );
@@ -192,6 +239,7 @@ export async function listAnalyses(db: Queryable, incidentId: number, limit = 20
       id: row.id,
       incidentId,
       createdAt: new Date(row.created_at).toISOString(),
+      stage: row.stage,
       analyzer: analysis.analyzer,
       latencyMs: row.latency_ms,
       analysis,

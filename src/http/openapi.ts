@@ -124,6 +124,20 @@ export const auditPageSchema = z.strictObject({
   nextBefore: z.number().int().nullable().meta({ description: 'pass as ?before= for the next page' }),
 });
 
+const analysisRecord = z.strictObject({
+  id: z.number().int(),
+  incidentId: z.number().int(),
+  createdAt: isoTime,
+  stage: z
+    .enum(['first', 'settled'])
+    .describe(
+      "`first`: a new incident's offline answer, posted at once; `settled`: once its alert storm settled",
+    ),
+  analysis: analysisSchema,
+  analyzer: z.enum(['llm', 'offline']),
+  latencyMs: z.number(),
+});
+
 export const incidentDetailSchema = incidentSummarySchema.extend({
   alerts: z.array(incidentAlertSchema).meta({
     description:
@@ -154,16 +168,14 @@ export const incidentDetailSchema = incidentSummarySchema.extend({
       detail: z.record(z.string(), z.unknown()),
     }),
   ),
-  analyses: z.array(
-    z.strictObject({
-      id: z.number().int(),
-      incidentId: z.number().int(),
-      createdAt: isoTime,
-      analysis: analysisSchema,
-      analyzer: z.enum(['llm', 'offline']),
-      latencyMs: z.number(),
-    }),
-  ),
+  analysis: analysisRecord
+    .nullable()
+    .describe("The current analysis: the one the Slack thread's analysis message shows now"),
+  analyses: z
+    .array(analysisRecord)
+    .describe(
+      "Every analysis, newest first: the current one, then the ones it replaced (a new incident's `first` offline answer, replaced in place by the `settled` one)",
+    ),
   confirmedCauses: z.array(
     z.strictObject({
       title: z.string(),

@@ -279,6 +279,7 @@ export interface PreparedGroup {
     refreshSearch: boolean;
     analyzeDelayMs: number | null;
     syncDelayMs: number | null;
+    firstAnalysis: boolean;
   };
 }
 
@@ -358,6 +359,9 @@ export async function prepareGroup(
       refreshSearch: newAlertnames.length > 0,
       analyzeDelayMs,
       syncDelayMs,
+      // A new incident's first answer does not wait for the settle: the offline analyzer runs at once
+      // (queued after the root message's sync, which goes out first); the settled analysis replaces it.
+      firstAnalysis: opened,
     },
   };
 }
@@ -441,6 +445,7 @@ export async function finishGroup(
     await enqueueIncidentJob(tx, now, JOB_KINDS.analyzeIncident, write.incidentId, write.analyzeDelayMs);
   if (write.syncDelayMs !== null)
     await enqueueIncidentJob(tx, now, JOB_KINDS.syncIncident, write.incidentId, write.syncDelayMs);
+  if (write.firstAnalysis) await enqueueIncidentJob(tx, now, JOB_KINDS.firstAnalysis, write.incidentId);
 }
 
 /** Runs `kind` for the incident after `delayMs`, or sooner when a pending one is due earlier. */

@@ -1,6 +1,6 @@
 /** The consumers of incident jobs: analyse an incident, bring its Slack thread up to date. */
 import { z } from 'zod';
-import { type AnalyzeDeps, computeAnalysis } from '../analysis/analyze.ts';
+import { type AnalyzeDeps, computeAnalysis, computeFirstAnalysis } from '../analysis/analyze.ts';
 import type { Config } from '../config.ts';
 import { type RemediationDeps, runRemediationJob } from '../incidents/remediation.ts';
 import { storeAndPostAnalysis, syncIncidentThread } from '../slack/thread.ts';
@@ -38,6 +38,9 @@ export function incidentJobHandlers(deps: IncidentJobDeps): Record<string, JobHa
   return {
     [JOB_KINDS.analyzeIncident]: async (job) => {
       await storeAndPostAnalysis(deps, await computeAnalysis(deps, incidentIdOf(job)));
+    },
+    [JOB_KINDS.firstAnalysis]: async (job) => {
+      await storeAndPostAnalysis(deps, await computeFirstAnalysis(deps, incidentIdOf(job)));
     },
     [JOB_KINDS.syncIncident]: (job) => syncIncidentThread(deps, incidentIdOf(job)),
   };

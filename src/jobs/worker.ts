@@ -28,6 +28,13 @@ export interface JobWorkerOptions {
   batchSize?: number;
   /** Cap of the backoff while the database is unreachable. */
   maxOutageBackoffMs?: number;
+  /**
+   * Called after a job ran and its outcome was recorded (the app wakes the Slack poster: a job that queued a
+   * message has it sent at once instead of at the poster's next poll).
+   */
+  afterJob?: (job: Job) => void;
+  /** How its logs name it ('job worker' by default). */
+  name?: string;
 }
 
 /** What happened to a claimed job that the database was not there to record. */
@@ -55,7 +62,7 @@ export class JobWorker {
     this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
     this.outage = new OutageBackoff({
       logger: options.logger,
-      what: 'job worker',
+      what: options.name ?? 'job worker',
       initialMs: Math.min(options.pollMs ?? 1_000, 250),
       maxMs: options.maxOutageBackoffMs ?? 10_000,
     });
@@ -65,7 +72,7 @@ export class JobWorker {
    * Claims what is due and runs it; returns how many jobs it ran. Safe to call concurrently with others.
    * `aheadMs` also takes jobs due within that time (debounced work the CLI wants done now).
    */
-  async runOnce(options: { aheadMs?: number } = {}): Promise<number> {
+  async runOnce(options: { aheadMs?: number; kinds?: readonly string[] } = {}): Promise<number> {
     try {
       return await this.claimAndRun(options);
     } catch (error) {
@@ -74,7 +81,7 @@ export class JobWorker {
     }
   }
 
-  private async claimAndRun(options: { aheadMs?: number }): Promise<number> {
+  private async claimAndRun(options: { aheadMs?: number; kinds?: readonly string[] }): Promise<number> {
     this.active += 1;
     try {
       return await this.round(options);
@@ -83,7 +90,7 @@ export class JobWorker {
     }
   }
 
-  private async round(options: { aheadMs?: number }): Promise<number> {
+  private async round(options: { aheadMs?: number; kinds?: readonly string[] }): Promise<number> {
     const { db, clock, handlers } = this.options;
     await this.settle();
     // Only with no other round of this worker under way, whose fresh claim could look like an orphan.
@@ -93,7 +100,7 @@ export class JobWorker {
       now,
       dueBy: new Date(now.getTime() + (options.aheadMs ?? 0)),
       workerId: this.workerId,
-      kinds: Object.keys(handlers),
+      kinds: options.kinds ?? Object.keys(handlers),
       leaseMs: this.options.leaseMs ?? 60_000,
       limit: this.options.batchSize ?? 10,
     });
@@ -155,6 +162,7 @@ export class JobWorker {
       this.unsettled.set(job.id, outcome);
       throw error;
     }
+    if (outcome.outcome === 'done') this.options.afterJob?.(job);
     if (outcome.outcome === 'interrupted') {
       // The handler lost the database but recording worked: it came back already. Still an outage signal.
       this.options.logger.warn(
@@ -199,14 +207,16 @@ export class JobWorker {
   private tick: (() => Promise<void>) | null = null;
   private woken = false;
 
-  start(): void {
+  /** Polls until stopped; `kinds` limits what it claims (every kind it has a handler for by default). */
+  start(options: { kinds?: readonly string[] } = {}): void {
     if (!this.stopped) return;
     this.stopped = false;
+    const { kinds } = options;
     const tick = async () => {
       if (this.stopped) return;
       this.woken = false;
       let wait: number | null = null;
-      this.running = this.runOnce().then(
+      this.running = this.runOnce(kinds ? { kinds } : {}).then(
         (ran) => {
           this.outage.succeeded();
           return ran;

@@ -192,6 +192,38 @@ export async function sentReplyTs(db: Queryable, replyId: number): Promise<strin
   return result.rows[0]?.slack_ts ?? null;
 }
 
+/** The status of the reply an `update_reply` edits ('sent', 'dead', 'pending'), or null when it is gone. */
+export async function replyStatus(db: Queryable, replyId: number): Promise<string | null> {
+  const result = await db.query<{ status: string }>('SELECT status FROM slack_outbox WHERE id = $1', [
+    replyId,
+  ]);
+  return result.rows[0]?.status ?? null;
+}
+
+/**
+ * An edit whose reply Slack refused for good was posted as the reply itself (the newest content is what
+ * the thread should show, and it was never shown): the edit is sent, and the reply counts as sent where
+ * the edit went, so later edits of it edit that message (never a second one).
+ */
+export async function markEditPostedAsReply(
+  db: Db,
+  row: OutboxRow,
+  workerId: string,
+  now: Date,
+  slackTs: string,
+): Promise<FinishOutcome> {
+  return db.transaction(async (tx) => {
+    const held = await tx.query(`SELECT 1 FROM slack_outbox WHERE ${LEASE} FOR UPDATE`, [row.id, workerId]);
+    if (held.rowCount === 0) return 'lost';
+    await tx.query(
+      `UPDATE slack_outbox SET status = 'sent', sent_at = $2, slack_ts = $3
+       WHERE id = $1 AND status = 'dead'`,
+      [row.replyTo, now, slackTs],
+    );
+    return markOutboxSent(tx, row, workerId, now, slackTs);
+  });
+}
+
 /** A top-level message not tied to an incident (digests, notices); in order with others to `channel`. */
 export async function enqueueChannelMessage(
   tx: Queryable,
@@ -301,7 +333,8 @@ const fromRaw = (row: RawRow): OutboxRow => ({
 
 /**
  * Claims at most one due row per channel, each the head (lowest pending id) of its thread, with a lease
- * until `now + leaseMs`. `heads` picks the first pending row of every thread — locked or not, so a row
+ * until `now + leaseMs`; of a channel's due heads a root message goes first (a new incident is told
+ * before another thread's reply or edit: the channel's pace would otherwise keep it waiting behind them). `heads` picks the first pending row of every thread — locked or not, so a row
  * behind an in-flight one is never a candidate; `picks` keeps the due, unleased heads of channels the
  * caller is not pacing, one per channel. The outer SELECT locks them FOR UPDATE SKIP LOCKED: a row
  * another poster is claiming right now is skipped, and a row whose claim (or send) committed after this
@@ -335,7 +368,7 @@ export async function claimOutbox(
   const paced = options.pace === true;
   const result = await db.query<RawRow>(
     `WITH heads AS (
-       SELECT DISTINCT ON (thread_key) id, channel, next_attempt_at, locked_until
+       SELECT DISTINCT ON (thread_key) id, channel, kind, next_attempt_at, locked_until
        FROM slack_outbox
        WHERE status = 'pending'
        ORDER BY thread_key, id
@@ -345,7 +378,7 @@ export async function claimOutbox(
        WHERE next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
          AND channel NOT IN (SELECT jsonb_array_elements_text($4::jsonb))
          ${paced ? 'AND NOT EXISTS (SELECT 1 FROM slack_channel_pace p WHERE p.channel = heads.channel AND p.next_at > $1)' : ''}
-       ORDER BY channel, next_attempt_at, id
+       ORDER BY channel, kind <> 'root', next_attempt_at, id
      ), chosen AS (
        SELECT id, channel FROM picks ORDER BY next_attempt_at, id LIMIT $5
      )${

@@ -24,6 +24,7 @@ import type { Logger } from '../logger.ts';
 import {
   claimOutbox,
   getThread,
+  markEditPostedAsReply,
   markOutboxDead,
   markOutboxSent,
   markRootSent,
@@ -31,6 +32,7 @@ import {
   paceChannel,
   releaseOrphanedOutbox,
   releaseOutbox,
+  replyStatus,
   rerouteThread,
   rootStatus,
   sentReplyTs,
@@ -302,6 +304,20 @@ export class SlackPoster {
     if (row.kind === 'update_reply') {
       // The reply went first (same thread, lower id); one that died leaves nothing to edit.
       const replyTs = row.replyTo === null ? null : await sentReplyTs(db, row.replyTo);
+      if (!replyTs && row.replyTo !== null && (await replyStatus(db, row.replyTo)) === 'dead') {
+        // Slack refused the reply for good (its root is sent: checked above). Its newest content is
+        // posted as the reply instead, so an update is never lost and the thread still gets one message.
+        const posted = await transport.postMessage({
+          channel: thread.channelId,
+          text,
+          blocks,
+          thread_ts: thread.rootTs,
+        });
+        const result = await this.record(row, () =>
+          markEditPostedAsReply(db, row, this.workerId, clock.now(), posted.ts),
+        );
+        return { rowId: row.id, kind: row.kind, result: result === 'done' ? 'sent' : result };
+      }
       if (!replyTs) {
         const failure: SlackFailure = { kind: 'permanent', error: 'the reply to edit was never posted' };
         await markOutboxDead(db, row, this.workerId, clock.now(), failure.error);
@@ -334,11 +350,29 @@ export class SlackPoster {
     this.nextSendAt.set(channel, Math.max(this.nextSendAt.get(channel) ?? 0, untilMs));
   }
 
+  private tick: (() => Promise<void>) | null = null;
+  private woken = false;
+
+  /**
+   * Messages were just queued in this process (a job finished): poll now instead of at the end of the idle
+   * wait. Other replicas' messages are still found by the poll.
+   */
+  wake(): void {
+    if (this.stopped || !this.tick) return;
+    if (this.running) {
+      this.woken = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(this.tick, 0);
+  }
+
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
     const tick = async () => {
       if (this.stopped) return;
+      this.woken = false;
       let wait: number | null = null;
       this.running = this.runOnce().then(
         (handled) => {
@@ -354,8 +388,11 @@ export class SlackPoster {
       const handled = await this.running;
       this.running = null;
       if (this.stopped) return;
-      this.timer = setTimeout(tick, wait ?? (handled > 0 ? this.nextWakeMs() : (this.options.pollMs ?? 250)));
+      // Database down: back off; woken meanwhile: poll again at once; busy: until a paced channel opens.
+      const next = this.woken ? 0 : handled > 0 ? this.nextWakeMs() : (this.options.pollMs ?? 250);
+      this.timer = setTimeout(tick, wait ?? next);
     };
+    this.tick = tick;
     this.timer = setTimeout(tick, 0);
   }
 

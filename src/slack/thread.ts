@@ -5,14 +5,24 @@
  * a message. A per-incident advisory lock serialises syncs of one incident across workers and replicas.
  */
 import { createHash } from 'node:crypto';
-import { type ComputedAnalysis, type StoredAnalysis, storeAnalysis } from '../analysis/analyze.ts';
+import {
+  type ComputedAnalysis,
+  latestAnalysis,
+  type StoredAnalysis,
+  storeAnalysis,
+} from '../analysis/analyze.ts';
 import type { Config } from '../config.ts';
 import { getIncident, type IncidentDetail, type TimelineEvent } from '../db/incidents.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { proposeRemediations } from '../incidents/remediation.ts';
 import type { SlackMessage } from './message.ts';
-import { enqueueReply, enqueueRootMessage, enqueueRootUpdate } from './outbox.ts';
-import { renderAnalysis, renderIncidentRoot, renderTimelineUpdate } from './render/index.ts';
+import { enqueueReply, enqueueReplyUpdate, enqueueRootMessage, enqueueRootUpdate } from './outbox.ts';
+import {
+  renderAnalysis,
+  renderIncidentRoot,
+  renderReplacedAnalysisPart,
+  renderTimelineUpdate,
+} from './render/index.ts';
 
 const digest = (message: SlackMessage) => createHash('sha256').update(JSON.stringify(message)).digest('hex');
 
@@ -97,10 +107,27 @@ export async function syncIncidentThread(deps: ThreadDeps, incidentId: number): 
   });
 }
 
+/** The parts of the incident's analysis message (outbox rows of its replies), in order. */
+async function analysisParts(
+  tx: Queryable,
+  incidentId: number,
+): Promise<{ part: number; outboxId: number; digest: string }[]> {
+  const result = await tx.query<{ part: number; outbox_id: number; digest: string }>(
+    'SELECT part, outbox_id, digest FROM analysis_messages WHERE incident_id = $1 ORDER BY part',
+    [incidentId],
+  );
+  return result.rows.map((row) => ({ part: row.part, outboxId: Number(row.outbox_id), digest: row.digest }));
+}
+
 /**
- * Stores an analysis and replies with it in one transaction, first bringing the thread up to date (so the
- * root message exists): a failure leaves neither, so a retried job never posts an analysis twice or stores
- * one nobody saw. Returns null when the incident no longer exists (deleted since the job was queued).
+ * Stores an analysis and shows it in the thread, in one transaction under the thread lock, first bringing
+ * the thread up to date (so the root message exists). An incident has one analysis message: the first
+ * analysis posts it (one reply per part), every later one edits those parts in place (outbox
+ * `update_reply`; extra parts are new replies, parts no longer needed say they were replaced), with an
+ * "updated by" line. A failure leaves nothing, so a retried job never posts twice or stores an analysis
+ * nobody saw. Returns null when there is nothing to do: the incident no longer exists, a `first` answer
+ * comes after an analysis is already there (a settled one won the race), or a settled offline analysis
+ * says exactly what the thread shows already.
  */
 export async function storeAndPostAnalysis(
   deps: ThreadDeps,
@@ -111,6 +138,16 @@ export async function storeAndPostAnalysis(
     const incident = await getIncident(tx, computed.incidentId);
     if (!incident) return null;
     const now = deps.clock.now();
+    const parts = await analysisParts(tx, incident.id);
+    const current = await latestAnalysis(tx, incident.id);
+    if (computed.stage === 'first' && current) return null;
+    if (
+      current &&
+      parts.length > 0 &&
+      JSON.stringify(current.analysis) === JSON.stringify(computed.analysis)
+    ) {
+      return null;
+    }
     const stored = await storeAnalysis(tx, now, computed);
     if (deps.config) {
       await proposeRemediations(tx, deps.config, now, {
@@ -121,8 +158,30 @@ export async function storeAndPostAnalysis(
       });
     }
     await syncLocked(tx, now, incident);
-    for (const message of renderAnalysis(incident, stored.analysis)) {
-      await enqueueReply(tx, now, { incidentId: incident.id, message });
+    const messages = renderAnalysis(incident, stored.analysis, { updated: parts.length > 0 });
+    const count = Math.max(messages.length, parts.length);
+    for (let part = 0; part < count; part += 1) {
+      const message = messages[part] ?? renderReplacedAnalysisPart(incident);
+      const hash = digest(message);
+      const existing = parts[part];
+      if (existing) {
+        if (existing.digest !== hash) {
+          await enqueueReplyUpdate(tx, now, { replyId: existing.outboxId, message });
+        }
+        await tx.query(
+          `UPDATE analysis_messages SET analysis_id = $3, digest = $4, updated_at = $5
+           WHERE incident_id = $1 AND part = $2`,
+          [incident.id, part, stored.id, hash, now],
+        );
+        continue;
+      }
+      const outboxId = await enqueueReply(tx, now, { incidentId: incident.id, message });
+      if (outboxId === null) throw new Error(`incident ${incident.id} has no Slack thread`);
+      await tx.query(
+        `INSERT INTO analysis_messages (incident_id, part, outbox_id, analysis_id, digest, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [incident.id, part, outboxId, stored.id, hash, now],
+      );
     }
     return stored;
   });

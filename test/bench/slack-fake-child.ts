@@ -9,8 +9,14 @@ export type FakeHostMessage = { type: 'ready'; url: string } | { type: 'calls'; 
 
 const fake = await startSlackFake();
 process.on('message', (message: { type: 'calls' | 'exit' }) => {
+  // `at` as Date.now() ms, comparable across processes (performance.timeOrigin is not: it can be off by
+  // a second between two processes).
+  const offset = Date.now() - performance.now();
   if (message.type === 'calls')
-    process.send?.({ type: 'calls', calls: fake.calls } satisfies FakeHostMessage);
+    process.send?.({
+      type: 'calls',
+      calls: fake.calls.map((call) => ({ ...call, at: offset + call.at })),
+    } satisfies FakeHostMessage);
   else void fake.close().then(() => process.disconnect?.());
 });
 process.send?.({ type: 'ready', url: fake.url } satisfies FakeHostMessage);

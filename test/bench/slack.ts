@@ -3,6 +3,8 @@
  * and poster running, against a local fake of Slack's Web API, and measures:
  *   1. ack latency of signed `/aiops` requests and button clicks, 100 concurrent (p50/p99)
  *   2. an alert storm: 1,000 alerts into one incident in 10 s → root messages and chat.update calls
+ *   3. alert → root message in Slack: a new incident's webhook sent → its root `chat.postMessage` received
+ *      by the fake (wall clock of both processes), and → its first analysis reply, one incident at a time
  * then PASS/FAIL per target and one JSON line. Environment as in run.ts (BENCH_DATABASE_URL /
  * TEST_DATABASE_URL, BENCH_QUICK=1, BENCH_STRICT=1).
  */
@@ -26,7 +28,10 @@ const SECRET = 'bench-signing-secret';
 const CONCURRENCY = 100;
 const ROUNDS = QUICK ? 3 : 10;
 const STORM = { alerts: 1_000, seconds: 10, alertsPerRequest: 10 };
-const TARGETS = { ackP99Ms: 100, rootMessages: 1, maxUpdates: 10 };
+const TARGETS = { ackP99Ms: 100, rootMessages: 1, maxUpdates: 10, rootP50Ms: 300 };
+/** New incidents sent one at a time, spaced so the channel's 1-message-per-second pace never delays a root. */
+const FIRST = { incidents: QUICK ? 10 : 30, spacingMs: 2_500 };
+const wallNow = () => Date.now();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -115,6 +120,52 @@ async function main(): Promise<number> {
       ),
     });
     const incidentId = ((await seed.json()) as { incidentIds: number[] }).incidentIds[0] as number;
+
+    // 3. Alert → root message (and → first analysis reply), one new incident at a time; first, on a quiet
+    // app (the ack bursts below leave work behind).
+    const sentAt = new Map<string, number>();
+    for (let i = 0; i < FIRST.incidents; i += 1) {
+      const alertname = `BenchFirstAnswer${i}`;
+      sentAt.set(alertname, wallNow());
+      await fetch(`${url}/webhooks/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(
+          alertmanagerBody({
+            groupKey: `bench-first-${i}`,
+            alerts: [{ labels: { alertname, namespace: 'shop', pod: `first-${i}`, service: `first-${i}` } }],
+          }),
+        ),
+      }).then((response) => response.arrayBuffer());
+      await sleep(FIRST.spacingMs);
+    }
+    await sleep(5_000); // the last root (and its first answer, a paced second later) under load
+    const firstCalls = await slack.calls();
+    const rootLatency: number[] = [];
+    const analysisLatency: number[] = [];
+    for (const [alertname, sent] of sentAt) {
+      const root = firstCalls.find(
+        (call) =>
+          call.method === 'chat.postMessage' &&
+          !call.body.thread_ts &&
+          String(call.body.text).includes(alertname),
+      );
+      if (root) rootLatency.push(root.at - sent);
+      const analysis = firstCalls.find(
+        (call) =>
+          call.method === 'chat.postMessage' &&
+          call.body.thread_ts &&
+          String(call.body.text).startsWith('🔎') &&
+          String(call.body.text).includes(alertname),
+      );
+      if (analysis) analysisLatency.push(analysis.at - sent);
+    }
+    const rootFirst = summarize(rootLatency);
+    const analysisFirst = summarize(analysisLatency);
+    log(
+      `3. alert → root message, ${rootFirst.count} of ${FIRST.incidents} new incidents: p50 ${fmt(rootFirst.p50)} ms, p99 ${fmt(rootFirst.p99)} ms; ` +
+        `→ first analysis reply (${analysisFirst.count} seen): p50 ${fmt(analysisFirst.p50)} ms, p99 ${fmt(analysisFirst.p99)} ms`,
+    );
 
     const burst = async (make: (i: number) => string) => {
       // One extra first round opens the client's 100 keep-alive connections; its samples are dropped.
@@ -206,6 +257,11 @@ async function main(): Promise<number> {
 
     const results = [
       {
+        target: `alert → root message p50 < ${TARGETS.rootP50Ms} ms`,
+        measured: `p50 ${fmt(rootFirst.p50)} / p99 ${fmt(rootFirst.p99)} ms`,
+        pass: rootFirst.count === FIRST.incidents && rootFirst.p50 < TARGETS.rootP50Ms,
+      },
+      {
         target: `/aiops ack p99 < ${TARGETS.ackP99Ms} ms (100 concurrent)`,
         measured: `p50 ${fmt(commands.p50)} / p99 ${fmt(commands.p99)} ms`,
         pass: commands.p99 < TARGETS.ackP99Ms,
@@ -230,6 +286,7 @@ async function main(): Promise<number> {
     return report('aiops-bot-slack', results, {
       ack: { commands, buttons },
       storm: { alerts: Number(stored.rows[0]?.n), roots, updates, replies },
+      firstAnswer: { rootMs: rootFirst, analysisReplyMs: analysisFirst },
     });
   } finally {
     await app.close();

@@ -1,7 +1,8 @@
 /**
  * Edits of a thread reply through the outbox (the remediation action message kept current): the reply is
- * posted first, edits go to its ts with chat.update, pending edits coalesce, and an edit of a reply that
- * never posted dies instead of being sent anywhere else.
+ * posted first, edits go to its ts with chat.update, pending edits coalesce, and an edit of a reply Slack
+ * refused for good is posted as the reply itself (never lost, never a second message), later edits going
+ * to it.
  */
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -127,7 +128,7 @@ describe.each(testDatabases())('outbox reply edits on $name', (database) => {
     expect(slack.callsOf('chat.update').map((call) => call.body.text)).toEqual(['running']);
   });
 
-  it('drops the edit of a reply Slack refused, and refuses to edit anything but a reply', async () => {
+  it('posts the edit of a reply Slack refused as the reply, and later edits edit it', async () => {
     const { incidentId, replyId } = await thread();
     const p = poster();
     await p.runOnce();
@@ -143,12 +144,29 @@ describe.each(testDatabases())('outbox reply edits on $name', (database) => {
       'SELECT kind, status, last_error FROM slack_outbox WHERE incident_id = $1 ORDER BY id',
       [incidentId],
     );
+    // The reply counts as sent where its newest content went; its refusal stays on record.
     expect(rows.rows.map((row) => [row.kind, row.status])).toEqual([
       ['root', 'sent'],
-      ['reply', 'dead'],
-      ['update_reply', 'dead'],
+      ['reply', 'sent'],
+      ['update_reply', 'sent'],
     ]);
+    expect(rows.rows[1]?.last_error).toContain('msg_too_long');
     expect(slack.callsOf('chat.update')).toEqual([]);
+    const posts = slack.callsOf('chat.postMessage').filter((call) => call.body.thread_ts);
+    expect(posts.map((call) => call.body.text)).toEqual(['proposed', 'running']);
+
+    // A later edit edits that message.
+    await db.transaction((tx) =>
+      enqueueReplyUpdate(tx, clock.now(), { replyId, message: message('succeeded') }),
+    );
+    await p.drain();
+    const sentTs = await db.query<{ slack_ts: string }>('SELECT slack_ts FROM slack_outbox WHERE id = $1', [
+      replyId,
+    ]);
+    expect(slack.callsOf('chat.update').map((call) => [call.body.text, call.body.ts])).toEqual([
+      ['succeeded', sentTs.rows[0]?.slack_ts],
+    ]);
+    expect(slack.callsOf('chat.postMessage').filter((call) => call.body.thread_ts)).toHaveLength(2);
     const root = await db.query<{ id: number }>(
       "SELECT id FROM slack_outbox WHERE incident_id = $1 AND kind = 'root'",
       [incidentId],
@@ -158,5 +176,33 @@ describe.each(testDatabases())('outbox reply edits on $name', (database) => {
         enqueueReplyUpdate(tx, clock.now(), { replyId: root.rows[0]?.id as number, message: message('x') }),
       ),
     ).toBeNull();
+  });
+
+  it("claims a new incident's root before another thread's reply in the same channel", async () => {
+    const first = await thread();
+    await poster().runOnce(); // the first root goes out; its reply is now due in #ops
+    const second = await db.query<{ id: number }>(
+      `INSERT INTO incidents (source, correlation_key, title, service, severity, status, channel, opened_at, last_event_at)
+       VALUES ('alertmanager', $1, 'Second', 'svc', 'warning', 'triggered', '#ops', $2, $2) RETURNING id`,
+      [`key-${Math.random()}`, clock.now()],
+    );
+    const secondId = second.rows[0]?.id as number;
+    clock.advance(1_000);
+    const rootId = await db.transaction((tx) =>
+      enqueueRootMessage(tx, clock.now(), {
+        incidentId: secondId,
+        channel: '#ops',
+        message: message('root 2'),
+      }),
+    );
+    const [claimed, ...more] = await claimOutbox(db, {
+      now: clock.now(),
+      workerId: 'w',
+      leaseMs: 1_000,
+      limit: 5,
+    });
+    expect(more).toEqual([]);
+    expect(claimed?.id).toBe(rootId);
+    expect(claimed?.id).not.toBe(first.replyId);
   });
 });

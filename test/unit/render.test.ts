@@ -16,6 +16,7 @@ import {
   renderIncidentRoot,
   renderIncidentStatus,
   renderLifecycleAnswer,
+  renderReplacedAnalysisPart,
   renderTimelineUpdate,
   renderWhy,
 } from '../../src/slack/render/index.ts';
@@ -462,6 +463,16 @@ describe('renderAnalysis', () => {
     expect(json(messages)).not.toContain('Offline analyzer');
     expect(json(messages)).toContain('scale `shop/checkout` to 6 replicas');
     expect(json(messages)).toContain('run playbook `flush-payment-queue` limited to `payments-eu`');
+  });
+
+  it('says who updated an analysis that replaced the first answer in place (snapshot)', () => {
+    const messages = renderAnalysis(acknowledged, llm, { updated: true });
+    expect(messages.at(-1)).toMatchSnapshot();
+    expect(json(messages)).toContain('✏️ Updated by `claude-sonnet-5-5` after the alert storm settled');
+    expect(json(renderAnalysis(acknowledged, llm))).not.toContain('Updated');
+    const part = renderReplacedAnalysisPart(acknowledged);
+    expect(checkSlackLimits(part)).toEqual([]);
+    expect(part).toMatchSnapshot();
   });
 
   it('splits a giant analysis over several messages within the limits, losing no cause', () => {

@@ -66,6 +66,18 @@ export function analyzerLine(analysis: {
   return `🤖 Analyzed by ${model}${tokens} · check the evidence before acting`;
 }
 
+/**
+ * The line an analysis that replaced an earlier one in place carries: who updated it. The earlier answers
+ * stay in the incident's history (`GET /api/incidents/:id`).
+ */
+export function updatedLine(analysis: Pick<Analysis, 'analyzer' | 'model'>): string {
+  if (analysis.analyzer === 'llm') {
+    const model = analysis.model ? code(truncate(oneLine(analysis.model), 100)) : 'the LLM';
+    return `✏️ Updated by ${model} after the alert storm settled`;
+  }
+  return '✏️ Updated after the alert storm settled';
+}
+
 /** "In 3 of 5 similar past incidents the cause was *Bad deploy*", or null without history. */
 export function historyLine(history: Analysis['history']): string | null {
   if (!history) return null;
@@ -153,12 +165,21 @@ function causeBlocks(incident: IncidentSummary, cause: RootCause, index: number)
   return [section(first, { accessory: confirm }), ...rest.map((piece) => section(piece))];
 }
 
+export interface AnalysisRenderOptions {
+  /** The analysis replaces an earlier one in the same message (chat.update): say who updated it. */
+  updated?: boolean;
+}
+
 /**
  * The analysis thread reply: summary, ranked root causes (each with a *This was the cause* button), the
  * history line, next steps, proposed actions and fixes, the Acknowledge / Resolve buttons and who
  * analyzed. Long analyses become several messages (the buttons and analyzer line close the last one).
  */
-export function renderAnalysis(incident: IncidentSummary, analysis: Analysis): SlackMessage[] {
+export function renderAnalysis(
+  incident: IncidentSummary,
+  analysis: Analysis,
+  options: AnalysisRenderOptions = {},
+): SlackMessage[] {
   const causes = rankRootCauses(analysis.rootCauses);
   const units: KnownBlock[][] = [];
   units.push(
@@ -197,7 +218,11 @@ export function renderAnalysis(incident: IncidentSummary, analysis: Analysis): S
   }
   const kube = kubeContextLine(incident, analysis);
   if (kube) units.push([context(kube)]);
-  units.push([...lifecycleActions(incident), context(analyzerLine(analysis))]);
+  units.push([
+    ...lifecycleActions(incident),
+    context(analyzerLine(analysis)),
+    ...(options.updated ? [context(updatedLine(analysis))] : []),
+  ]);
 
   const top = causes[0];
   const headline = top
@@ -210,6 +235,17 @@ export function renderAnalysis(incident: IncidentSummary, analysis: Analysis): S
         : fallback(`🔎 Analysis of #${incident.id}, continued (${index + 1}/${total})`),
     continued: (index, total) => `_Analysis of incident #${incident.id}, continued (${index + 1}/${total})_`,
   });
+}
+
+/**
+ * What a part of an earlier, longer analysis becomes when the analysis that replaced it needs fewer
+ * messages (its first parts were edited in place).
+ */
+export function renderReplacedAnalysisPart(incident: IncidentSummary): SlackMessage {
+  return {
+    text: fallback(`🔎 Analysis of #${incident.id}: this part was replaced`),
+    blocks: [context(`_This part of an earlier analysis of incident #${incident.id} was replaced above._`)],
+  };
 }
 
 /** `/aiops why`: the ranked causes with their strongest evidence and the history line, in one message. */

@@ -2,7 +2,13 @@
  * Block Kit renderers: pure functions (no I/O, the time passed in) from incidents and analyses to Slack
  * messages, plus the limit check and the terminal rendering used in local mode.
  */
-export { renderAnalysis, renderAnswer, renderExplain, renderWhy } from './analysis.ts';
+export {
+  renderAnalysis,
+  renderAnswer,
+  renderExplain,
+  renderReplacedAnalysisPart,
+  renderWhy,
+} from './analysis.ts';
 export {
   renderError,
   renderHelp,
