@@ -55,6 +55,7 @@ describe('catalogue data files', () => {
 const GOOD = readFileSync(path.join(CATALOGUE_DIR, 'messaging.yaml'), 'utf8');
 const compile = (text: string) => () => compileCatalogueFile(text, 'catalogue/x.yaml', () => () => undefined);
 const refused = (text: string): string => {
+  if (text === GOOD) throw new Error('the test did not change the file (its text to replace is not in it)');
   try {
     compile(text)();
   } catch (error) {
@@ -77,7 +78,7 @@ describe('a broken catalogue file', () => {
   });
 
   it('an unknown placeholder', () => {
-    const broken = GOOD.replace("'{{rabbitDiag}} alarms'", "'{{rabbitDiag}} {{podd}}'");
+    const broken = GOOD.replace('"{{rabbitDiag}} alarms"', '"{{rabbitDiag}} {{podd}}"');
     expect(refused(broken)).toMatch(
       new RegExp(
         `^catalogue/x\\.yaml:${lineOf(broken, '{{podd}}')}:\\d+: signatures\\[2\\]\\.steps\\[0\\]\\.run: unknown placeholder "podd"`,
@@ -86,7 +87,7 @@ describe('a broken catalogue file', () => {
   });
 
   it('an invalid regular expression, a missing field, a YAML syntax error', () => {
-    expect(refused(GOOD.replace("namePattern: '^nats'", "namePattern: '^nats('"))).toMatch(
+    expect(refused(GOOD.replace('namePattern: "^nats"', 'namePattern: "^nats("'))).toMatch(
       /^catalogue\/x\.yaml:\d+:\d+: signatures\[6\]\.namePattern: not a valid regular expression/,
     );
     expect(refused(GOOD.replace('    weight: 44\n', ''))).toMatch(
@@ -96,13 +97,13 @@ describe('a broken catalogue file', () => {
   });
 
   it('a command written as prose, a value outside quotes, a placeholder in a bare string', () => {
-    expect(refused(GOOD.replace("run: '{{rabbitDiag}} alarms'", "say: 'rabbitmqctl -n {{pod}}'"))).toMatch(
+    expect(refused(GOOD.replace('run: "{{rabbitDiag}} alarms"', 'say: "rabbitmqctl -n {{pod}}"'))).toMatch(
       /signatures\[2\]\.steps\[0\]\.say: say: is prose/,
     );
-    expect(refused(GOOD.replace("run: 'curl -s {{word jsz}}'", "run: 'curl -s {{raw pod}}'"))).toMatch(
+    expect(refused(GOOD.replace('run: "curl -s {{word jsz}}"', 'run: "curl -s {{raw pod}}"'))).toMatch(
       /signatures\[6\]\.steps\[2\]\.run: \{\{raw …\}\} is only allowed after a " # "/,
     );
-    expect(refused(GOOD.replace("- run: 'curl -s {{word jsz}}'", "- 'curl -s {{pod}}'"))).toMatch(
+    expect(refused(GOOD.replace('- run: "curl -s {{word jsz}}"', '- "curl -s {{pod}}"'))).toMatch(
       /signatures\[6\]\.steps\[2\]: a step with placeholders must say what it is/,
     );
   });
