@@ -38,8 +38,8 @@ import {
 } from '../fixes/index.ts';
 import { writeFixWithLlm } from '../fixes/llm.ts';
 import { prBody, prTitle } from '../fixes/pr-body.ts';
-import { enqueueIncidentJob } from '../ingest/correlate.ts';
 import { JOB_KINDS } from '../jobs/kinds.ts';
+import { enqueueIncidentJob } from '../jobs/queue.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { enqueueReply } from '../slack/outbox.ts';

@@ -8,8 +8,8 @@
 import { refreshIncidentSearch } from '../db/incident-search.ts';
 import type { Queryable } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
-import { incidentJobKey, JOB_KINDS } from '../jobs/kinds.ts';
-import { enqueueJob } from '../jobs/queue.ts';
+import { JOB_KINDS } from '../jobs/kinds.ts';
+import { enqueueIncidentJob } from '../jobs/queue.ts';
 import type { AlertGroup, IncidentStatus, NormalizedAlert, Severity, TimelineNote } from './alert.ts';
 import { highestSeverity } from './alert.ts';
 
@@ -446,15 +446,4 @@ export async function finishGroup(
   if (write.syncDelayMs !== null)
     await enqueueIncidentJob(tx, now, JOB_KINDS.syncIncident, write.incidentId, write.syncDelayMs);
   if (write.firstAnalysis) await enqueueIncidentJob(tx, now, JOB_KINDS.firstAnalysis, write.incidentId);
-}
-
-/** Runs `kind` for the incident after `delayMs`, or sooner when a pending one is due earlier. */
-export function enqueueIncidentJob(tx: Queryable, now: Date, kind: string, incidentId: number, delayMs = 0) {
-  return enqueueJob(
-    tx,
-    now,
-    kind,
-    { incidentId },
-    { dedupeKey: incidentJobKey(kind, incidentId), runAt: new Date(now.getTime() + delayMs) },
-  );
 }

@@ -1,9 +1,10 @@
 /** The consumers of incident jobs: analyse an incident, bring its Slack thread up to date. */
 import { z } from 'zod';
-import { type AnalyzeDeps, computeAnalysis, computeFirstAnalysis } from '../analysis/analyze.ts';
+import type { AnalyzeDeps } from '../analysis/analyze.ts';
 import type { Config } from '../config.ts';
+import { analyseIncident } from '../incidents/analyse.ts';
 import { type RemediationDeps, runRemediationJob } from '../incidents/remediation.ts';
-import { storeAndPostAnalysis, syncIncidentThread } from '../slack/thread.ts';
+import { syncIncidentThread } from '../slack/thread.ts';
 import { JOB_KINDS } from './kinds.ts';
 import type { Job } from './queue.ts';
 import type { JobHandler } from './worker.ts';
@@ -37,10 +38,10 @@ export function remediationJobHandlers(deps: RemediationDeps): Record<string, Jo
 export function incidentJobHandlers(deps: IncidentJobDeps): Record<string, JobHandler> {
   return {
     [JOB_KINDS.analyzeIncident]: async (job) => {
-      await storeAndPostAnalysis(deps, await computeAnalysis(deps, incidentIdOf(job)));
+      await analyseIncident(deps, incidentIdOf(job), 'settled');
     },
     [JOB_KINDS.firstAnalysis]: async (job) => {
-      await storeAndPostAnalysis(deps, await computeFirstAnalysis(deps, incidentIdOf(job)));
+      await analyseIncident(deps, incidentIdOf(job), 'first');
     },
     [JOB_KINDS.syncIncident]: (job) => syncIncidentThread(deps, incidentIdOf(job)),
   };

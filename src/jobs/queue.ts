@@ -7,6 +7,7 @@
 import { redactAndCut } from '../analysis/redact.ts';
 import type { Queryable } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
+import { incidentJobKey } from './kinds.ts';
 
 export interface Job {
   id: number;
@@ -205,4 +206,15 @@ export async function heldJobs(db: Queryable, workerId: string): Promise<Job[]> 
     maxAttempts: row.max_attempts,
     dedupeKey: row.dedupe_key,
   }));
+}
+
+/** Runs `kind` for the incident after `delayMs`, or sooner when a pending one is due earlier. */
+export function enqueueIncidentJob(tx: Queryable, now: Date, kind: string, incidentId: number, delayMs = 0) {
+  return enqueueJob(
+    tx,
+    now,
+    kind,
+    { incidentId },
+    { dedupeKey: incidentJobKey(kind, incidentId), runAt: new Date(now.getTime() + delayMs) },
+  );
 }

@@ -5,16 +5,10 @@
  * a message. A per-incident advisory lock serialises syncs of one incident across workers and replicas.
  */
 import { createHash } from 'node:crypto';
-import {
-  type ComputedAnalysis,
-  latestAnalysis,
-  type StoredAnalysis,
-  storeAnalysis,
-} from '../analysis/analyze.ts';
+import type { StoredAnalysis } from '../analysis/analyze.ts';
 import type { Config } from '../config.ts';
 import { getIncident, type IncidentDetail, type TimelineEvent } from '../db/incidents.ts';
 import type { Db, Queryable } from '../db/index.ts';
-import { proposeRemediations } from '../incidents/remediation.ts';
 import type { SlackMessage } from './message.ts';
 import { enqueueReply, enqueueReplyUpdate, enqueueRootMessage, enqueueRootUpdate } from './outbox.ts';
 import {
@@ -26,7 +20,8 @@ import {
 
 const digest = (message: SlackMessage) => createHash('sha256').update(JSON.stringify(message)).digest('hex');
 
-async function lockThread(tx: Queryable, incidentId: number): Promise<void> {
+/** Serialises the work on one incident's thread across workers and replicas (transaction-scoped). */
+export async function lockThread(tx: Queryable, incidentId: number): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`slack-thread:${incidentId}`]);
 }
 
@@ -107,11 +102,14 @@ export async function syncIncidentThread(deps: ThreadDeps, incidentId: number): 
   });
 }
 
-/** The parts of the incident's analysis message (outbox rows of its replies), in order. */
-async function analysisParts(
-  tx: Queryable,
-  incidentId: number,
-): Promise<{ part: number; outboxId: number; digest: string }[]> {
+export interface AnalysisPart {
+  part: number;
+  outboxId: number;
+  digest: string;
+}
+
+/** The parts of the incident's analysis message (outbox rows of its replies), in order; none before one is shown. */
+export async function analysisParts(tx: Queryable, incidentId: number): Promise<AnalysisPart[]> {
   const result = await tx.query<{ part: number; outbox_id: number; digest: string }>(
     'SELECT part, outbox_id, digest FROM analysis_messages WHERE incident_id = $1 ORDER BY part',
     [incidentId],
@@ -120,69 +118,43 @@ async function analysisParts(
 }
 
 /**
- * Stores an analysis and shows it in the thread, in one transaction under the thread lock, first bringing
- * the thread up to date (so the root message exists). An incident has one analysis message: the first
- * analysis posts it (one reply per part), every later one edits those parts in place (outbox
- * `update_reply`; extra parts are new replies, parts no longer needed say they were replaced), with an
- * "updated by" line. A failure leaves nothing, so a retried job never posts twice or stores an analysis
- * nobody saw. Returns null when there is nothing to do: the incident no longer exists, a `first` answer
- * comes after an analysis is already there (a settled one won the race), or a settled offline analysis
- * says exactly what the thread shows already.
+ * Shows a just-stored analysis in the thread, inside the caller's transaction under the thread lock
+ * (incidents/analyse.ts): the thread is first brought up to date (so the root message exists). An incident
+ * has one analysis message: the first analysis posts it (one reply per part, `shown` empty), every later
+ * one edits those parts in place (outbox `update_reply`; extra parts are new replies, parts no longer needed
+ * say they were replaced), with an "updated by" line.
  */
-export async function storeAndPostAnalysis(
-  deps: ThreadDeps,
-  computed: ComputedAnalysis,
-): Promise<StoredAnalysis | null> {
-  return deps.db.transaction(async (tx) => {
-    await lockThread(tx, computed.incidentId);
-    const incident = await getIncident(tx, computed.incidentId);
-    if (!incident) return null;
-    const now = deps.clock.now();
-    const parts = await analysisParts(tx, incident.id);
-    const current = await latestAnalysis(tx, incident.id);
-    if (computed.stage === 'first' && current) return null;
-    if (
-      current &&
-      parts.length > 0 &&
-      JSON.stringify(current.analysis) === JSON.stringify(computed.analysis)
-    ) {
-      return null;
-    }
-    const stored = await storeAnalysis(tx, now, computed);
-    if (deps.config) {
-      await proposeRemediations(tx, deps.config, now, {
-        incidentId: incident.id,
-        analysisId: stored.id,
-        service: incident.service,
-        actions: stored.analysis.proposedActions,
-      });
-    }
-    await syncLocked(tx, now, incident);
-    const messages = renderAnalysis(incident, stored.analysis, { updated: parts.length > 0 });
-    const count = Math.max(messages.length, parts.length);
-    for (let part = 0; part < count; part += 1) {
-      const message = messages[part] ?? renderReplacedAnalysisPart(incident);
-      const hash = digest(message);
-      const existing = parts[part];
-      if (existing) {
-        if (existing.digest !== hash) {
-          await enqueueReplyUpdate(tx, now, { replyId: existing.outboxId, message });
-        }
-        await tx.query(
-          `UPDATE analysis_messages SET analysis_id = $3, digest = $4, updated_at = $5
-           WHERE incident_id = $1 AND part = $2`,
-          [incident.id, part, stored.id, hash, now],
-        );
-        continue;
+export async function showAnalysisLocked(
+  tx: Queryable,
+  now: Date,
+  incident: IncidentDetail,
+  stored: StoredAnalysis,
+  shown: readonly AnalysisPart[],
+): Promise<void> {
+  await syncLocked(tx, now, incident);
+  const messages = renderAnalysis(incident, stored.analysis, { updated: shown.length > 0 });
+  const count = Math.max(messages.length, shown.length);
+  for (let part = 0; part < count; part += 1) {
+    const message = messages[part] ?? renderReplacedAnalysisPart(incident);
+    const hash = digest(message);
+    const existing = shown[part];
+    if (existing) {
+      if (existing.digest !== hash) {
+        await enqueueReplyUpdate(tx, now, { replyId: existing.outboxId, message });
       }
-      const outboxId = await enqueueReply(tx, now, { incidentId: incident.id, message });
-      if (outboxId === null) throw new Error(`incident ${incident.id} has no Slack thread`);
       await tx.query(
-        `INSERT INTO analysis_messages (incident_id, part, outbox_id, analysis_id, digest, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [incident.id, part, outboxId, stored.id, hash, now],
+        `UPDATE analysis_messages SET analysis_id = $3, digest = $4, updated_at = $5
+         WHERE incident_id = $1 AND part = $2`,
+        [incident.id, part, stored.id, hash, now],
       );
+      continue;
     }
-    return stored;
-  });
+    const outboxId = await enqueueReply(tx, now, { incidentId: incident.id, message });
+    if (outboxId === null) throw new Error(`incident ${incident.id} has no Slack thread`);
+    await tx.query(
+      `INSERT INTO analysis_messages (incident_id, part, outbox_id, analysis_id, digest, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [incident.id, part, outboxId, stored.id, hash, now],
+    );
+  }
 }

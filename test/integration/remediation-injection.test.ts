@@ -11,9 +11,9 @@ import { computeAnalysis } from '../../src/analysis/analyze.ts';
 import { createAnthropicClient } from '../../src/clients/anthropic.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { Db } from '../../src/db/index.ts';
+import { storeAndPostAnalysis } from '../../src/incidents/analyse.ts';
 import { approveRemediation, listAudit, listRemediations } from '../../src/incidents/remediation.ts';
 import { ingestDelivery } from '../../src/ingest/ingest.ts';
-import { storeAndPostAnalysis } from '../../src/slack/thread.ts';
 import { testDatabases } from '../support/databases.ts';
 import { alertmanagerBody } from '../support/payloads.ts';
 import {

@@ -11,12 +11,12 @@ import { executorsFromConfig } from '../../src/app.ts';
 import type { ManualClock } from '../../src/clock.ts';
 import { type Config, configFrom } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
+import { storeAndPostAnalysis } from '../../src/incidents/analyse.ts';
 import type { RemediationDeps } from '../../src/incidents/remediation.ts';
 import { ingestDelivery } from '../../src/ingest/ingest.ts';
 import { remediationJobHandlers } from '../../src/jobs/handlers.ts';
 import { JobWorker } from '../../src/jobs/worker.ts';
 import { createLogger } from '../../src/logger.ts';
-import { storeAndPostAnalysis } from '../../src/slack/thread.ts';
 import { alertmanagerBody, type TestAlert } from './payloads.ts';
 
 export interface JobServer {
