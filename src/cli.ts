@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseIncidentRef, runCommand } from '../handlers/commands/run.ts';
 import { latestAnalysis } from './analysis/analyze.ts';
 import { redact } from './analysis/redact.ts';
 import { type App, createApp } from './app.ts';
@@ -32,7 +33,6 @@ import { createLogger, resolveLogFormat } from './logger.ts';
 import { packageVersion } from './package.ts';
 import type { AuditEntry, RemediationView } from './remediation/model.ts';
 import { describeTarget } from './remediation/targets.ts';
-import { parseIncidentRef, runCommand } from './slack/commands.ts';
 import { renderAsText, renderFixOutcome, renderLifecycleAnswer } from './slack/render/index.ts';
 import { describeDatabaseFailure, describeListenFailure } from './startup-errors.ts';
 

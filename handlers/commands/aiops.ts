@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { AppDeps } from '../../src/deps.ts';
-import { runCommand } from '../../src/slack/commands.ts';
 import { renderError } from '../../src/slack/render/index.ts';
+import { runCommand } from './run.ts';
 
 /**
  * `/aiops …` — acknowledged at once (Slack allows 3 s), answered through response_url when the work is

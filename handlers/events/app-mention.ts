@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { AppDeps } from '../../src/deps.ts';
-import { parseCommand, runCommand } from '../../src/slack/commands.ts';
 import type { SlackMessage } from '../../src/slack/message.ts';
 import { renderError } from '../../src/slack/render/index.ts';
+import { parseCommand, runCommand } from '../commands/run.ts';
 
 /**
  * `@aiops …` in a channel or an incident thread: answered in the thread like `/aiops why` (or the

@@ -6,8 +6,8 @@
 import type { Db } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
 import { AiopsError, ErrorCode } from '../errors.ts';
-import { JOB_KINDS } from '../jobs/kinds.ts';
-import { enqueueIncidentJob } from '../jobs/queue.ts';
+import { enqueueIncidentJob } from '../queue/jobs.ts';
+import { JOB_KINDS } from '../queue/kinds.ts';
 
 export async function confirmCause(
   db: Db,

@@ -38,10 +38,10 @@ import {
 } from '../fixes/index.ts';
 import { writeFixWithLlm } from '../fixes/llm.ts';
 import { prBody, prTitle } from '../fixes/pr-body.ts';
-import { JOB_KINDS } from '../jobs/kinds.ts';
-import { enqueueIncidentJob } from '../jobs/queue.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import { enqueueIncidentJob } from '../queue/jobs.ts';
+import { JOB_KINDS } from '../queue/kinds.ts';
 import { enqueueReply } from '../slack/outbox.ts';
 import { renderFixDiff } from '../slack/render/fixes.ts';
 import { prometheusFacts } from './fix-facts.ts';

@@ -20,9 +20,9 @@ import type { Config } from '../config.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
 import { isConnectionError } from '../errors.ts';
-import { JOB_KINDS, remediationJobKey } from '../jobs/kinds.ts';
-import { enqueueJob } from '../jobs/queue.ts';
 import type { Logger } from '../logger.ts';
+import { enqueueJob } from '../queue/jobs.ts';
+import { JOB_KINDS, remediationJobKey } from '../queue/kinds.ts';
 import type { Actor, AuditEntry, RemediationOutcome, RemediationView } from '../remediation/model.ts';
 import {
   approversOf,

@@ -8,8 +8,8 @@
 import { refreshIncidentSearch } from '../db/incident-search.ts';
 import type { Queryable } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
-import { JOB_KINDS } from '../jobs/kinds.ts';
-import { enqueueIncidentJob } from '../jobs/queue.ts';
+import { enqueueIncidentJob } from '../queue/jobs.ts';
+import { JOB_KINDS } from '../queue/kinds.ts';
 import type { AlertGroup, IncidentStatus, NormalizedAlert, Severity, TimelineNote } from './alert.ts';
 import { highestSeverity } from './alert.ts';
 

@@ -4,9 +4,9 @@ import type { AnalyzeDeps } from '../analysis/analyze.ts';
 import type { Config } from '../config.ts';
 import { analyseIncident } from '../incidents/analyse.ts';
 import { type RemediationDeps, runRemediationJob } from '../incidents/remediation.ts';
+import type { Job } from '../queue/jobs.ts';
+import { JOB_KINDS } from '../queue/kinds.ts';
 import { syncIncidentThread } from '../slack/thread.ts';
-import { JOB_KINDS } from './kinds.ts';
-import type { Job } from './queue.ts';
 import type { JobHandler } from './worker.ts';
 
 const incidentPayload = z.object({ incidentId: z.number().int().positive() });

@@ -5,10 +5,10 @@
 import type { Db, Queryable } from '../db/index.ts';
 import type { AppDeps } from '../deps.ts';
 import { expireApprovals } from '../incidents/remediation.ts';
-import { remindPendingApprovals } from '../slack/remediation-thread.ts';
+import { remindPendingApprovals } from '../incidents/remediation-thread.ts';
+import { enqueueJob } from '../queue/jobs.ts';
+import { incidentJobKey, JOB_KINDS, remediationJobKey } from '../queue/kinds.ts';
 import type { CronJob } from './cron.ts';
-import { incidentJobKey, JOB_KINDS, remediationJobKey } from './kinds.ts';
-import { enqueueJob } from './queue.ts';
 
 const DAY_MS = 24 * 60 * 60_000;
 

@@ -13,7 +13,7 @@ import type { Db } from '../db/index.ts';
 import { OutageBackoff } from '../db/outage.ts';
 import { isDatabaseUnavailable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { claimJobs, completeJob, failJob, heldJobs, type Job, releaseJob } from './queue.ts';
+import { claimJobs, completeJob, failJob, heldJobs, type Job, releaseJob } from '../queue/jobs.ts';
 
 export type JobHandler = (job: Job) => Promise<void>;
 

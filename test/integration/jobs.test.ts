@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import type { Db } from '../../src/db/index.ts';
-import { claimJobs, completeJob, enqueueJob, failJob, type Job } from '../../src/jobs/queue.ts';
 import { JobWorker } from '../../src/jobs/worker.ts';
 import { createLogger } from '../../src/logger.ts';
+import { claimJobs, completeJob, enqueueJob, failJob, type Job } from '../../src/queue/jobs.ts';
 import { testDatabases } from '../support/databases.ts';
 
 const silent = createLogger('silent');

@@ -15,14 +15,14 @@ import {
   proposeRemediations,
   type RemediationDeps,
 } from '../../src/incidents/remediation.ts';
-import { ingestDelivery } from '../../src/ingest/ingest.ts';
-import { createExecutors } from '../../src/remediation/executors/index.ts';
-import { SlackPoster } from '../../src/slack/poster.ts';
 import {
   remindPendingApprovals,
   renderContext,
   syncRemediationMessage,
-} from '../../src/slack/remediation-thread.ts';
+} from '../../src/incidents/remediation-thread.ts';
+import { ingestDelivery } from '../../src/ingest/ingest.ts';
+import { createExecutors } from '../../src/remediation/executors/index.ts';
+import { SlackPoster } from '../../src/slack/poster.ts';
 import { syncIncidentThread } from '../../src/slack/thread.ts';
 import { WebApiTransport } from '../../src/slack/transport.ts';
 import { testDatabases } from '../support/databases.ts';

@@ -1,6 +1,6 @@
 /** Job queue retry policy (claiming and leases are covered by integration tests). */
 import { describe, expect, it } from 'vitest';
-import { backoffMs } from '../../src/jobs/queue.ts';
+import { backoffMs } from '../../src/queue/jobs.ts';
 
 describe('backoffMs', () => {
   it('doubles from 5 seconds', () => {

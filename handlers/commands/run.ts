@@ -8,15 +8,15 @@ import {
   answerQuestion,
   explainText,
   latestAnalysis,
-} from '../analysis/analyze.ts';
-import { serviceHistory } from '../analysis/memory.ts';
-import { getIncident, listIncidents } from '../db/incidents.ts';
-import type { Queryable } from '../db/index.ts';
-import { AiopsError, ErrorCode } from '../errors.ts';
-import { type FixDeps, openFixPr, postFixDiff } from '../incidents/fixes.ts';
-import { acknowledgeIncident, resolveIncident } from '../incidents/lifecycle.ts';
-import { listAudit } from '../incidents/remediation.ts';
-import { redactForSlack, type SlackMessage } from './message.ts';
+} from '../../src/analysis/analyze.ts';
+import { serviceHistory } from '../../src/analysis/memory.ts';
+import { getIncident, listIncidents } from '../../src/db/incidents.ts';
+import type { Queryable } from '../../src/db/index.ts';
+import { AiopsError, ErrorCode } from '../../src/errors.ts';
+import { type FixDeps, openFixPr, postFixDiff } from '../../src/incidents/fixes.ts';
+import { acknowledgeIncident, resolveIncident } from '../../src/incidents/lifecycle.ts';
+import { listAudit } from '../../src/incidents/remediation.ts';
+import { redactForSlack, type SlackMessage } from '../../src/slack/message.ts';
 import {
   renderAnswer,
   renderError,
@@ -30,8 +30,8 @@ import {
   renderKubeLogs,
   renderLifecycleAnswer,
   renderWhy,
-} from './render/index.ts';
-import { renderAudit } from './render/remediation.ts';
+} from '../../src/slack/render/index.ts';
+import { renderAudit } from '../../src/slack/render/remediation.ts';
 
 export type CommandDeps = AnalyzeDeps & Partial<Pick<FixDeps, 'config' | 'github' | 'logger'>>;
 

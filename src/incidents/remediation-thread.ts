@@ -13,18 +13,18 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Db, Queryable } from '../db/index.ts';
-import { getRemediation, pendingApprovals } from '../incidents/remediation.ts';
-import { JOB_KINDS } from '../jobs/kinds.ts';
 import type { JobHandler } from '../jobs/worker.ts';
 import type { Logger } from '../logger.ts';
+import { JOB_KINDS } from '../queue/kinds.ts';
 import { approversOf } from '../remediation/policy.ts';
-import type { SlackMessage } from './message.ts';
-import { enqueueReply, enqueueReplyUpdate } from './outbox.ts';
+import type { SlackMessage } from '../slack/message.ts';
+import { enqueueReply, enqueueReplyUpdate } from '../slack/outbox.ts';
 import {
   type RemediationRenderContext,
   renderApprovalReminder,
   renderRemediation,
-} from './render/remediation.ts';
+} from '../slack/render/remediation.ts';
+import { getRemediation, pendingApprovals } from './remediation.ts';
 
 export interface RemediationThreadDeps {
   db: Db;
