@@ -22,7 +22,7 @@ import {
 import { findSimilarIncidents } from './memory.ts';
 import { recurringCause } from './offline/history.ts';
 import { analyzeOffline, explainOffline } from './offline/index.ts';
-import { type Analysis, analysisSchema, type Explanation } from './schema.ts';
+import { type Analysis, analysisSchema, type Explanation, type ProposedFix } from './schema.ts';
 
 /** Gathers the analysis input for an incident; `sources` names what was consulted (for the prompt). */
 export type GatherContext = (incidentId: number) => Promise<{ input: AnalysisInput; sources: string[] }>;
@@ -99,6 +99,25 @@ function keptContext(input: AnalysisInput): Pick<Analysis, 'kubernetes'> {
   return input.kubernetes ? { kubernetes: input.kubernetes } : {};
 }
 
+const normalTitle = (title: string): string =>
+  title
+    .toLowerCase()
+    .replace(/[`'"*_]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/**
+ * The model's proposed fixes plus the fix generators' own for the signatures the offline matcher finds (cheap: no
+ * I/O), so an LLM analysis shows the same *Open fix PR* buttons an offline one does. The generators' come first
+ * (a click runs their deterministic change); a model fix with the same kind and title is left out, then at most 3.
+ */
+export function withGeneratorProposals(modelFixes: ProposedFix[], input: AnalysisInput): ProposedFix[] {
+  const generated = analyzeOffline(input).proposedFixes;
+  const seen = new Set(generated.map((fix) => `${fix.kind}:${normalTitle(fix.title)}`));
+  const rest = modelFixes.filter((fix) => !seen.has(`${fix.kind}:${normalTitle(fix.title)}`));
+  return [...generated, ...rest].slice(0, 3);
+}
+
 /** The analysis itself, not stored: the LLM when configured, the offline analyzer otherwise or on failure. */
 export async function runAnalysis(
   deps: AnalyzeDeps,
@@ -116,6 +135,7 @@ export async function runAnalysis(
       const recurring = recurringCause(input.similarIncidents);
       analysis = analysisSchema.parse({
         ...result.analysis,
+        proposedFixes: withGeneratorProposals(result.analysis.proposedFixes, input),
         history: recurring && {
           similar: recurring.similar,
           confirmed: recurring.confirmed,

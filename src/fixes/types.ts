@@ -33,6 +33,12 @@ export interface FixRequest {
   /** Files under the service's mapped globs, per kind. */
   files: Record<FixKind, RepoFile[]>;
   /**
+   * A mapped file as it was before its most recent change (from the repository's history: the parent of the
+   * newest commit touching it), with that change (`3f2a1b0 Bump checkout to 1.43`), by path. Read for a bad
+   * rollout only: the image rollback takes the tag before the change from here.
+   */
+  previousFiles?: Record<string, { content: string; change: string }>;
+  /**
    * The folder a new Ansible playbook goes to (the mapped `ansible` glob's fixed prefix, e.g. `ansible`); when
    * absent, the folder the mapped Ansible files share.
    */

@@ -26,7 +26,9 @@ import type { Db, Queryable } from '../db/index.ts';
 import { jsonParam } from '../db/json.ts';
 import { AiopsError, ErrorCode } from '../errors.ts';
 import { type FilesRead, pathMatcher, readGitHubFiles, readLocalFiles } from '../fixes/files.ts';
+import { imageRollback } from '../fixes/generators/workloads.ts';
 import { describeGitHubError, fixBranch, writeFixPr } from '../fixes/github-pr.ts';
+import { historyCandidates, previousFilesFromGit, previousFilesFromGitHub } from '../fixes/history.ts';
 import {
   type FixRequest,
   type GeneratedFix,
@@ -168,6 +170,34 @@ async function readFiles(
   );
 }
 
+/**
+ * The mapped manifests before their most recent change, for the image rollback: from GitHub's history (the base
+ * branch) with the app's credentials, else from the local checkout's git. An anonymous read does not look at history.
+ */
+async function readPreviousFiles(
+  deps: FixDeps,
+  service: { repo?: string | undefined; fixes: ServiceFixes },
+  read: FilesRead,
+): Promise<NonNullable<FixRequest['previousFiles']>> {
+  const candidates = historyCandidates(read.files);
+  if (candidates.length === 0) return {};
+  if (deps.github && service.repo)
+    return previousFilesFromGitHub(
+      deps.github,
+      service.repo,
+      read.baseSha ?? service.fixes.base,
+      candidates,
+      deps.logger,
+    );
+  if (service.fixes.localPath)
+    return previousFilesFromGit(
+      path.resolve(configDir(deps.config), service.fixes.localPath),
+      candidates,
+      deps.logger,
+    );
+  return {};
+}
+
 /** Where a new playbook may go: the fixed folder prefix of the first `ansible` glob (`ansible/**` → `ansible`). */
 export function ansibleDir(fixes: ServiceFixes): string | undefined {
   const glob = fixes.paths.ansible?.[0]?.replace(/^\.\//, '');
@@ -235,8 +265,15 @@ export async function planFix(
   // The generator that proposed the clicked fix (same signature group, same title), else the incident's first.
   // What the stored analysis's Kubernetes context saw (a failed probe) selects and sizes the fix too.
   const seen = kubeFacts(analysis?.kubernetes);
+  // A stored rollback proposal was made because the analysis saw a recent change: the click finds it again.
   const signature =
-    (proposedFix && signatureOfFix(incident.alerts, proposedFix, seen)) ?? fixSignature(incident);
+    (proposedFix &&
+      signatureOfFix(incident.alerts, proposedFix, { ...seen, recentChange: 'seen by the analysis' })) ??
+    fixSignature(incident);
+  const previousFiles =
+    signature && imageRollback.signatures.includes(signature)
+      ? await readPreviousFiles(deps, { repo: service.repo, fixes }, read)
+      : undefined;
   const fixRequest: FixRequest = {
     incidentId: incident.id,
     service: service.name,
@@ -250,6 +287,7 @@ export async function planFix(
       ...(await measuredFacts(deps, incident.id)),
     },
     files: read.files,
+    ...(previousFiles ? { previousFiles } : {}),
     ...(ansibleDir(fixes) ? { ansibleDir: ansibleDir(fixes) } : {}),
   };
   let generated = await generateFix(fixRequest);

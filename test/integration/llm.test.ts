@@ -167,6 +167,61 @@ describe('LLM analysis (Anthropic API faked with nock)', () => {
     expect(metricsText).toContain('aiops_llm_requests_total{outcome="ok"} 1');
   });
 
+  it('an LLM analysis carries the fix generators’ proposals too, de-duplicated with the model’s', async () => {
+    const oom = await ingestDelivery(app.app.deps, {
+      source: 'alertmanager',
+      rawBody: JSON.stringify(
+        alertmanagerBody({
+          groupKey: 'llm-oom',
+          alerts: [
+            {
+              labels: {
+                alertname: 'KubePodOOMKilled',
+                namespace: 'shop',
+                pod: 'cart-6f7d9c8b4d-q8w2e',
+                container: 'cart',
+                service: 'cart',
+              },
+            },
+          ],
+        }),
+      ),
+    });
+    const oomId = oom.incidentIds[0] as number;
+    // What the offline matcher's generator proposes for this alert (the model never sees this list).
+    const offline = await analyzeIncident(app.app.deps, oomId);
+    const generated = offline.analysis.proposedFixes;
+    expect(generated).toHaveLength(1);
+    const title = generated[0]?.title as string;
+    nock(API)
+      .post('/v1/messages', record)
+      .reply(
+        200,
+        toolUseMessage({
+          ...goodAnalysis,
+          proposedFixes: [
+            // The same fix as the generator's, written differently (case, no backticks): left out.
+            {
+              kind: 'kubernetes',
+              title: title.replaceAll('`', '').toUpperCase(),
+              description: 'the model’s copy',
+            },
+            {
+              kind: 'kubernetes',
+              title: 'Stream the cart export instead of buffering it',
+              description: 'code',
+            },
+          ],
+        }),
+      );
+    const stored = await analyzeIncident({ ...app.app.deps, llm: llm() }, oomId);
+    expect(stored.analysis.analyzer).toBe('llm');
+    expect(stored.analysis.proposedFixes).toEqual([
+      generated[0],
+      { kind: 'kubernetes', title: 'Stream the cart export instead of buffering it', description: 'code' },
+    ]);
+  });
+
   it('never sends a planted secret, and fences the untrusted alert text so it cannot close the fence', async () => {
     nock(API).post('/v1/messages', record).reply(200, toolUseMessage(goodAnalysis));
     await analyzeIncident({ ...app.app.deps, llm: llm() }, incidentId);

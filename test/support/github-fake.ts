@@ -46,7 +46,7 @@ interface Pull {
 interface Repo {
   blobs: Map<string, string>;
   trees: Map<string, Map<string, TreeEntry>>;
-  commits: Map<string, { tree: string; parents: string[]; message: string }>;
+  commits: Map<string, { tree: string; parents: string[]; message: string; date?: string }>;
   refs: Map<string, string>;
   pulls: Pull[];
 }
@@ -58,6 +58,16 @@ export interface GitHubFake {
   calls: GitHubCall[];
   /** Creates a repository whose `branch` holds `files` in one commit. */
   addRepo(fullName: string, files: Record<string, string>, branch?: string): void;
+  /**
+   * Commits `files` (added or replaced) on top of `branch`, dated `date` (ISO): the repository's history, as the
+   * commits list (`GET /repos/{o}/{r}/commits`, by `sha`, `path`, `since`, `until`) and the contents API at a ref
+   * (`GET /repos/{o}/{r}/contents/{path}?ref=`) serve it. Returns the commit's sha.
+   */
+  commitFiles(
+    fullName: string,
+    files: Record<string, string>,
+    options: { message: string; date: string; author?: string; branch?: string },
+  ): string;
   /** The file at the head of `branch`, or undefined. */
   fileAt(fullName: string, branch: string, path: string): string | undefined;
   /** Paths changed by the head commit of `branch` against its parent. */
@@ -142,6 +152,36 @@ export async function startGitHubFake(options: { prefix?: string } = {}): Promis
       merged: pull.merged,
       mergeable: null,
       merged_by: pull.merged_by ? { login: pull.merged_by, id: 7, type: 'User' } : null,
+    };
+  };
+
+  const commitJson = (
+    fullName: string,
+    sha: string,
+    commit: { tree: string; parents: string[]; message: string; date?: string },
+  ) => {
+    const who = { name: 'Dev', email: 'dev@example.com', date: commit.date ?? '2020-01-01T00:00:00Z' };
+    return {
+      sha,
+      node_id: `C_${sha.slice(0, 8)}`,
+      commit: {
+        author: who,
+        committer: who,
+        message: commit.message,
+        tree: { sha: commit.tree, url: `${baseUrl}/repos/${fullName}/git/trees/${commit.tree}` },
+        url: `${baseUrl}/repos/${fullName}/git/commits/${sha}`,
+        comment_count: 0,
+      },
+      url: `${baseUrl}/repos/${fullName}/commits/${sha}`,
+      html_url: `https://github.test/${fullName}/commit/${sha}`,
+      comments_url: `${baseUrl}/repos/${fullName}/commits/${sha}/comments`,
+      author: { login: 'dev', id: 42, type: 'User' },
+      committer: { login: 'dev', id: 42, type: 'User' },
+      parents: commit.parents.map((p) => ({
+        sha: p,
+        url: `${baseUrl}/repos/${fullName}/commits/${p}`,
+        html_url: `https://github.test/${fullName}/commit/${p}`,
+      })),
     };
   };
 
@@ -346,9 +386,78 @@ export async function startGitHubFake(options: { prefix?: string } = {}): Promis
       repo.refs.set(ref, String(body?.sha));
       return [200, { ref, node_id: 'REF_2', url: '', object: { sha: body?.sha, type: 'commit', url: '' } }];
     }
-    // The recent-changes context of the analysis: nothing changed lately in these repositories.
-    if (method === 'GET' && (rest === 'commits' || rest === 'deployments' || rest === 'releases'))
-      return [200, []];
+    // The commits list, as GitHub answers it: first-parent history from `sha` (a branch or a sha, default main),
+    // newest first, only the commits that changed `path` when given, within `since`/`until` (undated: never).
+    if (method === 'GET' && rest === 'commits') {
+      const start = query.get('sha') ?? 'main';
+      let at: string | undefined =
+        repo.refs.get(`refs/heads/${start}`) ?? (repo.commits.has(start) ? start : undefined);
+      const file = query.get('path');
+      const since = query.get('since') ? Date.parse(query.get('since') as string) : undefined;
+      const until = query.get('until') ? Date.parse(query.get('until') as string) : undefined;
+      const perPage = Number(query.get('per_page') ?? 30);
+      const list: unknown[] = [];
+      while (at && list.length < perPage) {
+        const commit = repo.commits.get(at) as {
+          tree: string;
+          parents: string[];
+          message: string;
+          date?: string;
+        };
+        const parent = commit.parents[0] ? repo.commits.get(commit.parents[0]) : undefined;
+        const touched =
+          !file ||
+          repo.trees.get(commit.tree)?.get(file)?.sha !==
+            (parent ? repo.trees.get(parent.tree)?.get(file)?.sha : undefined);
+        const time = commit.date ? Date.parse(commit.date) : undefined;
+        const inRange =
+          (since === undefined || (time !== undefined && time >= since)) &&
+          (until === undefined || (time !== undefined && time <= until));
+        if (touched && inRange && (commit.date || (since === undefined && until === undefined)))
+          list.push(commitJson(fullName, at, commit));
+        at = commit.parents[0];
+      }
+      return [200, list];
+    }
+    r = method === 'GET' ? /^contents\/(.+)$/.exec(rest) : null;
+    if (r) {
+      const ref = query.get('ref') ?? 'main';
+      const sha = repo.refs.get(`refs/heads/${ref}`) ?? ref;
+      const commit = repo.commits.get(sha);
+      const entry = commit ? repo.trees.get(commit.tree)?.get(r[1] as string) : undefined;
+      if (!entry)
+        return [
+          404,
+          {
+            message: 'Not Found',
+            documentation_url: 'https://docs.github.com/rest/repos/contents#get-repository-content',
+            status: '404',
+          },
+        ];
+      const content = repo.blobs.get(entry.sha) as string;
+      const name = (r[1] as string).split('/').at(-1);
+      const url = `${baseUrl}/repos/${fullName}/contents/${r[1]}?ref=${ref}`;
+      return [
+        200,
+        {
+          type: 'file',
+          encoding: 'base64',
+          size: Buffer.byteLength(content),
+          name,
+          path: r[1],
+          // GitHub wraps the base64 at 60 characters.
+          content: `${Buffer.from(content).toString('base64').replace(/.{60}/g, '$&\n')}\n`,
+          sha: entry.sha,
+          url,
+          git_url: `${baseUrl}/repos/${fullName}/git/blobs/${entry.sha}`,
+          html_url: `https://github.test/${fullName}/blob/${ref}/${r[1]}`,
+          download_url: `https://raw.github.test/${fullName}/${ref}/${r[1]}`,
+          _links: { self: url, git: `${baseUrl}/repos/${fullName}/git/blobs/${entry.sha}`, html: '' },
+        },
+      ];
+    }
+    // The recent-changes context of the analysis: no deployments or releases in these repositories.
+    if (method === 'GET' && (rest === 'deployments' || rest === 'releases')) return [200, []];
     if (method === 'GET' && rest === 'pulls') {
       const head = query.get('head');
       const state = query.get('state') ?? 'open';
@@ -497,6 +606,18 @@ export async function startGitHubFake(options: { prefix?: string } = {}): Promis
       repo.commits.set(sha, { tree, parents: [], message: 'initial' });
       repo.refs.set(`refs/heads/${branch}`, sha);
       repos.set(fullName, repo);
+    },
+    commitFiles(fullName, files, { message, date, branch = 'main' }) {
+      const repo = repos.get(fullName) as Repo;
+      const head = repo.refs.get(`refs/heads/${branch}`) as string;
+      const entries = new Map(repo.trees.get((repo.commits.get(head) as { tree: string }).tree));
+      for (const [path, content] of Object.entries(files))
+        entries.set(path, { mode: '100644', sha: storeBlob(repo, content) });
+      const tree = storeTree(repo, entries);
+      const sha = sha1(`commit ${tree} ${head} ${message}`);
+      repo.commits.set(sha, { tree, parents: [head], message, date });
+      repo.refs.set(`refs/heads/${branch}`, sha);
+      return sha;
     },
     fileAt(fullName, branch, path) {
       const repo = repos.get(fullName);

@@ -414,6 +414,53 @@ describe('HPA, probes, rollback, PVC', () => {
     expect('none' in injected && injected.none).toContain('is not a valid image tag');
   });
 
+  it('bad rollout: the image from the file before its most recent change (repository history)', async () => {
+    const mysql = k8s('mysql-deployment.yaml');
+    const broken = {
+      ...mysql,
+      content: mysql.content.replace('image: mysql:8.0', 'image: mysql:8.4.99-typo'),
+    };
+    const labels = [{ namespace: 'default', deployment: 'wordpress-mysql', container: 'mysql' }];
+    const fix = await validFix(
+      request({
+        signature: 'image-pull',
+        alertLabels: labels,
+        files: { kubernetes: [broken] },
+        previousFiles: { [mysql.path]: { content: mysql.content, change: '3f2a1b0' } },
+      }),
+    );
+    expect(fix.edits[0]?.after).toBe(mysql.content);
+    expect(fix.title).toBe('Roll wordpress-mysql back to 8.0');
+    expect(fix.rationale).toContain('(the change: 3f2a1b0)');
+    // The change did not touch the image (or the object is not in the old file): nothing to roll back to.
+    const same = await generateFix(
+      request({
+        signature: 'image-pull',
+        alertLabels: labels,
+        files: { kubernetes: [broken] },
+        previousFiles: { [mysql.path]: { content: broken.content, change: '3f2a1b0' } },
+      }),
+    );
+    expect('none' in same && same.none).toContain('already runs the previous tag');
+    const none = await generateFix(
+      request({ signature: 'image-pull', alertLabels: labels, files: { kubernetes: [broken] } }),
+    );
+    expect('none' in none && none.none).toContain('no previous image');
+  });
+
+  it('bad rollout in Helm values: image.tag before the most recent change', async () => {
+    const broken = { ...podinfo, content: podinfo.content.replace('tag: 6.9.1', 'tag: 6.9.2-rc') };
+    const fix = await validFix(
+      request({
+        signature: 'rollout-stuck',
+        alertLabels: [{ deployment: 'podinfo' }],
+        files: { helm: [broken] },
+        previousFiles: { [podinfo.path]: { content: podinfo.content, change: 'abcdef0' } },
+      }),
+    );
+    expect(changedLines(fix.edits[0] as never)).toEqual(['-  tag: 6.9.2-rc', '+  tag: 6.9.1']);
+  });
+
   it('bad rollout in Helm values: image.tag', async () => {
     const fix = await validFix(
       request({

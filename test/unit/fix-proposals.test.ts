@@ -147,6 +147,17 @@ describe('fix proposals come from the generators', () => {
     expect(propose('crash-loop')).toBeUndefined();
     expect(propose('image-pull')).toBeUndefined();
     expect(propose('rollout-stuck')).toBeUndefined();
+    // After a recent change the analysis's context saw, the rollback is proposed (the tag is read at click time).
+    expect(
+      generatorFor('image-pull')?.propose({
+        signature: 'image-pull',
+        alertLabels: [{ pod: 'checkout-5d54745f55-x2k4q', container: 'server' }],
+        facts: { recentChange: '#42 Bump checkout to 1.43' },
+      }),
+    ).toMatchObject({
+      kind: 'kubernetes',
+      title: 'Roll `checkout` back to the image before the recent change',
+    });
     expect(propose('home-grown-disk')).toBeUndefined(); // no mountpoint label: log cleanup would not help
   });
 

@@ -5,6 +5,7 @@
  */
 import type { IncidentAlert } from '../../db/incidents.ts';
 import { proposeFix, sameProposal } from '../../fixes/proposals.ts';
+import type { AnalysisInput, RecentChange } from '../input.ts';
 import type { KubeContext, ProposedFix } from '../schema.ts';
 import { viewOf } from './facts.ts';
 import { matchSignature } from './match.ts';
@@ -29,6 +30,22 @@ export function kubeFacts(kube: KubeContext | undefined): Record<string, string>
     }
   }
   return best ? { probe: best.probe } : {};
+}
+
+/**
+ * Facts for the generators from the GitHub change context the analysis read: `recentChange` (the newest deployment,
+ * merged PR or commit) — the image rollback is proposed only after a change.
+ */
+export function changeFacts(changes: RecentChange[] | undefined): Record<string, string> {
+  const newest = [...(changes ?? [])].sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+  return newest ? { recentChange: newest.title.slice(0, 200) } : {};
+}
+
+/** Everything the analysis context tells the generators' proposals. */
+export function proposalFacts(
+  input: Pick<AnalysisInput, 'kubernetes' | 'recentChanges'>,
+): Record<string, string> {
+  return { ...kubeFacts(input.kubernetes), ...changeFacts(input.recentChanges) };
 }
 
 /** The generator's proposal for one signature group (alerts sorted by `byFiringThenStart`). */

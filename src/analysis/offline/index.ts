@@ -17,7 +17,7 @@ import {
 } from './changes.ts';
 import { mergeActions, mergeCauses, mergeFixes, mergeSteps } from './combine.ts';
 import { clip, firedEvidence, hostOf, listOf, viewOf } from './facts.ts';
-import { byFiringThenStart, generatorProposal, kubeFacts } from './fix-proposals.ts';
+import { byFiringThenStart, generatorProposal, proposalFacts } from './fix-proposals.ts';
 import { applyHistory, normalizeTitle, recurringCause } from './history.ts';
 import { applyKubeEvidence, findingsOf } from './kube-evidence.ts';
 import { matchSignature } from './match.ts';
@@ -267,7 +267,7 @@ export function analyzeOffline(input: AnalysisInput): Analysis {
     proposedFixes: mergeFixes(
       findings.map((finding, index) => {
         const group = groups[index] as Group;
-        const proposed = generatorProposal(group.signature.id, group.alerts, kubeFacts(input.kubernetes));
+        const proposed = generatorProposal(group.signature.id, group.alerts, proposalFacts(input));
         return [...(finding.fixes ?? []), ...(proposed ? [proposed] : [])];
       }),
     ),

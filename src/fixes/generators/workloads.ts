@@ -3,6 +3,8 @@
  * `failureThreshold`; a bad rollout → the image tag before the change; a filling PVC → its storage request. Plain
  * manifests first, then Helm values (`autoscaling.maxReplicas`, `livenessProbe`, `image.tag`, `persistence.size`).
  */
+
+import { parse as parseYaml } from 'yaml';
 import { parseQuantity, raiseCount, roundStorageUp } from '../quantity.ts';
 import {
   findByLabels,
@@ -13,7 +15,7 @@ import {
   type ManifestObject,
   WORKLOAD_KINDS,
 } from '../target.ts';
-import type { FixRequest } from '../types.ts';
+import type { FixRequest, RepoFile } from '../types.ts';
 import {
   factNumber,
   factString,
@@ -249,14 +251,59 @@ function splitImage(image: string): { repo: string; tag?: string; digest?: strin
   return { repo: image };
 }
 
-/** The image before the change, from the GitHub change context: `previousImage` or `previousImageTag`. */
+/**
+ * The image the same container had in the file before its most recent change (`request.previousFiles`): the same
+ * object (kind, name, namespace) in the same document position or anywhere in the old file, the same container name.
+ */
+function imageBefore(
+  request: FixRequest,
+  o: ManifestObject,
+  container: string,
+): { image: string; change: string } | undefined {
+  const before = request.previousFiles?.[o.file.path];
+  if (!before) return undefined;
+  const { objects } = loadManifests([{ path: o.file.path, content: before.content }]);
+  const same = objects.find(
+    (p) => p.kind === o.kind && p.name === o.name && (p.namespace ?? '') === (o.namespace ?? ''),
+  );
+  if (!same) return undefined;
+  const found = findContainer(same, [{ container }]);
+  const image = 'found' in found ? found.found.value.image : undefined;
+  return typeof image === 'string' ? { image, change: before.change } : undefined;
+}
+
+/** The Helm values' `image.tag` under `base` before the file's most recent change. */
+function helmTagBefore(
+  request: FixRequest,
+  file: RepoFile,
+  base: (string | number)[],
+): { tag: string; change: string } | undefined {
+  const before = request.previousFiles?.[file.path];
+  if (!before) return undefined;
+  let value: unknown;
+  try {
+    value = parseYaml(before.content);
+  } catch {
+    return undefined;
+  }
+  const tag = get(value, [...base, 'image', 'tag']);
+  return typeof tag === 'string' || typeof tag === 'number'
+    ? { tag: String(tag), change: before.change }
+    : undefined;
+}
+
+/**
+ * The image before the change: the change context's facts (`previousImage` or `previousImageTag`), else what the
+ * repository's history says the file held before its most recent change.
+ */
 function previousImage(
   request: FixRequest,
   current: string,
+  history?: { image?: string; tag?: string },
 ): { image: string; tag: string } | { none: string } {
   const cur = splitImage(current);
-  const full = factString(request.facts, 'previousImage');
-  const tagFact = factString(request.facts, 'previousImageTag');
+  const full = factString(request.facts, 'previousImage') ?? history?.image;
+  const tagFact = factString(request.facts, 'previousImageTag') ?? history?.tag;
   let tag: string | undefined;
   if (full) {
     const prev = splitImage(full);
@@ -272,16 +319,29 @@ function previousImage(
   return { image: `${cur.repo}${DIGEST.test(tag) ? '@' : ':'}${tag}`, tag };
 }
 
-function changeNote(request: FixRequest): string {
-  const ref = factString(request.facts, 'changeRef', 'changeUrl');
+function changeNote(request: FixRequest, fromHistory?: string): string {
+  const ref = factString(request.facts, 'changeRef', 'changeUrl') ?? fromHistory;
   return ref && /^[\w./:#@-]{1,200}$/.test(ref) ? ` (the change: ${ref})` : '';
 }
 
 export const imageRollback: Generator = {
   name: 'k8s-image-rollback',
   signatures: ['rollout-stuck', 'image-pull'],
-  // Not proposed from labels: the tag before the change comes from the GitHub change context (facts).
-  propose: () => undefined,
+  // Proposed only when the analysis's change context saw a recent change (fact `recentChange`): the tag before it is
+  // read from the repository's history at click time (`previousFiles`).
+  propose({ alertLabels, facts }) {
+    if (!factString(facts ?? {}, 'recentChange')) return undefined;
+    const workload =
+      firstLabel(alertLabels, 'deployment', 'statefulset', 'daemonset') ??
+      firstLabel(alertLabels, 'pod')?.replace(/-[a-z0-9]{8,10}-[a-z0-9]{5}$/, '');
+    const container = firstLabel(alertLabels, 'container');
+    const who = workload ? `\`${workload}\`` : container ? `container \`${container}\`` : 'the workload';
+    return {
+      kind: 'kubernetes',
+      title: `Roll ${who} back to the image before the recent change`,
+      description: `The image tag ${who} had before the most recent change of its manifest or chart values, read from the repository's history (the parent of the newest commit touching the file). Revert the PR to go forward again once the new image is fixed.`,
+    };
+  },
   generate(request) {
     const { objects, unreadable } = loadManifests(request.files.kubernetes ?? []);
     const target = findByLabels(objects, request.alertLabels);
@@ -292,12 +352,13 @@ export const imageRollback: Generator = {
       const image = container.found.value.image;
       if (typeof image !== 'string')
         return { none: `${objRef(o)}, container ${container.found.name}, has no image` };
-      const prev = previousImage(request, image);
+      const history = imageBefore(request, o, container.found.name);
+      const prev = previousImage(request, image, history && { image: history.image });
       if ('none' in prev) return prev;
       return {
         kind: 'kubernetes',
         title: `Roll ${o.name} back to ${prev.tag}`,
-        rationale: `${objRef(o)}, container ${container.found.name}: the recent change moved the image to ${image}${changeNote(request)}; the image before it was ${prev.image}.`,
+        rationale: `${objRef(o)}, container ${container.found.name}: the recent change moved the image to ${image}${changeNote(request, history?.change)}; the image before it was ${prev.image}.`,
         edits: [
           yamlEdit(
             o.file,
@@ -316,12 +377,17 @@ export const imageRollback: Generator = {
       const repo = get(value, ['image', 'repository']);
       if (typeof tag !== 'string' && typeof tag !== 'number')
         return { none: `${file.path} sets no image.tag` };
-      const prev = previousImage(request, `${typeof repo === 'string' ? repo : 'image'}:${tag}`);
+      const history = helmTagBefore(request, file, base);
+      const prev = previousImage(
+        request,
+        `${typeof repo === 'string' ? repo : 'image'}:${tag}`,
+        history && { tag: history.tag },
+      );
       if ('none' in prev) return prev;
       return {
         kind: 'helm',
         title: `Roll ${base.length ? String(base[0]) : request.service} back to ${prev.tag}`,
-        rationale: `${file.path} \`${[...base, 'image', 'tag'].join('.')}\`: the recent change set ${String(tag)}${changeNote(request)}; the tag before it was ${prev.tag}.`,
+        rationale: `${file.path} \`${[...base, 'image', 'tag'].join('.')}\`: the recent change set ${String(tag)}${changeNote(request, history?.change)}; the tag before it was ${prev.tag}.`,
         edits: [yamlEdit(file, [{ doc: 0, path: [...base, 'image', 'tag'], value: prev.tag }])],
         rollback: `Revert this PR to go forward to ${String(tag)} again, once it is fixed.`,
         generator: this.name,
