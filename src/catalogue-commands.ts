@@ -295,10 +295,11 @@ export async function catalogueCommand(
 ): Promise<void> {
   const [sub, ...rest] = args;
   switch (sub) {
+    // Both install a catalogue for the command's run only: the process's built-in one comes back after.
     case 'check':
-      return check(rest, io);
+      return check(rest, io).finally(() => installTeamCatalogue([]));
     case 'test':
-      return test(config, rest, io);
+      return test(config, rest, io).finally(() => installTeamCatalogue([]));
     case 'suggest': {
       if (rest.length !== 1) throw usage('catalogue suggest takes exactly one SERVICE');
       const service = rest[0] as string;

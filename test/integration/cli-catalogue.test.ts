@@ -234,6 +234,9 @@ describe('aiops catalogue test', () => {
     expect(team.out()).toMatch(/causes:\n {2}1\. The billing export batch job is stuck \(70%, application\)/);
     expect(team.out()).toContain('The Acme NAT gateway is carrying the batch upload traffic');
     expect(existsSync(dataDir)).toBe(false);
+    // The command's catalogue was for its run only: this process matches against the built-in one again.
+    const view = viewOf(testAlert({ labels: ALERTS.billing }, { at: '2026-03-01T10:00:00Z' }));
+    expect(matchSignature(view)).toBeNull();
 
     const builtIn = capture({ AIOPS_DATA_DIR: dataDir }, tmpdir());
     expect(await run(['catalogue', 'test', payload], builtIn.io)).toBe(0);
