@@ -1,4 +1,5 @@
 /** The composition root: builds every dependency once, wires the HTTP routes, and starts the workers. */
+
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { register as registerOpenApi } from '../handlers/openapi.ts';
 import { register as registerWebhooks } from '../handlers/webhooks/index.ts';
 import { gatherContext } from './analysis/context/index.ts';
 import type { LlmDeps } from './analysis/llm.ts';
+import { catalogueBaseDir, installTeamCatalogue, loadTeamPaths } from './analysis/offline/catalogue/team.ts';
 import type { GitHubClient } from './clients/github.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -183,6 +185,15 @@ export async function executorsFromConfig(config: Config, clock: Clock): Promise
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.env.LOG_LEVEL);
+  // Before anything opens: a broken team catalogue file stops start-up (file:line: field).
+  const catalogue = installTeamCatalogue(
+    loadTeamPaths(config.file.catalogue?.paths ?? [], catalogueBaseDir(config.configSource, process.cwd())),
+  );
+  if (catalogue.overridden.length + catalogue.added.length > 0)
+    logger.info(
+      catalogue,
+      `catalogue: ${catalogue.signatures} signatures (team files override ${catalogue.overridden.length}, add ${catalogue.added.length})`,
+    );
   const db =
     options.db ??
     (await openDatabase({
@@ -315,6 +326,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         server.closeAllConnections();
       });
       if (ownsDb) await db.close();
+      // The next app in this process starts from the built-in catalogue again.
+      if (catalogue.overridden.length + catalogue.added.length > 0) installTeamCatalogue([]);
     },
   };
 }

@@ -9,6 +9,7 @@ import { parseIncidentRef, runCommand } from '../handlers/commands/run.ts';
 import { latestAnalysis } from './analysis/analyze.ts';
 import { redact } from './analysis/redact.ts';
 import { type App, createApp } from './app.ts';
+import { catalogueCommand } from './catalogue-commands.ts';
 import { systemClock } from './clock.ts';
 import { type Config, loadConfig } from './config.ts';
 import { getIncident, listIncidents } from './db/incidents.ts';
@@ -88,6 +89,18 @@ before is reported as a duplicate and changes nothing.`,
     usage: 'fix INCIDENT [--as USER] [--diff]',
     summary:
       'open the draft fix PR (the "Open fix PR" button); without GitHub credentials, or with --diff, print the fix as a diff',
+  },
+  catalogue: {
+    usage: 'catalogue check PATH | test FILE | suggest SERVICE',
+    summary: "check a team's signature files, run a payload through the catalogue, draft a signature file",
+    details: `check PATH   validate a signature file or a folder of them (docs/catalogue.md), print the alert names and
+             patterns each claims, overrides of built-in signatures and conflicts, and run their examples;
+             exit 1 on a broken file, a conflict start-up would refuse, or a failing example.
+test FILE    run an Alertmanager or PagerDuty payload through the catalogue (built-in + aiops.yml
+             catalogue.paths) and print the offline analysis: signature matched, causes, next steps. No database.
+suggest SERVICE  print a DRAFT signature file from the causes confirmed ("This was the cause") on the
+             service's incidents: the alert names seen, the causes with likelihoods from their counts, a
+             runbook placeholder. Review it, then check it and add its folder to catalogue.paths.`,
   },
   help: { usage: 'help [COMMAND]', summary: "this text, or one command's" },
 };
@@ -711,6 +724,9 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
         return 0;
       case 'fix':
         await fix(config, args, io);
+        return 0;
+      case 'catalogue':
+        await catalogueCommand(config, args, io, (work) => withDatabase(config as Config, work));
         return 0;
       default:
         throw usageError(`unknown command "${command}"`);

@@ -196,6 +196,11 @@ const fileSchema = z.strictObject({
       .default({ rawDeliveries: { days: 30, failedDays: 90 } }),
   ),
   /**
+   * The team's own catalogue signatures (docs/catalogue.md): files or folders of `*.yaml`, relative to this
+   * file, in the built-in format; loaded once at start, overriding (same id) or extending the built-in ones.
+   */
+  catalogue: z.strictObject({ paths: z.array(z.string().min(1)).default([]) }).optional(),
+  /**
    * Read-only context for analyses. `kubernetes`: pod status, events and logs of the objects an incident's
    * alerts name, with these credentials (see `kubeconfigPath`), only in `namespaces` when given.
    */

@@ -671,8 +671,14 @@ export function compileCatalogueFile(textContent: string, file: string, resolve:
   }
 }
 
-/** Every `*.yaml` file of `dir`, in name order. */
-export function loadCatalogueDir(dir: string, resolve: () => Resolve): LoadedFile[] {
+/** How a file is named in messages: relative to `from` (the working directory), absolute when outside it. */
+export function shownPath(full: string, from: string = process.cwd()): string {
+  const relative = path.relative(from, full);
+  return !relative || relative.startsWith('..') || path.isAbsolute(relative) ? full : relative;
+}
+
+/** Every `*.yaml` file of `dir`, in name order; named in messages relative to `shownFrom`. */
+export function loadCatalogueDir(dir: string, resolve: () => Resolve, shownFrom?: string): LoadedFile[] {
   const files = readdirSync(dir)
     .filter((name) => name.endsWith('.yaml') || name.endsWith('.yml'))
     .sort();
@@ -680,7 +686,7 @@ export function loadCatalogueDir(dir: string, resolve: () => Resolve): LoadedFil
     const full = path.join(dir, name);
     return compileCatalogueFile(
       readFileSync(full, 'utf8'),
-      path.relative(process.cwd(), full) || name,
+      shownFrom === undefined ? path.relative(process.cwd(), full) || name : shownPath(full, shownFrom),
       resolve,
     );
   });

@@ -22,8 +22,18 @@ import { serviceSignatures } from './services.ts';
 import { workloadSignatures } from './workloads.ts';
 
 let byId: ReadonlyMap<string, Signature> = new Map();
+let builtInById: ReadonlyMap<string, Signature> = new Map();
 /** A signature of the whole catalogue by id (data signatures delegate to others through it). */
 export const signatureById = (id: string): Signature | undefined => byId.get(id);
+/** A built-in signature by id, whatever a team's files override. */
+export const builtInSignatureById = (id: string): Signature | undefined => builtInById.get(id);
+/**
+ * Makes `map` the catalogue delegates resolve in (a team's override of `node-cpu` answers for every built-in
+ * signature that delegates to `node-cpu`); the built-in map when omitted.
+ */
+export function useSignatureIndex(map?: ReadonlyMap<string, Signature>): void {
+  byId = map ?? builtInById;
+}
 
 /** The data files, loaded once. */
 export const DATA_FILES: readonly LoadedFile[] = loadCatalogueDir(CATALOGUE_DIR, () => signatureById);
@@ -66,6 +76,7 @@ export const CATALOGUE: readonly Signature[] = (() => {
     map.set(signature.id, signature);
   }
   byId = map;
+  builtInById = map;
   checkDelegates(DATA_FILES, signatureById);
   return all;
 })();
