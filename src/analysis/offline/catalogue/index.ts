@@ -10,7 +10,6 @@
 import type { Signature } from '../types.ts';
 import { awsSignatures } from './cloud-aws.ts';
 import { otherCloudSignatures } from './cloud-other.ts';
-import { clusterAddonSignatures } from './cluster-addons.ts';
 import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
 import { datastoreSignatures } from './datastores.ts';
@@ -45,7 +44,7 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   monitoringSignatures,
   datastoreSignatures,
   'storage-systems',
-  clusterAddonSignatures,
+  'cluster-addons',
   awsSignatures,
   otherCloudSignatures,
   'proxies',
