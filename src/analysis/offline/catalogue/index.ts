@@ -12,7 +12,6 @@ import { awsSignatures } from './cloud-aws.ts';
 import { otherCloudSignatures } from './cloud-other.ts';
 import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
-import { datastoreSignatures } from './datastores.ts';
 import { kubernetesSignatures } from './kubernetes.ts';
 import { monitoringSignatures } from './monitoring.ts';
 import { nodeSignatures } from './nodes.ts';
@@ -42,7 +41,7 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   nodeSignatures,
   'hosts',
   monitoringSignatures,
-  datastoreSignatures,
+  'datastores',
   'storage-systems',
   'cluster-addons',
   awsSignatures,
