@@ -12,7 +12,6 @@ import { awsSignatures } from './cloud-aws.ts';
 import { otherCloudSignatures } from './cloud-other.ts';
 import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
-import { kubernetesSignatures } from './kubernetes.ts';
 import { monitoringSignatures } from './monitoring.ts';
 import { nodeSignatures } from './nodes.ts';
 import { probeSignatures } from './probes.ts';
@@ -36,7 +35,7 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   'platform',
   workloadSignatures,
   controllerSignatures,
-  kubernetesSignatures,
+  'kubernetes',
   'messaging',
   nodeSignatures,
   'hosts',
