@@ -12,7 +12,6 @@ import { awsSignatures } from './cloud-aws.ts';
 import { otherCloudSignatures } from './cloud-other.ts';
 import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
-import { monitoringSignatures } from './monitoring.ts';
 import { nodeSignatures } from './nodes.ts';
 import { probeSignatures } from './probes.ts';
 import { serviceSignatures } from './services.ts';
@@ -39,7 +38,7 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   'messaging',
   nodeSignatures,
   'hosts',
-  monitoringSignatures,
+  'monitoring',
   'datastores',
   'storage-systems',
   'cluster-addons',
