@@ -13,7 +13,6 @@
 import { hostOf, kubectl, sh } from '../facts.ts';
 import type { AlertView, Signature } from '../types.ts';
 import { deploymentReplicasMismatch, statefulSetReplicasMismatch } from './controllers.ts';
-import { datastoreDown, mysqlReplicationBroken } from './datastores.ts';
 import { type CauseSpec, family, q } from './family.ts';
 import { signatureById } from './index.ts';
 import { nodeNotReady } from './nodes.ts';
@@ -929,8 +928,8 @@ const DATADOG = '^(?:re)?(?:triggered|warn(?!ing)|p[1-5])(?:p[1-5])?';
  */
 const DD_ROUTES: readonly [RegExp, Signature | string][] = [
   [/^(?:postgres|postgresql|mysql)\w*connections?\w*(?:approaching|limit|saturat)/, dbConnections],
-  [/^(?:postgres|postgresql|mysql)\w*(?:isunavailable|unavailable|isdown)$/, datastoreDown],
-  [/^mysql\w*replica\w*(?:notrunning|stopped)/, mysqlReplicationBroken],
+  [/^(?:postgres|postgresql|mysql)\w*(?:isunavailable|unavailable|isdown)$/, 'datastore-down'],
+  [/^mysql\w*replica\w*(?:notrunning|stopped)/, 'mysql-replication-stopped'],
   [/^mysql\w*(?:secondsbehind|behindmaster|behindsource)/, replicationLag],
   [/^kubernetes\w*deployment\w*replicas?\w*(?:down|unavailable|mismatch)/, deploymentReplicasMismatch],
   [/^kubernetes\w*statefulset\w*replicas?\w*(?:down|unavailable|mismatch)/, statefulSetReplicasMismatch],

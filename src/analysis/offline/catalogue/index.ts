@@ -10,12 +10,8 @@
 import type { Signature } from '../types.ts';
 import { awsSignatures } from './cloud-aws.ts';
 import { otherCloudSignatures } from './cloud-other.ts';
-import { clusterAddonSignatures } from './cluster-addons.ts';
 import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
-import { datastoreSignatures } from './datastores.ts';
-import { kubernetesSignatures } from './kubernetes.ts';
-import { monitoringSignatures } from './monitoring.ts';
 import { nodeSignatures } from './nodes.ts';
 import { probeSignatures } from './probes.ts';
 import { serviceSignatures } from './services.ts';
@@ -48,14 +44,14 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   'platform',
   workloadSignatures,
   controllerSignatures,
-  kubernetesSignatures,
+  'kubernetes',
   'messaging',
   nodeSignatures,
   'hosts',
-  monitoringSignatures,
-  datastoreSignatures,
+  'monitoring',
+  'datastores',
   'storage-systems',
-  clusterAddonSignatures,
+  'cluster-addons',
   awsSignatures,
   otherCloudSignatures,
   'proxies',
