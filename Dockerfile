@@ -39,6 +39,7 @@ COPY package.json ./
 COPY bin ./bin
 COPY migrations ./migrations
 COPY prompts ./prompts
+COPY catalogue ./catalogue
 USER 10001:10001
 # The embedded database (PGlite) when DATABASE_URL is unset.
 VOLUME ["/data"]
