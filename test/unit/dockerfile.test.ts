@@ -96,7 +96,7 @@ describe('Dockerfile', () => {
     expect(deps?.body.find((i) => i.keyword === 'RUN')?.args).toMatch(/npm ci --omit=dev/);
     for (const copy of copies.filter((c) => !c.startsWith('--from='))) {
       const [source] = copy.split(/\s+/);
-      expect(['package.json', 'bin', 'migrations', 'prompts']).toContain(source);
+      expect(['package.json', 'bin', 'migrations', 'prompts', 'catalogue']).toContain(source);
       expect(existsSync(`${root}${source}`), source).toBe(true);
     }
     expect(copies.join('\n')).not.toMatch(/\b(src|test|handlers)\b/);
