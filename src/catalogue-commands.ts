@@ -1,9 +1,3 @@
-/**
- * `aiops catalogue check|test|suggest` (issue 12, part 2): a team checks its signature files, runs a payload
- * through the catalogue, and drafts a signature file from the causes its engineers confirmed. None of them
- * writes to the database; `suggest` only reads it.
- */
-import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { minimalInput } from './analysis/input.ts';
 import type { LoadedFile } from './analysis/offline/catalogue/data.ts';
@@ -22,8 +16,9 @@ import type { Config } from './config.ts';
 import type { IncidentAlert, IncidentDetail } from './db/incidents.ts';
 import type { Db } from './db/index.ts';
 import { AiopsError, ErrorCode } from './errors.ts';
-import type { AlertSource, NormalizedAlert } from './ingest/alert.ts';
+import type { NormalizedAlert } from './ingest/alert.ts';
 import { normalizeDelivery } from './ingest/ingest.ts';
+import { readPayloadFile } from './ingest/payload-file.ts';
 
 export interface CatalogueIo {
   stdout: (line: string) => void;
@@ -182,22 +177,7 @@ async function test(config: Config, args: string[], io: CatalogueIo): Promise<vo
   const file = args[0];
   if (!file || args.length !== 1)
     throw usage('catalogue test takes exactly one FILE (an Alertmanager or PagerDuty payload)');
-  let rawBody: string;
-  try {
-    rawBody = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new AiopsError(
-      ErrorCode.NotFound,
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-    );
-  }
-  let source: AlertSource = 'alertmanager';
-  try {
-    const body = JSON.parse(rawBody) as Record<string, unknown>;
-    if (body && typeof body === 'object' && ('event' in body || 'messages' in body)) source = 'pagerduty';
-  } catch {
-    // normalizeDelivery names the JSON error.
-  }
+  const { rawBody, source } = readPayloadFile(file);
   const files = installConfigured(config, io.cwd);
   if (files.length > 0) io.stdout(`catalogue: built-in + ${files.map((loaded) => loaded.file).join(', ')}`);
   const delivery = normalizeDelivery({ config }, { source, rawBody });

@@ -3,7 +3,6 @@
  * in-process. Exit codes: 0 success, 1 failure (one line on stderr), 2 bad usage.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseIncidentRef, runCommand } from '../handlers/commands/run.ts';
 import { latestAnalysis } from './analysis/analyze.ts';
@@ -30,6 +29,7 @@ import {
 } from './incidents/remediation.ts';
 import type { AlertSource } from './ingest/alert.ts';
 import { ingestDelivery } from './ingest/ingest.ts';
+import { readPayloadFile } from './ingest/payload-file.ts';
 import { createLogger, resolveLogFormat } from './logger.ts';
 import { packageVersion } from './package.ts';
 import type { AuditEntry, RemediationView } from './remediation/model.ts';
@@ -160,14 +160,7 @@ function usageError(message: string): AiopsError {
   return new AiopsError(ErrorCode.BadUsage, message);
 }
 
-/** Alertmanager bodies carry `alerts`; PagerDuty V3 bodies carry `event`. */
-export function detectSource(body: unknown): AlertSource | null {
-  if (body && typeof body === 'object') {
-    if ('alerts' in body) return 'alertmanager';
-    if ('event' in body || 'messages' in body) return 'pagerduty';
-  }
-  return null;
-}
+export { detectSource } from './ingest/payload-file.ts';
 
 async function withDatabase<T>(
   config: Config,
@@ -193,25 +186,7 @@ async function replay(config: Config, args: string[], io: CliIo): Promise<void> 
   if (values.source && values.source !== 'alertmanager' && values.source !== 'pagerduty') {
     throw usageError(`--source must be alertmanager or pagerduty, not ${values.source}`);
   }
-  let rawBody: string;
-  try {
-    rawBody = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new AiopsError(
-      ErrorCode.NotFound,
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-    );
-  }
-  let source = values.source as AlertSource | undefined;
-  if (!source) {
-    try {
-      source = detectSource(JSON.parse(rawBody)) ?? undefined;
-    } catch {
-      // Left to ingest, which names the JSON error precisely.
-    }
-    source ??= 'alertmanager';
-  }
-  const chosenSource = source;
+  const { rawBody, source: chosenSource } = readPayloadFile(file, values.source as AlertSource | undefined);
   await withPipeline(config, io, async (app) => {
     const { db } = app.deps;
     // Alertmanager bodies have no delivery id, so ingest would take the same bytes again as a re-send
