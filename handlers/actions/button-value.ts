@@ -9,6 +9,10 @@ const buttonValueSchema = z.object({
   cause: z.string().min(1).max(500).optional(),
   category: z.string().min(1).max(100).optional(),
   fixIndex: z.number().int().min(0).max(10).optional(),
+  generator: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,59}$/)
+    .optional(),
 });
 
 /** Button values come back from Slack as we sent them, but they are still input: parse, don't trust. */

@@ -30,6 +30,7 @@ export function fixOpenPrButton(deps: AppDeps) {
       const outcome = await openFixPr(deps, {
         incidentId: value.incidentId,
         fixIndex: value.fixIndex,
+        generator: value.generator,
         actor: `<@${body.user.id}>`,
         requestId: action.action_ts,
       });

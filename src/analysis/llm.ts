@@ -14,17 +14,20 @@ import {
   analysisSchema,
   type Explanation,
   explanationSchema,
+  modelProposedFixSchema,
   rankRootCauses,
 } from './schema.ts';
 
 /** What the model fills in; the rest of an Analysis (analyzer, model, tokens, history) is ours. */
-export const llmAnalysisSchema = analysisSchema.pick({
-  summary: true,
-  rootCauses: true,
-  nextSteps: true,
-  proposedActions: true,
-  proposedFixes: true,
-});
+export const llmAnalysisSchema = analysisSchema
+  .pick({
+    summary: true,
+    rootCauses: true,
+    nextSteps: true,
+    proposedActions: true,
+  })
+  // The model's fixes name no generator: only a generator's own proposal may (a click runs that generator).
+  .extend({ proposedFixes: z.array(modelProposedFixSchema).max(3) });
 
 export const llmExplanationSchema = explanationSchema.pick({
   summary: true,

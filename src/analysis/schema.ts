@@ -63,10 +63,22 @@ export const proposedActionSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
-export const proposedFixSchema = z.object({
+/** A proposed fix as the model writes it (the LLM's tool schema): what, where, why. */
+export const modelProposedFixSchema = z.object({
   kind: z.enum(['kubernetes', 'terraform', 'ansible']),
   title: z.string().min(1).max(200),
   description: z.string().max(2000),
+});
+
+/**
+ * A proposed fix as stored: a deterministic generator's proposal also names that generator (`k8s-image-rollback`),
+ * so a click plans exactly the fix that was shown; the model's fixes and analyses stored before it have none.
+ */
+export const proposedFixSchema = modelProposedFixSchema.extend({
+  generator: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,59}$/)
+    .optional(),
 });
 
 /**

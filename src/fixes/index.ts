@@ -1,7 +1,7 @@
 /**
- * Fix generation and validation as a library: `generateFix` picks the deterministic generator for the incident's
- * catalogue signature; `validateFix` runs every check before a PR may be opened; `unifiedDiff` shows the fix when
- * there is no GitHub token.
+ * Fix generation and validation as a library: `generateFix` runs the deterministic generator the clicked proposal
+ * named (else the first for the incident's catalogue signature); `validateFix` runs every check before a PR may be
+ * opened; `unifiedDiff` shows the fix when there is no GitHub token.
  */
 import { generators } from './generators/index.ts';
 import type { FixRequest, GeneratedFix } from './types.ts';
@@ -17,8 +17,15 @@ export async function generateFix(request: FixRequest): Promise<GeneratedFix | {
   const signature = request.signature;
   if (!signature)
     return { none: 'no catalogue signature: only the LLM path proposes fixes for this incident' };
-  const generator = generators.find((g) => g.signatures.includes(signature));
-  if (!generator) return { none: `no fix generator for signature ${signature}` };
+  // The generator the clicked proposal named, else the first serving the signature.
+  const serving = generators.filter((g) => g.signatures.includes(signature));
+  const generator = request.generator ? serving.find((g) => g.name === request.generator) : serving[0];
+  if (!generator)
+    return {
+      none: request.generator
+        ? `the fix generator ${request.generator} does not serve signature ${signature}`
+        : `no fix generator for signature ${signature}`,
+    };
   try {
     return await generator.generate(request);
   } catch (error) {

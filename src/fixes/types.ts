@@ -21,6 +21,11 @@ export interface FixRequest {
   service: string;
   /** The catalogue signature that matched (offline analyzer), e.g. `kube-oomkilled`; absent for the LLM. */
   signature?: string;
+  /**
+   * The generator to run (the one whose proposal was clicked: several may serve one signature); absent: the first
+   * serving the signature.
+   */
+  generator?: string;
   /** Labels of the incident's alerts (untrusted: used only to find the object to edit). */
   alertLabels: Record<string, string>[];
   rootCause?: RootCause;

@@ -38,12 +38,14 @@ export async function prometheusFacts(
   now: Date,
   alerts: IncidentAlert[],
   signature: string | undefined,
+  generator?: string,
 ): Promise<FixRequest['facts']> {
   if (!signature) return {};
   const firing = [...alerts].sort((a, b) => Number(b.status === 'firing') - Number(a.status === 'firing'));
   const queries = factQueriesFor(
     signature,
     firing.map((alert) => alert.labels),
+    generator,
   );
   if (queries.length === 0) return {};
   const base = prometheusBase(deps.config, alerts);

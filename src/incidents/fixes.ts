@@ -14,7 +14,7 @@ import type { GatherContext } from '../analysis/analyze.ts';
 import { latestAnalysis } from '../analysis/analyze.ts';
 import type { LlmDeps } from '../analysis/llm.ts';
 import { viewOf } from '../analysis/offline/facts.ts';
-import { kubeFacts, signatureOfFix } from '../analysis/offline/fix-proposals.ts';
+import { kubeFacts, originOfFix, originOfGenerator } from '../analysis/offline/fix-proposals.ts';
 import { matchSignature } from '../analysis/offline/index.ts';
 import { redact } from '../analysis/redact.ts';
 import { rankRootCauses } from '../analysis/schema.ts';
@@ -40,6 +40,7 @@ import {
 } from '../fixes/index.ts';
 import { writeFixWithLlm } from '../fixes/llm.ts';
 import { prBody, prTitle } from '../fixes/pr-body.ts';
+import { generatorFor } from '../fixes/proposals.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { enqueueIncidentJob } from '../queue/jobs.ts';
@@ -238,7 +239,7 @@ async function existingLlmFix(
 /** Reads, generates and validates the fix of an incident; throws FixUnavailable with the reason when there is none. */
 export async function planFix(
   deps: FixDeps,
-  request: { incidentId: number; fixIndex?: number | undefined },
+  request: { incidentId: number; fixIndex?: number | undefined; generator?: string | undefined },
 ): Promise<FixPlan> {
   const incident = await getIncident(deps.db, request.incidentId);
   if (!incident) throw new AiopsError(ErrorCode.NotFound, `incident ${request.incidentId} not found`);
@@ -252,8 +253,12 @@ export async function planFix(
   const stored = await latestAnalysis(deps.db, incident.id);
   const analysis = stored?.analysis;
   const fixIndex = request.fixIndex ?? 0;
-  const proposedFix = analysis?.proposedFixes[fixIndex];
-  if (request.fixIndex !== undefined && analysis && !proposedFix)
+  // A button naming its generator plans that generator's fix wherever the stored analysis now lists it (a re-run
+  // may have reordered the fixes); an older button (no generator) is the fix at its index.
+  const proposedFix = request.generator
+    ? analysis?.proposedFixes.find((fix) => fix.generator === request.generator)
+    : analysis?.proposedFixes[fixIndex];
+  if (request.fixIndex !== undefined && analysis && !proposedFix && !request.generator)
     throw unavailable(`incident #${incident.id} has no proposed fix number ${fixIndex + 1}`);
   const read = await readFiles(deps, { repo: service.repo, fixes });
   const fileCount = Object.values(read.files).reduce((n, list) => n + list.length, 0);
@@ -262,28 +267,40 @@ export async function planFix(
       `no file under the mapped paths of \`${service.name}\` in ${read.source}: check services[].fixes.paths and base`,
     );
   }
-  // The generator that proposed the clicked fix (same signature group, same title), else the incident's first.
+  // The generator that proposed the clicked fix: named by the button or the stored proposal, else found by title
+  // (proposals stored before generators were named), else the first for the incident's first signature.
   // What the stored analysis's Kubernetes context saw (a failed probe) selects and sizes the fix too.
   const seen = kubeFacts(analysis?.kubernetes);
-  // A stored rollback proposal was made because the analysis saw a recent change: the click finds it again.
-  const signature =
-    (proposedFix &&
-      signatureOfFix(incident.alerts, proposedFix, { ...seen, recentChange: 'seen by the analysis' })) ??
-    fixSignature(incident);
+  const origin = request.generator
+    ? originOfGenerator(incident.alerts, request.generator)
+    : // A stored rollback proposal was made because the analysis saw a recent change: the click finds it again.
+      proposedFix &&
+      originOfFix(incident.alerts, proposedFix, {
+        ...seen,
+        recentChange: 'seen by the analysis',
+        changeMinutesBefore: 0,
+      });
+  if (request.generator && !origin)
+    throw unavailable(
+      `the fix clicked (${request.generator}) no longer fits the alerts of incident #${incident.id}: nothing opened`,
+    );
+  const signature = origin?.signature ?? fixSignature(incident);
+  const generator = origin?.generator ?? (signature ? generatorFor(signature)?.name : undefined);
   const previousFiles =
-    signature && imageRollback.signatures.includes(signature)
+    generator === imageRollback.name
       ? await readPreviousFiles(deps, { repo: service.repo, fixes }, read)
       : undefined;
   const fixRequest: FixRequest = {
     incidentId: incident.id,
     service: service.name,
     ...(signature ? { signature } : {}),
+    ...(generator ? { generator } : {}),
     alertLabels: incident.alerts.map((alert) => alert.labels),
     ...(analysis?.rootCauses[0] ? { rootCause: rankRootCauses(analysis.rootCauses)[0] } : {}),
     ...(proposedFix ? { proposedFix } : {}),
     facts: {
       ...seen,
-      ...(await prometheusFacts(deps, deps.clock.now(), incident.alerts, signature)),
+      ...(await prometheusFacts(deps, deps.clock.now(), incident.alerts, signature, generator)),
       ...(await measuredFacts(deps, incident.id)),
     },
     files: read.files,
@@ -351,7 +368,7 @@ export async function planFix(
 /** The fix as a diff, without opening anything (`aiops fix` without a token, the thread without one). */
 export async function fixDiff(
   deps: FixDeps,
-  request: { incidentId: number; fixIndex?: number | undefined },
+  request: { incidentId: number; fixIndex?: number | undefined; generator?: string | undefined },
 ): Promise<FixPlan> {
   return planFix(deps, request);
 }
@@ -442,7 +459,14 @@ async function recordEvent(
  */
 export async function openFixPr(
   deps: FixDeps,
-  request: { incidentId: number; fixIndex?: number | undefined; actor: string; requestId: string },
+  request: {
+    incidentId: number;
+    fixIndex?: number | undefined;
+    /** The generator the clicked proposal named (buttons posted before generators were named have none). */
+    generator?: string | undefined;
+    actor: string;
+    requestId: string;
+  },
 ): Promise<FixOutcome> {
   if (deps.github && deps.llm) {
     const existing = await existingLlmFix(deps, request.incidentId, request.fixIndex ?? 0);

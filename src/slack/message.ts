@@ -33,6 +33,11 @@ export interface IncidentButtonValue {
   category?: string;
   /** For fixOpenPr: the proposed fix's index in the analysis. */
   fixIndex?: number;
+  /**
+   * For fixOpenPr: the generator that proposed the fix (`k8s-image-rollback`), so the click plans exactly that one
+   * even if the analysis was re-run since. Buttons posted before it was added carry only `fixIndex`.
+   */
+  generator?: string;
 }
 
 /**

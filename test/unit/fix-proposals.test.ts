@@ -4,13 +4,20 @@
  * again from the stored proposal. No proposal is catalogue code.
  */
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { llmAnalysisSchema } from '../../src/analysis/llm.ts';
 import { viewOf } from '../../src/analysis/offline/facts.ts';
-import { kubeFacts, signatureOfFix } from '../../src/analysis/offline/fix-proposals.ts';
+import {
+  changeFacts,
+  kubeFacts,
+  originOfFix,
+  signatureOfFix,
+} from '../../src/analysis/offline/fix-proposals.ts';
 import { analyzeOffline, CATALOGUE } from '../../src/analysis/offline/index.ts';
 import { analysisSchema } from '../../src/analysis/schema.ts';
 import type { IncidentAlert } from '../../src/db/incidents.ts';
 import { generators } from '../../src/fixes/index.ts';
-import { factQueriesFor, generatorFor } from '../../src/fixes/proposals.ts';
+import { factQueriesFor, generatorFor, generatorsFor, proposeFixes } from '../../src/fixes/proposals.ts';
 import { testAlert, testInput } from '../support/incidents.ts';
 
 const T0 = '2026-12-01T10:00:00.000Z';
@@ -126,7 +133,7 @@ describe('fix proposals come from the generators', () => {
 
   it('every served signature is a catalogue signature; only image rollback and crash loops are not proposed from labels', () => {
     const ids = new Set(CATALOGUE.map((s) => s.id));
-    const served = generators.flatMap((g) => g.signatures);
+    const served = [...new Set(generators.flatMap((g) => g.signatures))];
     expect(served.filter((s) => !ids.has(s))).toEqual([]);
     const covered = new Set([...CASES.map((c) => c.signature)]);
     expect(served.filter((s) => !covered.has(s)).sort()).toEqual([
@@ -282,7 +289,121 @@ describe('fix proposals come from the generators', () => {
     const [fix] = analysis.proposedFixes;
     expect(fix?.title).toBe('Relax the liveness probe of `api-7d9f-x2kq9`');
     expect(signatureOfFix(alerts, fix as NonNullable<typeof fix>, kubeFacts(kubernetes))).toBe('crash-loop');
-    // Without the context the click cannot tell which generator proposed it (and falls back).
-    expect(signatureOfFix(alerts, fix as NonNullable<typeof fix>)).toBeUndefined();
+    // The stored proposal names its generator: the click finds it without the context.
+    expect(fix?.generator).toBe('k8s-probe-timeouts');
+    expect(signatureOfFix(alerts, fix as NonNullable<typeof fix>)).toBe('crash-loop');
+    // One stored before generators were named: without the context the click cannot tell (and falls back).
+    const { generator: _named, ...unnamed } = fix as NonNullable<typeof fix>;
+    expect(signatureOfFix(alerts, unnamed)).toBeUndefined();
+  });
+
+  describe('a crash loop after a deploy: the image rollback beside the probe fix', () => {
+    const labels = {
+      alertname: 'KubePodCrashLooping',
+      namespace: 'shop',
+      pod: 'checkout-5d54745f55-x2k4q',
+      container: 'checkout',
+      deployment: 'checkout',
+      reason: 'CrashLoopBackOff',
+    };
+    const alerts = [alert(labels)];
+    const kubernetes = {
+      objects: [
+        {
+          kind: 'Pod' as const,
+          namespace: 'shop',
+          name: 'checkout-5d54745f55-x2k4q',
+          status: 'Running, not ready, 9 restarts',
+          containers: [],
+          events: [
+            {
+              type: 'Warning',
+              reason: 'Unhealthy',
+              message: 'Liveness probe failed: HTTP probe failed with statuscode: 500',
+              count: 9,
+              at: null,
+            },
+          ],
+          logs: [],
+          notes: [],
+        },
+      ],
+      notes: [],
+    };
+    const change = (minutesBefore: number) => ({
+      kind: 'commit' as const,
+      title: 'Bump checkout to 1.43',
+      url: 'https://github.com/acme/shop/commit/3f2a1b0',
+      at: new Date(Date.parse(T0) - minutesBefore * 60_000).toISOString(),
+    });
+    const proposals = (extra: Parameters<typeof testInput>[2]) =>
+      analyzeOffline(testInput(alerts, T0, { kubernetes, ...extra })).proposedFixes;
+
+    it('both generators serve crash-loop; the probe fix stays the first for a click without a generator', () => {
+      expect(generatorsFor('crash-loop').map((g) => g.name)).toEqual([
+        'k8s-probe-timeouts',
+        'k8s-image-rollback',
+      ]);
+      expect(generatorFor('crash-loop')?.name).toBe('k8s-probe-timeouts');
+    });
+
+    it('a change 12 min before the loop started: the rollback first, then the probe fix, each naming its generator', () => {
+      const fixes = proposals({ recentChanges: [change(12)] });
+      expect(fixes.map((f) => [f.generator, f.title])).toEqual([
+        ['k8s-image-rollback', 'Roll `checkout` back to the image before the recent change'],
+        ['k8s-probe-timeouts', 'Relax the liveness probe of `checkout-5d54745f55-x2k4q`'],
+      ]);
+      // Each is found again for its own generator, by name, without the context.
+      expect(fixes.map((f) => originOfFix(alerts, f))).toEqual([
+        { signature: 'crash-loop', generator: 'k8s-image-rollback' },
+        { signature: 'crash-loop', generator: 'k8s-probe-timeouts' },
+      ]);
+    });
+
+    it('a change outside the change window (5 h before): the probe fix first, the rollback second', () => {
+      const fixes = proposals({ recentChanges: [change(300)] });
+      expect(fixes.map((f) => f.generator)).toEqual(['k8s-probe-timeouts', 'k8s-image-rollback']);
+    });
+
+    it('no change, or only one after the loop started: no rollback', () => {
+      expect(proposals({}).map((f) => f.generator)).toEqual(['k8s-probe-timeouts']);
+      expect(proposals({ recentChanges: [change(-20)] }).map((f) => f.generator)).toEqual([
+        'k8s-probe-timeouts',
+      ]);
+      // Without a failed probe in the pods' events only the rollback remains.
+      expect(
+        analyzeOffline(testInput(alerts, T0, { recentChanges: [change(12)] })).proposedFixes.map(
+          (f) => f.generator,
+        ),
+      ).toEqual(['k8s-image-rollback']);
+    });
+
+    it('the change facts: the newest change, and how long before the alerts the newest preceding one was', () => {
+      const start = Date.parse(T0);
+      expect(changeFacts([change(-20), change(40)], start)).toEqual({
+        recentChange: 'Bump checkout to 1.43',
+        changeMinutesBefore: 40,
+        changeInWindow: 1,
+      });
+      expect(changeFacts([change(200)], start)).toMatchObject({
+        changeMinutesBefore: 200,
+        changeInWindow: 0,
+      });
+      expect(changeFacts([change(-20)], start)).toEqual({ recentChange: 'Bump checkout to 1.43' });
+      expect(changeFacts([change(5)])).toEqual({ recentChange: 'Bump checkout to 1.43' });
+      expect(changeFacts([], start)).toEqual({});
+    });
+
+    it('image-pull keeps its rule (any recent change); the model can never name a generator', () => {
+      const pull = proposeFixes('image-pull', [{ pod: 'checkout-5d54745f55-x2k4q', container: 'server' }], {
+        recentChange: '#42 Bump checkout to 1.43',
+      });
+      expect(pull.map((f) => f.generator)).toEqual(['k8s-image-rollback']);
+      expect(analysisSchema.shape.proposedFixes.parse(pull)).toEqual(pull);
+      // The model's tool schema has no generator field: a model-written fix naming one is stored without it.
+      const modelFixes = llmAnalysisSchema.shape.proposedFixes.parse(pull);
+      expect(modelFixes[0]).not.toHaveProperty('generator');
+      expect(JSON.stringify(z.toJSONSchema(llmAnalysisSchema))).not.toContain('generator');
+    });
   });
 });

@@ -17,7 +17,7 @@ import {
 } from './changes.ts';
 import { mergeActions, mergeCauses, mergeFixes, mergeSteps } from './combine.ts';
 import { clip, firedEvidence, hostOf, listOf, viewOf } from './facts.ts';
-import { byFiringThenStart, generatorProposal, proposalFacts } from './fix-proposals.ts';
+import { byFiringThenStart, generatorProposals, proposalFacts } from './fix-proposals.ts';
 import { applyHistory, normalizeTitle, recurringCause } from './history.ts';
 import { applyKubeEvidence, findingsOf } from './kube-evidence.ts';
 import { matchSignature } from './match.ts';
@@ -263,12 +263,12 @@ export function analyzeOffline(input: AnalysisInput): Analysis {
     rootCauses,
     nextSteps: mergeSteps(stepLists),
     proposedActions: mergeActions([...findings.map((finding) => finding.actions ?? []), playbooks(views)]),
-    // A signature a fix generator serves gets that generator's proposal (the *Open fix PR* button).
+    // A signature fix generators serve gets their proposals (each an *Open fix PR* button), the leading one first.
     proposedFixes: mergeFixes(
       findings.map((finding, index) => {
         const group = groups[index] as Group;
-        const proposed = generatorProposal(group.signature.id, group.alerts, proposalFacts(input));
-        return [...(finding.fixes ?? []), ...(proposed ? [proposed] : [])];
+        const facts = proposalFacts(input, group.earliest);
+        return [...(finding.fixes ?? []), ...generatorProposals(group.signature.id, group.alerts, facts)];
       }),
     ),
     history: recurring

@@ -9,7 +9,11 @@ export interface ProposalContext {
   signature: string;
   /** Labels of the alerts the signature matched, the primary one first (untrusted: shown, never executed). */
   alertLabels: Record<string, string>[];
-  /** What the analysis context saw, e.g. `{ probe: 'liveness' }` when the pod's events say that probe failed. */
+  /**
+   * What the analysis context saw, e.g. `{ probe: 'liveness' }` when the pod's events say that probe failed, or
+   * `{ recentChange: 'Bump checkout to 1.43', changeMinutesBefore: 12 }` when the service's repository changed
+   * before these alerts started.
+   */
   facts?: FixRequest['facts'];
 }
 
@@ -30,6 +34,11 @@ export interface Generator {
    * values, is only known once the team's files are read; the generated fix says `helm`).
    */
   propose(context: ProposalContext): ProposedFix | undefined;
+  /**
+   * Whether this generator's proposal goes before the others' for the same signature (several generators may serve
+   * one: a crash loop gets the probe fix and, after a recent change, the image rollback). Absent: list order.
+   */
+  leads?(context: ProposalContext): boolean;
   /** Measurements to size from that Prometheus can give (asked by the fix use-case when Prometheus is configured). */
   factQueries?(context: ProposalContext): FactQuery[];
   generate(request: FixRequest): GeneratedFix | { none: string } | Promise<GeneratedFix | { none: string }>;

@@ -6,7 +6,7 @@ import { hpaMaxReplicas, imageRollback, probeTimeouts, pvcStorage } from './work
 
 export type { Generator } from './common.ts';
 
-/** Every deterministic generator; the first whose signatures include the request's runs. */
+/** Every deterministic generator; a signature served by several proposes in this order (unless one leads). */
 export const generators: readonly Generator[] = [
   memoryLimit,
   cpuLimit,

@@ -324,13 +324,22 @@ function changeNote(request: FixRequest, fromHistory?: string): string {
   return ref && /^[\w./:#@-]{1,200}$/.test(ref) ? ` (the change: ${ref})` : '';
 }
 
+/** Minutes from the newest change of the service's repository before the alerts to their start, if one preceded. */
+function minutesAfterChange(facts: FixRequest['facts']): number | undefined {
+  const value = facts.changeMinutesBefore;
+  const minutes = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+  return Number.isFinite(minutes) && minutes >= 0 ? minutes : undefined;
+}
+
 export const imageRollback: Generator = {
   name: 'k8s-image-rollback',
-  signatures: ['rollout-stuck', 'image-pull'],
+  signatures: ['rollout-stuck', 'image-pull', 'crash-loop'],
   // Proposed only when the analysis's change context saw a recent change (fact `recentChange`): the tag before it is
-  // read from the repository's history at click time (`previousFiles`).
-  propose({ alertLabels, facts }) {
-    if (!factString(facts ?? {}, 'recentChange')) return undefined;
+  // read from the repository's history at click time (`previousFiles`). A crash loop is a release's doing only when
+  // the change came before the loop started (fact `changeMinutesBefore`); then the probe fix is proposed beside it.
+  propose({ signature, alertLabels, facts = {} }) {
+    if (!factString(facts, 'recentChange')) return undefined;
+    if (signature === 'crash-loop' && minutesAfterChange(facts) === undefined) return undefined;
     const workload =
       firstLabel(alertLabels, 'deployment', 'statefulset', 'daemonset') ??
       firstLabel(alertLabels, 'pod')?.replace(/-[a-z0-9]{8,10}-[a-z0-9]{5}$/, '');
@@ -341,6 +350,11 @@ export const imageRollback: Generator = {
       title: `Roll ${who} back to the image before the recent change`,
       description: `The image tag ${who} had before the most recent change of its manifest or chart values, read from the repository's history (the parent of the newest commit touching the file). Revert the PR to go forward again once the new image is fixed.`,
     };
+  },
+  // What an SRE tries first when the alerts started within the change window (fact `changeInWindow`, set by the
+  // analysis when the change was at most its window before them): put the release back, then tune.
+  leads({ facts = {} }) {
+    return minutesAfterChange(facts) !== undefined && factNumber(facts, 'changeInWindow') === 1;
   },
   generate(request) {
     const { objects, unreadable } = loadManifests(request.files.kubernetes ?? []);

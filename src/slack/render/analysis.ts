@@ -210,7 +210,11 @@ export function renderAnalysis(
           accessory: button({
             text: 'Open fix PR',
             actionId: `${ACTION_IDS.fixOpenPr}:${index}`,
-            value: buttonValue({ incidentId: incident.id, fixIndex: index }),
+            value: buttonValue({
+              incidentId: incident.id,
+              fixIndex: index,
+              ...(fix.generator ? { generator: fix.generator } : {}),
+            }),
           }),
         }),
       ),
