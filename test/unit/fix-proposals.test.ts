@@ -3,6 +3,8 @@
  * serves, it carries that generator's proposal (the *Open fix PR* button), and the click finds the same generator
  * again from the stored proposal. No proposal is catalogue code.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { llmAnalysisSchema } from '../../src/analysis/llm.ts';
@@ -16,7 +18,7 @@ import {
 import { analyzeOffline, CATALOGUE } from '../../src/analysis/offline/index.ts';
 import { analysisSchema } from '../../src/analysis/schema.ts';
 import type { IncidentAlert } from '../../src/db/incidents.ts';
-import { generators } from '../../src/fixes/index.ts';
+import { changedLines, generateFix, generators } from '../../src/fixes/index.ts';
 import { factQueriesFor, generatorFor, generatorsFor, proposeFixes } from '../../src/fixes/proposals.ts';
 import { testAlert, testInput } from '../support/incidents.ts';
 
@@ -339,10 +341,11 @@ describe('fix proposals come from the generators', () => {
     const proposals = (extra: Parameters<typeof testInput>[2]) =>
       analyzeOffline(testInput(alerts, T0, { kubernetes, ...extra })).proposedFixes;
 
-    it('both generators serve crash-loop; the probe fix stays the first for a click without a generator', () => {
+    it('three generators serve crash-loop; the probe fix stays the first for a click without a generator', () => {
       expect(generatorsFor('crash-loop').map((g) => g.name)).toEqual([
         'k8s-probe-timeouts',
         'k8s-image-rollback',
+        'k8s-memory-limit',
       ]);
       expect(generatorFor('crash-loop')?.name).toBe('k8s-probe-timeouts');
     });
@@ -404,6 +407,88 @@ describe('fix proposals come from the generators', () => {
       const modelFixes = llmAnalysisSchema.shape.proposedFixes.parse(pull);
       expect(modelFixes[0]).not.toHaveProperty('generator');
       expect(JSON.stringify(z.toJSONSchema(llmAnalysisSchema))).not.toContain('generator');
+    });
+  });
+
+  describe('a crash loop whose container was OOMKilled: the memory fix', () => {
+    const labels = {
+      alertname: 'KubePodCrashLooping',
+      namespace: 'shop',
+      pod: 'checkoutservice-5d54745f55-x2k4q',
+      container: 'server',
+      reason: 'CrashLoopBackOff',
+    };
+    const alerts = [alert(labels)];
+    const pod = (killed: string) => ({
+      objects: [
+        {
+          kind: 'Pod' as const,
+          namespace: 'shop',
+          name: 'checkoutservice-5d54745f55-x2k4q',
+          status: 'Running, not ready, 6 restarts',
+          containers: ['server', 'istio-proxy'].map((name) => ({
+            name,
+            ready: name !== 'server',
+            restarts: name === 'server' ? 6 : 0,
+            state: name === 'server' ? 'waiting' : 'running',
+            lastTermination:
+              name === killed ? { reason: 'OOMKilled', exitCode: 137, at: '2026-12-01T09:59:00Z' } : null,
+            requests: {},
+            limits: { memory: '128Mi' },
+          })),
+          events: [],
+          logs: [],
+          notes: [],
+        },
+      ],
+      notes: [],
+    });
+
+    it('the pod says the alert’s container was OOMKilled: Raise the memory limit, naming its generator', () => {
+      expect(kubeFacts(pod('server'))).toEqual({ oomKilled: 'server' });
+      const fixes = analyzeOffline(testInput(alerts, T0, { kubernetes: pod('server') })).proposedFixes;
+      expect(fixes.map((f) => [f.generator, f.title])).toEqual([
+        ['k8s-memory-limit', 'Raise the memory limit of `server` in its manifest'],
+      ]);
+      expect(originOfFix(alerts, fixes[0] as NonNullable<(typeof fixes)[0]>)).toEqual({
+        signature: 'crash-loop',
+        generator: 'k8s-memory-limit',
+      });
+    });
+
+    it('a sidecar OOMKilled, or nothing OOMKilled: no memory fix for this container', () => {
+      expect(analyzeOffline(testInput(alerts, T0, { kubernetes: pod('istio-proxy') })).proposedFixes).toEqual(
+        [],
+      );
+      expect(analyzeOffline(testInput(alerts, T0, { kubernetes: pod('none') })).proposedFixes).toEqual([]);
+    });
+
+    it('the click runs the generator it names; without one a crash loop runs the first (the probe fix)', async () => {
+      const checkout = {
+        path: 'deploy/checkoutservice.yaml',
+        content: readFileSync(
+          path.join(import.meta.dirname, '..', 'fixtures', 'fixes', 'kubernetes', 'checkoutservice.yaml'),
+          'utf8',
+        ),
+      };
+      const request = {
+        incidentId: 1,
+        service: 'shop',
+        signature: 'crash-loop',
+        alertLabels: [labels],
+        facts: { oomKilled: 'server', probe: 'liveness' },
+        files: { kubernetes: [checkout], helm: [], terraform: [], ansible: [] },
+      };
+      const memory = await generateFix({ ...request, generator: 'k8s-memory-limit' });
+      expect(memory).toMatchObject({ generator: 'k8s-memory-limit', title: expect.stringMatching(/memory/) });
+      expect('edits' in memory && changedLines(memory.edits[0] as never)).toEqual([
+        '-              memory: 128Mi',
+        '+              memory: 192Mi',
+      ]);
+      expect(await generateFix(request)).toMatchObject({ generator: 'k8s-probe-timeouts' });
+      expect(await generateFix({ ...request, generator: 'k8s-hpa-max-replicas' })).toEqual({
+        none: 'the fix generator k8s-hpa-max-replicas does not serve signature crash-loop',
+      });
     });
   });
 });

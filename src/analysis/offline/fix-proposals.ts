@@ -20,17 +20,27 @@ const PROBE_FAILED = /^(liveness|readiness|startup) probe failed/i;
 
 /**
  * Facts for the generators from the Kubernetes context the analysis read: `probe` when a pod's events say a probe
- * failed (the most repeated such event). The same context is stored with the analysis, so a click sees the same.
+ * failed (the most repeated such event), and `oomKilled` (the container's name) when a container's last
+ * termination — or its current one — was OOMKilled. The same context is stored with the analysis, so a click sees the
+ * same.
  */
 export function kubeFacts(kube: KubeContext | undefined): Record<string, string> {
   let best: { probe: string; count: number } | undefined;
+  let oomKilled: string | undefined;
   for (const object of kube?.objects ?? []) {
     for (const event of object.events) {
       const probe = PROBE_FAILED.exec(event.message)?.[1]?.toLowerCase();
       if (probe && (!best || event.count > best.count)) best = { probe, count: event.count };
     }
+    for (const container of object.containers) {
+      const reasons = [
+        container.lastTermination?.reason,
+        container.state === 'terminated' && container.reason,
+      ];
+      if (!oomKilled && reasons.some((reason) => reason === 'OOMKilled')) oomKilled = container.name;
+    }
   }
-  return best ? { probe: best.probe } : {};
+  return { ...(best ? { probe: best.probe } : {}), ...(oomKilled ? { oomKilled } : {}) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Generator } from './common.ts';
 import { appPoolSize, maxConnections } from './database.ts';
 import { hostPlaybook } from './host.ts';
-import { cpuLimit, memoryLimit } from './resources.ts';
+import { cpuLimit, crashLoopMemoryLimit, memoryLimit } from './resources.ts';
 import { hpaMaxReplicas, imageRollback, probeTimeouts, pvcStorage } from './workloads.ts';
 
 export type { Generator } from './common.ts';
@@ -13,6 +13,7 @@ export const generators: readonly Generator[] = [
   hpaMaxReplicas,
   probeTimeouts,
   imageRollback,
+  crashLoopMemoryLimit,
   pvcStorage,
   maxConnections,
   appPoolSize,

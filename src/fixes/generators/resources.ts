@@ -9,11 +9,13 @@ import type { FixRequest } from '../types.ts';
 import type { YamlPath } from '../yaml-edit.ts';
 import {
   factNumber,
+  factString,
   findHelmValues,
   firstLabel,
   type Generator,
   objRef,
   promString,
+  shown,
   windowText,
   type YamlChange,
   yamlEdit,
@@ -112,8 +114,14 @@ function resourcesGenerator(resource: Resource, name: string, signatures: string
   return {
     name,
     signatures,
-    propose({ alertLabels }) {
+    propose({ signature, alertLabels, facts = {} }) {
       const container = firstLabel(alertLabels, 'container');
+      // A crash loop is a memory limit's doing only when the pod says this container was OOMKilled (facts.oomKilled).
+      if (signature === 'crash-loop') {
+        const killed = factString(facts, 'oomKilled');
+        if (resource !== 'memory' || !killed || (container !== undefined && shown(killed) !== container))
+          return undefined;
+      }
       return {
         kind: 'kubernetes',
         title: `Raise the ${noun} of ${container ? `\`${container}\`` : 'the container'} in its manifest`,
@@ -193,4 +201,9 @@ function resourcesGenerator(resource: Resource, name: string, signatures: string
 }
 
 export const memoryLimit = resourcesGenerator('memory', 'k8s-memory-limit', ['oom-killed']);
+/**
+ * The same memory fix (same name, so the same branch) for a crash loop whose container the pod says was OOMKilled;
+ * its own entry so that for `crash-loop` it comes after the probe fix in the generators' order.
+ */
+export const crashLoopMemoryLimit: Generator = { ...memoryLimit, signatures: ['crash-loop'] };
 export const cpuLimit = resourcesGenerator('cpu', 'k8s-cpu-limit', ['cpu-throttling']);
