@@ -40,8 +40,14 @@ const SIGNING_SECRET = 'test-signing-secret';
 /** Validation runs ansible-playbook and ansible-lint: a test may take long on a loaded 2-core machine. */
 const SLOW = 180_000;
 const CONNTRACK_LIMIT = 262_144;
+/** The OOMKilled container's working-set peak over the window: 1.9 GiB. */
+const MEMORY_PEAK = Math.round(1.9 * 2 ** 30);
+const PODINFO = fixture('helm/podinfo/values.yaml');
 
-/** Prometheus's query_range API for the host's conntrack limit and use; every other query is empty. */
+/**
+ * Prometheus's query_range API for the host's conntrack limit and use and a container's memory working set; every
+ * other query is empty.
+ */
 async function startPrometheusFake(): Promise<{ url: string; queries: string[]; close(): Promise<void> }> {
   const queries: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -52,7 +58,9 @@ async function startPrometheusFake(): Promise<{ url: string; queries: string[]; 
       ? CONNTRACK_LIMIT
       : query.includes('node_nf_conntrack_entries{')
         ? 250_000
-        : null;
+        : query.includes('container_memory_working_set_bytes{')
+          ? MEMORY_PEAK
+          : null;
     const start = Number(url.searchParams.get('start'));
     const result =
       url.pathname === '/api/v1/query_range' && value !== null
@@ -74,12 +82,14 @@ const SERVICES = {
   'php-apache': { kubernetes: { 'deploy/php-apache.yaml': PHP, 'deploy/php-apache-hpa.yaml': PHP_HPA } },
   edge: { ansible: { 'ansible/playbook.yml': PLAYBOOK } },
   orders: { terraform: { 'infra/main.tf': TF } },
+  podinfo: { helm: { 'charts/podinfo/values.yaml': PODINFO } },
 } as const;
 
 const PATHS = {
   kubernetes: 'kubernetes: ["deploy/**/*.yaml"]',
   ansible: 'ansible: ["ansible/**/*.yml"]',
   terraform: 'terraform: ["infra/**/*.tf"]',
+  helm: 'helm: ["charts/**/values.yaml"]',
 };
 
 interface Button {
@@ -251,6 +261,39 @@ describe.each(testDatabases())('every generator reachable from Slack on $name', 
       expect(github.changedFiles(repo, pull?.head as string)).toEqual(['deploy/php-apache-hpa.yaml']);
       const after = github.fileAt(repo, pull?.head as string, 'deploy/php-apache-hpa.yaml') as string;
       expect(changedLines(PHP_HPA, after)).toEqual([['    maxReplicas: 10,', '    maxReplicas: 15,']]);
+    },
+    SLOW,
+  );
+
+  it(
+    'OOMKilled → Raise the memory limit → click → the chart’s limit sized from the measured peak (1.9 GiB → 2.5Gi)',
+    async () => {
+      const { incidentId, buttons } = await alertIn({
+        alertname: 'KubePodOOMKilled',
+        namespace: 'default',
+        pod: 'podinfo-7d9f8b6c5d-x2k4q',
+        container: 'podinfo',
+        reason: 'OOMKilled',
+        service: 'podinfo',
+      });
+      expect(buttons.map((b) => b.text)).toEqual([
+        expect.stringContaining('Raise the memory limit of `podinfo` in its manifest'),
+      ]);
+      const answer = await click(buttons[0]?.button as Button, `memory-${database.name}`);
+      expect(JSON.stringify(answer.body)).toMatch(/Draft fix PR .*#1/);
+      const repo = repoOf('podinfo');
+      const [pull] = github.pulls(repo);
+      expect(pull).toMatchObject({
+        head: `aiops/incident-${incidentId}-k8s-memory-limit`,
+        labels: ['aiops', 'aiops:helm'],
+      });
+      // The chart sets no memory limit (`limits:` is empty): the peak the container reached sizes it.
+      expect(prometheus.queries).toContain(
+        'max(container_memory_working_set_bytes{namespace="default",pod="podinfo-7d9f8b6c5d-x2k4q",container="podinfo"})',
+      );
+      const after = github.fileAt(repo, pull?.head as string, 'charts/podinfo/values.yaml') as string;
+      expect(after.replace('  limits:\n    memory: 2.5Gi\n', '  limits:\n')).toBe(PODINFO);
+      expect(pull?.body).toContain('peak 1.9 GiB over 6h + 30 % headroom → 2.5Gi');
     },
     SLOW,
   );

@@ -247,6 +247,19 @@ describe('fix proposals come from the generators', () => {
         query: 'max(rate(container_cpu_usage_seconds_total{namespace="shop",pod="p",container="c"}[5m]))',
       },
     ]);
+    // The memory fix sizes from the container's working-set peak (the "peak 1.9 GiB over 6 h → 2.5Gi"), for
+    // an OOMKilled container and for a crash loop's memory fix (named by the click); the probe fix asks nothing.
+    const memoryPeak = [
+      {
+        fact: 'memoryPeakBytes',
+        query: 'max(container_memory_working_set_bytes{namespace="shop",pod="p",container="c"})',
+      },
+    ];
+    const podLabels = [{ namespace: 'shop', pod: 'p', container: 'c' }];
+    expect(factQueriesFor('oom-killed', podLabels)).toEqual(memoryPeak);
+    expect(factQueriesFor('crash-loop', podLabels, 'k8s-memory-limit')).toEqual(memoryPeak);
+    expect(factQueriesFor('crash-loop', podLabels)).toEqual([]);
+    expect(factQueriesFor('oom-killed', [{ namespace: 'shop', container: 'c' }])).toEqual([]);
     expect(factQueriesFor('hpa-maxed-out', [{ horizontalpodautoscaler: 'web' }])).toEqual([]);
   });
 

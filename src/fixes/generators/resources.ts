@@ -129,16 +129,17 @@ function resourcesGenerator(resource: Resource, name: string, signatures: string
       };
     },
     factQueries({ alertLabels }) {
-      // The container's peak CPU use over the window (memory's peak comes from the analysis context).
+      // The container's peak use over the window: CPU cores, or the memory working set (what the OOM killer counts).
+      // A memory peak the analysis context measured still wins over this one (the fix use-case merges it last).
       const first = alertLabels[0] ?? {};
-      if (resource !== 'cpu' || !first.pod || !first.container) return [];
+      if (!first.pod || !first.container) return [];
       const selector = ['namespace', 'pod', 'container']
         .filter((k) => first[k])
         .map((k) => `${k}=${promString(first[k] as string)}`)
         .join(',');
-      return [
-        { fact: 'cpuPeakCores', query: `max(rate(container_cpu_usage_seconds_total{${selector}}[5m]))` },
-      ];
+      return resource === 'cpu'
+        ? [{ fact: 'cpuPeakCores', query: `max(rate(container_cpu_usage_seconds_total{${selector}}[5m]))` }]
+        : [{ fact: 'memoryPeakBytes', query: `max(container_memory_working_set_bytes{${selector}})` }];
     },
     generate(request) {
       const k8s = request.files.kubernetes ?? [];
