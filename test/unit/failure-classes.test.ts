@@ -1,0 +1,313 @@
+/**
+ * Failure classes: decisive lines of a pod's evidence classified into broad classes of failure, with the cause's
+ * title naming what the line names. The phrasings below come from many languages and products (most in no
+ * evaluation set): the vocabulary must generalise, not remember lines.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  classifyLine,
+  compileVocabulary,
+  FAILURE_CLASSES_FILE,
+  isDecisiveLine,
+  lineFacts,
+  vocabulary,
+  wordsOf,
+} from '../../src/analysis/offline/failure-classes.ts';
+import { findingsOf } from '../../src/analysis/offline/kube-evidence.ts';
+import type { KubeContext } from '../../src/analysis/schema.ts';
+import { ConfigError } from '../../src/errors.ts';
+
+const classOf = (line: string, source: 'logs' | 'events' | 'status' = 'logs') =>
+  classifyLine(line, source)?.cls.id ?? null;
+
+describe('the vocabulary file', () => {
+  it('ships, validates and has unique class ids', () => {
+    const vocab = vocabulary();
+    expect(vocab.classes.length).toBeGreaterThan(20);
+    expect(new Set(vocab.classes.map((cls) => cls.id)).size).toBe(vocab.classes.length);
+  });
+
+  it('refuses a broken file with a ConfigError naming the field', () => {
+    const text = readFileSync(FAILURE_CLASSES_FILE, 'utf8');
+    expect(() => compileVocabulary(text.replace('weight: 93', 'weight: 930'), 'x.yaml')).toThrow(ConfigError);
+    expect(() =>
+      compileVocabulary(text.replace("'(?i)exceeded quota", "'(?i)(exceeded quota"), 'x.yaml'),
+    ).toThrow(/x\.yaml: classes\.\d+\.match/);
+    expect(() =>
+      compileVocabulary(
+        'extract: []\nproducts: []\nclasses:\n  - id: a\n    category: nope\n    weight: 1\n    match: [x]\n    title: t\n',
+      ),
+    ).toThrow(/category/);
+    expect(() =>
+      compileVocabulary(
+        'extract: []\nproducts: []\nclasses:\n  - id: a\n    category: data\n    weight: 1\n    match: [x]\n    title: "{a b}"\n',
+      ),
+    ).toThrow(/placeholder/);
+  });
+});
+
+describe('picking the decisive lines', () => {
+  it('skips stack frames and information output', () => {
+    for (const line of [
+      '\tat org.postgresql.core.v3.ConnectionFactoryImpl.openConnectionImpl(ConnectionFactoryImpl.java:293)',
+      '  File "/app/worker.py", line 12, in <module>',
+      '\t... 42 more',
+      'goroutine 1 [running]:',
+      '2026-03-01T10:00:00Z INFO  [main] o.s.b.StartupInfoLogger : connection refused is retried by design',
+      'level=info msg="password authentication failed is a metric name"',
+      '{"level":"debug","msg":"permission denied test"}',
+      'I0301 10:00:00.000000       1 main.go:12] no such host in cache, resolving',
+    ])
+      expect(isDecisiveLine(line), line).toBe(false);
+    for (const line of [
+      'Caused by: java.net.UnknownHostException: orders-db',
+      'ERROR: relation "users" does not exist',
+      'panic: runtime error: invalid memory address or nil pointer dereference',
+      '{"level":"error","msg":"dial tcp 10.0.0.7:5432: connect: connection refused"}',
+    ])
+      expect(isDecisiveLine(line), line).toBe(true);
+  });
+
+  it("reads a JSON log's message and drops time stamps and levels", () => {
+    expect(
+      wordsOf(
+        '{"level":"error","ts":1,"msg":"cannot start","error":"open /etc/app/config.yaml: no such file"}',
+      ),
+    ).toBe('cannot start: open /etc/app/config.yaml: no such file');
+    expect(wordsOf('2026-03-01T10:00:00.123Z ERROR: boom')).toBe('boom');
+  });
+
+  it('quotes the last error before the crash, not an earlier line of the same class', () => {
+    const context: KubeContext = {
+      notes: [],
+      objects: [
+        {
+          kind: 'Pod',
+          namespace: 'shop',
+          name: 'api-1',
+          status: 'Running',
+          containers: [],
+          events: [],
+          notes: [],
+          logs: [
+            {
+              container: 'api',
+              previous: true,
+              truncated: false,
+              lines: [
+                'ERROR could not connect to server at cache-a:11211: connection refused',
+                'ERROR could not connect to server at cache-b:11211: connection refused',
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const [first] = findingsOf(context);
+    expect(first?.clue.text).toContain('cache-b');
+  });
+});
+
+describe('classifying a line into a failure class, naming what it names', () => {
+  it.each([
+    // credentials rejected, in many products' words
+    ['(error) NOAUTH Authentication required.', 'credentials-rejected'],
+    [
+      'redis.exceptions.AuthenticationError: invalid username-password pair or user is disabled.',
+      'credentials-rejected',
+    ],
+    ['MongoServerError: Authentication failed.', 'credentials-rejected'],
+    ["Access denied for user 'shop'@'10.2.0.14' (using password: YES)", 'credentials-rejected'],
+    ["Login failed for user 'svc_orders'.", 'credentials-rejected'],
+    ['ORA-01017: invalid username/password; logon denied', 'credentials-rejected'],
+    [
+      'AMQP connection error: ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN',
+      'credentials-rejected',
+    ],
+    [
+      'org.apache.kafka.common.errors.SaslAuthenticationException: Authentication failed during authentication',
+      'credentials-rejected',
+    ],
+    // server access rules
+    [
+      'FATAL: no pg_hba.conf entry for host "10.0.3.4", user "app", database "app", SSL off',
+      'access-rule-rejected',
+    ],
+    ["Host '10.1.2.3' is not allowed to connect to this MariaDB server", 'access-rule-rejected'],
+    // authorisation
+    [
+      'configmaps is forbidden: User "system:serviceaccount:shop:default" cannot list resource "configmaps" in API group "" in the namespace "shop"',
+      'authorisation-forbidden',
+    ],
+    [
+      'botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the GetObject operation: Access Denied',
+      'authorisation-forbidden',
+    ],
+    ['ERROR: permission denied for table orders', 'authorisation-forbidden'],
+    // cloud credentials
+    ['botocore.exceptions.NoCredentialsError: Unable to locate credentials', 'cloud-credentials-missing'],
+    [
+      'google.auth.exceptions.DefaultCredentialsError: Could not automatically determine credentials.',
+      'cloud-credentials-missing',
+    ],
+    [
+      'DefaultAzureCredential failed to retrieve a token from the included credentials.',
+      'cloud-credentials-missing',
+    ],
+    ['NoCredentialProviders: no valid providers in chain. Deprecated.', 'cloud-credentials-missing'],
+    // TLS
+    [
+      'javax.net.ssl.SSLHandshakeException: PKIX path building failed: unable to find valid certification path to requested target',
+      'tls-untrusted',
+    ],
+    [
+      'requests.exceptions.SSLError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate',
+      'tls-untrusted',
+    ],
+    ['Error: self-signed certificate in certificate chain', 'tls-untrusted'],
+    [
+      'x509: certificate has expired or is not yet valid: current time 2026-03-01T10:00:00Z is after 2026-02-28T00:00:00Z',
+      'tls-expired',
+    ],
+    [
+      "Hostname/IP does not match certificate's altnames: Host: api.internal. is not in the cert's altnames",
+      'tls-name-mismatch',
+    ],
+    // where things are
+    ['java.net.UnknownHostException: orders-db: Name or service not known', 'host-not-found'],
+    ['Error: getaddrinfo ENOTFOUND payments-api', 'host-not-found'],
+    [
+      'nginx: [emerg] host not found in upstream "backend:8080" in /etc/nginx/conf.d/default.conf:12',
+      'host-not-found',
+    ],
+    [
+      'psycopg2.OperationalError: could not translate host name "pg-primary" to address: Temporary failure in name resolution',
+      'host-not-found',
+    ],
+    ['dial tcp 10.0.0.7:5432: connect: connection refused', 'connection-refused'],
+    ['Error: connect ECONNREFUSED 10.96.14.2:6379', 'connection-refused'],
+    [
+      '[Consumer clientId=app] Connection to node 1 (localhost/127.0.0.1:9092) could not be established. Broker may not be available.',
+      'loopback-address',
+    ],
+    ['Error: connect ECONNREFUSED 127.0.0.1:27017', 'loopback-address'],
+    ['pymongo.errors.ServerSelectionTimeoutError: mongo-0.mongo:27017: timed out', 'unreachable-timeout'],
+    ['dial tcp 10.4.0.9:443: connect: no route to host', 'unreachable-timeout'],
+    // the schema
+    [
+      'ActiveRecord::PendingMigrationError: Migrations are pending. To resolve this issue, run: bin/rails db:migrate',
+      'schema-migration',
+    ],
+    [
+      'org.flywaydb.core.api.exception.FlywayValidateException: Validate failed: Migrations have failed validation',
+      'schema-migration',
+    ],
+    ['django.db.utils.ProgrammingError: relation "accounts_user" does not exist', 'schema-migration'],
+    ['error: Dirty database version 17. Fix and force version.', 'schema-migration'],
+    ['liquibase.exception.LockException: Could not acquire change log lock.', 'schema-migration'],
+    // configuration
+    ['Error: environment variable DATABASE_URL is not set', 'missing-configuration'],
+    ["KeyError: 'STRIPE_API_KEY'", 'missing-configuration'],
+    [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Spring's own words
+      'Could not resolve placeholder \'app.jwt.secret\' in value "${app.jwt.secret}"',
+      'missing-configuration',
+    ],
+    ['open /etc/app/config.yaml: no such file or directory', 'missing-configuration'],
+    ['error: invalid value "abc" for flag -port: parse error', 'invalid-configuration'],
+    ['yaml: line 14: mapping values are not allowed in this context', 'invalid-configuration'],
+    [
+      "haproxy: [ALERT] parsing [/usr/local/etc/haproxy/haproxy.cfg:31] : unknown keyword 'tiemout'",
+      'invalid-configuration',
+    ],
+    // files and resources
+    ["mkdir: cannot create directory '/var/lib/app/cache': Read-only file system", 'read-only-filesystem'],
+    ['open /data/wal/000001: permission denied', 'file-permission-denied'],
+    ['ENOSPC: no space left on device, write', 'disk-full'],
+    ['Exception in thread "main" java.lang.OutOfMemoryError: Java heap space', 'out-of-memory'],
+    ['fatal error: runtime: out of memory', 'out-of-memory'],
+    ['Error: listen EADDRINUSE: address already in use :::3000', 'port-in-use'],
+    ['nginx: [emerg] bind() to 0.0.0.0:80 failed (13: Permission denied)', 'bind-permission-denied'],
+    ['Error: listen EACCES: permission denied 0.0.0.0:443', 'bind-permission-denied'],
+    ['OSError: [Errno 24] Too many open files', 'limit-exceeded'],
+    ['exec /usr/local/bin/entrypoint.sh: permission denied', 'exec-failure'],
+    ['exec /app/server: exec format error', 'exec-failure'],
+    // the last resort
+    [
+      'Unhandled exception. System.InvalidOperationException: Sequence contains no elements',
+      'unhandled-exception',
+    ],
+    ['2026-03-01T10:00:00Z INFO  server started on :8080', null],
+  ])('%s → %s', (line, expected) => {
+    expect(classOf(line)).toBe(expected);
+  });
+
+  it.each([
+    [
+      'Warning FailedMount: MountVolume.MountDevice failed for volume "pvc-1" : kubernetes.io/csi: attacher.MountDevice failed to create newCsiDriverClient: driver name ebs.csi.aws.com not found in the list of registered CSI drivers',
+      'csi-driver-missing',
+    ],
+    [
+      'FailedCreate: Error creating: pods "api-7c9-x" is forbidden: exceeded quota: compute-quota, requested: limits.memory=2Gi, used: limits.memory=7Gi, limited: limits.memory=8Gi',
+      'resource-quota-exceeded',
+    ],
+    [
+      'FailedCreate: Error creating: admission webhook "validation.gatekeeper.sh" denied the request: [require-labels] missing required label team',
+      'admission-webhook-denied',
+    ],
+    [
+      'Failed: Failed to pull image "harbor.corp.local/shop/api:1.4": failed to resolve reference: failed to do request: Head "https://harbor.corp.local/v2/shop/api/manifests/1.4": tls: failed to verify certificate: x509: certificate signed by unknown authority',
+      'image-pull-untrusted-certificate',
+    ],
+    [
+      "FailedScheduling: 0/6 nodes are available: 6 node(s) didn't match pod topology spread constraints.",
+      'scheduling-topology-spread',
+    ],
+    ['Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 404', 'probe-http-client-error'],
+  ])('event %s → %s', (line, expected) => {
+    expect(classOf(line, 'events')).toBe(expected);
+  });
+
+  it('names the product and the address in the title', () => {
+    expect(classifyLine('(error) NOAUTH Authentication required. redis-master:6379', 'logs')?.title).toMatch(
+      /^Redis at `redis-master:6379` rejects the application's credentials/,
+    );
+    expect(
+      classifyLine(
+        'psql: error: connection to server at "pg" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user "orders"',
+        'logs',
+      )?.title,
+    ).toMatch(/^PostgreSQL rejects/);
+    const refused = classifyLine('Error: connect ECONNREFUSED 10.96.14.2:5672', 'logs');
+    expect(refused?.title).toMatch(/^RabbitMQ at `10\.96\.14\.2:5672` refuses connections/);
+    expect(classifyLine('java.net.UnknownHostException: orders-db', 'logs')?.title).toContain('`orders-db`');
+    expect(classifyLine('Error: environment variable DATABASE_URL is not set', 'logs')?.title).toContain(
+      '`DATABASE_URL`',
+    );
+    expect(classifyLine('open /etc/app/config.yaml: no such file or directory', 'logs')?.title).toContain(
+      '`/etc/app/config.yaml`',
+    );
+    const csi = classifyLine(
+      'FailedMount: MountVolume.MountDevice failed: driver name ebs.csi.aws.com not found in the list of registered CSI drivers',
+      'events',
+    );
+    expect(csi?.title).toContain('`ebs.csi.aws.com`');
+  });
+
+  it('quotes the words around the match, and a long line only in part', () => {
+    const said = classifyLine(`${'x'.repeat(300)} NOAUTH Authentication required ${'y'.repeat(300)}`, 'logs')
+      ?.facts.said;
+    expect(said).toContain('NOAUTH Authentication required');
+    expect(said?.length).toBeLessThan(100);
+  });
+
+  it('reads general facts from a line', () => {
+    const facts = lineFacts(
+      'dial tcp: lookup orders-db on 10.96.0.10:53: no such host; url=https://api.example.com/v1/x',
+    );
+    expect(facts.host).toBe('orders-db');
+    expect(facts.url).toBe('https://api.example.com/v1/x');
+    expect(facts.address).toBe('10.96.0.10:53');
+  });
+});
