@@ -14,9 +14,17 @@ import {
   vocabulary,
   wordsOf,
 } from '../../src/analysis/offline/failure-classes.ts';
+import { analyzeOffline } from '../../src/analysis/offline/index.ts';
 import { findingsOf } from '../../src/analysis/offline/kube-evidence.ts';
-import type { KubeContext } from '../../src/analysis/schema.ts';
+import {
+  analysisSchema,
+  type KubeContainer,
+  type KubeContext,
+  type KubeObjectContext,
+} from '../../src/analysis/schema.ts';
+import type { IncidentAlert } from '../../src/db/incidents.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { testAlert, testInput } from '../support/incidents.ts';
 
 const classOf = (line: string, source: 'logs' | 'events' | 'status' = 'logs') =>
   classifyLine(line, source)?.cls.id ?? null;
@@ -36,12 +44,12 @@ describe('the vocabulary file', () => {
     ).toThrow(/x\.yaml: classes\.\d+\.match/);
     expect(() =>
       compileVocabulary(
-        'extract: []\nproducts: []\nclasses:\n  - id: a\n    category: nope\n    weight: 1\n    match: [x]\n    title: t\n',
+        'extract: []\nechoes: []\nproducts: []\nclasses:\n  - id: a\n    category: nope\n    weight: 1\n    match: [x]\n    title: t\n',
       ),
     ).toThrow(/category/);
     expect(() =>
       compileVocabulary(
-        'extract: []\nproducts: []\nclasses:\n  - id: a\n    category: data\n    weight: 1\n    match: [x]\n    title: "{a b}"\n',
+        'extract: []\nechoes: []\nproducts: []\nclasses:\n  - id: a\n    category: data\n    weight: 1\n    match: [x]\n    title: "{a b}"\n',
       ),
     ).toThrow(/placeholder/);
   });
@@ -309,5 +317,202 @@ describe('classifying a line into a failure class, naming what it names', () => 
     expect(facts.host).toBe('orders-db');
     expect(facts.url).toBe('https://api.example.com/v1/x');
     expect(facts.address).toBe('10.96.0.10:53');
+  });
+});
+
+describe('failure classes in the offline analyzer', () => {
+  const T0 = '2026-03-01T10:00:00.000Z';
+  const crashAlert = testAlert(
+    {
+      labels: {
+        alertname: 'KubePodCrashLooping',
+        namespace: 'shop',
+        pod: 'api-7d9f8-abcde',
+        container: 'api',
+        severity: 'warning',
+      },
+      annotations: { description: 'Pod shop/api-7d9f8-abcde (api) is restarting 2.00 times / 10 minutes.' },
+    },
+    { at: T0 },
+  );
+  const pendingAlert = testAlert(
+    {
+      labels: {
+        alertname: 'KubePodNotReady',
+        namespace: 'shop',
+        pod: 'api-7d9f8-abcde',
+        severity: 'warning',
+      },
+      annotations: {
+        description: 'Pod shop/api-7d9f8-abcde has been in a non-ready state for longer than 15 minutes.',
+      },
+    },
+    { at: T0 },
+  );
+  const backOff = {
+    type: 'Warning',
+    reason: 'BackOff',
+    message: 'Back-off restarting failed container api in pod api-7d9f8-abcde_shop',
+    count: 30,
+    at: T0,
+  };
+  function pod(parts: {
+    exitCode?: number;
+    reason?: string;
+    message?: string;
+    state?: 'waiting' | 'running' | 'terminated';
+    events?: KubeObjectContext['events'];
+    lines?: string[];
+  }): KubeContext {
+    const container: KubeContainer = {
+      name: 'api',
+      ready: false,
+      restarts: 5,
+      state: parts.state ?? 'waiting',
+      reason: parts.state === 'waiting' || parts.state === undefined ? 'CrashLoopBackOff' : undefined,
+      lastTermination: {
+        reason: parts.reason ?? 'Error',
+        exitCode: parts.exitCode ?? 1,
+        at: '2026-03-01T09:59:10.000Z',
+        ...(parts.message ? { message: parts.message } : {}),
+      },
+      requests: { memory: '128Mi' },
+      limits: { memory: '256Mi' },
+    };
+    return {
+      notes: [],
+      objects: [
+        {
+          kind: 'Pod',
+          namespace: 'shop',
+          name: 'api-7d9f8-abcde',
+          status: 'Running, 0/1 ready',
+          containers: [container],
+          events: parts.events ?? [backOff],
+          notes: [],
+          logs: parts.lines
+            ? [{ container: 'api', previous: true, truncated: false, lines: parts.lines }]
+            : [],
+        },
+      ],
+    };
+  }
+  const first = (alerts: IncidentAlert[], kubernetes: KubeContext) => {
+    const analysis = analyzeOffline(testInput(alerts, T0, { kubernetes }));
+    expect(analysisSchema.parse(analysis)).toEqual(analysis);
+    return analysis.rootCauses[0];
+  };
+
+  it('a probe answered 404 names the probed path, not the generic "liveness probe fails" cause', () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        exitCode: 143,
+        events: [
+          {
+            type: 'Warning',
+            reason: 'Unhealthy',
+            message: 'Liveness probe failed: HTTP probe failed with statuscode: 404',
+            count: 18,
+            at: T0,
+          },
+          backOff,
+        ],
+      }),
+    );
+    expect(cause?.title).toMatch(/path the application does not serve \(HTTP `404`\)/);
+  });
+
+  it('a client that reaches a broker advertised as localhost (errno 111) names the loopback address', () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        lines: [
+          '2026-03-01 09:59:03,523 ERROR kafka.conn Connect attempt to <BrokerConnection node_id=1 host=localhost:9092 <connecting>> returned error 111. Disconnecting.',
+          'kafka.errors.NoBrokersAvailable: NoBrokersAvailable',
+        ],
+      }),
+    );
+    expect(cause?.title).toMatch(/^It connects to `localhost:9092`/);
+  });
+
+  it('a forbidden read of its configuration leads over the missing value it causes later', () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        lines: [
+          "io.fabric8.kubernetes.client.KubernetesClientException: Failure executing: GET at: https://10.96.0.1:443/api/v1/namespaces/shop/configmaps/api. Message: Forbidden!Configured service account doesn't have access.",
+          "org.springframework.beans.factory.BeanCreationException: Could not resolve placeholder 'api.base-url' in value",
+        ],
+      }),
+    );
+    expect(cause?.title).toMatch(/is not authorised/);
+  });
+
+  it("a start error on an entrypoint without its exec bit names the command, over the table's generic row", () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        reason: 'StartError',
+        exitCode: 128,
+        message:
+          'failed to create containerd task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/app/start.sh": permission denied: unknown',
+      }),
+    );
+    expect(cause?.title).toMatch(
+      /^The container cannot start: its command `\/app\/start\.sh` cannot be executed/,
+    );
+  });
+
+  it("npm's report that its script exited is an echo of the exit code: not determined", () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        lines: [
+          '> api@4.2.0 start',
+          '> node dist/server.js',
+          'npm ERR! code ELIFECYCLE',
+          'npm ERR! errno 1',
+          'npm ERR! api@4.2.0 start: `node dist/server.js`',
+          'npm ERR! Exit status 1',
+          'npm ERR! ',
+          'npm ERR! Failed at the api@4.2.0 start script.',
+          'npm ERR! This is probably not a problem with npm. There is likely additional logging output above.',
+        ],
+      }),
+    );
+    expect(cause).toMatchObject({ category: 'unknown' });
+  });
+
+  it('exit code 137 with reason Error (a SIGKILL, not an OOM kill) and only progress lines: not determined', () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        exitCode: 137,
+        lines: ['time=2026-03-01T09:50:02Z level=INFO msg=progress indexed=1250000 total=3100000'],
+      }),
+    );
+    expect(cause).toMatchObject({ category: 'unknown' });
+    expect(cause?.title).toMatch(/code 137/);
+  });
+
+  it("the scheduler's decisive reason (Insufficient memory) is named, not the catalogue's generic Pending cause", () => {
+    const cause = first(
+      [pendingAlert],
+      pod({
+        state: 'waiting',
+        events: [
+          {
+            type: 'Warning',
+            reason: 'FailedScheduling',
+            message:
+              '0/8 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) had untolerated taint {dedicated: gpu}, 5 Insufficient memory. preemption: 0/8 nodes are available: 3 Preemption is not helpful for scheduling, 5 No preemption victims found for incoming pod.',
+            count: 37,
+            at: T0,
+          },
+        ],
+      }),
+    );
+    expect(cause?.title).toMatch(/Insufficient memory/);
   });
 });

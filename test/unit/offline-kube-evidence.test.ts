@@ -230,7 +230,10 @@ describe('Kubernetes evidence in the offline analyzer', () => {
         ],
       }),
     );
-    expect(analysis.rootCauses[0]?.title).toMatch(/^Pod is Pending: no node has room/);
+    // The evidence's own title, naming the scheduler's reason, not the catalogue's generic "no node has room".
+    expect(analysis.rootCauses[0]?.title).toMatch(
+      /^Pod is Pending: no node has enough free CPU\/memory.*Insufficient memory/,
+    );
     expect(analysis.rootCauses[0]?.evidence[0]).toMatch(/^Event FailedScheduling .*Insufficient memory/);
   });
 

@@ -61,6 +61,7 @@ const classSchema = z
 const fileSchema = z
   .object({
     extract: z.array(pattern),
+    echoes: z.array(pattern),
     products: z.array(
       z
         .object({
@@ -110,6 +111,7 @@ export interface FailureClass {
 
 export interface Vocabulary {
   extract: RegExp[];
+  echoes: RegExp[];
   products: { name: string; match: RegExp; ports: number[] }[];
   classes: FailureClass[];
 }
@@ -130,6 +132,7 @@ export function compileVocabulary(text: string, shown = 'failure-classes.yaml'):
   const file = parsed.data;
   return {
     extract: file.extract.map(toRegExp),
+    echoes: file.echoes.map(toRegExp),
     products: file.products.map((product) => ({
       name: product.name,
       match: toRegExp(product.match),
@@ -175,6 +178,12 @@ export function isDecisiveLine(line: string): boolean {
   if (FRAME.test(line)) return false;
   const body = line.replace(ISO_PREFIX, '');
   return !NOISE_LEVEL.test(body);
+}
+
+/** A line that only restates that a process exited (a wrapper's report on its child): it names no cause. */
+export function isEcho(line: string, vocab: Vocabulary = vocabulary()): boolean {
+  const words = wordsOf(line);
+  return vocab.echoes.some((re) => re.test(words));
 }
 
 /** A line's own words, without its time stamp and level, or a JSON log's message fields. */

@@ -10,7 +10,7 @@ import type { KubeContext, KubeObjectContext, RootCause } from '../schema.ts';
 import { rankRootCauses } from '../schema.ts';
 import { type ErrorPattern, type Facts, PATTERNS } from './explain-patterns.ts';
 import { clip, clipEnds } from './facts.ts';
-import { type ClassSource, classifyLine, type FailureClass, renderTitle } from './failure-classes.ts';
+import { type ClassSource, classifyLine, type FailureClass, isEcho, renderTitle } from './failure-classes.ts';
 
 /** Where a clue comes from: the decisive ones (what Kubernetes recorded) weigh more than a current log line. */
 export type ClueSource = 'termination' | 'waiting' | 'event' | 'log-previous' | 'log' | 'node' | 'status';
@@ -233,7 +233,7 @@ export const RULES: readonly EvidenceRule[] = [
     facts: SCHEDULER_FACTS,
     title: (f) => `Pod is Pending: no node has enough free CPU/memory for the pod's requests${scheduler(f)}`,
     category: 'capacity',
-    confirms: /no node has room|pending/i,
+    // No `confirms`: the scheduler's reasons (which resource, how many nodes) say more than a generic cause.
     weight: 90,
   },
   {
@@ -512,7 +512,8 @@ export const RULES: readonly EvidenceRule[] = [
   },
   {
     id: 'exit-code',
-    re: /^(?:error|completed|unknown) exit code (?!0\b|137\b)\d+/i,
+    // 137 with reason Error is a SIGKILL that names nothing by itself (an OOM kill has its own reason).
+    re: /^(?:error|completed|unknown) exit code (?!0\b)\d+/i,
     sources: ['termination'],
     facts: /^(?<reason>\w+) exit code (?<code>\d+)/i,
     title: () => 'The application exits at start-up with an error (see its last log lines)',
@@ -883,7 +884,9 @@ function notDetermined(
   const unread = cluesOf({ ...(options.context as KubeContext), objects: pods }).some(
     (clue) =>
       ((clue.source === 'event' && !GENERIC_EVENTS.test(clue.text)) ||
-        ((clue.source === 'log' || clue.source === 'log-previous') && ERRORISH.test(clue.text))) &&
+        ((clue.source === 'log' || clue.source === 'log-previous') &&
+          ERRORISH.test(clue.text) &&
+          !isEcho(clue.text))) &&
       !readClue(clue),
   );
   if (unread) return null;
