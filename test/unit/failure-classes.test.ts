@@ -186,6 +186,19 @@ describe('classifying a line into a failure class, naming what it names', () => 
     ['java.net.UnknownHostException: orders-db: Name or service not known', 'host-not-found'],
     ['Error: getaddrinfo ENOTFOUND payments-api', 'host-not-found'],
     [
+      "FileNotFoundError: [Errno 2] No such file or directory: '/etc/query-router/config.yaml'",
+      'missing-configuration',
+    ],
+    [
+      'dial tcp: lookup orders-db.payments.svc.cluster.local on 10.96.0.10:53: read udp 10.244.3.17:41872->10.96.0.10:53: i/o timeout',
+      'dns-server-unanswered',
+    ],
+    ['Error: getaddrinfo EAI_AGAIN orders-db', 'dns-server-unanswered'],
+    [
+      'error authenticating: error="Error making API request. URL: PUT http://vault.vault.svc:8200/v1/auth/kubernetes/login Code: 403. Errors: * permission denied"',
+      'authorisation-forbidden',
+    ],
+    [
       'nginx: [emerg] host not found in upstream "backend:8080" in /etc/nginx/conf.d/default.conf:12',
       'host-not-found',
     ],
@@ -288,7 +301,7 @@ describe('classifying a line into a failure class, naming what it names', () => 
       )?.title,
     ).toMatch(/^PostgreSQL rejects/);
     const refused = classifyLine('Error: connect ECONNREFUSED 10.96.14.2:5672', 'logs');
-    expect(refused?.title).toMatch(/^RabbitMQ at `10\.96\.14\.2:5672` refuses connections/);
+    expect(refused?.title).toMatch(/^RabbitMQ at `10\.96\.14\.2:5672` refuses connections: the dependency is down/);
     expect(classifyLine('java.net.UnknownHostException: orders-db', 'logs')?.title).toContain('`orders-db`');
     expect(classifyLine('Error: environment variable DATABASE_URL is not set', 'logs')?.title).toContain(
       '`DATABASE_URL`',
