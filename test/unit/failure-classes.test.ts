@@ -84,6 +84,13 @@ describe('picking the decisive lines', () => {
       ),
     ).toBe('cannot start: open /etc/app/config.yaml: no such file');
     expect(wordsOf('2026-03-01T10:00:00.123Z ERROR: boom')).toBe('boom');
+    // Vault's agent quotes the API's answer with escaped line breaks.
+    expect(
+      classifyLine(
+        '2026-11-24T08:14:02.523Z [ERROR] agent.auth.handler: error authenticating: error="Error making API request.\\n\\nURL: PUT http://vault:8200/v1/auth/kubernetes/login\\nCode: 403. Errors:\\n\\n* permission denied" backoff=1s',
+        'logs',
+      )?.cls.id,
+    ).toBe('authorisation-forbidden');
   });
 
   it('quotes the last error before the crash, not an earlier line of the same class', () => {
@@ -146,7 +153,7 @@ describe('classifying a line into a failure class, naming what it names', () => 
     // authorisation
     [
       'configmaps is forbidden: User "system:serviceaccount:shop:default" cannot list resource "configmaps" in API group "" in the namespace "shop"',
-      'authorisation-forbidden',
+      'rbac-forbidden-named',
     ],
     [
       'botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the GetObject operation: Access Denied',
@@ -301,7 +308,9 @@ describe('classifying a line into a failure class, naming what it names', () => 
       )?.title,
     ).toMatch(/^PostgreSQL rejects/);
     const refused = classifyLine('Error: connect ECONNREFUSED 10.96.14.2:5672', 'logs');
-    expect(refused?.title).toMatch(/^RabbitMQ at `10\.96\.14\.2:5672` refuses connections: the dependency is down/);
+    expect(refused?.title).toMatch(
+      /^RabbitMQ at `10\.96\.14\.2:5672` refuses connections: the dependency is down/,
+    );
     expect(classifyLine('java.net.UnknownHostException: orders-db', 'logs')?.title).toContain('`orders-db`');
     expect(classifyLine('Error: environment variable DATABASE_URL is not set', 'logs')?.title).toContain(
       '`DATABASE_URL`',
@@ -314,6 +323,14 @@ describe('classifying a line into a failure class, naming what it names', () => 
       'events',
     );
     expect(csi?.title).toContain('`ebs.csi.aws.com`');
+  });
+
+  it("names who may not do what when the API server's refusal says so", () => {
+    const line =
+      'configmaps "api" is forbidden: User "system:serviceaccount:shop:api" cannot get resource "configmaps" in API group "" in the namespace "shop"';
+    expect(classifyLine(line, 'logs')?.title).toMatch(
+      /^The identity `system:serviceaccount:shop:api` lacks RBAC permission to `get` `configmaps`/,
+    );
   });
 
   it('quotes the words around the match, and a long line only in part', () => {
@@ -460,6 +477,19 @@ describe('failure classes in the offline analyzer', () => {
       }),
     );
     expect(cause?.title).toMatch(/is not authorised/);
+  });
+
+  it("a bare 403 ranks below the API server's refusal that names who may not do what", () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        lines: [
+          '2026-03-01T09:59:02.523Z [ERROR] agent.auth.handler: error authenticating: error="Error making API request.\\n\\nCode: 403. Errors:\\n\\n* permission denied" backoff=1s',
+          '2026-03-01T09:59:02.521Z [DEBUG] auth.kubernetes: login unauthorized: err="tokenreviews.authentication.k8s.io is forbidden: User \\"system:serviceaccount:vault:vault\\" cannot create resource \\"tokenreviews\\" in API group \\"authentication.k8s.io\\" at the cluster scope"',
+        ],
+      }),
+    );
+    expect(cause?.title).toMatch(/tokenreviews/);
   });
 
   it("a start error on an entrypoint without its exec bit names the command, over the table's generic row", () => {

@@ -188,7 +188,11 @@ export function isEcho(line: string, vocab: Vocabulary = vocabulary()): boolean 
 
 /** A line's own words, without its time stamp and level, or a JSON log's message fields. */
 export function wordsOf(line: string): string {
-  const trimmed = line.replace(ISO_PREFIX, '').trim();
+  // Escaped line breaks inside a quoted error ("…request.\n\nCode: 403") separate words.
+  const trimmed = line
+    .replace(ISO_PREFIX, '')
+    .replace(/\\[nrt]/g, ' ')
+    .trim();
   if (trimmed.startsWith('{')) {
     try {
       const record = JSON.parse(trimmed) as Record<string, unknown>;
