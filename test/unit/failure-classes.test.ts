@@ -261,6 +261,69 @@ describe('classifying a line into a failure class, naming what it names', () => 
     ['OSError: [Errno 24] Too many open files', 'limit-exceeded'],
     ['exec /usr/local/bin/entrypoint.sh: permission denied', 'exec-failure'],
     ['exec /app/server: exec format error', 'exec-failure'],
+    // more products and runtimes, in no evaluation set
+    [
+      'OAuth2 token request failed: {"error":"invalid_client","error_description":"Bad client credentials"}',
+      'credentials-rejected',
+    ],
+    [
+      "google.api_core.exceptions.Forbidden: 403 Permission 'storage.objects.get' denied on resource",
+      'authorisation-forbidden',
+    ],
+    ['FATAL:  the database system is starting up', 'dependency-not-serving'],
+    ["READONLY You can't write against a read only replica.", 'dependency-not-serving'],
+    ['MongoServerError: not primary', 'dependency-not-serving'],
+    [
+      'MySqlConnector.MySqlException: Unable to connect to any of the specified MySQL hosts.',
+      'connection-refused',
+    ],
+    [
+      'upstream connect error or disconnect/reset before headers. reset reason: connection failure',
+      'connection-refused',
+    ],
+    [
+      'co.elastic.clients.transport.TransportException: None of the configured nodes are available',
+      'connection-refused',
+    ],
+    [
+      'java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after 30000ms.',
+      'connection-pool-exhausted',
+    ],
+    [
+      'sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection timed out',
+      'connection-pool-exhausted',
+    ],
+    ['psycopg2.OperationalError: server closed the connection unexpectedly', 'connection-dropped'],
+    ['ActiveRecord::NoDatabaseError: FATAL:  database "shop_production" does not exist', 'database-missing'],
+    [
+      'FATAL:  database files are incompatible with server. DETAIL:  The data directory was initialized by PostgreSQL version 14, which is not compatible with this version 16.1.',
+      'data-version-incompatible',
+    ],
+    ['initdb: error: directory "/var/lib/postgresql/data" exists but is not empty', 'data-dir-not-empty'],
+    ["ModuleNotFoundError: No module named 'psycopg2'", 'missing-module'],
+    [
+      'Exception in thread "main" java.lang.UnsupportedClassVersionError: com/acme/App has been compiled by a more recent version of the Java Runtime',
+      'missing-module',
+    ],
+    [
+      'error while loading shared libraries: libssl.so.3: cannot open shared object file: No such file or directory',
+      'missing-module',
+    ],
+    [
+      'max virtual memory areas vm.max_map_count [65530] is too low, increase to at least [262144]',
+      'kernel-setting-too-low',
+    ],
+    ['remote error: tls: bad certificate', 'tls-client-certificate-rejected'],
+    ['x509: certificate relies on legacy Common Name field, use SANs instead', 'tls-name-mismatch'],
+    ["nc: bad address 'postgres'", 'host-not-found'],
+    ['standard_init_linux.go:228: exec user process caused: no such file or directory', 'exec-failure'],
+    ['/bin/sh: 1: curl: not found', 'exec-failure'],
+    ['Error: Could not find or load main class com.acme.Main', 'exec-failure'],
+    ['HTTP 429 Too Many Requests from api.stripe.com', 'limit-exceeded'],
+    [
+      'cluster_block_exception: index [logs] blocked by: [FORBIDDEN/12/index read-only / allow delete (api)]; flood-stage disk watermark exceeded',
+      'disk-full',
+    ],
     // the last resort
     [
       'Unhandled exception. System.InvalidOperationException: Sequence contains no elements',
@@ -293,6 +356,23 @@ describe('classifying a line into a failure class, naming what it names', () => 
       'scheduling-topology-spread',
     ],
     ['Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 404', 'probe-http-client-error'],
+    [
+      'Unhealthy: Readiness probe failed: Get "http://10.244.1.7:8081/ready": dial tcp 10.244.1.7:8081: connect: connection refused',
+      'probe-refused',
+    ],
+    [
+      "FailedScheduling: 0/4 nodes are available: 4 node(s) didn't have free ports for the requested pod ports.",
+      'scheduling-host-port',
+    ],
+    ['ProvisioningFailed: storageclass.storage.k8s.io "fast-ssd" not found', 'storage-class-missing'],
+    [
+      'FailedCreatePodSandBox: Failed to create pod sandbox: rpc error: plugin type="aws-cni" failed (add): failed to assign an IP address to container',
+      'pod-ip-exhausted',
+    ],
+    [
+      'Failed: Error: failed to start container: error mounting "/var/lib/kubelet/pods/x/volume-subpaths/cfg/app/0" to rootfs at "/etc/app/app.conf": not a directory: Are you trying to mount a directory onto a file (or vice-versa)?',
+      'mount-type-mismatch',
+    ],
   ])('event %s → %s', (line, expected) => {
     expect(classOf(line, 'events')).toBe(expected);
   });
