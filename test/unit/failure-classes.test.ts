@@ -587,6 +587,36 @@ describe('failure classes in the offline analyzer', () => {
     );
   });
 
+  it.each([
+    [
+      'MongoDB refusing its credentials',
+      [
+        '{"t":{"$date":"2026-03-01T09:59:01Z"},"s":"E","msg":"MongoServerError: Authentication failed.","attr":{"host":"mongo-0.mongo:27017"}}',
+      ],
+      /^MongoDB at `mongo-0\.mongo:27017` rejects the application's credentials/,
+    ],
+    [
+      "Elasticsearch's bootstrap check on the node's kernel",
+      [
+        '[2026-03-01T09:59:01,000][INFO ][o.e.n.Node] starting ...',
+        'ERROR: [1] bootstrap checks failed. You must address the points described in the following [1] lines before starting Elasticsearch.',
+        'bootstrap check failure [1] of [1]: max virtual memory areas vm.max_map_count [65530] is too low, increase to at least [262144]',
+      ],
+      /^A kernel or ulimit setting on the node is too low/,
+    ],
+    [
+      'a Go service whose dependency name does not resolve',
+      [
+        '{"level":"fatal","msg":"cannot start","error":"dial tcp: lookup ledger-api on 10.96.0.10:53: no such host"}',
+      ],
+      /^The name `ledger-api` does not resolve/,
+    ],
+  ])('%s leads, quoting the decisive line', (_, lines, title) => {
+    const cause = first([crashAlert], pod({ lines }));
+    expect(cause?.title).toMatch(title);
+    expect(cause?.evidence[0]).toMatch(/^Log of `api` in pod `shop\/api-7d9f8-abcde` \(previous instance\)/);
+  });
+
   it("npm's report that its script exited is an echo of the exit code: not determined", () => {
     const cause = first(
       [crashAlert],

@@ -186,6 +186,19 @@ export function isEcho(line: string, vocab: Vocabulary = vocabulary()): boolean 
   return vocab.echoes.some((re) => re.test(words));
 }
 
+const MESSAGE_KEYS = ['msg', 'message', 'error', 'err', 'exception', 'stack_trace'];
+/** A JSON log's bookkeeping fields: time, level, logger, caller, ids. */
+const JSON_META =
+  /^(?:t|ts|time|timestamp|@timestamp|date|s|level|severity|lvl|logger|caller|source|thread|pid|id|ctx|c)$/i;
+
+/** A JSON log field's scalar values as `key=value` words (one level of nesting). */
+function flatFields(key: string, value: unknown, depth = 0): string[] {
+  if (typeof value === 'string' || typeof value === 'number') return [`${key}=${value}`];
+  if (value && typeof value === 'object' && !Array.isArray(value) && depth === 0)
+    return Object.entries(value as Record<string, unknown>).flatMap(([inner, v]) => flatFields(inner, v, 1));
+  return [];
+}
+
 /** A line's own words, without its time stamp and level, or a JSON log's message fields. */
 export function wordsOf(line: string): string {
   // Escaped line breaks inside a quoted error ("…request.\n\nCode: 403") separate words.
@@ -196,10 +209,14 @@ export function wordsOf(line: string): string {
   if (trimmed.startsWith('{')) {
     try {
       const record = JSON.parse(trimmed) as Record<string, unknown>;
-      const parts = ['msg', 'message', 'error', 'err', 'exception', 'stack_trace']
-        .map((key) => record[key])
-        .filter((value): value is string => typeof value === 'string' && value.length > 0);
-      if (parts.length > 0) return parts.join(': ');
+      const parts = MESSAGE_KEYS.map((key) => record[key]).filter(
+        (value): value is string => typeof value === 'string' && value.length > 0,
+      );
+      // The other fields (a host, a path, a user) follow the message, as key=value.
+      const rest = Object.entries(record)
+        .filter(([key]) => !MESSAGE_KEYS.includes(key) && !JSON_META.test(key))
+        .flatMap(([key, value]) => flatFields(key, value));
+      if (parts.length > 0) return [parts.join(': '), ...rest].join(' ');
     } catch {
       // not JSON after all: the line as it is
     }
