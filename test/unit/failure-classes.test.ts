@@ -366,6 +366,43 @@ describe('classifying a line into a failure class, naming what it names', () => 
     ],
     ['ProvisioningFailed: storageclass.storage.k8s.io "fast-ssd" not found', 'storage-class-missing'],
     [
+      'Failed: Error: container has runAsNonRoot and image will run as root (pod: "api-1_shop(1)", container: api)',
+      'run-as-non-root',
+    ],
+    [
+      'FailedCreate: Error creating: pods "api-1" is forbidden: error looking up service account shop/api: serviceaccount "api" not found',
+      'service-account-missing',
+    ],
+    [
+      'InspectFailed: Failed to apply default image tag "Registry.Corp/API:1.2": couldn\'t parse image reference "Registry.Corp/API:1.2": invalid reference format',
+      'image-reference-invalid',
+    ],
+    [
+      'FailedPostStartHook: Exec lifecycle hook ([/bin/sh -c /app/warmup.sh]) for Container "api" in Pod "api-1_shop" failed - error: command \'/bin/sh -c /app/warmup.sh\' exited with 1',
+      'lifecycle-hook-failed',
+    ],
+    [
+      'NetworkNotReady: network is not ready: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+      'cni-not-ready',
+    ],
+    [
+      'FailedMount: MountVolume.SetUp failed for volume "shared" : mount failed: exit status 32 Mounting command: mount Output: mount.nfs: access denied by server while mounting nfs.corp:/exports/shared',
+      'volume-mount-refused',
+    ],
+    ['Preempted: Preempted by pod 8d1c-42 on node ip-10-0-3-4', 'preempted'],
+    [
+      'FailedGetResourceMetric: failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API',
+      'hpa-metrics-missing',
+    ],
+    [
+      'FailedCreate: Error creating: pods "api-1" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false',
+      'admission-webhook-denied',
+    ],
+    [
+      'TooManyMissedTimes: too many missed start times: 101. Set or decrease .spec.startingDeadlineSeconds or check clock skew',
+      'cronjob-missed-starts',
+    ],
+    [
       'FailedCreatePodSandBox: Failed to create pod sandbox: rpc error: plugin type="aws-cni" failed (add): failed to assign an IP address to container',
       'pod-ip-exhausted',
     ],
@@ -615,6 +652,22 @@ describe('failure classes in the offline analyzer', () => {
     const cause = first([crashAlert], pod({ lines }));
     expect(cause?.title).toMatch(title);
     expect(cause?.evidence[0]).toMatch(/^Log of `api` in pod `shop\/api-7d9f8-abcde` \(previous instance\)/);
+  });
+
+  it('a container waiting in CreateContainerConfigError for runAsNonRoot is not a missing Secret', () => {
+    const context = pod({ state: 'waiting', events: [] });
+    const [object] = context.objects;
+    if (!object?.containers[0]) throw new Error('no container');
+    object.containers[0] = {
+      ...object.containers[0],
+      reason: 'CreateContainerConfigError',
+      message:
+        'container has runAsNonRoot and image will run as root (pod: "api-7d9f8-abcde_shop(1)", container: api)',
+      lastTermination: null,
+      restarts: 0,
+    };
+    const cause = first([crashAlert], context);
+    expect(cause?.title).toMatch(/requires runAsNonRoot but the image runs as root/);
   });
 
   it("npm's report that its script exited is an echo of the exit code: not determined", () => {
