@@ -64,6 +64,7 @@ describe('picking the decisive lines', () => {
       'goroutine 1 [running]:',
       '2026-03-01T10:00:00Z INFO  [main] o.s.b.StartupInfoLogger : connection refused is retried by design',
       'level=info msg="password authentication failed is a metric name"',
+      '2026-03-01 10:00:00.000 [info] <0.123.0> connection refused counter reset',
       '{"level":"debug","msg":"permission denied test"}',
       'I0301 10:00:00.000000       1 main.go:12] no such host in cache, resolving',
     ])
@@ -73,6 +74,8 @@ describe('picking the decisive lines', () => {
       'ERROR: relation "users" does not exist',
       'panic: runtime error: invalid memory address or nil pointer dereference',
       '{"level":"error","msg":"dial tcp 10.0.0.7:5432: connect: connection refused"}',
+      'Error reading info: open /etc/app/app.yaml: permission denied',
+      'fatal: could not load the trace file /var/run/app.trace',
     ])
       expect(isDecisiveLine(line), line).toBe(true);
   });

@@ -166,8 +166,14 @@ export function vocabulary(): Vocabulary {
 
 const ISO_PREFIX = /^\s*\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?\s*/;
 /** A line a logger marked as information or debugging: it does not decide. */
-const NOISE_LEVEL =
-  /^(?:\S+\s+){0,3}\[?(?:INFO|DEBUG|TRACE|NOTICE|VERBOSE)\]?[\s:]|\blevel[=:]\s*"?(?:info|debug|trace)\b|"(?:level|severity)"\s*:\s*"(?:info|debug|trace|notice)"|^[ID]\d{4} \d\d:\d\d/i;
+const NOISE_LEVEL = [
+  // An upper-case level among the first words ("2026/03/01 10:00:00 INFO …", "INFO: …"); case-sensitive, so
+  // "Error reading info: …" is not taken for one.
+  /^(?:\S+\s+){0,3}\[?(?:INFO|DEBUG|TRACE|NOTICE|VERBOSE)\]?[\s:]/,
+  /^(?:\S+\s+){0,3}\[(?:info|debug|trace|notice|verbose)\s*\]/i,
+  /\blevel[=:]\s*"?(?:info|debug|trace)\b|"(?:level|severity)"\s*:\s*"(?:info|debug|trace|notice)"/i,
+  /^[ID]\d{4} \d\d:\d\d/,
+];
 /** A stack trace's frames (Java/JVM, Python, Go, Node, .NET, Ruby): the exception line decides, not these. */
 const FRAME =
   /^\s+at\s|^\s*\.\.\. \d+ (?:more|common frames)|^\s*File ".+", line \d+|^\s*\/\S+\.(?:go|rb|py|js|ts):\d+|^\s*goroutine \d+ \[|^\s*created by |^\s+from \S+:\d+:in|^\s*\^+\s*$/;
@@ -177,7 +183,7 @@ export function isDecisiveLine(line: string): boolean {
   if (!line.trim()) return false;
   if (FRAME.test(line)) return false;
   const body = line.replace(ISO_PREFIX, '');
-  return !NOISE_LEVEL.test(body);
+  return !NOISE_LEVEL.some((re) => re.test(body));
 }
 
 /** A line that only restates that a process exited (a wrapper's report on its child): it names no cause. */
