@@ -460,6 +460,26 @@ describe('classifying a line into a failure class, naming what it names', () => 
     expect(said?.length).toBeLessThan(100);
   });
 
+  it('does not take a word for a host, nor an escaped quote for part of a URL', () => {
+    expect(
+      classifyLine(
+        'nginx: [emerg] host not found in upstream "backend:8080" in /etc/nginx/conf.d/default.conf:12',
+        'logs',
+      )?.title,
+    ).toMatch(/^The name `backend` does not resolve/);
+    expect(
+      lineFacts(
+        'error="Get \\"https://api.shop.svc:8443/v1/health\\": x509: certificate signed by unknown authority"',
+      ).url,
+    ).toBe('https://api.shop.svc:8443/v1/health');
+    expect(
+      classifyLine(
+        'Unhealthy: Readiness probe failed: Get "http://10.0.0.9:5000/": dial tcp 10.0.0.9:5000: connect: connection refused',
+        'events',
+      )?.title,
+    ).toMatch(/^The Readiness probe is refused at `10\.0\.0\.9:5000`/);
+  });
+
   it('reads general facts from a line', () => {
     const facts = lineFacts(
       'dial tcp: lookup orders-db on 10.96.0.10:53: no such host; url=https://api.example.com/v1/x',

@@ -268,7 +268,7 @@ export function lineFacts(text: string, vocab: Vocabulary = vocabulary()): Facts
 }
 
 /** Facts rendered as they are (already worded); every other fact is quoted as code. */
-const RAW_FACTS = new Set(['target', 'product', 'said']);
+const RAW_FACTS = new Set(['target', 'product', 'said', 'probe']);
 
 export function renderTitle(template: string, facts: Facts): string {
   const out = template.replace(PLACEHOLDER, (_, body: string) => {
