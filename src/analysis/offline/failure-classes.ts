@@ -7,7 +7,7 @@
  *
  * Knowledge is data, code is mechanism: the vocabulary (classes, their patterns, categories, weights and title
  * templates, the general fact extractors and the products) is `catalogue/evidence/failure-classes.yaml`,
- * validated with zod when first used; this file only selects, classifies, extracts and renders.
+ * validated with zod when the analyzer loads; this file only selects, classifies, extracts and renders.
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
@@ -152,15 +152,13 @@ export function compileVocabulary(text: string, shown = 'failure-classes.yaml'):
   };
 }
 
-let loaded: Vocabulary | undefined;
-/** The shipped vocabulary, read and validated once. */
-export function vocabulary(): Vocabulary {
-  loaded ??= compileVocabulary(
-    readFileSync(FAILURE_CLASSES_FILE, 'utf8'),
-    'catalogue/evidence/failure-classes.yaml',
-  );
-  return loaded;
-}
+/** The shipped vocabulary, read and validated once, when the analyzer loads (like the catalogue's data files): a
+ * broken file stops start-up with a ConfigError naming the field. */
+const SHIPPED: Vocabulary = compileVocabulary(
+  readFileSync(FAILURE_CLASSES_FILE, 'utf8'),
+  'catalogue/evidence/failure-classes.yaml',
+);
+export const vocabulary = (): Vocabulary => SHIPPED;
 
 // ─── Selecting the decisive lines ─────────────────────────────────────────────────────────────────────────
 
