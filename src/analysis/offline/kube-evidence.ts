@@ -2,9 +2,11 @@
  * Kubernetes evidence for the offline analyzer: what the pods themselves say (a termination reason, an event,
  * a log line) re-ranks the catalogue's causes and quotes the line that decided it.
  *
- * Knowledge is data, code is mechanism: `RULES` is the table (which explain pattern or reason, read from which
- * kind of clue, means which cause, confirming which catalogue cause), and the functions below only turn the
- * Kubernetes context into clues, match them against the table and re-rank.
+ * Knowledge is data, code is mechanism: `RULES` is the table of known messages (which explain pattern or reason,
+ * read from which kind of clue, means which cause, confirming which catalogue cause); every clue is also read by
+ * the failure classes (`failure-classes.ts`, vocabulary in `catalogue/evidence/failure-classes.yaml`), which
+ * generalise to messages no row was written for. The functions below turn the Kubernetes context into clues,
+ * read each with the table and the classes, and re-rank.
  */
 import type { KubeContext, KubeObjectContext, RootCause } from '../schema.ts';
 import { rankRootCauses } from '../schema.ts';
@@ -758,7 +760,7 @@ export function findingsOf(context: KubeContext): KubeFinding[] {
     const { rule, facts } = read;
     const score = rule.weight * SOURCE_FACTOR[clue.source];
     const known = best.get(rule.id);
-    // Within one container log, the later line of a kind is the last error before the crash: it decides.
+    // In the logs, the later line of a kind is the last error before the crash: it decides (tail order).
     const later =
       (clue.source === 'log-previous' || clue.source === 'log') &&
       known?.clue.source === clue.source &&
