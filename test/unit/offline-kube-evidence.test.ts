@@ -230,7 +230,10 @@ describe('Kubernetes evidence in the offline analyzer', () => {
         ],
       }),
     );
-    expect(analysis.rootCauses[0]?.title).toMatch(/^Pod is Pending: no node has room/);
+    // The evidence's own title, naming the scheduler's reason, not the catalogue's generic "no node has room".
+    expect(analysis.rootCauses[0]?.title).toMatch(
+      /^Pod is Pending: no node has enough free CPU\/memory.*Insufficient memory/,
+    );
     expect(analysis.rootCauses[0]?.evidence[0]).toMatch(/^Event FailedScheduling .*Insufficient memory/);
   });
 
@@ -618,8 +621,15 @@ describe('Kubernetes evidence in the offline analyzer', () => {
       );
       expect(without.rootCauses[0]?.title).toMatch(/^Bad change/);
       expect(withContext.rootCauses[0]?.title).toMatch(/^Bad change/);
-      // The termination still raises its cause, below the change, quoted.
-      expect(withContext.rootCauses[1]?.evidence[0]).toMatch(/^Last termination of `checkout`/);
+      // The log line's failure class (a module the image lacks: weak, below a strong match) comes second, quoted;
+      // the termination still raises its cause, below them.
+      expect(withContext.rootCauses[1]?.title).toMatch(/lacks a module or library/);
+      expect(withContext.rootCauses[1]?.evidence[0]).toMatch(/^Log of `checkout`/);
+      expect(
+        withContext.rootCauses.some((cause) =>
+          /^Last termination of `checkout`/.test(cause.evidence[0] ?? ''),
+        ),
+      ).toBe(true);
     });
 
     it("a generic `Permission denied` log line leaves the cluster upgrade's bad change first", () => {

@@ -2,14 +2,17 @@
  * Kubernetes evidence for the offline analyzer: what the pods themselves say (a termination reason, an event,
  * a log line) re-ranks the catalogue's causes and quotes the line that decided it.
  *
- * Knowledge is data, code is mechanism: `RULES` is the table (which explain pattern or reason, read from which
- * kind of clue, means which cause, confirming which catalogue cause), and the functions below only turn the
- * Kubernetes context into clues, match them against the table and re-rank.
+ * Knowledge is data, code is mechanism: `RULES` is the table of known messages (which explain pattern or reason,
+ * read from which kind of clue, means which cause, confirming which catalogue cause); every clue is also read by
+ * the failure classes (`failure-classes.ts`, vocabulary in `catalogue/evidence/failure-classes.yaml`), which
+ * generalise to messages no row was written for. The functions below turn the Kubernetes context into clues,
+ * read each with the table and the classes, and re-rank.
  */
 import type { KubeContext, KubeObjectContext, RootCause } from '../schema.ts';
 import { rankRootCauses } from '../schema.ts';
 import { type ErrorPattern, type Facts, PATTERNS } from './explain-patterns.ts';
 import { clip, clipEnds } from './facts.ts';
+import { type ClassSource, classifyLine, type FailureClass, isEcho, renderTitle } from './failure-classes.ts';
 
 /** Where a clue comes from: the decisive ones (what Kubernetes recorded) weigh more than a current log line. */
 export type ClueSource = 'termination' | 'waiting' | 'event' | 'log-previous' | 'log' | 'node' | 'status';
@@ -232,7 +235,7 @@ export const RULES: readonly EvidenceRule[] = [
     facts: SCHEDULER_FACTS,
     title: (f) => `Pod is Pending: no node has enough free CPU/memory for the pod's requests${scheduler(f)}`,
     category: 'capacity',
-    confirms: /no node has room|pending/i,
+    // No `confirms`: the scheduler's reasons (which resource, how many nodes) say more than a generic cause.
     weight: 90,
   },
   {
@@ -511,7 +514,8 @@ export const RULES: readonly EvidenceRule[] = [
   },
   {
     id: 'exit-code',
-    re: /^(?:error|completed|unknown) exit code (?!0\b|137\b)\d+/i,
+    // 137 with reason Error is a SIGKILL that names nothing by itself (an OOM kill has its own reason).
+    re: /^(?:error|completed|unknown) exit code (?!0\b)\d+/i,
     sources: ['termination'],
     facts: /^(?<reason>\w+) exit code (?<code>\d+)/i,
     title: () => 'The application exits at start-up with an error (see its last log lines)',
@@ -696,18 +700,72 @@ export function ruleMatches(rule: EvidenceRule, clue: Clue): Facts | null {
   return facts;
 }
 
-/** The strongest finding per rule, strongest first (ties: the earlier-read clue). */
+/** Which failure classes read a clue (`failure-classes.yaml`'s `sources`); none for a status summary. */
+const CLASS_SOURCE: Record<ClueSource, ClassSource | null> = {
+  termination: 'status',
+  waiting: 'status',
+  event: 'events',
+  'log-previous': 'logs',
+  log: 'logs',
+  node: null,
+  status: null,
+};
+
+const CLASS_RULES = new Map<FailureClass, EvidenceRule>();
+/** A failure class as a rule of the table: its title is rendered from the facts its line gave. */
+export function classRule(cls: FailureClass): EvidenceRule {
+  let rule = CLASS_RULES.get(cls);
+  if (!rule) {
+    rule = {
+      id: `class:${cls.id}`,
+      title: (facts) => renderTitle(cls.title, facts),
+      category: cls.category,
+      weight: cls.weight,
+      ...(cls.confirms ? { confirms: cls.confirms } : {}),
+    };
+    CLASS_RULES.set(cls, rule);
+  }
+  return rule;
+}
+
+/**
+ * What one clue says: the table's first matching row, or the failure class of the line when it is more
+ * decisive than that row (a specific class over a generic row; a known message keeps its row on a tie).
+ */
+export function readClue(clue: Clue): { rule: EvidenceRule; facts: Facts } | null {
+  let read: { rule: EvidenceRule; facts: Facts } | null = null;
+  for (const rule of RULES) {
+    const facts = ruleMatches(rule, clue);
+    if (facts) {
+      read = { rule, facts };
+      break;
+    }
+  }
+  const source = CLASS_SOURCE[clue.source];
+  const classified = source ? classifyLine(clue.text, source) : null;
+  if (classified && (!read || classified.cls.weight > read.rule.weight))
+    return { rule: classRule(classified.cls), facts: classified.facts };
+  return read;
+}
+
+/**
+ * The strongest finding per rule or class, strongest first (ties: the earlier-read clue; within one log, the
+ * later line: the last error before the crash).
+ */
 export function findingsOf(context: KubeContext): KubeFinding[] {
   const best = new Map<string, KubeFinding>();
   for (const clue of cluesOf(context)) {
-    for (const rule of RULES) {
-      const facts = ruleMatches(rule, clue);
-      if (!facts) continue;
-      const score = rule.weight * SOURCE_FACTOR[clue.source];
-      const known = best.get(rule.id);
-      if (!known || score > known.score) best.set(rule.id, { rule, clue, facts, score });
-      break;
-    }
+    const read = readClue(clue);
+    if (!read) continue;
+    const { rule, facts } = read;
+    const score = rule.weight * SOURCE_FACTOR[clue.source];
+    const known = best.get(rule.id);
+    // In the logs, the later line of a kind is the last error before the crash: it decides (tail order).
+    const later =
+      (clue.source === 'log-previous' || clue.source === 'log') &&
+      known?.clue.source === clue.source &&
+      score === known.score;
+    if (!known || score > known.score || later) best.set(rule.id, { rule, clue, facts, score });
   }
   return [...best.values()].sort((a, b) => b.score - a.score);
 }
@@ -828,8 +886,10 @@ function notDetermined(
   const unread = cluesOf({ ...(options.context as KubeContext), objects: pods }).some(
     (clue) =>
       ((clue.source === 'event' && !GENERIC_EVENTS.test(clue.text)) ||
-        ((clue.source === 'log' || clue.source === 'log-previous') && ERRORISH.test(clue.text))) &&
-      !RULES.some((rule) => ruleMatches(rule, clue)),
+        ((clue.source === 'log' || clue.source === 'log-previous') &&
+          ERRORISH.test(clue.text) &&
+          !isEcho(clue.text))) &&
+      !readClue(clue),
   );
   if (unread) return null;
   const seen = findings.map((finding) => finding.rule.seen?.(finding.facts) ?? '');

@@ -1,0 +1,333 @@
+/**
+ * Failure classes: the generalising half of the Kubernetes evidence. Where `RULES` in `kube-evidence.ts` knows
+ * particular messages, this module classifies any decisive line (a crashed container's last error, a stack
+ * trace's final exception, a Warning event, a termination or waiting message) into a broad class of failure —
+ * credentials rejected, TLS not trusted, a name that does not resolve, a pending migration … — and names what
+ * the line names (its host:port, URL, path, variable, product, exception) in the cause's title.
+ *
+ * Knowledge is data, code is mechanism: the vocabulary (classes, their patterns, categories, weights and title
+ * templates, the general fact extractors and the products) is `catalogue/evidence/failure-classes.yaml`,
+ * validated with zod when the analyzer loads; this file only selects, classifies, extracts and renders.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../../errors.ts';
+import { packagePath } from '../../package.ts';
+import { type RootCause, rootCauseCategories } from '../schema.ts';
+import type { Facts } from './explain-patterns.ts';
+import { clip } from './facts.ts';
+
+export const FAILURE_CLASSES_FILE = packagePath('catalogue', 'evidence', 'failure-classes.yaml');
+
+/** Which clues a class reads: container logs, Warning events, or the termination and waiting messages. */
+export type ClassSource = 'logs' | 'events' | 'status';
+
+/** A JavaScript regular expression's source; a leading `(?i)` makes it case-insensitive. */
+const toRegExp = (source: string): RegExp =>
+  source.startsWith('(?i)') ? new RegExp(source.slice(4), 'i') : new RegExp(source);
+const pattern = z
+  .string()
+  .min(1)
+  .refine((value) => {
+    try {
+      toRegExp(value);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a valid regular expression');
+
+/** `{a|b|"text"}`: the first present fact, else the literal; `{said}` is the line's own words. */
+const PLACEHOLDER = /\{([^{}]+)\}/g;
+
+const classSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'kebab-case'),
+    category: z.enum(rootCauseCategories),
+    weight: z.number().int().min(1).max(100),
+    sources: z
+      .array(z.enum(['logs', 'events', 'status']))
+      .min(1)
+      .optional(),
+    match: z.array(pattern).min(1),
+    unless: z.array(pattern).optional(),
+    facts: z.array(pattern).optional(),
+    title: z.string().min(1).max(300),
+    confirms: pattern.optional(),
+  })
+  .strict();
+
+const fileSchema = z
+  .object({
+    extract: z.array(pattern),
+    echoes: z.array(pattern),
+    products: z.array(
+      z
+        .object({
+          name: z.string().min(1),
+          match: pattern,
+          ports: z.array(z.number().int().min(1).max(65535)).optional(),
+        })
+        .strict(),
+    ),
+    classes: z.array(classSchema).min(1),
+  })
+  .strict()
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    for (const [index, entry] of file.classes.entries()) {
+      if (seen.has(entry.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['classes', index, 'id'],
+          message: `duplicate id "${entry.id}"`,
+        });
+      seen.add(entry.id);
+      for (const [, name] of entry.title.matchAll(PLACEHOLDER)) {
+        for (const alt of (name ?? '').split('|').map((part) => part.trim())) {
+          if (!/^(?:"[^"]*"|[a-z][\w]*)$/i.test(alt))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['classes', index, 'title'],
+              message: `bad placeholder part ${JSON.stringify(alt)}`,
+            });
+        }
+      }
+    }
+  });
+
+export interface FailureClass {
+  id: string;
+  category: RootCause['category'];
+  weight: number;
+  sources: readonly ClassSource[];
+  match: RegExp[];
+  unless: RegExp[];
+  facts: RegExp[];
+  title: string;
+  confirms?: RegExp;
+}
+
+export interface Vocabulary {
+  extract: RegExp[];
+  echoes: RegExp[];
+  products: { name: string; match: RegExp; ports: number[] }[];
+  classes: FailureClass[];
+}
+
+/** Parses and validates a vocabulary file's text; a broken file is a ConfigError naming the field. */
+export function compileVocabulary(text: string, shown = 'failure-classes.yaml'): Vocabulary {
+  let raw: unknown;
+  try {
+    raw = parse(text, { uniqueKeys: true });
+  } catch (error) {
+    throw new ConfigError(`${shown}: ${(error as Error).message}`);
+  }
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`${shown}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  const file = parsed.data;
+  return {
+    extract: file.extract.map(toRegExp),
+    echoes: file.echoes.map(toRegExp),
+    products: file.products.map((product) => ({
+      name: product.name,
+      match: toRegExp(product.match),
+      ports: product.ports ?? [],
+    })),
+    classes: file.classes.map((entry) => ({
+      id: entry.id,
+      category: entry.category,
+      weight: entry.weight,
+      sources: entry.sources ?? ['logs', 'events', 'status'],
+      match: entry.match.map(toRegExp),
+      unless: (entry.unless ?? []).map(toRegExp),
+      facts: (entry.facts ?? []).map(toRegExp),
+      title: entry.title,
+      ...(entry.confirms ? { confirms: toRegExp(entry.confirms) } : {}),
+    })),
+  };
+}
+
+/** The shipped vocabulary, read and validated once, when the analyzer loads (like the catalogue's data files): a
+ * broken file stops start-up with a ConfigError naming the field. */
+const SHIPPED: Vocabulary = compileVocabulary(
+  readFileSync(FAILURE_CLASSES_FILE, 'utf8'),
+  'catalogue/evidence/failure-classes.yaml',
+);
+export const vocabulary = (): Vocabulary => SHIPPED;
+
+// ─── Selecting the decisive lines ─────────────────────────────────────────────────────────────────────────
+
+const ISO_PREFIX = /^\s*\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?\s*/;
+/** A line a logger marked as information or debugging: it does not decide. */
+const NOISE_LEVEL = [
+  // An upper-case level among the first words ("2026/03/01 10:00:00 INFO …", "INFO: …"); case-sensitive, so
+  // "Error reading info: …" is not taken for one.
+  /^(?:\S+\s+){0,3}\[?(?:INFO|DEBUG|TRACE|NOTICE|VERBOSE)\]?[\s:]/,
+  /^(?:\S+\s+){0,3}\[(?:info|debug|trace|notice|verbose)\s*\]/i,
+  /\blevel[=:]\s*"?(?:info|debug|trace)\b|"(?:level|severity)"\s*:\s*"(?:info|debug|trace|notice)"/i,
+  /^[ID]\d{4} \d\d:\d\d/,
+];
+/** A stack trace's frames (Java/JVM, Python, Go, Node, .NET, Ruby): the exception line decides, not these. */
+const FRAME =
+  /^\s+at\s|^\s*\.\.\. \d+ (?:more|common frames)|^\s*File ".+", line \d+|^\s*\/\S+\.(?:go|rb|py|js|ts):\d+|^\s*goroutine \d+ \[|^\s*created by |^\s+from \S+:\d+:in|^\s*\^+\s*$/;
+
+/** True when a line can decide: not a frame of a stack trace, not information or debugging output. */
+export function isDecisiveLine(line: string): boolean {
+  if (!line.trim()) return false;
+  if (FRAME.test(line)) return false;
+  const body = line.replace(ISO_PREFIX, '');
+  return !NOISE_LEVEL.some((re) => re.test(body));
+}
+
+/** A line that only restates that a process exited (a wrapper's report on its child): it names no cause. */
+export function isEcho(line: string, vocab: Vocabulary = vocabulary()): boolean {
+  const words = wordsOf(line);
+  return vocab.echoes.some((re) => re.test(words));
+}
+
+const MESSAGE_KEYS = ['msg', 'message', 'error', 'err', 'exception', 'stack_trace'];
+/** A JSON log's bookkeeping fields: time, level, logger, caller, ids. */
+const JSON_META =
+  /^(?:t|ts|time|timestamp|@timestamp|date|s|level|severity|lvl|logger|caller|source|thread|pid|id|ctx|c)$/i;
+
+/** A JSON log field's scalar values as `key=value` words (one level of nesting). */
+function flatFields(key: string, value: unknown, depth = 0): string[] {
+  if (typeof value === 'string' || typeof value === 'number') return [`${key}=${value}`];
+  if (value && typeof value === 'object' && !Array.isArray(value) && depth === 0)
+    return Object.entries(value as Record<string, unknown>).flatMap(([inner, v]) => flatFields(inner, v, 1));
+  return [];
+}
+
+/** A line's own words, without its time stamp and level, or a JSON log's message fields. */
+export function wordsOf(line: string): string {
+  // Escaped line breaks inside a quoted error ("…request.\n\nCode: 403") separate words.
+  const trimmed = line
+    .replace(ISO_PREFIX, '')
+    .replace(/\\[nrt]/g, ' ')
+    .trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const record = JSON.parse(trimmed) as Record<string, unknown>;
+      const parts = MESSAGE_KEYS.map((key) => record[key]).filter(
+        (value): value is string => typeof value === 'string' && value.length > 0,
+      );
+      // The other fields (a host, a path, a user) follow the message, as key=value.
+      const rest = Object.entries(record)
+        .filter(([key]) => !MESSAGE_KEYS.includes(key) && !JSON_META.test(key))
+        .flatMap(([key, value]) => flatFields(key, value));
+      if (parts.length > 0) return [parts.join(': '), ...rest].join(' ');
+    } catch {
+      // not JSON after all: the line as it is
+    }
+  }
+  return trimmed.replace(
+    /^(?:\[?(?:ERROR|ERR|FATAL|CRITICAL|CRIT|WARN(?:ING)?|SEVERE|PANIC|E|F|W)\]?[\s:|]+)/,
+    '',
+  );
+}
+
+// ─── Classifying and extracting ───────────────────────────────────────────────────────────────────────────
+
+export interface Classified {
+  cls: FailureClass;
+  facts: Facts;
+  /** The cause's title, naming what the line names. */
+  title: string;
+}
+
+/** Facts every line gives (url, address, host, port, path, env, key, exception), its product and target. */
+export function lineFacts(text: string, vocab: Vocabulary = vocabulary()): Facts {
+  const facts: Facts = {};
+  for (const re of vocab.extract) {
+    const groups = re.exec(text)?.groups ?? {};
+    for (const [name, value] of Object.entries(groups)) {
+      if (value !== undefined && facts[name] === undefined) facts[name] = value;
+    }
+  }
+  // A path read from inside a URL is the URL's, not a file's.
+  if (facts.path && facts.url?.includes(facts.path)) delete facts.path;
+  const port = facts.port ? Number(facts.port) : Number.NaN;
+  const product =
+    vocab.products.find((candidate) => candidate.match.test(text)) ??
+    vocab.products.find((candidate) => candidate.ports.includes(port));
+  if (product) facts.product = product.name;
+  const where = facts.address ?? facts.url ?? facts.host;
+  facts.target = product
+    ? `${product.name}${where ? ` at \`${clip(where, 80)}\`` : ''}`
+    : where
+      ? `\`${clip(where, 80)}\``
+      : undefined;
+  return facts;
+}
+
+/** Facts rendered as they are (already worded); every other fact is quoted as code. */
+const RAW_FACTS = new Set(['target', 'product', 'said', 'probe']);
+
+export function renderTitle(template: string, facts: Facts): string {
+  const out = template.replace(PLACEHOLDER, (_, body: string) => {
+    for (const alt of body.split('|').map((part) => part.trim())) {
+      if (alt.startsWith('"')) return alt.slice(1, -1);
+      const value = facts[alt];
+      if (value) return RAW_FACTS.has(alt) ? value : `\`${clip(value, 80)}\``;
+    }
+    return '';
+  });
+  return out
+    .replace(/\s{2,}/g, ' ')
+    .replace(/\s+([:,)])/g, '$1')
+    .replace(/\(\s*\)/g, '')
+    .replace(/:\s*$/, '')
+    .trim()
+    .replace(/^./, (first) => first.toUpperCase());
+}
+
+/** Up to `max` characters of the line's words around where the class matched, in quotes. */
+export function saidOf(words: string, at: number, max = 90): string {
+  const flat = words.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return `"${flat}"`;
+  let start = Math.max(0, Math.min(at - 25, flat.length - max));
+  if (start > 0) {
+    const space = flat.indexOf(' ', start);
+    start = space !== -1 && space < start + 15 ? space + 1 : start;
+  }
+  const piece = flat.slice(start, start + max).trim();
+  return `"${start > 0 ? '…' : ''}${piece}${start + max < flat.length ? '…' : ''}"`;
+}
+
+/**
+ * The first class (most specific first) whose patterns find the line, with the facts it names and its cause's
+ * title; null for a line that cannot decide (a frame, INFO output) or that no class knows.
+ */
+export function classifyLine(
+  line: string,
+  source: ClassSource,
+  vocab: Vocabulary = vocabulary(),
+): Classified | null {
+  if (source === 'logs' && !isDecisiveLine(line)) return null;
+  const words = source === 'logs' ? wordsOf(line) : line;
+  for (const cls of vocab.classes) {
+    if (!cls.sources.includes(source)) continue;
+    let found: RegExpExecArray | null = null;
+    for (const re of cls.match) {
+      found = re.exec(words);
+      if (found) break;
+    }
+    if (!found || cls.unless.some((re) => re.test(words))) continue;
+    const facts = lineFacts(words, vocab);
+    for (const re of cls.facts) {
+      for (const [name, value] of Object.entries(re.exec(words)?.groups ?? {}))
+        if (value !== undefined) facts[name] = value;
+    }
+    // An event's words start with its reason ("FailedMount: …"): the message is what it says.
+    const message = source === 'events' ? words.replace(/^\w+:\s*/, '') : words;
+    const offset = words.length - message.length;
+    facts.said = saidOf(message, Math.max(0, found.index - offset));
+    return { cls, facts, title: renderTitle(cls.title, facts) };
+  }
+  return null;
+}

@@ -1,0 +1,747 @@
+/**
+ * Failure classes: decisive lines of a pod's evidence classified into broad classes of failure, with the cause's
+ * title naming what the line names. The phrasings below come from many languages and products (most in no
+ * evaluation set): the vocabulary must generalise, not remember lines.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  classifyLine,
+  compileVocabulary,
+  FAILURE_CLASSES_FILE,
+  isDecisiveLine,
+  lineFacts,
+  vocabulary,
+  wordsOf,
+} from '../../src/analysis/offline/failure-classes.ts';
+import { analyzeOffline } from '../../src/analysis/offline/index.ts';
+import { findingsOf } from '../../src/analysis/offline/kube-evidence.ts';
+import {
+  analysisSchema,
+  type KubeContainer,
+  type KubeContext,
+  type KubeObjectContext,
+} from '../../src/analysis/schema.ts';
+import type { IncidentAlert } from '../../src/db/incidents.ts';
+import { ConfigError } from '../../src/errors.ts';
+import { testAlert, testInput } from '../support/incidents.ts';
+
+const classOf = (line: string, source: 'logs' | 'events' | 'status' = 'logs') =>
+  classifyLine(line, source)?.cls.id ?? null;
+
+describe('the vocabulary file', () => {
+  it('ships, validates and has unique class ids', () => {
+    const vocab = vocabulary();
+    expect(vocab.classes.length).toBeGreaterThan(20);
+    expect(new Set(vocab.classes.map((cls) => cls.id)).size).toBe(vocab.classes.length);
+  });
+
+  it('refuses a broken file with a ConfigError naming the field', () => {
+    const text = readFileSync(FAILURE_CLASSES_FILE, 'utf8');
+    expect(() => compileVocabulary(text.replace('weight: 93', 'weight: 930'), 'x.yaml')).toThrow(ConfigError);
+    expect(() =>
+      compileVocabulary(text.replace("'(?i)exceeded quota", "'(?i)(exceeded quota"), 'x.yaml'),
+    ).toThrow(/x\.yaml: classes\.\d+\.match/);
+    expect(() =>
+      compileVocabulary(
+        'extract: []\nechoes: []\nproducts: []\nclasses:\n  - id: a\n    category: nope\n    weight: 1\n    match: [x]\n    title: t\n',
+      ),
+    ).toThrow(/category/);
+    expect(() =>
+      compileVocabulary(
+        'extract: []\nechoes: []\nproducts: []\nclasses:\n  - id: a\n    category: data\n    weight: 1\n    match: [x]\n    title: "{a b}"\n',
+      ),
+    ).toThrow(/placeholder/);
+  });
+});
+
+describe('picking the decisive lines', () => {
+  it('skips stack frames and information output', () => {
+    for (const line of [
+      '\tat org.postgresql.core.v3.ConnectionFactoryImpl.openConnectionImpl(ConnectionFactoryImpl.java:293)',
+      '  File "/app/worker.py", line 12, in <module>',
+      '\t... 42 more',
+      'goroutine 1 [running]:',
+      '2026-03-01T10:00:00Z INFO  [main] o.s.b.StartupInfoLogger : connection refused is retried by design',
+      'level=info msg="password authentication failed is a metric name"',
+      '2026-03-01 10:00:00.000 [info] <0.123.0> connection refused counter reset',
+      '{"level":"debug","msg":"permission denied test"}',
+      'I0301 10:00:00.000000       1 main.go:12] no such host in cache, resolving',
+    ])
+      expect(isDecisiveLine(line), line).toBe(false);
+    for (const line of [
+      'Caused by: java.net.UnknownHostException: orders-db',
+      'ERROR: relation "users" does not exist',
+      'panic: runtime error: invalid memory address or nil pointer dereference',
+      '{"level":"error","msg":"dial tcp 10.0.0.7:5432: connect: connection refused"}',
+      'Error reading info: open /etc/app/app.yaml: permission denied',
+      'fatal: could not load the trace file /var/run/app.trace',
+    ])
+      expect(isDecisiveLine(line), line).toBe(true);
+  });
+
+  it("reads a JSON log's message and drops time stamps and levels", () => {
+    expect(
+      wordsOf(
+        '{"level":"error","ts":1,"msg":"cannot start","error":"open /etc/app/config.yaml: no such file"}',
+      ),
+    ).toBe('cannot start: open /etc/app/config.yaml: no such file');
+    expect(wordsOf('2026-03-01T10:00:00.123Z ERROR: boom')).toBe('boom');
+    // Vault's agent quotes the API's answer with escaped line breaks.
+    expect(
+      classifyLine(
+        '2026-11-24T08:14:02.523Z [ERROR] agent.auth.handler: error authenticating: error="Error making API request.\\n\\nURL: PUT http://vault:8200/v1/auth/kubernetes/login\\nCode: 403. Errors:\\n\\n* permission denied" backoff=1s',
+        'logs',
+      )?.cls.id,
+    ).toBe('authorisation-forbidden');
+  });
+
+  it('quotes the last error before the crash, not an earlier line of the same class', () => {
+    const context: KubeContext = {
+      notes: [],
+      objects: [
+        {
+          kind: 'Pod',
+          namespace: 'shop',
+          name: 'api-1',
+          status: 'Running',
+          containers: [],
+          events: [],
+          notes: [],
+          logs: [
+            {
+              container: 'api',
+              previous: true,
+              truncated: false,
+              lines: [
+                'ERROR could not connect to server at cache-a:11211: connection refused',
+                'ERROR could not connect to server at cache-b:11211: connection refused',
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const [first] = findingsOf(context);
+    expect(first?.clue.text).toContain('cache-b');
+  });
+});
+
+describe('classifying a line into a failure class, naming what it names', () => {
+  it.each([
+    // credentials rejected, in many products' words
+    ['(error) NOAUTH Authentication required.', 'credentials-rejected'],
+    [
+      'redis.exceptions.AuthenticationError: invalid username-password pair or user is disabled.',
+      'credentials-rejected',
+    ],
+    ['MongoServerError: Authentication failed.', 'credentials-rejected'],
+    ["Access denied for user 'shop'@'10.2.0.14' (using password: YES)", 'credentials-rejected'],
+    ["Login failed for user 'svc_orders'.", 'credentials-rejected'],
+    ['ORA-01017: invalid username/password; logon denied', 'credentials-rejected'],
+    [
+      'AMQP connection error: ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN',
+      'credentials-rejected',
+    ],
+    [
+      'org.apache.kafka.common.errors.SaslAuthenticationException: Authentication failed during authentication',
+      'credentials-rejected',
+    ],
+    // server access rules
+    [
+      'FATAL: no pg_hba.conf entry for host "10.0.3.4", user "app", database "app", SSL off',
+      'access-rule-rejected',
+    ],
+    ["Host '10.1.2.3' is not allowed to connect to this MariaDB server", 'access-rule-rejected'],
+    // authorisation
+    [
+      'configmaps is forbidden: User "system:serviceaccount:shop:default" cannot list resource "configmaps" in API group "" in the namespace "shop"',
+      'rbac-forbidden-named',
+    ],
+    [
+      'botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the GetObject operation: Access Denied',
+      'authorisation-forbidden',
+    ],
+    ['ERROR: permission denied for table orders', 'authorisation-forbidden'],
+    // cloud credentials
+    ['botocore.exceptions.NoCredentialsError: Unable to locate credentials', 'cloud-credentials-missing'],
+    [
+      'google.auth.exceptions.DefaultCredentialsError: Could not automatically determine credentials.',
+      'cloud-credentials-missing',
+    ],
+    [
+      'DefaultAzureCredential failed to retrieve a token from the included credentials.',
+      'cloud-credentials-missing',
+    ],
+    ['NoCredentialProviders: no valid providers in chain. Deprecated.', 'cloud-credentials-missing'],
+    // TLS
+    [
+      'javax.net.ssl.SSLHandshakeException: PKIX path building failed: unable to find valid certification path to requested target',
+      'tls-untrusted',
+    ],
+    [
+      'requests.exceptions.SSLError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate',
+      'tls-untrusted',
+    ],
+    ['Error: self-signed certificate in certificate chain', 'tls-untrusted'],
+    [
+      'x509: certificate has expired or is not yet valid: current time 2026-03-01T10:00:00Z is after 2026-02-28T00:00:00Z',
+      'tls-expired',
+    ],
+    [
+      "Hostname/IP does not match certificate's altnames: Host: api.internal. is not in the cert's altnames",
+      'tls-name-mismatch',
+    ],
+    // where things are
+    ['java.net.UnknownHostException: orders-db: Name or service not known', 'host-not-found'],
+    ['Error: getaddrinfo ENOTFOUND payments-api', 'host-not-found'],
+    [
+      "FileNotFoundError: [Errno 2] No such file or directory: '/etc/query-router/config.yaml'",
+      'missing-configuration',
+    ],
+    [
+      'dial tcp: lookup orders-db.payments.svc.cluster.local on 10.96.0.10:53: read udp 10.244.3.17:41872->10.96.0.10:53: i/o timeout',
+      'dns-server-unanswered',
+    ],
+    ['Error: getaddrinfo EAI_AGAIN orders-db', 'dns-server-unanswered'],
+    [
+      'error authenticating: error="Error making API request. URL: PUT http://vault.vault.svc:8200/v1/auth/kubernetes/login Code: 403. Errors: * permission denied"',
+      'authorisation-forbidden',
+    ],
+    [
+      'nginx: [emerg] host not found in upstream "backend:8080" in /etc/nginx/conf.d/default.conf:12',
+      'host-not-found',
+    ],
+    [
+      'psycopg2.OperationalError: could not translate host name "pg-primary" to address: Temporary failure in name resolution',
+      'host-not-found',
+    ],
+    ['dial tcp 10.0.0.7:5432: connect: connection refused', 'connection-refused'],
+    ['Error: connect ECONNREFUSED 10.96.14.2:6379', 'connection-refused'],
+    [
+      '[Consumer clientId=app] Connection to node 1 (localhost/127.0.0.1:9092) could not be established. Broker may not be available.',
+      'loopback-address',
+    ],
+    ['Error: connect ECONNREFUSED 127.0.0.1:27017', 'loopback-address'],
+    ['pymongo.errors.ServerSelectionTimeoutError: mongo-0.mongo:27017: timed out', 'unreachable-timeout'],
+    ['dial tcp 10.4.0.9:443: connect: no route to host', 'unreachable-timeout'],
+    // the schema
+    [
+      'ActiveRecord::PendingMigrationError: Migrations are pending. To resolve this issue, run: bin/rails db:migrate',
+      'schema-migration',
+    ],
+    [
+      'org.flywaydb.core.api.exception.FlywayValidateException: Validate failed: Migrations have failed validation',
+      'schema-migration',
+    ],
+    ['django.db.utils.ProgrammingError: relation "accounts_user" does not exist', 'schema-migration'],
+    ['error: Dirty database version 17. Fix and force version.', 'schema-migration'],
+    ['liquibase.exception.LockException: Could not acquire change log lock.', 'schema-migration'],
+    // configuration
+    ['Error: environment variable DATABASE_URL is not set', 'missing-configuration'],
+    ["KeyError: 'STRIPE_API_KEY'", 'missing-configuration'],
+    [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Spring's own words
+      'Could not resolve placeholder \'app.jwt.secret\' in value "${app.jwt.secret}"',
+      'missing-configuration',
+    ],
+    ['open /etc/app/config.yaml: no such file or directory', 'missing-configuration'],
+    ['error: invalid value "abc" for flag -port: parse error', 'invalid-configuration'],
+    ['yaml: line 14: mapping values are not allowed in this context', 'invalid-configuration'],
+    [
+      "haproxy: [ALERT] parsing [/usr/local/etc/haproxy/haproxy.cfg:31] : unknown keyword 'tiemout'",
+      'invalid-configuration',
+    ],
+    // files and resources
+    ["mkdir: cannot create directory '/var/lib/app/cache': Read-only file system", 'read-only-filesystem'],
+    ['open /data/wal/000001: permission denied', 'file-permission-denied'],
+    ['ENOSPC: no space left on device, write', 'disk-full'],
+    ['Exception in thread "main" java.lang.OutOfMemoryError: Java heap space', 'out-of-memory'],
+    ['fatal error: runtime: out of memory', 'out-of-memory'],
+    ['Error: listen EADDRINUSE: address already in use :::3000', 'port-in-use'],
+    ['nginx: [emerg] bind() to 0.0.0.0:80 failed (13: Permission denied)', 'bind-permission-denied'],
+    ['Error: listen EACCES: permission denied 0.0.0.0:443', 'bind-permission-denied'],
+    ['OSError: [Errno 24] Too many open files', 'limit-exceeded'],
+    ['exec /usr/local/bin/entrypoint.sh: permission denied', 'exec-failure'],
+    ['exec /app/server: exec format error', 'exec-failure'],
+    // more products and runtimes, in no evaluation set
+    [
+      'OAuth2 token request failed: {"error":"invalid_client","error_description":"Bad client credentials"}',
+      'credentials-rejected',
+    ],
+    [
+      "google.api_core.exceptions.Forbidden: 403 Permission 'storage.objects.get' denied on resource",
+      'authorisation-forbidden',
+    ],
+    ['FATAL:  the database system is starting up', 'dependency-not-serving'],
+    ["READONLY You can't write against a read only replica.", 'dependency-not-serving'],
+    ['MongoServerError: not primary', 'dependency-not-serving'],
+    [
+      'MySqlConnector.MySqlException: Unable to connect to any of the specified MySQL hosts.',
+      'connection-refused',
+    ],
+    [
+      'upstream connect error or disconnect/reset before headers. reset reason: connection failure',
+      'connection-refused',
+    ],
+    [
+      'co.elastic.clients.transport.TransportException: None of the configured nodes are available',
+      'connection-refused',
+    ],
+    [
+      'java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after 30000ms.',
+      'connection-pool-exhausted',
+    ],
+    [
+      'sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection timed out',
+      'connection-pool-exhausted',
+    ],
+    ['psycopg2.OperationalError: server closed the connection unexpectedly', 'connection-dropped'],
+    ['ActiveRecord::NoDatabaseError: FATAL:  database "shop_production" does not exist', 'database-missing'],
+    [
+      'FATAL:  database files are incompatible with server. DETAIL:  The data directory was initialized by PostgreSQL version 14, which is not compatible with this version 16.1.',
+      'data-version-incompatible',
+    ],
+    ['initdb: error: directory "/var/lib/postgresql/data" exists but is not empty', 'data-dir-not-empty'],
+    ["ModuleNotFoundError: No module named 'psycopg2'", 'missing-module'],
+    [
+      'Exception in thread "main" java.lang.UnsupportedClassVersionError: com/acme/App has been compiled by a more recent version of the Java Runtime',
+      'missing-module',
+    ],
+    [
+      'error while loading shared libraries: libssl.so.3: cannot open shared object file: No such file or directory',
+      'missing-module',
+    ],
+    [
+      'max virtual memory areas vm.max_map_count [65530] is too low, increase to at least [262144]',
+      'kernel-setting-too-low',
+    ],
+    ['remote error: tls: bad certificate', 'tls-client-certificate-rejected'],
+    ['x509: certificate relies on legacy Common Name field, use SANs instead', 'tls-name-mismatch'],
+    ["nc: bad address 'postgres'", 'host-not-found'],
+    ['standard_init_linux.go:228: exec user process caused: no such file or directory', 'exec-failure'],
+    ['/bin/sh: 1: curl: not found', 'exec-failure'],
+    ['Error: Could not find or load main class com.acme.Main', 'exec-failure'],
+    ['HTTP 429 Too Many Requests from api.stripe.com', 'limit-exceeded'],
+    [
+      'cluster_block_exception: index [logs] blocked by: [FORBIDDEN/12/index read-only / allow delete (api)]; flood-stage disk watermark exceeded',
+      'disk-full',
+    ],
+    // the last resort
+    [
+      'Unhandled exception. System.InvalidOperationException: Sequence contains no elements',
+      'unhandled-exception',
+    ],
+    ['2026-03-01T10:00:00Z INFO  server started on :8080', null],
+  ])('%s → %s', (line, expected) => {
+    expect(classOf(line)).toBe(expected);
+  });
+
+  it.each([
+    [
+      'Warning FailedMount: MountVolume.MountDevice failed for volume "pvc-1" : kubernetes.io/csi: attacher.MountDevice failed to create newCsiDriverClient: driver name ebs.csi.aws.com not found in the list of registered CSI drivers',
+      'csi-driver-missing',
+    ],
+    [
+      'FailedCreate: Error creating: pods "api-7c9-x" is forbidden: exceeded quota: compute-quota, requested: limits.memory=2Gi, used: limits.memory=7Gi, limited: limits.memory=8Gi',
+      'resource-quota-exceeded',
+    ],
+    [
+      'FailedCreate: Error creating: admission webhook "validation.gatekeeper.sh" denied the request: [require-labels] missing required label team',
+      'admission-webhook-denied',
+    ],
+    [
+      'Failed: Failed to pull image "harbor.corp.local/shop/api:1.4": failed to resolve reference: failed to do request: Head "https://harbor.corp.local/v2/shop/api/manifests/1.4": tls: failed to verify certificate: x509: certificate signed by unknown authority',
+      'image-pull-untrusted-certificate',
+    ],
+    [
+      "FailedScheduling: 0/6 nodes are available: 6 node(s) didn't match pod topology spread constraints.",
+      'scheduling-topology-spread',
+    ],
+    ['Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 404', 'probe-http-client-error'],
+    [
+      'Unhealthy: Readiness probe failed: Get "http://10.244.1.7:8081/ready": dial tcp 10.244.1.7:8081: connect: connection refused',
+      'probe-refused',
+    ],
+    [
+      "FailedScheduling: 0/4 nodes are available: 4 node(s) didn't have free ports for the requested pod ports.",
+      'scheduling-host-port',
+    ],
+    ['ProvisioningFailed: storageclass.storage.k8s.io "fast-ssd" not found', 'storage-class-missing'],
+    [
+      'Failed: Error: container has runAsNonRoot and image will run as root (pod: "api-1_shop(1)", container: api)',
+      'run-as-non-root',
+    ],
+    [
+      'FailedCreate: Error creating: pods "api-1" is forbidden: error looking up service account shop/api: serviceaccount "api" not found',
+      'service-account-missing',
+    ],
+    [
+      'InspectFailed: Failed to apply default image tag "Registry.Corp/API:1.2": couldn\'t parse image reference "Registry.Corp/API:1.2": invalid reference format',
+      'image-reference-invalid',
+    ],
+    [
+      'FailedPostStartHook: Exec lifecycle hook ([/bin/sh -c /app/warmup.sh]) for Container "api" in Pod "api-1_shop" failed - error: command \'/bin/sh -c /app/warmup.sh\' exited with 1',
+      'lifecycle-hook-failed',
+    ],
+    [
+      'NetworkNotReady: network is not ready: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+      'cni-not-ready',
+    ],
+    [
+      'FailedMount: MountVolume.SetUp failed for volume "shared" : mount failed: exit status 32 Mounting command: mount Output: mount.nfs: access denied by server while mounting nfs.corp:/exports/shared',
+      'volume-mount-refused',
+    ],
+    ['Preempted: Preempted by pod 8d1c-42 on node ip-10-0-3-4', 'preempted'],
+    [
+      'FailedGetResourceMetric: failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API',
+      'hpa-metrics-missing',
+    ],
+    [
+      'FailedCreate: Error creating: pods "api-1" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false',
+      'admission-webhook-denied',
+    ],
+    [
+      'TooManyMissedTimes: too many missed start times: 101. Set or decrease .spec.startingDeadlineSeconds or check clock skew',
+      'cronjob-missed-starts',
+    ],
+    [
+      'FailedCreatePodSandBox: Failed to create pod sandbox: rpc error: plugin type="aws-cni" failed (add): failed to assign an IP address to container',
+      'pod-ip-exhausted',
+    ],
+    [
+      'Failed: Error: failed to start container: error mounting "/var/lib/kubelet/pods/x/volume-subpaths/cfg/app/0" to rootfs at "/etc/app/app.conf": not a directory: Are you trying to mount a directory onto a file (or vice-versa)?',
+      'mount-type-mismatch',
+    ],
+  ])('event %s → %s', (line, expected) => {
+    expect(classOf(line, 'events')).toBe(expected);
+  });
+
+  it('names the product and the address in the title', () => {
+    expect(classifyLine('(error) NOAUTH Authentication required. redis-master:6379', 'logs')?.title).toMatch(
+      /^Redis at `redis-master:6379` rejects the application's credentials/,
+    );
+    expect(
+      classifyLine(
+        'psql: error: connection to server at "pg" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user "orders"',
+        'logs',
+      )?.title,
+    ).toMatch(/^PostgreSQL rejects/);
+    const refused = classifyLine('Error: connect ECONNREFUSED 10.96.14.2:5672', 'logs');
+    expect(refused?.title).toMatch(
+      /^RabbitMQ at `10\.96\.14\.2:5672` refuses connections: the dependency is down/,
+    );
+    expect(classifyLine('java.net.UnknownHostException: orders-db', 'logs')?.title).toContain('`orders-db`');
+    expect(classifyLine('Error: environment variable DATABASE_URL is not set', 'logs')?.title).toContain(
+      '`DATABASE_URL`',
+    );
+    expect(classifyLine('open /etc/app/config.yaml: no such file or directory', 'logs')?.title).toContain(
+      '`/etc/app/config.yaml`',
+    );
+    const csi = classifyLine(
+      'FailedMount: MountVolume.MountDevice failed: driver name ebs.csi.aws.com not found in the list of registered CSI drivers',
+      'events',
+    );
+    expect(csi?.title).toContain('`ebs.csi.aws.com`');
+  });
+
+  it("names who may not do what when the API server's refusal says so", () => {
+    const line =
+      'configmaps "api" is forbidden: User "system:serviceaccount:shop:api" cannot get resource "configmaps" in API group "" in the namespace "shop"';
+    expect(classifyLine(line, 'logs')?.title).toMatch(
+      /^The identity `system:serviceaccount:shop:api` lacks RBAC permission to `get` `configmaps`/,
+    );
+  });
+
+  it('quotes the words around the match, and a long line only in part', () => {
+    const said = classifyLine(`${'x'.repeat(300)} NOAUTH Authentication required ${'y'.repeat(300)}`, 'logs')
+      ?.facts.said;
+    expect(said).toContain('NOAUTH Authentication required');
+    expect(said?.length).toBeLessThan(100);
+  });
+
+  it('does not take a word for a host, nor an escaped quote for part of a URL', () => {
+    expect(
+      classifyLine(
+        'nginx: [emerg] host not found in upstream "backend:8080" in /etc/nginx/conf.d/default.conf:12',
+        'logs',
+      )?.title,
+    ).toMatch(/^The name `backend` does not resolve/);
+    expect(
+      lineFacts(
+        'error="Get \\"https://api.shop.svc:8443/v1/health\\": x509: certificate signed by unknown authority"',
+      ).url,
+    ).toBe('https://api.shop.svc:8443/v1/health');
+    expect(
+      classifyLine(
+        'Unhealthy: Readiness probe failed: Get "http://10.0.0.9:5000/": dial tcp 10.0.0.9:5000: connect: connection refused',
+        'events',
+      )?.title,
+    ).toMatch(/^The Readiness probe is refused at `10\.0\.0\.9:5000`/);
+  });
+
+  it('reads general facts from a line', () => {
+    const facts = lineFacts(
+      'dial tcp: lookup orders-db on 10.96.0.10:53: no such host; url=https://api.example.com/v1/x',
+    );
+    expect(facts.host).toBe('orders-db');
+    expect(facts.url).toBe('https://api.example.com/v1/x');
+    expect(facts.address).toBe('10.96.0.10:53');
+  });
+});
+
+describe('failure classes in the offline analyzer', () => {
+  const T0 = '2026-03-01T10:00:00.000Z';
+  const crashAlert = testAlert(
+    {
+      labels: {
+        alertname: 'KubePodCrashLooping',
+        namespace: 'shop',
+        pod: 'api-7d9f8-abcde',
+        container: 'api',
+        severity: 'warning',
+      },
+      annotations: { description: 'Pod shop/api-7d9f8-abcde (api) is restarting 2.00 times / 10 minutes.' },
+    },
+    { at: T0 },
+  );
+  const pendingAlert = testAlert(
+    {
+      labels: {
+        alertname: 'KubePodNotReady',
+        namespace: 'shop',
+        pod: 'api-7d9f8-abcde',
+        severity: 'warning',
+      },
+      annotations: {
+        description: 'Pod shop/api-7d9f8-abcde has been in a non-ready state for longer than 15 minutes.',
+      },
+    },
+    { at: T0 },
+  );
+  const backOff = {
+    type: 'Warning',
+    reason: 'BackOff',
+    message: 'Back-off restarting failed container api in pod api-7d9f8-abcde_shop',
+    count: 30,
+    at: T0,
+  };
+  function pod(parts: {
+    exitCode?: number;
+    reason?: string;
+    message?: string;
+    state?: 'waiting' | 'running' | 'terminated';
+    events?: KubeObjectContext['events'];
+    lines?: string[];
+  }): KubeContext {
+    const container: KubeContainer = {
+      name: 'api',
+      ready: false,
+      restarts: 5,
+      state: parts.state ?? 'waiting',
+      reason: parts.state === 'waiting' || parts.state === undefined ? 'CrashLoopBackOff' : undefined,
+      lastTermination: {
+        reason: parts.reason ?? 'Error',
+        exitCode: parts.exitCode ?? 1,
+        at: '2026-03-01T09:59:10.000Z',
+        ...(parts.message ? { message: parts.message } : {}),
+      },
+      requests: { memory: '128Mi' },
+      limits: { memory: '256Mi' },
+    };
+    return {
+      notes: [],
+      objects: [
+        {
+          kind: 'Pod',
+          namespace: 'shop',
+          name: 'api-7d9f8-abcde',
+          status: 'Running, 0/1 ready',
+          containers: [container],
+          events: parts.events ?? [backOff],
+          notes: [],
+          logs: parts.lines
+            ? [{ container: 'api', previous: true, truncated: false, lines: parts.lines }]
+            : [],
+        },
+      ],
+    };
+  }
+  const first = (alerts: IncidentAlert[], kubernetes: KubeContext) => {
+    const analysis = analyzeOffline(testInput(alerts, T0, { kubernetes }));
+    expect(analysisSchema.parse(analysis)).toEqual(analysis);
+    return analysis.rootCauses[0];
+  };
+
+  it('a probe answered 404 names the probed path, not the generic "liveness probe fails" cause', () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        exitCode: 143,
+        events: [
+          {
+            type: 'Warning',
+            reason: 'Unhealthy',
+            message: 'Liveness probe failed: HTTP probe failed with statuscode: 404',
+            count: 18,
+            at: T0,
+          },
+          backOff,
+        ],
+      }),
+    );
+    expect(cause?.title).toMatch(/path the application does not serve \(HTTP `404`\)/);
+  });
+
+  it('a client that reaches a broker advertised as localhost (errno 111) names the loopback address', () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        lines: [
+          '2026-03-01 09:59:03,523 ERROR kafka.conn Connect attempt to <BrokerConnection node_id=1 host=localhost:9092 <connecting>> returned error 111. Disconnecting.',
+          'kafka.errors.NoBrokersAvailable: NoBrokersAvailable',
+        ],
+      }),
+    );
+    expect(cause?.title).toMatch(/^It connects to `localhost:9092`/);
+  });
+
+  it('a forbidden read of its configuration leads over the missing value it causes later', () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        lines: [
+          "io.fabric8.kubernetes.client.KubernetesClientException: Failure executing: GET at: https://10.96.0.1:443/api/v1/namespaces/shop/configmaps/api. Message: Forbidden!Configured service account doesn't have access.",
+          "org.springframework.beans.factory.BeanCreationException: Could not resolve placeholder 'api.base-url' in value",
+        ],
+      }),
+    );
+    expect(cause?.title).toMatch(/is not authorised/);
+  });
+
+  it("a bare 403 ranks below the API server's refusal that names who may not do what", () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        lines: [
+          '2026-03-01T09:59:02.523Z [ERROR] agent.auth.handler: error authenticating: error="Error making API request.\\n\\nCode: 403. Errors:\\n\\n* permission denied" backoff=1s',
+          '2026-03-01T09:59:02.521Z [DEBUG] auth.kubernetes: login unauthorized: err="tokenreviews.authentication.k8s.io is forbidden: User \\"system:serviceaccount:vault:vault\\" cannot create resource \\"tokenreviews\\" in API group \\"authentication.k8s.io\\" at the cluster scope"',
+        ],
+      }),
+    );
+    expect(cause?.title).toMatch(/tokenreviews/);
+  });
+
+  it("a start error on an entrypoint without its exec bit names the command, over the table's generic row", () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        reason: 'StartError',
+        exitCode: 128,
+        message:
+          'failed to create containerd task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/app/start.sh": permission denied: unknown',
+      }),
+    );
+    expect(cause?.title).toMatch(
+      /^The container cannot start: its command `\/app\/start\.sh` cannot be executed/,
+    );
+  });
+
+  it.each([
+    [
+      'MongoDB refusing its credentials',
+      [
+        '{"t":{"$date":"2026-03-01T09:59:01Z"},"s":"E","msg":"MongoServerError: Authentication failed.","attr":{"host":"mongo-0.mongo:27017"}}',
+      ],
+      /^MongoDB at `mongo-0\.mongo:27017` rejects the application's credentials/,
+    ],
+    [
+      "Elasticsearch's bootstrap check on the node's kernel",
+      [
+        '[2026-03-01T09:59:01,000][INFO ][o.e.n.Node] starting ...',
+        'ERROR: [1] bootstrap checks failed. You must address the points described in the following [1] lines before starting Elasticsearch.',
+        'bootstrap check failure [1] of [1]: max virtual memory areas vm.max_map_count [65530] is too low, increase to at least [262144]',
+      ],
+      /^A kernel or ulimit setting on the node is too low/,
+    ],
+    [
+      'a Go service whose dependency name does not resolve',
+      [
+        '{"level":"fatal","msg":"cannot start","error":"dial tcp: lookup ledger-api on 10.96.0.10:53: no such host"}',
+      ],
+      /^The name `ledger-api` does not resolve/,
+    ],
+  ])('%s leads, quoting the decisive line', (_, lines, title) => {
+    const cause = first([crashAlert], pod({ lines }));
+    expect(cause?.title).toMatch(title);
+    expect(cause?.evidence[0]).toMatch(/^Log of `api` in pod `shop\/api-7d9f8-abcde` \(previous instance\)/);
+  });
+
+  it('a container waiting in CreateContainerConfigError for runAsNonRoot is not a missing Secret', () => {
+    const context = pod({ state: 'waiting', events: [] });
+    const [object] = context.objects;
+    if (!object?.containers[0]) throw new Error('no container');
+    object.containers[0] = {
+      ...object.containers[0],
+      reason: 'CreateContainerConfigError',
+      message:
+        'container has runAsNonRoot and image will run as root (pod: "api-7d9f8-abcde_shop(1)", container: api)',
+      lastTermination: null,
+      restarts: 0,
+    };
+    const cause = first([crashAlert], context);
+    expect(cause?.title).toMatch(/requires runAsNonRoot but the image runs as root/);
+  });
+
+  it("npm's report that its script exited is an echo of the exit code: not determined", () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        lines: [
+          '> api@4.2.0 start',
+          '> node dist/server.js',
+          'npm ERR! code ELIFECYCLE',
+          'npm ERR! errno 1',
+          'npm ERR! api@4.2.0 start: `node dist/server.js`',
+          'npm ERR! Exit status 1',
+          'npm ERR! ',
+          'npm ERR! Failed at the api@4.2.0 start script.',
+          'npm ERR! This is probably not a problem with npm. There is likely additional logging output above.',
+        ],
+      }),
+    );
+    expect(cause).toMatchObject({ category: 'unknown' });
+  });
+
+  it('exit code 137 with reason Error (a SIGKILL, not an OOM kill) and only progress lines: not determined', () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        exitCode: 137,
+        lines: ['time=2026-03-01T09:50:02Z level=INFO msg=progress indexed=1250000 total=3100000'],
+      }),
+    );
+    expect(cause).toMatchObject({ category: 'unknown' });
+    expect(cause?.title).toMatch(/code 137/);
+  });
+
+  it("the scheduler's decisive reason (Insufficient memory) is named, not the catalogue's generic Pending cause", () => {
+    const cause = first(
+      [pendingAlert],
+      pod({
+        state: 'waiting',
+        events: [
+          {
+            type: 'Warning',
+            reason: 'FailedScheduling',
+            message:
+              '0/8 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) had untolerated taint {dedicated: gpu}, 5 Insufficient memory. preemption: 0/8 nodes are available: 3 Preemption is not helpful for scheduling, 5 No preemption victims found for incoming pod.',
+            count: 37,
+            at: T0,
+          },
+        ],
+      }),
+    );
+    expect(cause?.title).toMatch(/Insufficient memory/);
+  });
+});
