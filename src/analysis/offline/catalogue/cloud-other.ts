@@ -17,7 +17,6 @@ import { type CauseSpec, family, q } from './family.ts';
 import { signatureById } from './index.ts';
 import { nodeNotReady } from './nodes.ts';
 import { dbConnections, replicationLag } from './services.ts';
-import { crashLoop } from './workloads.ts';
 
 /** An Azure Monitor alert: the PagerDuty/email title, or a rule name that says azure. */
 const AZURE = /^(?:fired|resolved|activated|deactivated)?(?:sev[0-4])?azuremonitoralert|azure/;
@@ -934,7 +933,7 @@ const DD_ROUTES: readonly [RegExp, Signature | string][] = [
   [/^kubernetes\w*deployment\w*replicas?\w*(?:down|unavailable|mismatch)/, deploymentReplicasMismatch],
   [/^kubernetes\w*statefulset\w*replicas?\w*(?:down|unavailable|mismatch)/, statefulSetReplicasMismatch],
   [/^kubernetes\w*node\w*(?:unavailable|notready)/, nodeNotReady],
-  [/^kubernetes\w*pods?\w*restart/, crashLoop],
+  [/^kubernetes\w*pods?\w*restart/, 'crash-loop'],
   [/^nginx\w*upstream\w*(?:peer|fail|health)/, 'proxy-backend-down'],
   [/^kafka\w*offlinepartition/, 'kafka-partitions'],
 ];

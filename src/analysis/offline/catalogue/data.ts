@@ -10,7 +10,12 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../errors.ts';
 import { packagePath } from '../../../package.ts';
-import { type RootCause, rootCauseCategories } from '../../schema.ts';
+import {
+  type ProposedAction,
+  proposedActionSchema,
+  type RootCause,
+  rootCauseCategories,
+} from '../../schema.ts';
 import { type Domain, domainOf } from '../domain.ts';
 import { alertEvidence, cause, runbookStep, sh, steps } from '../facts.ts';
 import type { AlertView, Finding, Signature, SignatureContext } from '../types.ts';
@@ -100,6 +105,8 @@ const causeSpec = z.strictObject({
   likelihood: z.number().min(0).max(1),
   category: z.enum(rootCauseCategories),
   when: condition.optional(),
+  /** How many evidence items the cause cites (default: all for the first cause, 1 for the others). */
+  evidence: z.number().int().min(1).max(10).optional(),
 });
 
 const causeGroup = z.strictObject({ when: condition.optional(), causes: z.array(causeSpec).min(1) });
@@ -139,6 +146,18 @@ const example = z.strictObject({
   firstCause: pattern,
 });
 
+/**
+ * A typed action (`proposedActionSchema`) proposed once per matched alert whose params all render: `{ kind:
+ * raise-limits, max: 3, namespace: '{{namespace}}', name: '{{deployment}}', container: '{{container}}' }`.
+ */
+const actionSpec = z
+  .object({
+    kind: z.enum(proposedActionSchema.options.map((option) => option.shape.kind.value)),
+    /** At most this many actions from this entry (default 5, the analysis' limit). */
+    max: z.number().int().min(1).max(5).optional(),
+  })
+  .catchall(z.string().min(1));
+
 const VAR_NAME = /^[A-Za-z_]\w*$/;
 const vars = z.record(z.string().regex(VAR_NAME, 'a var name is letters, digits and _'), text);
 
@@ -163,8 +182,12 @@ const signatureSpec = z
       .optional(),
     vars: vars.optional(),
     summary: text.optional(),
+    /** Appended to the summary when the signature matched more than one alert (default ` ({{count}} alerts)`). */
+    more: z.string().optional(),
     causes: z.union([z.array(causeSpec).min(1), z.array(causeGroup).min(1)]).optional(),
     steps: z.array(step).optional(),
+    /** Typed actions proposed for the matched alerts (see actionSpec). */
+    actions: z.array(actionSpec).min(1).optional(),
     /** Answer with another signature (by id), the first whose `when` holds. */
     delegate: z
       .array(z.strictObject({ when: condition.optional(), to: z.string().min(1) }))
@@ -201,6 +224,7 @@ export type CatalogueFile = z.output<typeof catalogueFileSchema>;
 type SignatureSpec = z.output<typeof signatureSpec>;
 type CauseSpec = z.output<typeof causeSpec>;
 type TextSpec = z.output<typeof text>;
+type ActionSpec = z.output<typeof actionSpec>;
 
 // ─── Errors with positions ──────────────────────────────────────────────────────────────────────────────────
 
@@ -431,6 +455,38 @@ interface CompiledCause {
   title: Template;
   likelihood: number;
   category: RootCause['category'];
+  evidence?: number;
+}
+
+/** A compiled `actions:` entry: the actions it proposes for the matched alerts. */
+type Actions = (ctx: SignatureContext, scopeOf: (view: AlertView) => Scope) => ProposedAction[];
+
+/** `actions:` — one action per matched alert whose params all render (as prose), deduplicated, at most `max`. */
+function compileActions(spec: ActionSpec, varNames: ReadonlySet<string>, path: Path): Actions {
+  const { kind, max = 5, ...params } = spec;
+  const shape = proposedActionSchema.options.find((option) => option.shape.kind.value === kind)?.shape ?? {};
+  const allowed = Object.keys(shape).filter((key) => key !== 'kind');
+  for (const key of Object.keys(params))
+    if (!allowed.includes(key))
+      throw new At([...path, key], `a ${kind} action has no "${key}" (it has: ${allowed.join(', ')})`);
+  const templates = Object.entries(params).map(
+    ([key, source]) => [key, template(source as string, varNames, 'prose', [...path, key])] as const,
+  );
+  return (ctx, scopeOf) => {
+    const seen = new Set<string>();
+    const out: ProposedAction[] = [];
+    for (const view of ctx.alerts) {
+      const scope = scopeOf(view);
+      const values = templates.map(([key, t]) => [key, renderTemplate(t, scope, 'prose')] as const);
+      if (values.some(([, value]) => !value)) continue;
+      const id = JSON.stringify(values);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const parsed = proposedActionSchema.safeParse({ kind, ...Object.fromEntries(values) });
+      if (parsed.success) out.push(parsed.data);
+    }
+    return out.slice(0, max);
+  };
 }
 
 /** A signature compiled from data; `delegates` are resolved by id once the whole catalogue is assembled. */
@@ -465,6 +521,7 @@ function compileSignature(
     const scope: Scope = {
       view,
       ...(ctx ? { ctx } : {}),
+      at: (other) => makeScope(other, ctx),
       variable: (name, mode) => {
         const chosen = pick(compiledVars.get(name) ?? [], view, ctx);
         return chosen ? renderTemplate(chosen, scope, mode) : undefined;
@@ -543,6 +600,7 @@ function compileSignature(
       likelihood: item.likelihood,
       category: item.category,
     };
+    if (item.evidence !== undefined) out.evidence = item.evidence;
     if (item.when) out.when = compileCondition(item.when, varNames, [...where, 'when'], fieldValue);
     return out;
   };
@@ -565,6 +623,10 @@ function compileSignature(
     compileStep(item, varNames, [...path, 'steps', index], fieldValue),
   );
   const runbook = spec.runbook;
+  const moreText = template(spec.more ?? ' ({{count}} alerts)', varNames, 'prose', [...path, 'more']);
+  const actions = (spec.actions ?? []).map((item, index) =>
+    compileActions(item, varNames, [...path, 'actions', index]),
+  );
 
   signature.analyze = (ctx): Finding => {
     const v = ctx.primary;
@@ -572,7 +634,7 @@ function compileSignature(
     const evidence = alertEvidence(ctx.alerts);
     const group = causeGroups.find((candidate) => !candidate.when || candidate.when(v, ctx));
     const chosen = (group?.causes ?? []).filter((item) => !item.when || item.when(v, ctx));
-    const more = ctx.alerts.length > 1 ? ` (${ctx.alerts.length} alerts)` : '';
+    const more = ctx.alerts.length > 1 ? renderTemplate(moreText, scope, 'prose') : '';
     const summaryTemplate = pick(summary, v, ctx);
     const alertRunbook = runbookStep(v);
     const finding: Finding = {
@@ -582,14 +644,18 @@ function compileSignature(
           renderTemplate(item.title, scope, 'prose'),
           item.likelihood,
           item.category,
-          index === 0 ? evidence : evidence.slice(0, 1),
+          item.evidence !== undefined
+            ? evidence.slice(0, item.evidence)
+            : index === 0
+              ? evidence
+              : evidence.slice(0, 1),
         ),
       ),
       nextSteps: steps(
         ...stepList.map((render) => render(scope)),
         alertRunbook ?? (runbook ? `Follow the runbook: ${runbook}` : null),
       ),
-      actions: [],
+      actions: actions.flatMap((propose) => propose(ctx, (other) => makeScope(other, ctx))),
     };
     return hook?.analyze ? hook.analyze(ctx, finding) : finding;
   };

@@ -15,7 +15,6 @@ import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from
 import { nodeSignatures } from './nodes.ts';
 import { probeSignatures } from './probes.ts';
 import { serviceSignatures } from './services.ts';
-import { workloadSignatures } from './workloads.ts';
 
 let byId: ReadonlyMap<string, Signature> = new Map();
 let builtInById: ReadonlyMap<string, Signature> = new Map();
@@ -42,7 +41,7 @@ const data = (domain: string): readonly Signature[] => {
 
 const ORDER: readonly (readonly Signature[] | string)[] = [
   'platform',
-  workloadSignatures,
+  'workloads',
   controllerSignatures,
   'kubernetes',
   'messaging',

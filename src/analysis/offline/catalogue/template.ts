@@ -1,7 +1,7 @@
 /**
  * The catalogue's small template language (see docs/catalogue.md): `{{path}}` placeholders with `|` fallbacks,
  * `{{#path}}…{{/path}}` / `{{^path}}…{{/path}}` sections, and typed placeholders (`q`, `kubectl`, `sel`, `word`,
- * `raw`; `open`/`close` for a literal `{{`/`}}`). Quoting is decided by where a template is used, never by its author: in a `run:` step every value is
+ * `raw`, `list`; `open`/`close` for a literal `{{`/`}}`). Quoting is decided by where a template is used, never by its author: in a `run:` step every value is
  * a shell word (`sh()`), in a `promql:` step a PromQL string (`pq()`), in prose it is inserted as it is.
  */
 import { hostOf, kubectl, pq, sel, sh } from '../facts.ts';
@@ -20,6 +20,7 @@ type Node =
   | { kind: 'kubectl'; chain?: Ref[] }
   | { kind: 'sel'; pairs: [string, Ref[]][] }
   | { kind: 'word'; chain: Ref[] }
+  | { kind: 'list'; chain: Ref[] }
   | { kind: 'section'; negated: boolean; chain: Ref[]; children: Node[] };
 
 export interface Template {
@@ -130,6 +131,7 @@ export function compileTemplate(source: string, vars: ReadonlySet<string>, mode:
       current().push(argument ? { kind: 'kubectl', chain: parseChain(argument, vars) } : { kind: 'kubectl' });
     else if (head === 'q') current().push({ kind: 'q', chain: parseChain(argument, vars) });
     else if (head === 'word') current().push({ kind: 'word', chain: parseChain(argument, vars) });
+    else if (head === 'list') current().push({ kind: 'list', chain: parseChain(argument, vars) });
     else if (head === 'raw') {
       if (mode !== 'shell' || !/(?:^|\s)#\s/.test(consumed))
         throw new TemplateError('{{raw …}} is only allowed after a " # " comment mark in a run: step');
@@ -159,6 +161,8 @@ export interface Scope {
   ctx?: SignatureContext;
   /** A var's value in a mode (undefined when none of its choices applies). */
   variable(name: string, mode: Mode): string | undefined;
+  /** The same scope for another alert of the signature (`{{list …}}`); without it, only this alert is listed. */
+  at?(view: AlertView): Scope;
 }
 
 function lookup(ref: Ref, scope: Scope, mode: Mode): { value: string; rendered: boolean } | undefined {
@@ -221,6 +225,11 @@ function renderNodes(nodes: Node[], scope: Scope, mode: Mode): string {
         if (hit) out += sh(hit.value);
         break;
       }
+      case 'list': {
+        const text = listOfChain(node.chain, scope);
+        if (text) out += mode === 'prose' ? text : quoteFor(mode, text);
+        break;
+      }
       case 'sel': {
         const matchers: Record<string, string | undefined> = {};
         for (const [key, chain] of node.pairs) matchers[key] = resolve(chain, scope, 'prose')?.value;
@@ -236,6 +245,18 @@ function renderNodes(nodes: Node[], scope: Scope, mode: Mode): string {
     }
   }
   return out;
+}
+
+/**
+ * `{{list a|b}}`: the distinct values the chain has over the alerts the signature matched, as `listOf()` gives
+ * them: "`a`, `b`, `c` (+2 more)"; '' when none has a value.
+ */
+function listOfChain(chain: Ref[], scope: Scope, max = 3): string {
+  const alerts = scope.ctx?.alerts ?? [scope.view];
+  const found = alerts.map((view) => resolve(chain, scope.at ? scope.at(view) : scope, 'prose')?.value);
+  const values = [...new Set(found.filter((value): value is string => Boolean(value)))];
+  const shown = values.slice(0, max).map((value) => `\`${value}\``);
+  return values.length > max ? `${shown.join(', ')} (+${values.length - max} more)` : shown.join(', ');
 }
 
 export const renderTemplate = (template: Template, scope: Scope, mode: Mode): string =>
