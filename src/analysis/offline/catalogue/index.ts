@@ -13,7 +13,6 @@ import { otherCloudSignatures } from './cloud-other.ts';
 import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
 import { nodeSignatures } from './nodes.ts';
-import { probeSignatures } from './probes.ts';
 import { serviceSignatures } from './services.ts';
 import { workloadSignatures } from './workloads.ts';
 
@@ -55,7 +54,7 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   awsSignatures,
   otherCloudSignatures,
   'proxies',
-  probeSignatures,
+  'probes',
   serviceSignatures,
   'home-grown',
 ];
