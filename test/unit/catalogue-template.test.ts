@@ -1,7 +1,7 @@
 /**
- * Features of the catalogue format that read more than one alert or shape a finding (docs/catalogue.md):
- * `{{list …}}` over the matched alerts, `more:`, a cause's `evidence:`, `actions:` — and the `crash-loop-oom`
- * hook. Checked on a small file compiled by the loader and on the built-in signatures that use them.
+ * Features of the catalogue format that read more than one alert or shape a finding (docs/catalogue.md), as
+ * the workloads signatures use them: `{{list …}}` over the matched alerts and `more:` (catA's), a cause's
+ * `evidence: [{ alerts: N }]`, `actions:` — and the `crash-loop-oom` hook. Checked on a small file compiled by the loader and on the built-in signatures that use them.
  */
 import { describe, expect, it } from 'vitest';
 import { compileCatalogueFile } from '../../src/analysis/offline/catalogue/data.ts';
@@ -32,13 +32,12 @@ signatures:
       - title: Second, citing two
         likelihood: 0.3
         category: capacity
-        evidence: 2
+        evidence: [{ alerts: 2 }]
       - title: Third
         likelihood: 0.2
         category: dependency
     steps:
-      - run: "echo {{list pod}}"
-      - say: "Pods: {{list pod}}"
+      - run: "echo {{pod}}"
     actions:
       - { kind: restart, max: 2, namespace: "{{namespace}}", name: "{{deployment}}", workload: deployment }
     examples:
@@ -74,15 +73,11 @@ describe('{{list …}} and more:', () => {
     expect(finding.summary).toBe(
       'Pods of `shop` fail. 5 alerts, pods `a`, `b`, `c` (+1 more), owners `core`, `billing`.',
     );
-    // In a command the whole list is one quoted word; in prose it is as it is.
-    expect(finding.nextSteps[0]).toBe("echo '`a`, `b`, `c` (+1 more)'");
-    expect(finding.nextSteps[1]).toBe('Pods: `a`, `b`, `c` (+1 more)');
   });
 
   it('add nothing for a single alert (and more: is only used then)', () => {
     const finding = analyze([{ namespace: 'shop', pod: 'a' }]);
     expect(finding.summary).toBe('Pods of `shop` fail.');
-    expect(finding.nextSteps[0]).toBe('echo `a`'.replace('`a`', "'`a`'"));
   });
 
   it('more: defaults to the alert count', () => {
@@ -103,8 +98,8 @@ describe('{{list …}} and more:', () => {
   });
 });
 
-describe('a cause evidence: N', () => {
-  it('cites that many evidence items (the first cause all, the others one by default)', () => {
+describe('a cause evidence: [{ alerts: N }]', () => {
+  it('cites the first N lines of the matched alerts (the first cause all, the others one by default)', () => {
     const finding = analyze([{ pod: 'a' }, { pod: 'b' }, { pod: 'c' }]);
     expect(finding.causes.map((item) => item.evidence.length)).toEqual([3, 2, 1]);
   });

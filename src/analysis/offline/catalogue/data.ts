@@ -25,6 +25,7 @@ import {
   type Mode,
   renderTemplate,
   type Scope,
+  SET_PREFIX,
   type Template,
   templateFields,
 } from './template.ts';
@@ -64,6 +65,10 @@ export interface ConditionSpec {
   all?: ConditionSpec[];
   not?: ConditionSpec;
   incident?: ConditionSpec;
+  some?: string;
+  same?: string | string[];
+  primary?: boolean;
+  startsWith?: Record<string, string>;
 }
 
 const condition: z.ZodType<ConditionSpec> = z.lazy(() =>
@@ -91,6 +96,14 @@ const condition: z.ZodType<ConditionSpec> = z.lazy(() =>
     not: condition.optional(),
     /** Some firing alert of the incident (this one included) satisfies the condition. */
     incident: condition.optional(),
+    /** The signature's alert set (`sets:`) of that name is not empty. */
+    some: z.string().optional(),
+    /** Each field has the same non-empty value on this alert and on the primary one. */
+    same: oneOrMany(z.string()).optional(),
+    /** The alert is (not) the one the analysis is about. */
+    primary: z.boolean().optional(),
+    /** Each field's value starts with the other field's value (both non-empty). */
+    startsWith: z.record(z.string(), z.string()).optional(),
   }),
 );
 
@@ -100,13 +113,28 @@ const text = z.union([
   z.array(z.strictObject({ when: condition.optional(), text: z.string() })).min(1),
 ]);
 
+const likelihood = z.number().min(0).max(1);
+
+/** What a cause cites: the matched alerts, their first line, an alert set's alerts, or a sentence. */
+const evidenceItem = z.union([
+  z.enum(['alerts', 'first']),
+  /** The matched alerts' evidence, its first N lines. */
+  z.strictObject({ alerts: z.number().int().min(1) }),
+  z.strictObject({ set: z.string(), max: z.number().int().min(1).optional() }),
+  z.strictObject({ text: z.string().min(1) }),
+]);
+
 const causeSpec = z.strictObject({
   title: z.string().min(1),
-  likelihood: z.number().min(0).max(1),
+  /** A number, or choices of which the first whose `when` holds is used. */
+  likelihood: z.union([
+    likelihood,
+    z.array(z.strictObject({ when: condition.optional(), value: likelihood })).min(1),
+  ]),
   category: z.enum(rootCauseCategories),
   when: condition.optional(),
-  /** How many evidence items the cause cites (default: all for the first cause, 1 for the others). */
-  evidence: z.number().int().min(1).max(10).optional(),
+  /** Default: `[alerts]` for the first cause, `[first]` for the others. */
+  evidence: z.array(evidenceItem).min(1).optional(),
 });
 
 const causeGroup = z.strictObject({ when: condition.optional(), causes: z.array(causeSpec).min(1) });
@@ -181,9 +209,11 @@ const signatureSpec = z
       })
       .optional(),
     vars: vars.optional(),
+    /** Named sets of the incident's alerts: those that satisfy the condition. */
+    sets: z.record(z.string().regex(VAR_NAME, 'a set name is letters, digits and _'), condition).optional(),
     summary: text.optional(),
-    /** Appended to the summary when the signature matched more than one alert (default ` ({{count}} alerts)`). */
-    more: z.string().optional(),
+    /** The summary's suffix when the signature matched several alerts (default ` ({{count}} alerts)`). */
+    more: text.optional(),
     causes: z.union([z.array(causeSpec).min(1), z.array(causeGroup).min(1)]).optional(),
     steps: z.array(step).optional(),
     /** Typed actions proposed for the matched alerts (see actionSpec). */
@@ -359,11 +389,69 @@ function compileCondition(
     const some = compileCondition(spec.incident, varNames, [...path, 'incident'], value);
     tests.push((_v, ctx) => ctx?.all.some((other) => other.firing && some(other, ctx)) ?? false);
   }
+  tests.push(...relationTests(spec, varNames, path, value));
   return (v, ctx) => tests.every((test) => test(v, ctx));
 }
 
-/** A field's value for `has`/`missing`: view fields, labels, annotations and vars (rendered as prose). */
-type FieldValue = (name: string, view: AlertView) => string | undefined;
+/**
+ * A field's value for `has`/`missing`: view fields, labels, annotations and vars (rendered as prose). It carries
+ * the signature's alert sets (`sets:`), so conditions compiled anywhere in the signature can test them.
+ */
+type FieldValue = ((name: string, view: AlertView) => string | undefined) & { sets?: AlertSets };
+
+/** A signature's named alert sets: the incident's alerts that satisfy each set's condition. */
+interface AlertSets {
+  names: ReadonlySet<string>;
+  of(name: string, ctx: SignatureContext): AlertView[];
+}
+
+/** The conditions that relate the alert to others: `some:` (a set), `same:`, `primary:`, `startsWith:`. */
+function relationTests(
+  spec: ConditionSpec,
+  varNames: ReadonlySet<string>,
+  path: Path,
+  value: FieldValue,
+): Test[] {
+  const tests: Test[] = [];
+  if (spec.some !== undefined) {
+    const name = spec.some;
+    const sets = value.sets;
+    if (!sets?.names.has(name)) throw new At([...path, 'some'], `no set "${name}" in sets:`);
+    tests.push((_v, ctx) => (ctx ? sets.of(name, ctx).length > 0 : false));
+  }
+  if (spec.same !== undefined) {
+    const names = [spec.same].flat();
+    names.forEach((name, index) => {
+      fieldCheck(name, varNames, [...path, 'same', ...(Array.isArray(spec.same) ? [index] : [])]);
+    });
+    tests.push((v, ctx) => {
+      if (!ctx) return false;
+      return names.every((name) => {
+        const mine = value(name, v);
+        return Boolean(mine) && mine === value(name, ctx.primary);
+      });
+    });
+  }
+  if (spec.primary !== undefined) {
+    const primary = spec.primary;
+    tests.push((v, ctx) => (ctx ? (v === ctx.primary) === primary : false));
+  }
+  if (spec.startsWith) {
+    const pairs = Object.entries(spec.startsWith);
+    for (const [name, prefix] of pairs) {
+      fieldCheck(name, varNames, [...path, 'startsWith', name]);
+      fieldCheck(prefix, varNames, [...path, 'startsWith', name]);
+    }
+    tests.push((v) =>
+      pairs.every(([name, prefix]) => {
+        const whole = value(name, v);
+        const start = value(prefix, v);
+        return Boolean(whole) && Boolean(start) && (whole as string).startsWith(start as string);
+      }),
+    );
+  }
+  return tests;
+}
 
 interface Choice {
   when?: Test;
@@ -453,9 +541,9 @@ const shWord = sh;
 interface CompiledCause {
   when?: Test;
   title: Template;
-  likelihood: number;
+  likelihood: (v: AlertView, ctx: SignatureContext) => number;
   category: RootCause['category'];
-  evidence?: number;
+  evidence?: EvidenceSource[];
 }
 
 /** A compiled `actions:` entry: the actions it proposes for the matched alerts. */
@@ -487,6 +575,68 @@ function compileActions(spec: ActionSpec, varNames: ReadonlySet<string>, path: P
     }
     return out.slice(0, max);
   };
+}
+
+/** One source of a cause's evidence, compiled. */
+type EvidenceSource = (scope: Scope, ctx: SignatureContext, matched: string[]) => string[];
+
+function compileEvidence(
+  items: z.output<typeof evidenceItem>[],
+  varNames: ReadonlySet<string>,
+  path: Path,
+  sets: AlertSets,
+): EvidenceSource[] {
+  return items.map((item, index): EvidenceSource => {
+    if (item === 'alerts') return (_scope, _ctx, matched) => matched;
+    if (item === 'first') return (_scope, _ctx, matched) => matched.slice(0, 1);
+    if ('alerts' in item) {
+      const max = item.alerts;
+      return (_scope, _ctx, matched) => matched.slice(0, max);
+    }
+    if ('set' in item) {
+      if (!sets.names.has(item.set)) throw new At([...path, index, 'set'], `no set "${item.set}" in sets:`);
+      const { set, max } = item;
+      return (_scope, ctx) => alertEvidence(sets.of(set, ctx)).slice(0, max);
+    }
+    const t = template(item.text, varNames, 'prose', [...path, index, 'text']);
+    return (scope) => [renderTemplate(t, scope, 'prose')];
+  });
+}
+
+function compileLikelihood(
+  spec: CauseSpec['likelihood'],
+  varNames: ReadonlySet<string>,
+  path: Path,
+  value: FieldValue,
+): CompiledCause['likelihood'] {
+  if (typeof spec === 'number') return () => spec;
+  const choices = spec.map((choice, index) => ({
+    value: choice.value,
+    when: choice.when ? compileCondition(choice.when, varNames, [...path, index, 'when'], value) : undefined,
+  }));
+  return (v, ctx) => choices.find((choice) => !choice.when || choice.when(v, ctx))?.value ?? 0;
+}
+
+/** Compiles `sets:` into `value.sets` (conditions compiled later see them); set names join the template vars. */
+function compileSets(
+  spec: Record<string, ConditionSpec> | undefined,
+  varNames: Set<string>,
+  path: Path,
+  value: FieldValue,
+): AlertSets {
+  const tests = new Map<string, Test>();
+  const sets: AlertSets = {
+    names: new Set(Object.keys(spec ?? {})),
+    of: (name, ctx) => {
+      const test = tests.get(name);
+      return test ? ctx.all.filter((view) => test(view, ctx)) : [];
+    },
+  };
+  value.sets = sets;
+  for (const name of sets.names) varNames.add(`${SET_PREFIX}${name}`);
+  for (const [name, condition] of Object.entries(spec ?? {}))
+    tests.set(name, compileCondition(condition, varNames, [...path, name], value));
+  return sets;
 }
 
 /** A signature compiled from data; `delegates` are resolved by id once the whole catalogue is assembled. */
@@ -521,14 +671,16 @@ function compileSignature(
     const scope: Scope = {
       view,
       ...(ctx ? { ctx } : {}),
-      at: (other) => makeScope(other, ctx),
       variable: (name, mode) => {
         const chosen = pick(compiledVars.get(name) ?? [], view, ctx);
         return chosen ? renderTemplate(chosen, scope, mode) : undefined;
       },
+      other: (other) => makeScope(other, ctx),
+      set: (name) => (ctx && sets.names.has(name) ? sets.of(name, ctx) : undefined),
     };
     return scope;
   };
+  const sets = compileSets(spec.sets, varNames, [...path, 'sets'], fieldValue);
   for (const [name, value] of Object.entries(allVars)) {
     const where = spec.vars?.[name] !== undefined ? [...path, 'vars', name] : ['vars', name];
     if (templateFields().includes(name)) throw new At(where, `the var "${name}" has the name of a field`);
@@ -593,15 +745,17 @@ function compileSignature(
   }
 
   const summary = compileText(spec.summary as TextSpec, varNames, [...path, 'summary'], fieldValue);
+  const more =
+    spec.more !== undefined ? compileText(spec.more, varNames, [...path, 'more'], fieldValue) : undefined;
   const causeGroups: { when?: Test; causes: CompiledCause[] }[] = [];
   const compileCause = (item: CauseSpec, where: Path): CompiledCause => {
     const out: CompiledCause = {
       title: template(item.title, varNames, 'prose', [...where, 'title']),
-      likelihood: item.likelihood,
+      likelihood: compileLikelihood(item.likelihood, varNames, [...where, 'likelihood'], fieldValue),
       category: item.category,
     };
-    if (item.evidence !== undefined) out.evidence = item.evidence;
     if (item.when) out.when = compileCondition(item.when, varNames, [...where, 'when'], fieldValue);
+    if (item.evidence) out.evidence = compileEvidence(item.evidence, varNames, [...where, 'evidence'], sets);
     return out;
   };
   const causes = spec.causes ?? [];
@@ -623,7 +777,6 @@ function compileSignature(
     compileStep(item, varNames, [...path, 'steps', index], fieldValue),
   );
   const runbook = spec.runbook;
-  const moreText = template(spec.more ?? ' ({{count}} alerts)', varNames, 'prose', [...path, 'more']);
   const actions = (spec.actions ?? []).map((item, index) =>
     compileActions(item, varNames, [...path, 'actions', index]),
   );
@@ -634,18 +787,26 @@ function compileSignature(
     const evidence = alertEvidence(ctx.alerts);
     const group = causeGroups.find((candidate) => !candidate.when || candidate.when(v, ctx));
     const chosen = (group?.causes ?? []).filter((item) => !item.when || item.when(v, ctx));
-    const more = ctx.alerts.length > 1 ? renderTemplate(moreText, scope, 'prose') : '';
+    const moreTemplate = ctx.alerts.length > 1 && more ? pick(more, v, ctx) : undefined;
+    const suffix =
+      ctx.alerts.length <= 1
+        ? ''
+        : more
+          ? moreTemplate
+            ? renderTemplate(moreTemplate, scope, 'prose')
+            : ''
+          : ` (${ctx.alerts.length} alerts)`;
     const summaryTemplate = pick(summary, v, ctx);
     const alertRunbook = runbookStep(v);
     const finding: Finding = {
-      summary: `${summaryTemplate ? renderTemplate(summaryTemplate, scope, 'prose') : ''}${more}`,
+      summary: `${summaryTemplate ? renderTemplate(summaryTemplate, scope, 'prose') : ''}${suffix}`,
       causes: chosen.map((item, index) =>
         cause(
           renderTemplate(item.title, scope, 'prose'),
-          item.likelihood,
+          item.likelihood(v, ctx),
           item.category,
-          item.evidence !== undefined
-            ? evidence.slice(0, item.evidence)
+          item.evidence
+            ? item.evidence.flatMap((source) => source(scope, ctx, evidence))
             : index === 0
               ? evidence
               : evidence.slice(0, 1),

@@ -13,7 +13,6 @@ import { otherCloudSignatures } from './cloud-other.ts';
 import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
 import { nodeSignatures } from './nodes.ts';
-import { probeSignatures } from './probes.ts';
 import { serviceSignatures } from './services.ts';
 
 let byId: ReadonlyMap<string, Signature> = new Map();
@@ -54,7 +53,7 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   awsSignatures,
   otherCloudSignatures,
   'proxies',
-  probeSignatures,
+  'probes',
   serviceSignatures,
   'home-grown',
 ];

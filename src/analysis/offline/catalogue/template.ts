@@ -1,10 +1,10 @@
 /**
  * The catalogue's small template language (see docs/catalogue.md): `{{path}}` placeholders with `|` fallbacks,
  * `{{#path}}…{{/path}}` / `{{^path}}…{{/path}}` sections, and typed placeholders (`q`, `kubectl`, `sel`, `word`,
- * `raw`, `list`; `open`/`close` for a literal `{{`/`}}`). Quoting is decided by where a template is used, never by its author: in a `run:` step every value is
+ * `raw`; `open`/`close` for a literal `{{`/`}}`). Quoting is decided by where a template is used, never by its author: in a `run:` step every value is
  * a shell word (`sh()`), in a `promql:` step a PromQL string (`pq()`), in prose it is inserted as it is.
  */
-import { hostOf, kubectl, pq, sel, sh } from '../facts.ts';
+import { hostOf, kubectl, listOf, pq, sel, sh } from '../facts.ts';
 import type { AlertView, SignatureContext } from '../types.ts';
 
 export type Mode = 'prose' | 'shell' | 'promql';
@@ -20,7 +20,8 @@ type Node =
   | { kind: 'kubectl'; chain?: Ref[] }
   | { kind: 'sel'; pairs: [string, Ref[]][] }
   | { kind: 'word'; chain: Ref[] }
-  | { kind: 'list'; chain: Ref[] }
+  | { kind: 'url'; chain: Ref[] }
+  | { kind: 'list'; chain: Ref[]; set?: string }
   | { kind: 'section'; negated: boolean; chain: Ref[]; children: Node[] };
 
 export interface Template {
@@ -58,7 +59,20 @@ const FIELDS: Record<string, (v: AlertView, ctx: SignatureContext | undefined) =
   where: (v) => v.instance ?? v.pod ?? v.labels.job ?? v.labels.service ?? v.node,
   /** How many alerts the signature matched. */
   count: (_v, ctx) => (ctx ? String(ctx.alerts.length) : undefined),
+  /** The host of the probe target (`instance`, `target`, `url` or `host` read as `scheme://host:port/…`). */
+  targetHost: (v) => probeTarget(v)?.host,
+  /** The port of the probe target, when it names one. */
+  targetPort: (v) => probeTarget(v)?.port,
 };
+
+const URL_TARGET = /^(?:[a-z]+:\/\/)?([^/:?#]+)(?::(\d+))?/i;
+
+/** Host and port of a probe target such as `https://shop.example.com/health` or `db:5432`. */
+function probeTarget(view: AlertView): { host: string; port: string | undefined } | undefined {
+  const target = view.labels.instance ?? view.labels.target ?? view.labels.url ?? view.labels.host;
+  const match = target ? URL_TARGET.exec(target) : null;
+  return match?.[1] ? { host: match[1], port: match[2] } : undefined;
+}
 
 /** Fields whose values are safe words by construction: inserted as they are in every mode (even in quotes). */
 const SAFE_FIELDS: ReadonlySet<string> = new Set(['devicePath', 'nic']);
@@ -88,6 +102,20 @@ function parseChain(text: string, vars: ReadonlySet<string>): Ref[] {
   });
   if (refs.length === 0) throw new TemplateError('an empty placeholder');
   return refs;
+}
+
+/** How a signature's set names travel in the `vars` of `compileTemplate` (a var name cannot hold `@`). */
+export const SET_PREFIX = '@set:';
+
+/** `{{list PATH}}` / `{{list PATH in SET}}`: prose only (the values come back in backticks). */
+function parseList(argument: string, vars: ReadonlySet<string>, mode: Mode | 'any'): Node {
+  if (mode === 'shell' || mode === 'promql')
+    throw new TemplateError('{{list …}} is prose: not in a run: or promql: step');
+  const match = /^(.*?)\s+in\s+([A-Za-z_]\w*)$/.exec(argument);
+  const chain = parseChain(match ? (match[1] as string) : argument, vars);
+  if (match && !vars.has(`${SET_PREFIX}${match[2]}`))
+    throw new TemplateError(`{{list … in ${match[2]}}}: no set "${match[2]}" in sets:`);
+  return match ? { kind: 'list', chain, set: match[2] as string } : { kind: 'list', chain };
 }
 
 /**
@@ -131,7 +159,8 @@ export function compileTemplate(source: string, vars: ReadonlySet<string>, mode:
       current().push(argument ? { kind: 'kubectl', chain: parseChain(argument, vars) } : { kind: 'kubectl' });
     else if (head === 'q') current().push({ kind: 'q', chain: parseChain(argument, vars) });
     else if (head === 'word') current().push({ kind: 'word', chain: parseChain(argument, vars) });
-    else if (head === 'list') current().push({ kind: 'list', chain: parseChain(argument, vars) });
+    else if (head === 'url') current().push({ kind: 'url', chain: parseChain(argument, vars) });
+    else if (head === 'list') current().push(parseList(argument, vars, mode));
     else if (head === 'raw') {
       if (mode !== 'shell' || !/(?:^|\s)#\s/.test(consumed))
         throw new TemplateError('{{raw …}} is only allowed after a " # " comment mark in a run: step');
@@ -161,8 +190,10 @@ export interface Scope {
   ctx?: SignatureContext;
   /** A var's value in a mode (undefined when none of its choices applies). */
   variable(name: string, mode: Mode): string | undefined;
-  /** The same scope for another alert of the signature (`{{list …}}`); without it, only this alert is listed. */
-  at?(view: AlertView): Scope;
+  /** The same scope for another alert of the incident (for `{{list …}}`). */
+  other?(view: AlertView): Scope;
+  /** The alerts of a named set (`sets:`); undefined for an unknown set. */
+  set?(name: string): AlertView[] | undefined;
 }
 
 function lookup(ref: Ref, scope: Scope, mode: Mode): { value: string; rendered: boolean } | undefined {
@@ -225,11 +256,14 @@ function renderNodes(nodes: Node[], scope: Scope, mode: Mode): string {
         if (hit) out += sh(hit.value);
         break;
       }
-      case 'list': {
-        const text = listOfChain(node.chain, scope);
-        if (text) out += mode === 'prose' ? text : quoteFor(mode, text);
+      case 'url': {
+        const hit = resolve(node.chain, scope, 'prose');
+        if (hit) out += encodeURIComponent(hit.value);
         break;
       }
+      case 'list':
+        out += listIn(node, scope);
+        break;
       case 'sel': {
         const matchers: Record<string, string | undefined> = {};
         for (const [key, chain] of node.pairs) matchers[key] = resolve(chain, scope, 'prose')?.value;
@@ -247,16 +281,13 @@ function renderNodes(nodes: Node[], scope: Scope, mode: Mode): string {
   return out;
 }
 
-/**
- * `{{list a|b}}`: the distinct values the chain has over the alerts the signature matched, as `listOf()` gives
- * them: "`a`, `b`, `c` (+2 more)"; '' when none has a value.
- */
-function listOfChain(chain: Ref[], scope: Scope, max = 3): string {
-  const alerts = scope.ctx?.alerts ?? [scope.view];
-  const found = alerts.map((view) => resolve(chain, scope.at ? scope.at(view) : scope, 'prose')?.value);
-  const values = [...new Set(found.filter((value): value is string => Boolean(value)))];
-  const shown = values.slice(0, max).map((value) => `\`${value}\``);
-  return values.length > max ? `${shown.join(', ')} (+${values.length - max} more)` : shown.join(', ');
+/** facts.ts `listOf` of a chain over the matched alerts, or over a named set. */
+function listIn(node: Extract<Node, { kind: 'list' }>, scope: Scope): string {
+  const alerts = node.set ? (scope.set?.(node.set) ?? []) : (scope.ctx?.alerts ?? [scope.view]);
+  return listOf(
+    alerts,
+    (view) => resolve(node.chain, scope.other ? scope.other(view) : scope, 'prose')?.value,
+  );
 }
 
 export const renderTemplate = (template: Template, scope: Scope, mode: Mode): string =>
