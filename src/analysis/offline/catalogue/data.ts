@@ -23,6 +23,7 @@ import { HOOKS } from './hooks.ts';
 import {
   compileTemplate,
   type Mode,
+  quoteFor,
   renderTemplate,
   type Scope,
   SET_PREFIX,
@@ -55,6 +56,7 @@ export interface ConditionSpec {
   text?: string;
   expr?: string;
   reason?: string;
+  says?: string;
   has?: string | string[];
   missing?: string | string[];
   label?: Record<string, string>;
@@ -80,6 +82,8 @@ const condition: z.ZodType<ConditionSpec> = z.lazy(() =>
     text: pattern.optional(),
     expr: pattern.optional(),
     reason: pattern.optional(),
+    /** The alert key or the lower-cased text matches (what the TypeScript `says(v, /re/)` tested). */
+    says: pattern.optional(),
     /** Every one of these fields/labels has a non-empty value. */
     has: oneOrMany(z.string()).optional(),
     /** None of these has a value. */
@@ -122,6 +126,14 @@ const evidenceItem = z.union([
   z.strictObject({ alerts: z.number().int().min(1) }),
   z.strictObject({ set: z.string(), max: z.number().int().min(1).optional() }),
   z.strictObject({ text: z.string().min(1) }),
+]);
+
+/** A var: a text, whose choices may also `extract:` a value from what they render (see `extractValue`). */
+const varText = z.union([
+  z.string(),
+  z
+    .array(z.strictObject({ when: condition.optional(), text: z.string(), extract: pattern.optional() }))
+    .min(1),
 ]);
 
 const causeSpec = z.strictObject({
@@ -186,8 +198,12 @@ const actionSpec = z
   })
   .catchall(z.string().min(1));
 
+/** Fields a `delegate:` entry may `set:` for its target. */
+const SETTABLE_FIELDS = ['instance', 'node', 'pod', 'namespace', 'container', 'deployment'] as const;
+type SettableField = (typeof SETTABLE_FIELDS)[number];
+
 const VAR_NAME = /^[A-Za-z_]\w*$/;
-const vars = z.record(z.string().regex(VAR_NAME, 'a var name is letters, digits and _'), text);
+const vars = z.record(z.string().regex(VAR_NAME, 'a var name is letters, digits and _'), varText);
 
 const signatureSpec = z
   .strictObject({
@@ -220,7 +236,14 @@ const signatureSpec = z
     actions: z.array(actionSpec).min(1).optional(),
     /** Answer with another signature (by id), the first whose `when` holds. */
     delegate: z
-      .array(z.strictObject({ when: condition.optional(), to: z.string().min(1) }))
+      .array(
+        z.strictObject({
+          when: condition.optional(),
+          to: z.string().min(1),
+          /** Fields of the alert the target sees replaced (see `withFields`). */
+          set: z.partialRecord(z.enum(SETTABLE_FIELDS), z.string().min(1)).optional(),
+        }),
+      )
       .min(1)
       .optional(),
     /** A code hook (see hooks.ts) for what data cannot say. */
@@ -253,7 +276,7 @@ export const catalogueFileSchema = z.strictObject({
 export type CatalogueFile = z.output<typeof catalogueFileSchema>;
 type SignatureSpec = z.output<typeof signatureSpec>;
 type CauseSpec = z.output<typeof causeSpec>;
-type TextSpec = z.output<typeof text>;
+type TextSpec = z.output<typeof varText>;
 type ActionSpec = z.output<typeof actionSpec>;
 
 // ─── Errors with positions ──────────────────────────────────────────────────────────────────────────────────
@@ -324,6 +347,7 @@ function compileCondition(
   re('text', (v) => v.text);
   re('expr', (v) => v.expr);
   re('reason', (v) => v.reason);
+  if (spec.says !== undefined) tests.push(saysTest(toRegExp(spec.says)));
   const list = (item: string | string[] | undefined): string[] => (item === undefined ? [] : [item].flat());
   const has = list(spec.has);
   const missing = list(spec.missing);
@@ -456,6 +480,8 @@ function relationTests(
 interface Choice {
   when?: Test;
   template: Template;
+  /** A var's `extract:`: the value is what this pattern captures from the rendered text. */
+  extract?: RegExp;
 }
 
 function template(source: string, varNames: ReadonlySet<string>, mode: Mode | 'any', path: Path): Template {
@@ -477,12 +503,60 @@ function compileText(
   return spec.map((choice, index) => {
     const out: Choice = { template: template(choice.text, varNames, mode, [...path, index, 'text']) };
     if (choice.when) out.when = compileCondition(choice.when, varNames, [...path, index, 'when'], value);
+    if ('extract' in choice && choice.extract !== undefined) out.extract = toRegExp(choice.extract);
     return out;
   });
 }
 
+const pickChoice = (choices: Choice[], view: AlertView, ctx?: SignatureContext): Choice | undefined =>
+  choices.find((choice) => !choice.when || choice.when(view, ctx));
 const pick = (choices: Choice[], view: AlertView, ctx?: SignatureContext): Template | undefined =>
-  choices.find((choice) => !choice.when || choice.when(view, ctx))?.template;
+  pickChoice(choices, view, ctx)?.template;
+
+/** `says: RE`: the alert key or its lower-cased text matches. */
+const saysTest =
+  (regex: RegExp): Test =>
+  (v) =>
+    regex.test(v.key) || regex.test(v.text);
+
+/**
+ * A var choice's `extract: RE` over the text it rendered as prose: the first capture group that matched (the
+ * whole match when RE has none); undefined when RE does not match or captures nothing.
+ */
+export function extractValue(regex: RegExp, rendered: string): string | undefined {
+  const match = regex.exec(rendered);
+  if (!match) return undefined;
+  const value = match.length > 1 ? match.slice(1).find((group) => group !== undefined) : match[0];
+  return value || undefined;
+}
+
+/** A var's value in `mode`: its chosen template rendered, or (with `extract:`) the extracted value, quoted. */
+function renderChoice(choice: Choice, scope: Scope, mode: Mode): string | undefined {
+  if (!choice.extract) return renderTemplate(choice.template, scope, mode);
+  const value = extractValue(choice.extract, renderTemplate(choice.template, scope, 'prose'));
+  return value === undefined ? undefined : quoteFor(mode, value);
+}
+
+/**
+ * `set:` of a delegate: the context with the primary alert's fields replaced by the rendered (prose) templates
+ * that are non-empty; the primary is replaced among the matched alerts too.
+ */
+function withFields(
+  ctx: SignatureContext,
+  set: [SettableField, Template][],
+  makeScope: (view: AlertView, ctx: SignatureContext) => Scope,
+): SignatureContext {
+  const v = ctx.primary;
+  const scope = makeScope(v, ctx);
+  const changes: Partial<Record<SettableField, string>> = {};
+  for (const [field, t] of set) {
+    const value = renderTemplate(t, scope, 'prose');
+    if (value) changes[field] = value;
+  }
+  if (Object.keys(changes).length === 0) return ctx;
+  const primary: AlertView = { ...v, ...changes };
+  return { ...ctx, primary, alerts: ctx.alerts.map((alert) => (alert === v ? primary : alert)) };
+}
 
 type Step = (scope: Scope) => string | undefined;
 
@@ -639,10 +713,18 @@ function compileSets(
   return sets;
 }
 
+interface DelegateEntry {
+  when?: Test;
+  to: string;
+  path: Path;
+  at?: string;
+  set?: [SettableField, Template][];
+}
+
 /** A signature compiled from data; `delegates` are resolved by id once the whole catalogue is assembled. */
 export interface DataSignature extends Signature {
   file: string;
-  delegates?: { when?: Test; to: string; path: Path; at?: string }[];
+  delegates?: DelegateEntry[];
   examples: z.output<typeof example>[];
 }
 
@@ -672,8 +754,8 @@ function compileSignature(
       view,
       ...(ctx ? { ctx } : {}),
       variable: (name, mode) => {
-        const chosen = pick(compiledVars.get(name) ?? [], view, ctx);
-        return chosen ? renderTemplate(chosen, scope, mode) : undefined;
+        const chosen = pickChoice(compiledVars.get(name) ?? [], view, ctx);
+        return chosen ? renderChoice(chosen, scope, mode) : undefined;
       },
       other: (other) => makeScope(other, ctx),
       set: (name) => (ctx && sets.names.has(name) ? sets.of(name, ctx) : undefined),
@@ -725,12 +807,14 @@ function compileSignature(
 
   if (spec.delegate) {
     signature.delegates = spec.delegate.map((item, index) => {
-      const out: { when?: Test; to: string; path: Path } = {
-        to: item.to,
-        path: [...path, 'delegate', index, 'to'],
-      };
+      const out: DelegateEntry = { to: item.to, path: [...path, 'delegate', index, 'to'] };
       if (item.when)
         out.when = compileCondition(item.when, varNames, [...path, 'delegate', index, 'when'], fieldValue);
+      if (item.set)
+        out.set = Object.entries(item.set).map(([field, source]) => [
+          field as SettableField,
+          template(source as string, varNames, 'prose', [...path, 'delegate', index, 'set', field]),
+        ]);
       return out;
     });
     const delegates = signature.delegates;
@@ -738,7 +822,7 @@ function compileSignature(
       const chosen = delegates.find((item) => !item.when || item.when(ctx.primary, ctx));
       const target = chosen ? resolve()(chosen.to) : undefined;
       if (!target) throw new Error(`signature ${spec.id}: no delegate applies`);
-      const finding = target.analyze(ctx);
+      const finding = target.analyze(chosen?.set ? withFields(ctx, chosen.set, makeScope) : ctx);
       return hook?.analyze ? hook.analyze(ctx, finding) : finding;
     };
     return signature;

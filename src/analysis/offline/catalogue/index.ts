@@ -9,7 +9,6 @@
  */
 import type { Signature } from '../types.ts';
 import { awsSignatures } from './cloud-aws.ts';
-import { otherCloudSignatures } from './cloud-other.ts';
 import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
 import { nodeSignatures } from './nodes.ts';
@@ -51,7 +50,7 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   'storage-systems',
   'cluster-addons',
   awsSignatures,
-  otherCloudSignatures,
+  'cloud-other',
   'proxies',
   'probes',
   serviceSignatures,

@@ -226,7 +226,8 @@ function resolve(chain: Ref[], scope: Scope, mode: Mode): { value: string; rende
   return undefined;
 }
 
-const quoteFor = (mode: Mode, value: string): string =>
+/** A plain value as `mode` quotes it: a shell word, a PromQL string, or as it is in prose. */
+export const quoteFor = (mode: Mode, value: string): string =>
   mode === 'shell' ? sh(value) : mode === 'promql' ? pq(value) : value;
 
 function renderNodes(nodes: Node[], scope: Scope, mode: Mode): string {
