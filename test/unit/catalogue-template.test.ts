@@ -187,3 +187,105 @@ describe('built-in signatures using them', () => {
     );
   });
 });
+
+const SERVICE_FILE = `
+domain: team
+signatures:
+  - id: team-jobs
+    title: Team jobs failing
+    weight: 10
+    names: [TeamJobsFailing]
+    vars:
+      jobPath:
+        - text: "job/{{url labels.jenkins_job}}"
+          replace: { pattern: "%2F", with: /job/ }
+    sets:
+      errors: { key: error }
+      slow: { key: slow }
+    summary:
+      - when: { some: errors, notFewer: [errors, slow] }
+        text: Mostly errors.
+      - text: Mostly slow.
+    causes:
+      - title: A cause
+        likelihood: 0.5
+        category: application
+    steps:
+      - run: "curl {{jobPath}}"
+      - say: "Path {{jobPath}}"
+      - when: { has: expr }
+        say: "Query: {{expr}}"
+    examples:
+      - labels: { alertname: TeamJobsFailing }
+        firstCause: A cause
+`;
+
+describe('var replace:, the expr field and notFewer:', () => {
+  const signature = compile(SERVICE_FILE);
+  const run = (labelSets: Record<string, string>[], expr?: string) => {
+    if (!signature) throw new Error('no signature');
+    const views = labelSets.map((labels) =>
+      viewOf(testAlert(expr ? { labels, expr } : { labels }, { at: T0 })),
+    );
+    const primary = views[0];
+    if (!primary) throw new Error('no alert');
+    return signature.analyze({
+      alerts: [primary],
+      primary,
+      all: views,
+      input: testInput([], T0),
+      change: null,
+    });
+  };
+
+  it('replace: rewrites what the var rendered, and the value is quoted like a label', () => {
+    const finding = run([{ alertname: 'TeamJobsFailing', jenkins_job: "folder/it's done" }]);
+    expect(finding.nextSteps[0]).toBe("curl 'job/folder/job/it'\\''s%20done'");
+    expect(finding.nextSteps[1]).toBe("Path job/folder/job/it's%20done");
+  });
+
+  it('expr is the PromQL expression of the alert, when it has one', () => {
+    expect(run([{ alertname: 'TeamJobsFailing' }], 'rate(x[5m]) > 1').nextSteps).toContain(
+      'Query: rate(x[5m]) > 1',
+    );
+    expect(run([{ alertname: 'TeamJobsFailing' }]).nextSteps.some((step) => step.startsWith('Query'))).toBe(
+      false,
+    );
+  });
+
+  it('notFewer: compares the sizes of two sets', () => {
+    const alert = { alertname: 'TeamJobsFailing' };
+    expect(run([alert]).summary).toBe('Mostly slow.');
+    expect(run([alert, { alertname: 'ApiError' }]).summary).toBe('Mostly errors.');
+    expect(run([alert, { alertname: 'ApiError' }, { alertname: 'ApiSlow' }]).summary).toBe('Mostly errors.');
+    expect(
+      run([alert, { alertname: 'ApiError' }, { alertname: 'ApiSlow' }, { alertname: 'DbSlow' }]).summary,
+    ).toBe('Mostly slow.');
+  });
+
+  it('notFewer: naming no set is refused at load', () => {
+    expect(() =>
+      compile(SERVICE_FILE.replace('notFewer: [errors, slow]', 'notFewer: [errors, slower]')),
+    ).toThrow(/signatures\[0\]\.summary\[0\]\.when\.notFewer\[1\]: no set "slower" in sets:/);
+  });
+
+  it('dns-failures blames the side most of the firing CoreDNS alerts point to', async () => {
+    const alert = (name: string) =>
+      testAlert({ labels: { alertname: name, namespace: 'kube-system' } }, { at: T0 });
+    const first = async (names: string[]) =>
+      (await analyzeOffline(testInput(names.map(alert), T0))).rootCauses[0]?.title;
+    expect(await first(['CoreDNSErrorsHigh'])).toMatch(/^CoreDNS pods overloaded/);
+    expect(await first(['CoreDNSErrorsHigh', 'CoreDNSForwardErrorsHigh'])).toMatch(/^The upstream resolver/);
+    expect(await first(['CoreDNSErrorsHigh', 'CoreDNSForwardErrorsHigh', 'CoreDNSLatencyHigh'])).toMatch(
+      /^The upstream resolver/,
+    );
+    expect(
+      await first([
+        'CoreDNSErrorsHigh',
+        'CoreDNSForwardErrorsHigh',
+        'CoreDNSLatencyHigh',
+        'CoreDNSPanicCount',
+      ]),
+    ).toMatch(/^CoreDNS pods overloaded/);
+  });
+});

@@ -68,6 +68,7 @@ export interface ConditionSpec {
   not?: ConditionSpec;
   incident?: ConditionSpec;
   some?: string;
+  notFewer?: [string, string];
   same?: string | string[];
   primary?: boolean;
   startsWith?: Record<string, string>;
@@ -102,6 +103,8 @@ const condition: z.ZodType<ConditionSpec> = z.lazy(() =>
     incident: condition.optional(),
     /** The signature's alert set (`sets:`) of that name is not empty. */
     some: z.string().optional(),
+    /** The first set (`sets:`) has at least as many alerts as the second. */
+    notFewer: z.tuple([z.string(), z.string()]).optional(),
     /** Each field has the same non-empty value on this alert and on the primary one. */
     same: oneOrMany(z.string()).optional(),
     /** The alert is (not) the one the analysis is about. */
@@ -132,7 +135,15 @@ const evidenceItem = z.union([
 const varText = z.union([
   z.string(),
   z
-    .array(z.strictObject({ when: condition.optional(), text: z.string(), extract: pattern.optional() }))
+    .array(
+      z.strictObject({
+        when: condition.optional(),
+        text: z.string(),
+        extract: pattern.optional(),
+        /** Every match of the pattern in the rendered text replaced by `with`. */
+        replace: z.strictObject({ pattern, with: z.string() }).optional(),
+      }),
+    )
     .min(1),
 ]);
 
@@ -414,6 +425,7 @@ function compileCondition(
     tests.push((_v, ctx) => ctx?.all.some((other) => other.firing && some(other, ctx)) ?? false);
   }
   tests.push(...relationTests(spec, varNames, path, value));
+  tests.push(...countTests(spec, path, value));
   return (v, ctx) => tests.every((test) => test(v, ctx));
 }
 
@@ -427,6 +439,17 @@ type FieldValue = ((name: string, view: AlertView) => string | undefined) & { se
 interface AlertSets {
   names: ReadonlySet<string>;
   of(name: string, ctx: SignatureContext): AlertView[];
+}
+
+/** `notFewer: [A, B]`: set A has at least as many alerts as set B. */
+function countTests(spec: ConditionSpec, path: Path, value: FieldValue): Test[] {
+  if (spec.notFewer === undefined) return [];
+  const [many, few] = spec.notFewer;
+  const sets = value.sets;
+  spec.notFewer.forEach((name, index) => {
+    if (!sets?.names.has(name)) throw new At([...path, 'notFewer', index], `no set "${name}" in sets:`);
+  });
+  return [(_v, ctx) => (ctx && sets ? sets.of(many, ctx).length >= sets.of(few, ctx).length : false)];
 }
 
 /** The conditions that relate the alert to others: `some:` (a set), `same:`, `primary:`, `startsWith:`. */
@@ -482,6 +505,8 @@ interface Choice {
   template: Template;
   /** A var's `extract:`: the value is what this pattern captures from the rendered text. */
   extract?: RegExp;
+  /** A var's `replace:`: every match of the pattern (global) replaced by the text. */
+  replace?: { pattern: RegExp; with: string };
 }
 
 function template(source: string, varNames: ReadonlySet<string>, mode: Mode | 'any', path: Path): Template {
@@ -504,6 +529,10 @@ function compileText(
     const out: Choice = { template: template(choice.text, varNames, mode, [...path, index, 'text']) };
     if (choice.when) out.when = compileCondition(choice.when, varNames, [...path, index, 'when'], value);
     if ('extract' in choice && choice.extract !== undefined) out.extract = toRegExp(choice.extract);
+    if ('replace' in choice && choice.replace !== undefined) {
+      const regex = toRegExp(choice.replace.pattern);
+      out.replace = { pattern: new RegExp(regex.source, `${regex.flags}g`), with: choice.replace.with };
+    }
     return out;
   });
 }
@@ -532,9 +561,13 @@ export function extractValue(regex: RegExp, rendered: string): string | undefine
 
 /** A var's value in `mode`: its chosen template rendered, or (with `extract:`) the extracted value, quoted. */
 function renderChoice(choice: Choice, scope: Scope, mode: Mode): string | undefined {
-  if (!choice.extract) return renderTemplate(choice.template, scope, mode);
-  const value = extractValue(choice.extract, renderTemplate(choice.template, scope, 'prose'));
-  return value === undefined ? undefined : quoteFor(mode, value);
+  if (!choice.extract && !choice.replace) return renderTemplate(choice.template, scope, mode);
+  const rendered = renderTemplate(choice.template, scope, 'prose');
+  const extracted = choice.extract ? extractValue(choice.extract, rendered) : rendered;
+  const value = choice.replace
+    ? extracted?.replace(choice.replace.pattern, () => choice.replace?.with ?? '')
+    : extracted;
+  return value ? quoteFor(mode, value) : undefined;
 }
 
 /**

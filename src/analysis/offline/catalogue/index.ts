@@ -12,7 +12,6 @@ import { awsSignatures } from './cloud-aws.ts';
 import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
 import { nodeSignatures } from './nodes.ts';
-import { serviceSignatures } from './services.ts';
 
 let byId: ReadonlyMap<string, Signature> = new Map();
 let builtInById: ReadonlyMap<string, Signature> = new Map();
@@ -53,7 +52,7 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   'cloud-other',
   'proxies',
   'probes',
-  serviceSignatures,
+  'services',
   'home-grown',
 ];
 

@@ -59,6 +59,8 @@ const FIELDS: Record<string, (v: AlertView, ctx: SignatureContext | undefined) =
   where: (v) => v.instance ?? v.pod ?? v.labels.job ?? v.labels.service ?? v.node,
   /** How many alerts the signature matched. */
   count: (_v, ctx) => (ctx ? String(ctx.alerts.length) : undefined),
+  /** The alert's PromQL expression (from its generatorURL), when it has one. */
+  expr: (v) => v.expr || undefined,
   /** The host of the probe target (`instance`, `target`, `url` or `host` read as `scheme://host:port/…`). */
   targetHost: (v) => probeTarget(v)?.host,
   /** The port of the probe target, when it names one. */
