@@ -4,7 +4,8 @@
  * command step must keep that value inside single quotes (or a comment) — never where the shell would run it.
  */
 import { describe, expect, it } from 'vitest';
-import { analyzeOffline, CATALOGUE } from '../../src/analysis/offline/index.ts';
+import { viewOf } from '../../src/analysis/offline/facts.ts';
+import { analyzeOffline, CATALOGUE, matchSignature } from '../../src/analysis/offline/index.ts';
 import { testAlert, testIncident, testInput } from '../support/incidents.ts';
 
 const T0 = '2024-06-03T08:40:00.000Z';
@@ -87,6 +88,12 @@ const PATTERN_ONLY: readonly (readonly [string, string])[] = [
   ['CNPGClusterOffline', 'cloudnativepg-cluster'],
   ['CNPGClusterInstancesOnSameNode', 'cloudnativepg-cluster'],
   ['CNPGClusterHighConnectionsWarning', 'cloudnativepg-cluster'],
+];
+
+/** Signatures known by the `reason` label only (no alert name): a reason that reaches each. */
+const REASON_ONLY: readonly (readonly [string, string])[] = [
+  ['CreateContainerConfigError', 'container-config-error'],
+  ['RunContainerError', 'container-config-error'],
 ];
 
 /** Whether a step is one a shell would run (not prose, not PromQL); "On HOST: cmd" checks `cmd`. */
@@ -195,17 +202,29 @@ describe('offline next steps with hostile label values', () => {
     expect(exposedIn(`oc debug node/n -- chroot /host sh -c 'journalctl -u a$(b)'`)).toContain('$(b)');
   });
 
+  const expectQuoted = (alerts: ReturnType<typeof testAlert>[]) => {
+    const analysis = analyzeOffline({ ...testInput(alerts, T0), incident: testIncident(alerts, T0, 1) });
+    for (const step of analysis.nextSteps) {
+      const command = commandOf(step);
+      if (!command) continue;
+      const exposed = exposedIn(command);
+      for (const expansion of EXPANSIONS) expect(exposed, step).not.toContain(expansion);
+    }
+  };
+
   it.each(named)('%s (%s): label values never reach a shell unquoted', (name) => {
     for (const hostile of HOSTILE) {
       const labels = Object.fromEntries(LABEL_KEYS.map((key) => [key, hostile]));
-      const alerts = [testAlert({ labels: { ...labels, alertname: name } }, { at: T0 })];
-      const analysis = analyzeOffline({ ...testInput(alerts, T0), incident: testIncident(alerts, T0, 1) });
-      for (const step of analysis.nextSteps) {
-        const command = commandOf(step);
-        if (!command) continue;
-        const exposed = exposedIn(command);
-        for (const expansion of EXPANSIONS) expect(exposed, step).not.toContain(expansion);
-      }
+      expectQuoted([testAlert({ labels: { ...labels, alertname: name } }, { at: T0 })]);
+    }
+  });
+
+  it.each(REASON_ONLY)('reason %s (%s): label values never reach a shell unquoted', (reason, id) => {
+    for (const hostile of HOSTILE) {
+      const labels = Object.fromEntries(LABEL_KEYS.map((key) => [key, hostile]));
+      const alert = testAlert({ labels: { ...labels, alertname: 'PodBroken', reason } }, { at: T0 });
+      expect(matchSignature(viewOf(alert))?.id).toBe(id);
+      expectQuoted([alert]);
     }
   });
 });
