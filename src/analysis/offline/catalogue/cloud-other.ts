@@ -15,7 +15,6 @@ import type { AlertView, Signature } from '../types.ts';
 import { deploymentReplicasMismatch, statefulSetReplicasMismatch } from './controllers.ts';
 import { type CauseSpec, family, q } from './family.ts';
 import { signatureById } from './index.ts';
-import { nodeNotReady } from './nodes.ts';
 import { dbConnections, replicationLag } from './services.ts';
 import { crashLoop } from './workloads.ts';
 
@@ -933,7 +932,7 @@ const DD_ROUTES: readonly [RegExp, Signature | string][] = [
   [/^mysql\w*(?:secondsbehind|behindmaster|behindsource)/, replicationLag],
   [/^kubernetes\w*deployment\w*replicas?\w*(?:down|unavailable|mismatch)/, deploymentReplicasMismatch],
   [/^kubernetes\w*statefulset\w*replicas?\w*(?:down|unavailable|mismatch)/, statefulSetReplicasMismatch],
-  [/^kubernetes\w*node\w*(?:unavailable|notready)/, nodeNotReady],
+  [/^kubernetes\w*node\w*(?:unavailable|notready)/, 'node-not-ready'],
   [/^kubernetes\w*pods?\w*restart/, crashLoop],
   [/^nginx\w*upstream\w*(?:peer|fail|health)/, 'proxy-backend-down'],
   [/^kafka\w*offlinepartition/, 'kafka-partitions'],

@@ -61,6 +61,7 @@ export interface ConditionSpec {
   not?: ConditionSpec;
   incident?: ConditionSpec;
   some?: string;
+  every?: ConditionSpec;
   same?: string | string[];
   primary?: boolean;
   startsWith?: Record<string, string>;
@@ -93,6 +94,8 @@ const condition: z.ZodType<ConditionSpec> = z.lazy(() =>
     incident: condition.optional(),
     /** The signature's alert set (`sets:`) of that name is not empty. */
     some: z.string().optional(),
+    /** Every alert the signature matched satisfies the condition. */
+    every: condition.optional(),
     /** Each field has the same non-empty value on this alert and on the primary one. */
     same: oneOrMany(z.string()).optional(),
     /** The alert is (not) the one the analysis is about. */
@@ -351,13 +354,13 @@ function compileCondition(
     const any = spec.any.map((item, index) =>
       compileCondition(item, varNames, [...path, 'any', index], value),
     );
-    tests.push((v) => any.some((test) => test(v)));
+    tests.push((v, ctx) => any.some((test) => test(v, ctx)));
   }
   if (spec.all) {
     const all = spec.all.map((item, index) =>
       compileCondition(item, varNames, [...path, 'all', index], value),
     );
-    tests.push((v) => all.every((test) => test(v)));
+    tests.push((v, ctx) => all.every((test) => test(v, ctx)));
   }
   if (spec.not) {
     const not = compileCondition(spec.not, varNames, [...path, 'not'], value);
@@ -396,6 +399,10 @@ function relationTests(
     const sets = value.sets;
     if (!sets?.names.has(name)) throw new At([...path, 'some'], `no set "${name}" in sets:`);
     tests.push((_v, ctx) => (ctx ? sets.of(name, ctx).length > 0 : false));
+  }
+  if (spec.every) {
+    const each = compileCondition(spec.every, varNames, [...path, 'every'], value);
+    tests.push((v, ctx) => (ctx ? ctx.alerts.every((other) => each(other, ctx)) : each(v)));
   }
   if (spec.same !== undefined) {
     const names = [spec.same].flat();
@@ -542,7 +549,10 @@ function compileEvidence(
       return (_scope, ctx) => alertEvidence(sets.of(set, ctx)).slice(0, max);
     }
     const t = template(item.text, varNames, 'prose', [...path, index, 'text']);
-    return (scope) => [renderTemplate(t, scope, 'prose')];
+    return (scope) => {
+      const line = renderTemplate(t, scope, 'prose');
+      return line ? [line] : []; // a sentence that renders nothing is left out
+    };
   });
 }
 

@@ -12,7 +12,6 @@ import { awsSignatures } from './cloud-aws.ts';
 import { otherCloudSignatures } from './cloud-other.ts';
 import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
-import { nodeSignatures } from './nodes.ts';
 import { serviceSignatures } from './services.ts';
 import { workloadSignatures } from './workloads.ts';
 
@@ -45,7 +44,7 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   controllerSignatures,
   'kubernetes',
   'messaging',
-  nodeSignatures,
+  'nodes',
   'hosts',
   'monitoring',
   'datastores',
