@@ -231,3 +231,34 @@ steps: []`);
     expect(finding.causes.map((cause) => cause.evidence.length)).toEqual([2, 1, 2]);
   });
 });
+
+describe("a hook's values", () => {
+  const sig = signature(`hook: hpa-scale
+summary: s
+${CAUSES.replace(
+  'steps: []',
+  `steps:
+  - when: { has: hook.replicas }
+    say: "Raise maxReplicas to {{hook.replicas}}"`,
+)}`);
+
+  it('are usable as hook.NAME in templates and conditions, and the hook adds its action', () => {
+    const finding = analyze(sig, [
+      a({ namespace: 'shop', deployment: 'api' }, { annotations: { description: 'maximum replicas of 10' } }),
+    ]);
+    expect(finding.nextSteps).toEqual(['Raise maxReplicas to 15']);
+    expect(finding.actions).toEqual([{ kind: 'scale', namespace: 'shop', name: 'api', replicas: 15 }]);
+    const without = analyze(sig, [a({ namespace: 'shop', deployment: 'api' })]);
+    expect(without.nextSteps).toEqual([]);
+    expect(without.actions).toEqual([]);
+  });
+
+  it('are refused when the hook does not provide them', () => {
+    expect(refusal(`summary: "{{hook.replicas}}"\n${CAUSES}`)).toMatch(
+      /unknown placeholder "hook\.replicas"/,
+    );
+    expect(refusal(`hook: hpa-scale\nsummary: "{{hook.nope}}"\n${CAUSES}`)).toMatch(
+      /unknown placeholder "hook\.nope"/,
+    );
+  });
+});

@@ -12,7 +12,6 @@
  */
 import { hostOf, kubectl, sh } from '../facts.ts';
 import type { AlertView, Signature } from '../types.ts';
-import { deploymentReplicasMismatch, statefulSetReplicasMismatch } from './controllers.ts';
 import { type CauseSpec, family, q } from './family.ts';
 import { signatureById } from './index.ts';
 import { dbConnections, replicationLag } from './services.ts';
@@ -930,8 +929,8 @@ const DD_ROUTES: readonly [RegExp, Signature | string][] = [
   [/^(?:postgres|postgresql|mysql)\w*(?:isunavailable|unavailable|isdown)$/, 'datastore-down'],
   [/^mysql\w*replica\w*(?:notrunning|stopped)/, 'mysql-replication-stopped'],
   [/^mysql\w*(?:secondsbehind|behindmaster|behindsource)/, replicationLag],
-  [/^kubernetes\w*deployment\w*replicas?\w*(?:down|unavailable|mismatch)/, deploymentReplicasMismatch],
-  [/^kubernetes\w*statefulset\w*replicas?\w*(?:down|unavailable|mismatch)/, statefulSetReplicasMismatch],
+  [/^kubernetes\w*deployment\w*replicas?\w*(?:down|unavailable|mismatch)/, 'deployment-replicas-mismatch'],
+  [/^kubernetes\w*statefulset\w*replicas?\w*(?:down|unavailable|mismatch)/, 'statefulset-replicas-mismatch'],
   [/^kubernetes\w*node\w*(?:unavailable|notready)/, 'node-not-ready'],
   [/^kubernetes\w*pods?\w*restart/, crashLoop],
   [/^nginx\w*upstream\w*(?:peer|fail|health)/, 'proxy-backend-down'],

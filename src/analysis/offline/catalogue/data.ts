@@ -17,6 +17,8 @@ import type { AlertView, Finding, Signature, SignatureContext } from '../types.t
 import { HOOKS } from './hooks.ts';
 import {
   compileTemplate,
+  HOOK_PREFIX,
+  isHookValue,
   type Mode,
   renderTemplate,
   type Scope,
@@ -277,7 +279,8 @@ function fieldCheck(chain: string, varNames: ReadonlySet<string>, path: Path): v
       (name) =>
         !templateFields().includes(name) &&
         !/^(?:labels|annotations)\.[\w.-]+$/.test(name) &&
-        !varNames.has(name),
+        !varNames.has(name) &&
+        !isHookValue(name, varNames),
     );
   if (bad === undefined) return;
   const name = bad;
@@ -629,11 +632,15 @@ function compileSignature(
         return chosen ? renderTemplate(chosen, scope, mode) : undefined;
       },
       other: (other) => makeScope(other, ctx),
+      hook: (name) => hookValues?.(view)[name],
       set: (name) => (ctx && sets.names.has(name) ? sets.of(name, ctx) : undefined),
     };
     return scope;
   };
   const sets = compileSets(spec.sets, varNames, [...path, 'sets'], fieldValue);
+  const hookValues = spec.hook === undefined ? undefined : HOOKS[spec.hook]?.values;
+  for (const name of (spec.hook === undefined ? undefined : HOOKS[spec.hook]?.provides) ?? [])
+    varNames.add(`${HOOK_PREFIX}${name}`);
   for (const [name, value] of Object.entries(allVars)) {
     const where = spec.vars?.[name] !== undefined ? [...path, 'vars', name] : ['vars', name];
     if (templateFields().includes(name)) throw new At(where, `the var "${name}" has the name of a field`);

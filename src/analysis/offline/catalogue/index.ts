@@ -10,7 +10,6 @@
 import type { Signature } from '../types.ts';
 import { awsSignatures } from './cloud-aws.ts';
 import { otherCloudSignatures } from './cloud-other.ts';
-import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
 import { serviceSignatures } from './services.ts';
 import { workloadSignatures } from './workloads.ts';
@@ -41,7 +40,7 @@ const data = (domain: string): readonly Signature[] => {
 const ORDER: readonly (readonly Signature[] | string)[] = [
   'platform',
   workloadSignatures,
-  controllerSignatures,
+  'controllers',
   'kubernetes',
   'messaging',
   'nodes',
