@@ -168,8 +168,12 @@ const example = z.strictObject({
   annotations: z.record(z.string(), z.string()).optional(),
   /** The signature expected to answer (default: the one the example belongs to). */
   signature: z.string().optional(),
+  /** The alert's PromQL expression (carried in its generatorURL). */
+  expr: z.string().optional(),
   /** A pattern the first cause's title must match. */
   firstCause: pattern,
+  /** A text one of the next steps must contain (a real label quoted, or the tool's own command). */
+  step: z.string().optional(),
 });
 
 const VAR_NAME = /^[A-Za-z_]\w*$/;
