@@ -213,6 +213,8 @@ ${CAUSES}`);
         `summary: s\ncauses:\n  - { title: c, likelihood: 0.5, category: data, evidence: [{ set: nope }] }\nsteps: []`,
       ),
     ).toMatch(/causes\[0\]\.evidence\[0\]\.set: no set "nope"/);
+    // A set is defined by the incident's alerts, never by another set (no loops at analysis time).
+    expect(refusal(`sets: { x: { some: x } }\nsummary: s\n${CAUSES}`)).toMatch(/sets\.x\.some: no set "x"/);
     expect(refusal(`sets: { x: { same: nonsense } }\n${'summary: s'}\n${CAUSES}`)).toMatch(
       /sets\.x\.same: unknown field "nonsense"/,
     );

@@ -592,10 +592,11 @@ function compileSets(
       return test ? ctx.all.filter((view) => test(view, ctx)) : [];
     },
   };
-  value.sets = sets;
-  for (const name of sets.names) varNames.add(`${SET_PREFIX}${name}`);
+  // The sets' own conditions are compiled before the sets are known: a set cannot name a set (no loops).
   for (const [name, condition] of Object.entries(spec ?? {}))
     tests.set(name, compileCondition(condition, varNames, [...path, name], value));
+  value.sets = sets;
+  for (const name of sets.names) varNames.add(`${SET_PREFIX}${name}`);
   return sets;
 }
 
