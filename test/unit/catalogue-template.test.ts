@@ -1,291 +1,266 @@
 /**
- * Features of the catalogue format that read more than one alert or shape a finding (docs/catalogue.md), as
- * the workloads signatures use them: `{{list …}}` over the matched alerts and `more:` (catA's), a cause's
- * `evidence: [{ alerts: N }]`, `actions:` — and the `crash-loop-oom` hook. Checked on a small file compiled by the loader and on the built-in signatures that use them.
+ * The catalogue language's features for values drawn from several alerts and from parsed labels (docs/catalogue.md):
+ * `more:`, `{{list …}}`, `{{url …}}`, the probe-target fields, alert `sets:` with `some:`/`same:`/`primary:`,
+ * `every:`, `startsWith:`, a cause's `evidence:` and likelihood choices. Each is compiled from a small file and run
+ * against alerts, as the loader does at start.
  */
 import { describe, expect, it } from 'vitest';
 import { compileCatalogueFile } from '../../src/analysis/offline/catalogue/data.ts';
-import { signatureById } from '../../src/analysis/offline/catalogue/index.ts';
 import { viewOf } from '../../src/analysis/offline/facts.ts';
-import { analyzeOffline } from '../../src/analysis/offline/index.ts';
-import type { SignatureContext } from '../../src/analysis/offline/types.ts';
+import type { AlertView, Finding, SignatureContext } from '../../src/analysis/offline/types.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { testAlert, testInput } from '../support/incidents.ts';
+import { type AlertSpec, testAlert, testInput } from '../support/incidents.ts';
 
 const T0 = '2024-06-03T08:40:00.000Z';
 
-const FILE = `
-domain: team
-signatures:
-  - id: team-pods
-    title: Team pods failing
-    weight: 10
-    names: [TeamPodsFailing]
-    vars:
-      owner: "{{labels.team|labels.owner}}"
-    summary: "Pods of {{q namespace}} fail."
-    more: " {{count}} alerts, pods {{list pod}}, owners {{list owner}}."
-    causes:
-      - title: First
-        likelihood: 0.5
-        category: application
-      - title: Second, citing two
-        likelihood: 0.3
-        category: capacity
-        evidence: [{ alerts: 2 }]
-      - title: Third
-        likelihood: 0.2
-        category: dependency
-    steps:
-      - run: "echo {{pod}}"
-    actions:
-      - { kind: restart, max: 2, namespace: "{{namespace}}", name: "{{deployment}}", workload: deployment }
-    examples:
-      - labels: { alertname: TeamPodsFailing }
-        firstCause: First
-`;
-
-const compile = (text: string) =>
-  compileCatalogueFile(text, 'team/x.yaml', () => () => undefined).signatures[0];
-
-function analyze(labelSets: Record<string, string>[]) {
-  const signature = compile(FILE);
-  if (!signature) throw new Error('no signature');
-  const alerts = labelSets.map((labels) =>
-    viewOf(testAlert({ labels: { alertname: 'TeamPodsFailing', ...labels } }, { at: T0 })),
-  );
-  const primary = alerts[0];
-  if (!primary) throw new Error('no alert');
-  const input = testInput([], T0);
-  const ctx: SignatureContext = { alerts, primary, all: alerts, input, change: null };
-  return signature.analyze(ctx);
+/** One signature from `body` (its YAML lines, indented under `- `), compiled as the loader does. */
+function signature(body: string) {
+  const text = `domain: x\nsignatures:\n  - id: s\n    title: S\n    weight: 1\n    names: [A]\n${body
+    .trim()
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n')}\n`;
+  const [compiled] = compileCatalogueFile(text, 'x.yaml', () => () => undefined).signatures;
+  if (!compiled) throw new Error('no signature');
+  return compiled;
 }
 
-describe('{{list …}} and more:', () => {
-  it('list the distinct values over the matched alerts, at most three', () => {
-    const finding = analyze([
-      { namespace: 'shop', pod: 'a', deployment: 'api', team: 'core' },
-      { namespace: 'shop', pod: 'b', deployment: 'api', owner: 'billing' },
-      { namespace: 'shop', pod: 'a', deployment: 'web' },
-      { namespace: 'shop', pod: 'c' },
-      { namespace: 'shop', pod: "d'$(x)" },
-    ]);
-    expect(finding.summary).toBe(
-      'Pods of `shop` fail. 5 alerts, pods `a`, `b`, `c` (+1 more), owners `core`, `billing`.',
-    );
-  });
+const refusal = (body: string): string => {
+  try {
+    signature(body);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('the file was accepted');
+};
 
-  it('add nothing for a single alert (and more: is only used then)', () => {
-    const finding = analyze([{ namespace: 'shop', pod: 'a' }]);
-    expect(finding.summary).toBe('Pods of `shop` fail.');
-  });
+const views = (specs: AlertSpec[]): AlertView[] => specs.map((spec) => viewOf(testAlert(spec, { at: T0 })));
 
-  it('more: defaults to the alert count', () => {
-    const signature = compile(FILE.replace(/ {4}more: .*\n/, ''));
-    const alerts = [{ pod: 'a' }, { pod: 'b' }].map((labels) =>
-      viewOf(testAlert({ labels: { alertname: 'TeamPodsFailing', ...labels } }, { at: T0 })),
-    );
-    const primary = alerts[0];
-    if (!signature || !primary) throw new Error('not compiled');
-    const finding = signature.analyze({
-      alerts,
-      primary,
-      all: alerts,
-      input: testInput([], T0),
-      change: null,
-    });
-    expect(finding.summary).toBe('Pods of `?` fail. (2 alerts)');
-  });
-});
-
-describe('a cause evidence: [{ alerts: N }]', () => {
-  it('cites the first N lines of the matched alerts (the first cause all, the others one by default)', () => {
-    const finding = analyze([{ pod: 'a' }, { pod: 'b' }, { pod: 'c' }]);
-    expect(finding.causes.map((item) => item.evidence.length)).toEqual([3, 2, 1]);
-  });
-});
-
-describe('actions:', () => {
-  it('proposes one action per matched alert whose params all render, deduplicated, at most max', () => {
-    const finding = analyze([
-      { namespace: 'shop', pod: 'a', deployment: 'api' },
-      { namespace: 'shop', pod: 'b', deployment: 'api' },
-      { namespace: 'shop', pod: 'c' },
-      { namespace: 'shop', pod: 'd', deployment: 'web' },
-      { namespace: 'shop', pod: 'e', deployment: 'worker' },
-    ]);
-    expect(finding.actions).toEqual([
-      { kind: 'restart', namespace: 'shop', name: 'api', workload: 'deployment' },
-      { kind: 'restart', namespace: 'shop', name: 'web', workload: 'deployment' },
-    ]);
-  });
-
-  it('drops an action the schema refuses', () => {
-    const finding = analyze([{ namespace: 'shop', deployment: 'x'.repeat(300) }]);
-    expect(finding.actions).toEqual([]);
-  });
-
-  it('are checked at load: an unknown kind or param is refused naming the field', () => {
-    expect(() => compile(FILE.replace('kind: restart', 'kind: reboot'))).toThrow(
-      /^team\/x\.yaml:\d+:\d+: signatures\[0\]\.actions\[0\]\.kind: /,
-    );
-    expect(() => compile(FILE.replace('workload: deployment', 'replicaz: "3"'))).toThrow(ConfigError);
-    expect(() => compile(FILE.replace('workload: deployment', 'replicaz: "3"'))).toThrow(
-      /signatures\[0\]\.actions\[0\]\.replicaz: a restart action has no "replicaz"/,
-    );
-    expect(() => compile(FILE.replace('name: "{{deployment}}"', 'name: "{{deploymnt}}"'))).toThrow(
-      /signatures\[0\]\.actions\[0\]\.name: unknown placeholder "deploymnt"/,
-    );
-  });
-});
-
-describe('built-in signatures using them', () => {
-  const alert = (labels: Record<string, string>, annotations: Record<string, string> = {}) =>
-    testAlert({ labels, annotations }, { at: T0 });
-
-  it('oom-killed lists the pods and proposes raising the limits of each container (at most 3)', async () => {
-    const alerts = ['a', 'b', 'c', 'd'].map((name) =>
-      alert({
-        alertname: 'KubePodOOMKilled',
-        namespace: 'shop',
-        pod: `${name}-1`,
-        container: 'app',
-        deployment: name,
-      }),
-    );
-    const analysis = await analyzeOffline(testInput(alerts, T0));
-    expect(analysis.summary).toContain('4 alerts in all, pods `a-1`, `b-1`, `c-1` (+1 more).');
-    expect(analysis.proposedActions.map((action) => 'name' in action && action.name)).toEqual([
-      'a',
-      'b',
-      'c',
-    ]);
-    expect(analysis.rootCauses.find((item) => /^Memory leak/.test(item.title))?.evidence).toHaveLength(2);
-  });
-
-  it('crash-loop cites an OOM kill of the same pod reported by another alert (the crash-loop-oom hook)', () => {
-    const crash = alert({ alertname: 'KubePodCrashLooping', namespace: 'shop', pod: 'api-1' });
-    const oomOf = (pod: string) =>
-      alert(
-        { alertname: 'AppMemoryTrouble', namespace: 'shop', pod },
-        { description: 'container was OOMKilled' },
-      );
-    const crashLoop = signatureById('crash-loop');
-    if (!crashLoop) throw new Error('no crash-loop signature');
-    const oomCause = (others: ReturnType<typeof alert>[]) => {
-      const primary = viewOf(crash);
-      const all = [primary, ...others.map(viewOf)];
-      const ctx = { alerts: [primary], primary, all, input: testInput([], T0), change: null };
-      return crashLoop.analyze(ctx).causes.find((item) => /OOMKilled/.test(item.title));
-    };
-    expect(oomCause([])?.likelihood).toBe(0.2);
-    expect(oomCause([oomOf('api-2')])?.likelihood).toBe(0.2);
-    const same = oomCause([oomOf('api-1')]);
-    expect(same?.likelihood).toBe(0.75);
-    expect(same?.evidence[0]).toBe(
-      '`AppMemoryTrouble` in the same incident reports OOMKilled for pod `shop/api-1`',
-    );
-  });
-});
-
-const SERVICE_FILE = `
-domain: team
-signatures:
-  - id: team-jobs
-    title: Team jobs failing
-    weight: 10
-    names: [TeamJobsFailing]
-    vars:
-      jobPath:
-        - text: "job/{{url labels.jenkins_job}}"
-          replace: { pattern: "%2F", with: /job/ }
-    sets:
-      errors: { key: error }
-      slow: { key: slow }
-    summary:
-      - when: { some: errors, notFewer: [errors, slow] }
-        text: Mostly errors.
-      - text: Mostly slow.
-    causes:
-      - title: A cause
-        likelihood: 0.5
-        category: application
-    steps:
-      - run: "curl {{jobPath}}"
-      - say: "Path {{jobPath}}"
-      - when: { has: expr }
-        say: "Query: {{expr}}"
-    examples:
-      - labels: { alertname: TeamJobsFailing }
-        firstCause: A cause
-`;
-
-describe('var replace:, the expr field and notFewer:', () => {
-  const signature = compile(SERVICE_FILE);
-  const run = (labelSets: Record<string, string>[], expr?: string) => {
-    if (!signature) throw new Error('no signature');
-    const views = labelSets.map((labels) =>
-      viewOf(testAlert(expr ? { labels, expr } : { labels }, { at: T0 })),
-    );
-    const primary = views[0];
-    if (!primary) throw new Error('no alert');
-    return signature.analyze({
-      alerts: [primary],
-      primary,
-      all: views,
-      input: testInput([], T0),
-      change: null,
-    });
+/** Runs the signature on the alerts it matched (`matched`) in an incident that also holds `others`. */
+function analyze(sig: ReturnType<typeof signature>, matched: AlertSpec[], others: AlertSpec[] = []): Finding {
+  const alerts = views(matched);
+  const all = [...alerts, ...views(others)];
+  const ctx: SignatureContext = {
+    alerts,
+    primary: alerts[0] as AlertView,
+    all,
+    input: testInput(
+      all.map((view) => view.alert),
+      T0,
+    ),
+    change: null,
   };
+  return sig.analyze(ctx);
+}
 
-  it('replace: rewrites what the var rendered, and the value is quoted like a label', () => {
-    const finding = run([{ alertname: 'TeamJobsFailing', jenkins_job: "folder/it's done" }]);
-    expect(finding.nextSteps[0]).toBe("curl 'job/folder/job/it'\\''s%20done'");
-    expect(finding.nextSteps[1]).toBe("Path job/folder/job/it's%20done");
+const a = (labels: Record<string, string> = {}, extra: Partial<AlertSpec> = {}): AlertSpec => ({
+  labels: { alertname: 'A', ...labels },
+  ...extra,
+});
+
+const CAUSES = `causes:
+  - { title: c, likelihood: 0.5, category: application }
+steps: []`;
+
+describe('the summary suffix for several alerts', () => {
+  it('is " (N alerts)" by default, and what `more:` says when given', () => {
+    const plain = signature(`summary: s\n${CAUSES}`);
+    expect(analyze(plain, [a(), a()]).summary).toBe('s (2 alerts)');
+    expect(analyze(plain, [a()]).summary).toBe('s');
+    const custom = signature(`summary: s\nmore: " {{count}} in all, jobs {{list labels.job}}."\n${CAUSES}`);
+    expect(analyze(custom, [a({ job: 'a' }), a({ job: 'b' }), a({ job: 'a' })]).summary).toBe(
+      's 3 in all, jobs `a`, `b`.',
+    );
+    expect(analyze(custom, [a({ job: 'a' })]).summary).toBe('s');
   });
 
-  it('expr is the PromQL expression of the alert, when it has one', () => {
-    expect(run([{ alertname: 'TeamJobsFailing' }], 'rate(x[5m]) > 1').nextSteps).toContain(
-      'Query: rate(x[5m]) > 1',
-    );
-    expect(run([{ alertname: 'TeamJobsFailing' }]).nextSteps.some((step) => step.startsWith('Query'))).toBe(
-      false,
-    );
+  it('is nothing when `more:` is empty or its choice is', () => {
+    expect(analyze(signature(`summary: s\nmore: ""\n${CAUSES}`), [a(), a()]).summary).toBe('s');
+    const choices = signature(`summary: s
+more:
+  - { when: { has: labels.quiet }, text: "" }
+  - { text: " many" }
+${CAUSES}`);
+    expect(analyze(choices, [a({ quiet: 'y' }), a()]).summary).toBe('s');
+    expect(analyze(choices, [a(), a()]).summary).toBe('s many');
+  });
+});
+
+describe('{{list …}}', () => {
+  it('lists the distinct values over the matched alerts, three at most, as facts.ts listOf does', () => {
+    const sig = signature(`summary: "{{list instance|labels.host}}"\nmore: ""\n${CAUSES}`);
+    const alerts = ['a', 'b', 'a', 'c', 'd'].map((host) => a({ host }));
+    expect(analyze(sig, alerts).summary).toBe('`a`, `b`, `c` (+1 more)');
+    expect(analyze(sig, [a({ instance: 'i:1', host: 'h' }), a({ host: 'h' })]).summary).toBe('`i:1`, `h`');
   });
 
-  it('notFewer: compares the sizes of two sets', () => {
-    const alert = { alertname: 'TeamJobsFailing' };
-    expect(run([alert]).summary).toBe('Mostly slow.');
-    expect(run([alert, { alertname: 'ApiError' }]).summary).toBe('Mostly errors.');
-    expect(run([alert, { alertname: 'ApiError' }, { alertname: 'ApiSlow' }]).summary).toBe('Mostly errors.');
+  it('is prose only, and names a set that exists', () => {
     expect(
-      run([alert, { alertname: 'ApiError' }, { alertname: 'ApiSlow' }, { alertname: 'DbSlow' }]).summary,
-    ).toBe('Mostly slow.');
+      refusal(`summary: s\n${CAUSES.replace('steps: []', 'steps:\n  - run: "echo {{list name}}"')}`),
+    ).toMatch(/steps\[0\]\.run: \{\{list …\}\} is prose/);
+    expect(refusal(`summary: "{{list name in nope}}"\n${CAUSES}`)).toMatch(/no set "nope"/);
   });
+});
 
-  it('notFewer: naming no set is refused at load', () => {
-    expect(() =>
-      compile(SERVICE_FILE.replace('notFewer: [errors, slow]', 'notFewer: [errors, slower]')),
-    ).toThrow(/signatures\[0\]\.summary\[0\]\.when\.notFewer\[1\]: no set "slower" in sets:/);
-  });
+describe('{{url …}} and the probe-target fields', () => {
+  const sig = signature(`summary: "{{targetHost}} {{targetPort|'443'}}"
+${CAUSES.replace(
+  'steps: []',
+  `steps:
+  - say: "Debug: /probe?target={{url instance}}&module={{url labels.module|'<m>'}}"
+  - when: { has: targetHost }
+    run: "openssl s_client -connect {{word endpoint}}"`,
+)}
+vars:
+  endpoint: "{{targetHost}}:{{targetPort|'443'}}"`);
 
-  it('dns-failures blames the side most of the firing CoreDNS alerts point to', async () => {
-    const alert = (name: string) =>
-      testAlert({ labels: { alertname: name, namespace: 'kube-system' } }, { at: T0 });
-    const first = async (names: string[]) =>
-      (await analyzeOffline(testInput(names.map(alert), T0))).rootCauses[0]?.title;
-    expect(await first(['CoreDNSErrorsHigh'])).toMatch(/^CoreDNS pods overloaded/);
-    expect(await first(['CoreDNSErrorsHigh', 'CoreDNSForwardErrorsHigh'])).toMatch(/^The upstream resolver/);
-    expect(await first(['CoreDNSErrorsHigh', 'CoreDNSForwardErrorsHigh', 'CoreDNSLatencyHigh'])).toMatch(
-      /^The upstream resolver/,
+  it('reads host and port from instance, target, url or host, as a URL or host:port', () => {
+    expect(analyze(sig, [a({ instance: 'https://shop.example.com:8443/health' })]).summary).toBe(
+      'shop.example.com 8443',
     );
+    expect(analyze(sig, [a({ target: 'db:5432' })]).summary).toBe('db 5432');
+    expect(analyze(sig, [a({ url: 'http://x.example/y' })]).summary).toBe('x.example 443');
+    expect(analyze(sig, [a()]).nextSteps).not.toContainEqual(expect.stringMatching(/openssl/));
+  });
+
+  it('percent-encodes for a query string, and a hostile host stays one shell word', () => {
+    const finding = analyze(sig, [a({ instance: "https://e$(id)v'l.example:4/x", module: 'a&b' })]);
+    expect(finding.nextSteps[0]).toBe(
+      "Debug: /probe?target=https%3A%2F%2Fe%24(id)v'l.example%3A4%2Fx&module=a%26b",
+    );
+    expect(finding.nextSteps[1]).toBe(`openssl s_client -connect 'e$(id)v'\\''l.example:4'`);
+  });
+});
+
+describe('alert sets and the conditions that relate alerts', () => {
+  const sig = signature(`sets:
+  memory: { key: "^hostoutofmemory$", same: host }
+  others: { primary: false, firing: true }
+vars:
+  memoryAlerts: "{{list name in memory}}"
+summary: "{{#memoryAlerts}}with {{memoryAlerts}}{{/memoryAlerts}}{{^memoryAlerts}}alone{{/memoryAlerts}}"
+more: ""
+causes:
+  - title: hog
+    likelihood:
+      - { when: { some: memory }, value: 0.65 }
+      - { when: { any: [{ has: node }, { some: others }] }, value: 0.35 }
+      - { value: 0.5 }
+    category: resource-exhaustion
+    evidence: [alerts, { text: "{{#memoryAlerts}}{{memoryAlerts}} firing for the same host{{/memoryAlerts}}" }]
+  - title: other
+    likelihood: 0.3
+    category: capacity
+    evidence: [{ set: others, max: 1 }, first]
+steps: []`);
+
+  it('finds the alerts of the incident a set names, relative to the primary alert', () => {
+    const oom = a({ instance: 'h1:9100' });
+    const alone = analyze(sig, [oom], [{ labels: { alertname: 'HostOutOfMemory', instance: 'h2:9100' } }]);
+    expect(alone.summary).toBe('alone'); // `same: host`: another host's memory alert is not evidence
+    const withMemory = analyze(
+      sig,
+      [oom],
+      [{ labels: { alertname: 'HostOutOfMemory', instance: 'h1:9200' } }],
+    );
+    expect(withMemory.summary).toBe('with `HostOutOfMemory`');
+    expect(withMemory.causes[0]?.likelihood).toBe(0.65);
+    expect(withMemory.causes[0]?.evidence.at(-1)).toBe('`HostOutOfMemory` firing for the same host');
+    expect(withMemory.causes[1]?.evidence[0]).toMatch(/^`HostOutOfMemory` firing for instance="h1:9200"/);
+  });
+
+  it('tests `some:` inside any: with the incident (a regression: any/all dropped it)', () => {
+    const other = analyze(sig, [a({ instance: 'h1:9100' })], [{ labels: { alertname: 'Other' } }]);
+    expect(other.causes[0]?.likelihood).toBe(0.35);
+    const resolved = analyze(sig, [a({ instance: 'h1:9100' })], [a({}, { status: 'resolved' })]);
+    expect(resolved.causes[0]?.likelihood).toBe(0.5);
+    // Without others, a sentence that renders nothing is left out of the evidence.
+    expect(resolved.causes[0]?.evidence).toHaveLength(1);
+  });
+
+  it('`every:` holds when every matched alert satisfies it', () => {
+    const every = signature(`summary:
+  - { when: { every: { label: { kind: "^x$" } } }, text: all }
+  - { text: some }
+${CAUSES}`);
+    expect(analyze(every, [a({ kind: 'x' }), a({ kind: 'x' })]).summary).toBe('all (2 alerts)');
+    expect(analyze(every, [a({ kind: 'x' }), a({ kind: 'y' })]).summary).toBe('some (2 alerts)');
+  });
+
+  it('`startsWith:` compares two fields', () => {
+    const ref = signature(`vars:
+  who: "{{labels.nodename|node}}"
+summary:
+  - { when: { has: [who, instance], not: { startsWith: { instance: who } } }, text: "{{who}} ({{instance}})" }
+  - { text: "{{q who|instance}}" }
+${CAUSES}`);
+    expect(analyze(ref, [a({ nodename: 'web-1', instance: '10.0.0.1:9100' })]).summary).toBe(
+      'web-1 (10.0.0.1:9100)',
+    );
+    expect(analyze(ref, [a({ nodename: 'web-1', instance: 'web-1:9100' })]).summary).toBe('`web-1`');
+  });
+
+  it('refuses an unknown set and an unknown field', () => {
+    expect(refusal(`summary: { }\n`)).toMatch(/x\.yaml:\d+:\d+: signatures\[0\]\.summary/);
     expect(
-      await first([
-        'CoreDNSErrorsHigh',
-        'CoreDNSForwardErrorsHigh',
-        'CoreDNSLatencyHigh',
-        'CoreDNSPanicCount',
-      ]),
-    ).toMatch(/^CoreDNS pods overloaded/);
+      refusal(
+        `summary: s\nmore: ""\ncauses:\n  - { title: c, likelihood: 0.5, category: data, when: { some: nope } }\nsteps: []`,
+      ),
+    ).toMatch(/causes\[0\]\.when\.some: no set "nope"/);
+    expect(
+      refusal(
+        `summary: s\ncauses:\n  - { title: c, likelihood: 0.5, category: data, evidence: [{ set: nope }] }\nsteps: []`,
+      ),
+    ).toMatch(/causes\[0\]\.evidence\[0\]\.set: no set "nope"/);
+    // A set is defined by the incident's alerts, never by another set (no loops at analysis time).
+    expect(refusal(`sets: { x: { some: x } }\nsummary: s\n${CAUSES}`)).toMatch(/sets\.x\.some: no set "x"/);
+    expect(refusal(`sets: { x: { same: nonsense } }\n${'summary: s'}\n${CAUSES}`)).toMatch(
+      /sets\.x\.same: unknown field "nonsense"/,
+    );
+  });
+});
+
+describe("a cause's evidence and likelihood", () => {
+  it('defaults to all matched alerts for the first cause and the first line for the others', () => {
+    const sig = signature(`summary: s
+causes:
+  - { title: one, likelihood: 0.5, category: data }
+  - { title: two, likelihood: 0.4, category: data }
+  - { title: three, likelihood: 0.3, category: data, evidence: [alerts] }
+steps: []`);
+    const finding = analyze(sig, [a({ instance: '1' }), a({ instance: '2' })]);
+    expect(finding.causes.map((cause) => cause.evidence.length)).toEqual([2, 1, 2]);
+  });
+});
+
+describe("a hook's values", () => {
+  const sig = signature(`hook: hpa-scale
+summary: s
+${CAUSES.replace(
+  'steps: []',
+  `steps:
+  - when: { has: hook.replicas }
+    say: "Raise maxReplicas to {{hook.replicas}}"`,
+)}`);
+
+  it('are usable as hook.NAME in templates and conditions, and the hook adds its action', () => {
+    const finding = analyze(sig, [
+      a({ namespace: 'shop', deployment: 'api' }, { annotations: { description: 'maximum replicas of 10' } }),
+    ]);
+    expect(finding.nextSteps).toEqual(['Raise maxReplicas to 15']);
+    expect(finding.actions).toEqual([{ kind: 'scale', namespace: 'shop', name: 'api', replicas: 15 }]);
+    const without = analyze(sig, [a({ namespace: 'shop', deployment: 'api' })]);
+    expect(without.nextSteps).toEqual([]);
+    expect(without.actions).toEqual([]);
+  });
+
+  it('are refused when the hook does not provide them', () => {
+    expect(refusal(`summary: "{{hook.replicas}}"\n${CAUSES}`)).toMatch(
+      /unknown placeholder "hook\.replicas"/,
+    );
+    expect(refusal(`hook: hpa-scale\nsummary: "{{hook.nope}}"\n${CAUSES}`)).toMatch(
+      /unknown placeholder "hook\.nope"/,
+    );
   });
 });

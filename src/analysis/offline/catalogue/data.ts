@@ -22,6 +22,8 @@ import type { AlertView, Finding, Signature, SignatureContext } from '../types.t
 import { HOOKS } from './hooks.ts';
 import {
   compileTemplate,
+  HOOK_PREFIX,
+  isHookValue,
   type Mode,
   quoteFor,
   renderTemplate,
@@ -69,6 +71,7 @@ export interface ConditionSpec {
   incident?: ConditionSpec;
   some?: string;
   notFewer?: [string, string];
+  every?: ConditionSpec;
   same?: string | string[];
   primary?: boolean;
   startsWith?: Record<string, string>;
@@ -105,6 +108,8 @@ const condition: z.ZodType<ConditionSpec> = z.lazy(() =>
     some: z.string().optional(),
     /** The first set (`sets:`) has at least as many alerts as the second. */
     notFewer: z.tuple([z.string(), z.string()]).optional(),
+    /** Every alert the signature matched satisfies the condition. */
+    every: condition.optional(),
     /** Each field has the same non-empty value on this alert and on the primary one. */
     same: oneOrMany(z.string()).optional(),
     /** The alert is (not) the one the analysis is about. */
@@ -193,8 +198,12 @@ const example = z.strictObject({
   annotations: z.record(z.string(), z.string()).optional(),
   /** The signature expected to answer (default: the one the example belongs to). */
   signature: z.string().optional(),
+  /** The alert's PromQL expression (carried in its generatorURL). */
+  expr: z.string().optional(),
   /** A pattern the first cause's title must match. */
   firstCause: pattern,
+  /** A text one of the next steps must contain (a real label quoted, or the tool's own command). */
+  step: z.string().optional(),
 });
 
 /**
@@ -330,7 +339,8 @@ function fieldCheck(chain: string, varNames: ReadonlySet<string>, path: Path): v
       (name) =>
         !templateFields().includes(name) &&
         !/^(?:labels|annotations)\.[\w.-]+$/.test(name) &&
-        !varNames.has(name),
+        !varNames.has(name) &&
+        !isHookValue(name, varNames),
     );
   if (bad === undefined) return;
   const name = bad;
@@ -408,13 +418,13 @@ function compileCondition(
     const any = spec.any.map((item, index) =>
       compileCondition(item, varNames, [...path, 'any', index], value),
     );
-    tests.push((v) => any.some((test) => test(v)));
+    tests.push((v, ctx) => any.some((test) => test(v, ctx)));
   }
   if (spec.all) {
     const all = spec.all.map((item, index) =>
       compileCondition(item, varNames, [...path, 'all', index], value),
     );
-    tests.push((v) => all.every((test) => test(v)));
+    tests.push((v, ctx) => all.every((test) => test(v, ctx)));
   }
   if (spec.not) {
     const not = compileCondition(spec.not, varNames, [...path, 'not'], value);
@@ -465,6 +475,10 @@ function relationTests(
     const sets = value.sets;
     if (!sets?.names.has(name)) throw new At([...path, 'some'], `no set "${name}" in sets:`);
     tests.push((_v, ctx) => (ctx ? sets.of(name, ctx).length > 0 : false));
+  }
+  if (spec.every) {
+    const each = compileCondition(spec.every, varNames, [...path, 'every'], value);
+    tests.push((v, ctx) => (ctx ? ctx.alerts.every((other) => each(other, ctx)) : each(v)));
   }
   if (spec.same !== undefined) {
     const names = [spec.same].flat();
@@ -706,7 +720,10 @@ function compileEvidence(
       return (_scope, ctx) => alertEvidence(sets.of(set, ctx)).slice(0, max);
     }
     const t = template(item.text, varNames, 'prose', [...path, index, 'text']);
-    return (scope) => [renderTemplate(t, scope, 'prose')];
+    return (scope) => {
+      const line = renderTemplate(t, scope, 'prose');
+      return line ? [line] : []; // a sentence that renders nothing is left out
+    };
   });
 }
 
@@ -739,10 +756,11 @@ function compileSets(
       return test ? ctx.all.filter((view) => test(view, ctx)) : [];
     },
   };
-  value.sets = sets;
-  for (const name of sets.names) varNames.add(`${SET_PREFIX}${name}`);
+  // The sets' own conditions are compiled before the sets are known: a set cannot name a set (no loops).
   for (const [name, condition] of Object.entries(spec ?? {}))
     tests.set(name, compileCondition(condition, varNames, [...path, name], value));
+  value.sets = sets;
+  for (const name of sets.names) varNames.add(`${SET_PREFIX}${name}`);
   return sets;
 }
 
@@ -791,11 +809,15 @@ function compileSignature(
         return chosen ? renderChoice(chosen, scope, mode) : undefined;
       },
       other: (other) => makeScope(other, ctx),
+      hook: (name) => hookValues?.(view)[name],
       set: (name) => (ctx && sets.names.has(name) ? sets.of(name, ctx) : undefined),
     };
     return scope;
   };
   const sets = compileSets(spec.sets, varNames, [...path, 'sets'], fieldValue);
+  const hookValues = spec.hook === undefined ? undefined : HOOKS[spec.hook]?.values;
+  for (const name of (spec.hook === undefined ? undefined : HOOKS[spec.hook]?.provides) ?? [])
+    varNames.add(`${HOOK_PREFIX}${name}`);
   for (const [name, value] of Object.entries(allVars)) {
     const where = spec.vars?.[name] !== undefined ? [...path, 'vars', name] : ['vars', name];
     if (templateFields().includes(name)) throw new At(where, `the var "${name}" has the name of a field`);

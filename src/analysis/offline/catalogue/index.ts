@@ -9,9 +9,7 @@
  */
 import type { Signature } from '../types.ts';
 import { awsSignatures } from './cloud-aws.ts';
-import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
-import { nodeSignatures } from './nodes.ts';
 
 let byId: ReadonlyMap<string, Signature> = new Map();
 let builtInById: ReadonlyMap<string, Signature> = new Map();
@@ -39,10 +37,10 @@ const data = (domain: string): readonly Signature[] => {
 const ORDER: readonly (readonly Signature[] | string)[] = [
   'platform',
   'workloads',
-  controllerSignatures,
+  'controllers',
   'kubernetes',
   'messaging',
-  nodeSignatures,
+  'nodes',
   'hosts',
   'monitoring',
   'datastores',

@@ -96,7 +96,7 @@ function parseChain(text: string, vars: ReadonlySet<string>): Ref[] {
       refs.push({ kind: 'literal', value: literal[1] as string });
       return;
     }
-    if (!(part in FIELDS) && !LABEL_PATH.test(part) && !vars.has(part))
+    if (!(part in FIELDS) && !LABEL_PATH.test(part) && !vars.has(part) && !isHookValue(part, vars))
       throw new TemplateError(
         `unknown placeholder "${part}" (fields: ${Object.keys(FIELDS).join(', ')}, labels.X, annotations.X, or a var)`,
       );
@@ -105,6 +105,11 @@ function parseChain(text: string, vars: ReadonlySet<string>): Ref[] {
   if (refs.length === 0) throw new TemplateError('an empty placeholder');
   return refs;
 }
+
+/** How the values a signature's hook provides travel in `vars` (`hook.NAME` in a template). */
+export const HOOK_PREFIX = '@hook:';
+export const isHookValue = (path: string, vars: ReadonlySet<string>): boolean =>
+  path.startsWith('hook.') && vars.has(`${HOOK_PREFIX}${path.slice(5)}`);
 
 /** How a signature's set names travel in the `vars` of `compileTemplate` (a var name cannot hold `@`). */
 export const SET_PREFIX = '@set:';
@@ -194,6 +199,8 @@ export interface Scope {
   variable(name: string, mode: Mode): string | undefined;
   /** The same scope for another alert of the incident (for `{{list …}}`). */
   other?(view: AlertView): Scope;
+  /** A value of the signature's hook (`hook.NAME`). */
+  hook?(name: string): string | undefined;
   /** The alerts of a named set (`sets:`); undefined for an unknown set. */
   set?(name: string): AlertView[] | undefined;
 }
@@ -207,6 +214,10 @@ function lookup(ref: Ref, scope: Scope, mode: Mode): { value: string; rendered: 
   }
   if (path.startsWith('annotations.')) {
     const value = scope.view.alert.annotations[path.slice(12)];
+    return value === undefined ? undefined : { value, rendered: false };
+  }
+  if (path.startsWith('hook.')) {
+    const value = scope.hook?.(path.slice(5));
     return value === undefined ? undefined : { value, rendered: false };
   }
   const field = FIELDS[path];
