@@ -45,6 +45,18 @@ signatures:
     delegate:
       - to: show-instance
         set: { instance: "{{^instance}}{{titleTail}}{{/instance}}" }
+  - id: aws-thing
+    title: Words, first non-empty chains and the summary field
+    weight: 10
+    namePattern: cpu
+    accepts: { words: '\\s(?:aws\\s?)?rds\\s' }
+    vars:
+      dbId: "{{labels.dimension_DBInstanceIdentifier || labels.db_instance_identifier}}"
+      either: "{{labels.dimension_DBInstanceIdentifier | labels.db_instance_identifier}}"
+    summary: "RDS {{q dbId}} ({{q either}}), said {{q summary}}."
+    causes:
+      - { title: A cause, likelihood: 0.5, category: application }
+    steps: []
   - id: show-instance
     title: Shows the instance
     weight: 10
@@ -121,6 +133,42 @@ describe('extract: on a var', () => {
         () => () => undefined,
       ),
     ).toThrow(ConfigError);
+  });
+});
+
+describe('words: condition', () => {
+  it('matches the name as words, split at separators or at camel-case humps', () => {
+    const accepts = (name: string) =>
+      sig('aws-thing').accepts?.(viewOf(testAlert({ labels: { alertname: name } }, { at: T0 })));
+    expect(accepts('prod-orders-rds-high-cpu')).toBe(true);
+    expect(accepts('awsRDSHighCPU')).toBe(true);
+    expect(accepts('AWS RDS CPU')).toBe(true);
+    expect(accepts('cardsHighCPU')).toBe(false);
+    expect(accepts('prod-rdsproxy-cpu')).toBe(false);
+  });
+});
+
+describe('a || chain and the summary field', () => {
+  it('skips empty values, where | stops at an empty label', () => {
+    const found = answer(
+      'aws-thing',
+      { alertname: 'rds cpu', dimension_DBInstanceIdentifier: '', db_instance_identifier: 'orders-db' },
+      { summary: 'CPU above 90%' },
+    );
+    expect(found.summary).toBe('RDS `orders-db` (`?`), said `CPU above 90%`.');
+  });
+
+  it('is refused when it mixes | and ||', () => {
+    expect(() =>
+      compileCatalogueFile(
+        FILE.replace(
+          'labels.dimension_DBInstanceIdentifier || ',
+          "labels.dimension_DBInstanceIdentifier | 'x' || ",
+        ),
+        'catalogue/x.yaml',
+        () => () => undefined,
+      ),
+    ).toThrow(/mixes \| and \|\|/);
   });
 });
 

@@ -59,6 +59,7 @@ export interface ConditionSpec {
   expr?: string;
   reason?: string;
   says?: string;
+  words?: string;
   has?: string | string[];
   missing?: string | string[];
   label?: Record<string, string>;
@@ -88,6 +89,8 @@ const condition: z.ZodType<ConditionSpec> = z.lazy(() =>
     reason: pattern.optional(),
     /** The alert key or the lower-cased text matches (what the TypeScript `says(v, /re/)` tested). */
     says: pattern.optional(),
+    /** The alert name as words (see `nameWords`) matches: `'\s(?:aws\s?)?rds'`. */
+    words: pattern.optional(),
     /** Every one of these fields/labels has a non-empty value. */
     has: oneOrMany(z.string()).optional(),
     /** None of these has a value. */
@@ -333,7 +336,7 @@ const DOMAINS_NONE = 'none';
 /** A field, label, annotation or var name — or a `|` chain of them, present when any link is. */
 function fieldCheck(chain: string, varNames: ReadonlySet<string>, path: Path): void {
   const bad = chain
-    .split('|')
+    .split(/\|\|?/)
     .map((name) => name.trim())
     .find(
       (name) =>
@@ -369,6 +372,7 @@ function compileCondition(
   re('expr', (v) => v.expr);
   re('reason', (v) => v.reason);
   if (spec.says !== undefined) tests.push(saysTest(toRegExp(spec.says)));
+  if (spec.words !== undefined) tests.push(wordsTest(toRegExp(spec.words)));
   const list = (item: string | string[] | undefined): string[] => (item === undefined ? [] : [item].flat());
   const has = list(spec.has);
   const missing = list(spec.missing);
@@ -561,6 +565,27 @@ const saysTest =
   (regex: RegExp): Test =>
   (v) =>
     regex.test(v.key) || regex.test(v.text);
+
+/**
+ * The alert name as words, two ways, each lower-cased and padded with a space on both sides: split at every run of
+ * non-alphanumerics (`prod-orders-rds-high-cpu` → ` prod orders rds high cpu `), and split at camel-case humps
+ * too (`awsRDSHighCPU` → ` aws rds high cpu `).
+ */
+export function nameWords(name: string): [plain: string, camel: string] {
+  const nonWord = /[^a-z0-9]+/g;
+  const camel = name
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .replace(nonWord, ' ');
+  return [` ${name.toLowerCase().replace(nonWord, ' ')} `, ` ${camel} `];
+}
+
+/** `words: RE`: one of the two word forms of the alert name matches. */
+const wordsTest =
+  (regex: RegExp): Test =>
+  (v) =>
+    nameWords(v.name).some((form) => regex.test(form));
 
 /**
  * A var choice's `extract: RE` over the text it rendered as prose: the first capture group that matched (the

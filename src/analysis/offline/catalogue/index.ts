@@ -8,7 +8,6 @@
  * file it does not name goes last.
  */
 import type { Signature } from '../types.ts';
-import { awsSignatures } from './cloud-aws.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
 
 let byId: ReadonlyMap<string, Signature> = new Map();
@@ -46,7 +45,7 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
   'datastores',
   'storage-systems',
   'cluster-addons',
-  awsSignatures,
+  'cloud-aws',
   'cloud-other',
   'proxies',
   'probes',

@@ -10,7 +10,7 @@ import type { AlertView, SignatureContext } from '../types.ts';
 export type Mode = 'prose' | 'shell' | 'promql';
 
 /** One link of a fallback chain: a view field, a label, an annotation, a var, or a quoted literal. */
-type Ref = { kind: 'path'; path: string } | { kind: 'literal'; value: string };
+type Ref = { kind: 'path'; path: string; skipEmpty?: boolean } | { kind: 'literal'; value: string };
 
 type Node =
   | { kind: 'text'; text: string }
@@ -34,6 +34,8 @@ export class TemplateError extends Error {}
 /** Fields of an alert a template may name, besides `labels.X` and `annotations.X`. */
 const FIELDS: Record<string, (v: AlertView, ctx: SignatureContext | undefined) => string | undefined> = {
   name: (v) => v.name,
+  /** The alert's one-line summary (its summary annotation, else its description, else its name). */
+  summary: (v) => v.alert.summary,
   key: (v) => v.key,
   reason: (v) => v.reason || undefined,
   namespace: (v) => v.namespace,
@@ -85,9 +87,21 @@ const TAG = /\{\{\s*([#^/]?)\s*([^}]*?)\s*\}\}/g;
 const IDENT = /^[A-Za-z_][\w-]*$/;
 const LABEL_PATH = /^(?:labels|annotations)\.[\w.-]+$/;
 
+/**
+ * `a || b`: a chain whose links count only when non-empty (JavaScript `||`), where `a | b` stops at an empty
+ * label (`??`). One chain uses one of the two.
+ */
+function chainParts(text: string): { parts: string[]; skipEmpty: boolean } {
+  if (!text.includes('||')) return { parts: text.split('|').map((part) => part.trim()), skipEmpty: false };
+  const parts = text.split('||').map((part) => part.trim());
+  if (parts.some((part) => part.includes('|')))
+    throw new TemplateError(`"${text}" mixes | and || (use one of them)`);
+  return { parts, skipEmpty: true };
+}
+
 function parseChain(text: string, vars: ReadonlySet<string>): Ref[] {
   const refs: Ref[] = [];
-  const parts = text.split('|').map((part) => part.trim());
+  const { parts, skipEmpty } = chainParts(text);
   parts.forEach((part, index) => {
     const literal = /^'([^']*)'$/.exec(part);
     if (literal) {
@@ -100,7 +114,7 @@ function parseChain(text: string, vars: ReadonlySet<string>): Ref[] {
       throw new TemplateError(
         `unknown placeholder "${part}" (fields: ${Object.keys(FIELDS).join(', ')}, labels.X, annotations.X, or a var)`,
       );
-    refs.push({ kind: 'path', path: part });
+    refs.push(skipEmpty ? { kind: 'path', path: part, skipEmpty } : { kind: 'path', path: part });
   });
   if (refs.length === 0) throw new TemplateError('an empty placeholder');
   return refs;
@@ -234,7 +248,7 @@ function lookup(ref: Ref, scope: Scope, mode: Mode): { value: string; rendered: 
 function resolve(chain: Ref[], scope: Scope, mode: Mode): { value: string; rendered: boolean } | undefined {
   for (const ref of chain) {
     const hit = lookup(ref, scope, mode);
-    if (hit) return hit;
+    if (hit && !(ref.kind === 'path' && ref.skipEmpty && hit.value === '')) return hit;
   }
   return undefined;
 }
