@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { minimalInput } from './analysis/input.ts';
-import type { LoadedFile } from './analysis/offline/catalogue/data.ts';
+import { type LoadedFile, toRegExp } from './analysis/offline/catalogue/data.ts';
 import {
   catalogueBaseDir,
   describeTeamFiles,
@@ -139,23 +139,28 @@ async function check(args: string[], io: CatalogueIo): Promise<void> {
             annotations: example.annotations ?? {},
             startsAt: at,
             endsAt: null,
-            generatorUrl: null,
+            // The example's PromQL, where viewOf reads an alert's expression.
+            generatorUrl: example.expr
+              ? `http://prometheus/graph?g0.expr=${encodeURIComponent(example.expr)}`
+              : null,
             firstSeen: at,
             lastSeen: at,
             deliveryCount: 1,
           };
           const expected = example.signature ?? signature.id;
           const matched = matchSignature(viewOf(alert))?.id ?? null;
-          const first =
-            analyzeOffline(minimalInput(incidentOf(alert.alertname, alert.service, [alert]))).rootCauses[0]
-              ?.title ?? '';
+          const analysis = analyzeOffline(minimalInput(incidentOf(alert.alertname, alert.service, [alert])));
+          const first = analysis.rootCauses[0]?.title ?? '';
           const label = `${loaded.file}: ${signature.id} example ${index + 1}`;
           if (matched !== expected) {
             problems += 1;
             io.stdout(`fail: ${label}: matched ${matched ?? 'no signature'}, expected ${expected}`);
-          } else if (!new RegExp(example.firstCause).test(first)) {
+          } else if (!toRegExp(example.firstCause).test(first)) {
             problems += 1;
             io.stdout(`fail: ${label}: first cause "${first}" does not match /${example.firstCause}/`);
+          } else if (example.step && !analysis.nextSteps.some((step) => step.includes(example.step ?? ''))) {
+            problems += 1;
+            io.stdout(`fail: ${label}: no next step contains "${example.step}"`);
           }
         }
       }

@@ -194,6 +194,20 @@ describe('aiops catalogue check', () => {
       'fail: wrong.yaml: wrong-cause example 1: first cause "Team cause of wrong-cause" does not match /Another cause/',
     );
 
+    // An example's step: one next step must contain it (the steps here are "Look at the dashboard").
+    writeFileSync(
+      path.join(dir, 'step.yaml'),
+      teamFile('wrong-step', ['WrongStep'], '(?i)team cause').replace(
+        'firstCause: "(?i)team cause" }',
+        'firstCause: "(?i)team cause", step: "kubectl get pods" }',
+      ),
+    );
+    const stepFails = capture({}, dir);
+    expect(await run(['catalogue', 'check', 'step.yaml'], stepFails.io)).toBe(1);
+    expect(stepFails.out()).toContain(
+      'fail: step.yaml: wrong-step example 1: no next step contains "kubectl get pods"',
+    );
+
     expect(await run(['catalogue', 'check', 'missing'], capture({}, dir).io)).toBe(1);
     for (const args of [
       ['catalogue'],

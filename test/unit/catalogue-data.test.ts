@@ -11,11 +11,13 @@ import {
   CATALOGUE_DIR,
   compileCatalogueFile,
   loadCatalogueDir,
+  toRegExp,
 } from '../../src/analysis/offline/catalogue/data.ts';
 import { DATA_FILES } from '../../src/analysis/offline/catalogue/index.ts';
 import { compileTemplate, renderTemplate } from '../../src/analysis/offline/catalogue/template.ts';
 import { viewOf } from '../../src/analysis/offline/facts.ts';
 import { analyzeOffline, matchSignature } from '../../src/analysis/offline/index.ts';
+import { analysisSchema } from '../../src/analysis/schema.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { testAlert, testInput } from '../support/incidents.ts';
 
@@ -40,14 +42,23 @@ describe('catalogue data files', () => {
     '%s',
     async (_label, { signature, example }) => {
       const alert = testAlert(
-        example.annotations
-          ? { labels: example.labels, annotations: example.annotations }
-          : { labels: example.labels },
+        {
+          labels: example.labels,
+          ...(example.annotations ? { annotations: example.annotations } : {}),
+          ...(example.expr ? { expr: example.expr } : {}),
+        },
         { at: T0 },
       );
       expect(matchSignature(viewOf(alert))?.id).toBe(example.signature ?? signature.id);
       const analysis = await analyzeOffline(testInput([alert], T0));
-      expect(analysis.rootCauses[0]?.title).toMatch(new RegExp(example.firstCause));
+      expect(analysisSchema.parse(analysis)).toEqual(analysis);
+      expect(analysis.summary).not.toMatch(/No known signature/);
+      expect(analysis.rootCauses[0]?.title).toMatch(toRegExp(example.firstCause));
+      expect(analysis.rootCauses[0]?.evidence.join('\n')).toContain(`\`${example.labels.alertname}\` firing`);
+      const likelihoods = analysis.rootCauses.map((cause) => cause.likelihood);
+      expect([...likelihoods].sort((x, y) => y - x)).toEqual(likelihoods);
+      expect(analysis.nextSteps.length).toBeGreaterThan(0);
+      if (example.step) expect(analysis.nextSteps.join('\n')).toContain(example.step);
     },
   );
 });

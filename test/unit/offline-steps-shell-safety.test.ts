@@ -4,7 +4,8 @@
  * command step must keep that value inside single quotes (or a comment) — never where the shell would run it.
  */
 import { describe, expect, it } from 'vitest';
-import { analyzeOffline, CATALOGUE } from '../../src/analysis/offline/index.ts';
+import { viewOf } from '../../src/analysis/offline/facts.ts';
+import { analyzeOffline, CATALOGUE, matchSignature } from '../../src/analysis/offline/index.ts';
 import { testAlert, testIncident, testInput } from '../support/incidents.ts';
 
 const T0 = '2024-06-03T08:40:00.000Z';
@@ -80,6 +81,15 @@ const LABEL_KEYS = [
   'cnpg_cluster',
   'pg_cluster',
   'kubernetes_pod_name',
+  // Cloud resources and CloudWatch dimensions (cloud-other, cloud-aws).
+  'resource_name',
+  'resource_id',
+  'database_id',
+  'zone',
+  ...['InstanceId', 'VolumeId', 'DBInstanceIdentifier', 'LoadBalancer', 'TargetGroup', 'FunctionName']
+    .concat(['QueueName', 'TopicName', 'TableName', 'ClusterName', 'ServiceName', 'CacheClusterId'])
+    .concat(['ApiName', 'Stage', 'DistributionId', 'StreamName', 'DomainName'])
+    .map((dimension) => `dimension_${dimension}`),
 ];
 
 /** Signatures known by name pattern only: alert names that reach them. */
@@ -87,6 +97,36 @@ const PATTERN_ONLY: readonly (readonly [string, string])[] = [
   ['CNPGClusterOffline', 'cloudnativepg-cluster'],
   ['CNPGClusterInstancesOnSameNode', 'cloudnativepg-cluster'],
   ['CNPGClusterHighConnectionsWarning', 'cloudnativepg-cluster'],
+  // Azure Monitor, Google Cloud and Datadog titles as PagerDuty sends them, and CloudWatch alarm names.
+  ['Fired:Sev1 Azure Monitor Alert VM Availability on vm-web-02', 'azure-vm'],
+  ['ServiceBus deadletter on sb-orders', 'azure-service-bus'],
+  ['Fired:Sev2 Azure Monitor Alert postgres storage percent on pg-flex', 'azure-sql-database'],
+  ['AKS nodes notready on prod-aks', 'azure-aks'],
+  ['CloudSQL replica lag', 'gcp-cloud-sql'],
+  ['GKE node notready on prod-gke', 'gcp-gke'],
+  ['GKE container restart on prod-gke', 'gcp-gke'],
+  ['CloudRun 5xx on checkout', 'gcp-cloud-run'],
+  ['GCE instance down on web-1', 'gcp-compute-engine'],
+  ['[Triggered] Postgres connections approaching limit on db-1', 'datadog-integration-monitor'],
+  ['[Triggered] Host web-1 is not reporting', 'datadog-host-not-reporting'],
+  ['ALARM: "web-1-StatusCheckFailed_System" in US East (N. Virginia)', 'aws-ec2-status-check'],
+  ['rds-orders-free-storage-space', 'aws-rds-storage'],
+  ['alb-orders-elb-502', 'aws-elb-5xx'],
+  ['lambda-ingest-duration', 'aws-lambda-duration'],
+  ['sqs-orders-age-of-oldest-message', 'aws-sqs-backlog'],
+  ['sns-alerts-delivery-failed', 'aws-sns-delivery-failed'],
+  ['dynamodb-orders-read-throttle', 'aws-dynamodb-throttles'],
+  ['ecs-orders-running-tasks-low', 'aws-ecs-running-tasks'],
+  ['eks-pod-memory-high', 'aws-ecs-service-resources'],
+  ['prod-apigw-4xx-errors', 'aws-apigateway-errors'],
+  ['cloudfront-5xx-error-rate', 'aws-cloudfront-errors'],
+  ['kinesis-orders-write-throttled', 'aws-kinesis-stream'],
+];
+
+/** Signatures known by the `reason` label only (no alert name): a reason that reaches each. */
+const REASON_ONLY: readonly (readonly [string, string])[] = [
+  ['CreateContainerConfigError', 'container-config-error'],
+  ['RunContainerError', 'container-config-error'],
 ];
 
 /** Whether a step is one a shell would run (not prose, not PromQL); "On HOST: cmd" checks `cmd`. */
@@ -195,17 +235,36 @@ describe('offline next steps with hostile label values', () => {
     expect(exposedIn(`oc debug node/n -- chroot /host sh -c 'journalctl -u a$(b)'`)).toContain('$(b)');
   });
 
+  const expectQuoted = (alerts: ReturnType<typeof testAlert>[]) => {
+    const analysis = analyzeOffline({ ...testInput(alerts, T0), incident: testIncident(alerts, T0, 1) });
+    for (const step of analysis.nextSteps) {
+      const command = commandOf(step);
+      if (!command) continue;
+      const exposed = exposedIn(command);
+      for (const expansion of EXPANSIONS) expect(exposed, step).not.toContain(expansion);
+    }
+  };
+
+  it('pattern-only names reach the signature they are listed for', () => {
+    for (const [name, id] of PATTERN_ONLY)
+      expect(matchSignature(viewOf(testAlert({ labels: { alertname: name } }, { at: T0 })))?.id, name).toBe(
+        id,
+      );
+  });
+
   it.each(named)('%s (%s): label values never reach a shell unquoted', (name) => {
     for (const hostile of HOSTILE) {
       const labels = Object.fromEntries(LABEL_KEYS.map((key) => [key, hostile]));
-      const alerts = [testAlert({ labels: { ...labels, alertname: name } }, { at: T0 })];
-      const analysis = analyzeOffline({ ...testInput(alerts, T0), incident: testIncident(alerts, T0, 1) });
-      for (const step of analysis.nextSteps) {
-        const command = commandOf(step);
-        if (!command) continue;
-        const exposed = exposedIn(command);
-        for (const expansion of EXPANSIONS) expect(exposed, step).not.toContain(expansion);
-      }
+      expectQuoted([testAlert({ labels: { ...labels, alertname: name } }, { at: T0 })]);
+    }
+  });
+
+  it.each(REASON_ONLY)('reason %s (%s): label values never reach a shell unquoted', (reason, id) => {
+    for (const hostile of HOSTILE) {
+      const labels = Object.fromEntries(LABEL_KEYS.map((key) => [key, hostile]));
+      const alert = testAlert({ labels: { ...labels, alertname: 'PodBroken', reason } }, { at: T0 });
+      expect(matchSignature(viewOf(alert))?.id).toBe(id);
+      expectQuoted([alert]);
     }
   });
 });

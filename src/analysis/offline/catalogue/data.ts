@@ -10,16 +10,25 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../errors.ts';
 import { packagePath } from '../../../package.ts';
-import { type RootCause, rootCauseCategories } from '../../schema.ts';
+import {
+  type ProposedAction,
+  proposedActionSchema,
+  type RootCause,
+  rootCauseCategories,
+} from '../../schema.ts';
 import { type Domain, domainOf } from '../domain.ts';
 import { alertEvidence, cause, runbookStep, sh, steps } from '../facts.ts';
 import type { AlertView, Finding, Signature, SignatureContext } from '../types.ts';
 import { HOOKS } from './hooks.ts';
 import {
   compileTemplate,
+  HOOK_PREFIX,
+  isHookValue,
   type Mode,
+  quoteFor,
   renderTemplate,
   type Scope,
+  SET_PREFIX,
   type Template,
   templateFields,
 } from './template.ts';
@@ -49,6 +58,8 @@ export interface ConditionSpec {
   text?: string;
   expr?: string;
   reason?: string;
+  says?: string;
+  words?: string;
   has?: string | string[];
   missing?: string | string[];
   label?: Record<string, string>;
@@ -59,6 +70,12 @@ export interface ConditionSpec {
   all?: ConditionSpec[];
   not?: ConditionSpec;
   incident?: ConditionSpec;
+  some?: string;
+  notFewer?: [string, string];
+  every?: ConditionSpec;
+  same?: string | string[];
+  primary?: boolean;
+  startsWith?: Record<string, string>;
 }
 
 const condition: z.ZodType<ConditionSpec> = z.lazy(() =>
@@ -70,6 +87,10 @@ const condition: z.ZodType<ConditionSpec> = z.lazy(() =>
     text: pattern.optional(),
     expr: pattern.optional(),
     reason: pattern.optional(),
+    /** The alert key or the lower-cased text matches (what the TypeScript `says(v, /re/)` tested). */
+    says: pattern.optional(),
+    /** The alert name as words (see `nameWords`) matches: `'\s(?:aws\s?)?rds'`. */
+    words: pattern.optional(),
     /** Every one of these fields/labels has a non-empty value. */
     has: oneOrMany(z.string()).optional(),
     /** None of these has a value. */
@@ -86,6 +107,18 @@ const condition: z.ZodType<ConditionSpec> = z.lazy(() =>
     not: condition.optional(),
     /** Some firing alert of the incident (this one included) satisfies the condition. */
     incident: condition.optional(),
+    /** The signature's alert set (`sets:`) of that name is not empty. */
+    some: z.string().optional(),
+    /** The first set (`sets:`) has at least as many alerts as the second. */
+    notFewer: z.tuple([z.string(), z.string()]).optional(),
+    /** Every alert the signature matched satisfies the condition. */
+    every: condition.optional(),
+    /** Each field has the same non-empty value on this alert and on the primary one. */
+    same: oneOrMany(z.string()).optional(),
+    /** The alert is (not) the one the analysis is about. */
+    primary: z.boolean().optional(),
+    /** Each field's value starts with the other field's value (both non-empty). */
+    startsWith: z.record(z.string(), z.string()).optional(),
   }),
 );
 
@@ -95,11 +128,44 @@ const text = z.union([
   z.array(z.strictObject({ when: condition.optional(), text: z.string() })).min(1),
 ]);
 
+const likelihood = z.number().min(0).max(1);
+
+/** What a cause cites: the matched alerts, their first line, an alert set's alerts, or a sentence. */
+const evidenceItem = z.union([
+  z.enum(['alerts', 'first']),
+  /** The matched alerts' evidence, its first N lines. */
+  z.strictObject({ alerts: z.number().int().min(1) }),
+  z.strictObject({ set: z.string(), max: z.number().int().min(1).optional() }),
+  z.strictObject({ text: z.string().min(1) }),
+]);
+
+/** A var: a text, whose choices may also `extract:` a value from what they render (see `extractValue`). */
+const varText = z.union([
+  z.string(),
+  z
+    .array(
+      z.strictObject({
+        when: condition.optional(),
+        text: z.string(),
+        extract: pattern.optional(),
+        /** Every match of the pattern in the rendered text replaced by `with`. */
+        replace: z.strictObject({ pattern, with: z.string() }).optional(),
+      }),
+    )
+    .min(1),
+]);
+
 const causeSpec = z.strictObject({
   title: z.string().min(1),
-  likelihood: z.number().min(0).max(1),
+  /** A number, or choices of which the first whose `when` holds is used. */
+  likelihood: z.union([
+    likelihood,
+    z.array(z.strictObject({ when: condition.optional(), value: likelihood })).min(1),
+  ]),
   category: z.enum(rootCauseCategories),
   when: condition.optional(),
+  /** Default: `[alerts]` for the first cause, `[first]` for the others. */
+  evidence: z.array(evidenceItem).min(1).optional(),
 });
 
 const causeGroup = z.strictObject({ when: condition.optional(), causes: z.array(causeSpec).min(1) });
@@ -135,12 +201,32 @@ const example = z.strictObject({
   annotations: z.record(z.string(), z.string()).optional(),
   /** The signature expected to answer (default: the one the example belongs to). */
   signature: z.string().optional(),
+  /** The alert's PromQL expression (carried in its generatorURL). */
+  expr: z.string().optional(),
   /** A pattern the first cause's title must match. */
   firstCause: pattern,
+  /** A text one of the next steps must contain (a real label quoted, or the tool's own command). */
+  step: z.string().optional(),
 });
 
+/**
+ * A typed action (`proposedActionSchema`) proposed once per matched alert whose params all render: `{ kind:
+ * raise-limits, max: 3, namespace: '{{namespace}}', name: '{{deployment}}', container: '{{container}}' }`.
+ */
+const actionSpec = z
+  .object({
+    kind: z.enum(proposedActionSchema.options.map((option) => option.shape.kind.value)),
+    /** At most this many actions from this entry (default 5, the analysis' limit). */
+    max: z.number().int().min(1).max(5).optional(),
+  })
+  .catchall(z.string().min(1));
+
+/** Fields a `delegate:` entry may `set:` for its target. */
+const SETTABLE_FIELDS = ['instance', 'node', 'pod', 'namespace', 'container', 'deployment'] as const;
+type SettableField = (typeof SETTABLE_FIELDS)[number];
+
 const VAR_NAME = /^[A-Za-z_]\w*$/;
-const vars = z.record(z.string().regex(VAR_NAME, 'a var name is letters, digits and _'), text);
+const vars = z.record(z.string().regex(VAR_NAME, 'a var name is letters, digits and _'), varText);
 
 const signatureSpec = z
   .strictObject({
@@ -162,12 +248,25 @@ const signatureSpec = z
       })
       .optional(),
     vars: vars.optional(),
+    /** Named sets of the incident's alerts: those that satisfy the condition. */
+    sets: z.record(z.string().regex(VAR_NAME, 'a set name is letters, digits and _'), condition).optional(),
     summary: text.optional(),
+    /** The summary's suffix when the signature matched several alerts (default ` ({{count}} alerts)`). */
+    more: text.optional(),
     causes: z.union([z.array(causeSpec).min(1), z.array(causeGroup).min(1)]).optional(),
     steps: z.array(step).optional(),
+    /** Typed actions proposed for the matched alerts (see actionSpec). */
+    actions: z.array(actionSpec).min(1).optional(),
     /** Answer with another signature (by id), the first whose `when` holds. */
     delegate: z
-      .array(z.strictObject({ when: condition.optional(), to: z.string().min(1) }))
+      .array(
+        z.strictObject({
+          when: condition.optional(),
+          to: z.string().min(1),
+          /** Fields of the alert the target sees replaced (see `withFields`). */
+          set: z.partialRecord(z.enum(SETTABLE_FIELDS), z.string().min(1)).optional(),
+        }),
+      )
       .min(1)
       .optional(),
     /** A code hook (see hooks.ts) for what data cannot say. */
@@ -200,7 +299,8 @@ export const catalogueFileSchema = z.strictObject({
 export type CatalogueFile = z.output<typeof catalogueFileSchema>;
 type SignatureSpec = z.output<typeof signatureSpec>;
 type CauseSpec = z.output<typeof causeSpec>;
-type TextSpec = z.output<typeof text>;
+type TextSpec = z.output<typeof varText>;
+type ActionSpec = z.output<typeof actionSpec>;
 
 // ─── Errors with positions ──────────────────────────────────────────────────────────────────────────────────
 
@@ -236,13 +336,14 @@ const DOMAINS_NONE = 'none';
 /** A field, label, annotation or var name — or a `|` chain of them, present when any link is. */
 function fieldCheck(chain: string, varNames: ReadonlySet<string>, path: Path): void {
   const bad = chain
-    .split('|')
+    .split(/\|\|?/)
     .map((name) => name.trim())
     .find(
       (name) =>
         !templateFields().includes(name) &&
         !/^(?:labels|annotations)\.[\w.-]+$/.test(name) &&
-        !varNames.has(name),
+        !varNames.has(name) &&
+        !isHookValue(name, varNames),
     );
   if (bad === undefined) return;
   const name = bad;
@@ -270,6 +371,8 @@ function compileCondition(
   re('text', (v) => v.text);
   re('expr', (v) => v.expr);
   re('reason', (v) => v.reason);
+  if (spec.says !== undefined) tests.push(saysTest(toRegExp(spec.says)));
+  if (spec.words !== undefined) tests.push(wordsTest(toRegExp(spec.words)));
   const list = (item: string | string[] | undefined): string[] => (item === undefined ? [] : [item].flat());
   const has = list(spec.has);
   const missing = list(spec.missing);
@@ -319,13 +422,13 @@ function compileCondition(
     const any = spec.any.map((item, index) =>
       compileCondition(item, varNames, [...path, 'any', index], value),
     );
-    tests.push((v) => any.some((test) => test(v)));
+    tests.push((v, ctx) => any.some((test) => test(v, ctx)));
   }
   if (spec.all) {
     const all = spec.all.map((item, index) =>
       compileCondition(item, varNames, [...path, 'all', index], value),
     );
-    tests.push((v) => all.every((test) => test(v)));
+    tests.push((v, ctx) => all.every((test) => test(v, ctx)));
   }
   if (spec.not) {
     const not = compileCondition(spec.not, varNames, [...path, 'not'], value);
@@ -335,15 +438,93 @@ function compileCondition(
     const some = compileCondition(spec.incident, varNames, [...path, 'incident'], value);
     tests.push((_v, ctx) => ctx?.all.some((other) => other.firing && some(other, ctx)) ?? false);
   }
+  tests.push(...relationTests(spec, varNames, path, value));
+  tests.push(...countTests(spec, path, value));
   return (v, ctx) => tests.every((test) => test(v, ctx));
 }
 
-/** A field's value for `has`/`missing`: view fields, labels, annotations and vars (rendered as prose). */
-type FieldValue = (name: string, view: AlertView) => string | undefined;
+/**
+ * A field's value for `has`/`missing`: view fields, labels, annotations and vars (rendered as prose). It carries
+ * the signature's alert sets (`sets:`), so conditions compiled anywhere in the signature can test them.
+ */
+type FieldValue = ((name: string, view: AlertView) => string | undefined) & { sets?: AlertSets };
+
+/** A signature's named alert sets: the incident's alerts that satisfy each set's condition. */
+interface AlertSets {
+  names: ReadonlySet<string>;
+  of(name: string, ctx: SignatureContext): AlertView[];
+}
+
+/** `notFewer: [A, B]`: set A has at least as many alerts as set B. */
+function countTests(spec: ConditionSpec, path: Path, value: FieldValue): Test[] {
+  if (spec.notFewer === undefined) return [];
+  const [many, few] = spec.notFewer;
+  const sets = value.sets;
+  spec.notFewer.forEach((name, index) => {
+    if (!sets?.names.has(name)) throw new At([...path, 'notFewer', index], `no set "${name}" in sets:`);
+  });
+  return [(_v, ctx) => (ctx && sets ? sets.of(many, ctx).length >= sets.of(few, ctx).length : false)];
+}
+
+/** The conditions that relate the alert to others: `some:` (a set), `same:`, `primary:`, `startsWith:`. */
+function relationTests(
+  spec: ConditionSpec,
+  varNames: ReadonlySet<string>,
+  path: Path,
+  value: FieldValue,
+): Test[] {
+  const tests: Test[] = [];
+  if (spec.some !== undefined) {
+    const name = spec.some;
+    const sets = value.sets;
+    if (!sets?.names.has(name)) throw new At([...path, 'some'], `no set "${name}" in sets:`);
+    tests.push((_v, ctx) => (ctx ? sets.of(name, ctx).length > 0 : false));
+  }
+  if (spec.every) {
+    const each = compileCondition(spec.every, varNames, [...path, 'every'], value);
+    tests.push((v, ctx) => (ctx ? ctx.alerts.every((other) => each(other, ctx)) : each(v)));
+  }
+  if (spec.same !== undefined) {
+    const names = [spec.same].flat();
+    names.forEach((name, index) => {
+      fieldCheck(name, varNames, [...path, 'same', ...(Array.isArray(spec.same) ? [index] : [])]);
+    });
+    tests.push((v, ctx) => {
+      if (!ctx) return false;
+      return names.every((name) => {
+        const mine = value(name, v);
+        return Boolean(mine) && mine === value(name, ctx.primary);
+      });
+    });
+  }
+  if (spec.primary !== undefined) {
+    const primary = spec.primary;
+    tests.push((v, ctx) => (ctx ? (v === ctx.primary) === primary : false));
+  }
+  if (spec.startsWith) {
+    const pairs = Object.entries(spec.startsWith);
+    for (const [name, prefix] of pairs) {
+      fieldCheck(name, varNames, [...path, 'startsWith', name]);
+      fieldCheck(prefix, varNames, [...path, 'startsWith', name]);
+    }
+    tests.push((v) =>
+      pairs.every(([name, prefix]) => {
+        const whole = value(name, v);
+        const start = value(prefix, v);
+        return Boolean(whole) && Boolean(start) && (whole as string).startsWith(start as string);
+      }),
+    );
+  }
+  return tests;
+}
 
 interface Choice {
   when?: Test;
   template: Template;
+  /** A var's `extract:`: the value is what this pattern captures from the rendered text. */
+  extract?: RegExp;
+  /** A var's `replace:`: every match of the pattern (global) replaced by the text. */
+  replace?: { pattern: RegExp; with: string };
 }
 
 function template(source: string, varNames: ReadonlySet<string>, mode: Mode | 'any', path: Path): Template {
@@ -365,12 +546,89 @@ function compileText(
   return spec.map((choice, index) => {
     const out: Choice = { template: template(choice.text, varNames, mode, [...path, index, 'text']) };
     if (choice.when) out.when = compileCondition(choice.when, varNames, [...path, index, 'when'], value);
+    if ('extract' in choice && choice.extract !== undefined) out.extract = toRegExp(choice.extract);
+    if ('replace' in choice && choice.replace !== undefined) {
+      const regex = toRegExp(choice.replace.pattern);
+      out.replace = { pattern: new RegExp(regex.source, `${regex.flags}g`), with: choice.replace.with };
+    }
     return out;
   });
 }
 
+const pickChoice = (choices: Choice[], view: AlertView, ctx?: SignatureContext): Choice | undefined =>
+  choices.find((choice) => !choice.when || choice.when(view, ctx));
 const pick = (choices: Choice[], view: AlertView, ctx?: SignatureContext): Template | undefined =>
-  choices.find((choice) => !choice.when || choice.when(view, ctx))?.template;
+  pickChoice(choices, view, ctx)?.template;
+
+/** `says: RE`: the alert key or its lower-cased text matches. */
+const saysTest =
+  (regex: RegExp): Test =>
+  (v) =>
+    regex.test(v.key) || regex.test(v.text);
+
+/**
+ * The alert name as words, two ways, each lower-cased and padded with a space on both sides: split at every run of
+ * non-alphanumerics (`prod-orders-rds-high-cpu` → ` prod orders rds high cpu `), and split at camel-case humps
+ * too (`awsRDSHighCPU` → ` aws rds high cpu `).
+ */
+export function nameWords(name: string): [plain: string, camel: string] {
+  const nonWord = /[^a-z0-9]+/g;
+  const camel = name
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .replace(nonWord, ' ');
+  return [` ${name.toLowerCase().replace(nonWord, ' ')} `, ` ${camel} `];
+}
+
+/** `words: RE`: one of the two word forms of the alert name matches. */
+const wordsTest =
+  (regex: RegExp): Test =>
+  (v) =>
+    nameWords(v.name).some((form) => regex.test(form));
+
+/**
+ * A var choice's `extract: RE` over the text it rendered as prose: the first capture group that matched (the
+ * whole match when RE has none); undefined when RE does not match or captures nothing.
+ */
+export function extractValue(regex: RegExp, rendered: string): string | undefined {
+  const match = regex.exec(rendered);
+  if (!match) return undefined;
+  const value = match.length > 1 ? match.slice(1).find((group) => group !== undefined) : match[0];
+  return value || undefined;
+}
+
+/** A var's value in `mode`: its chosen template rendered, or (with `extract:`) the extracted value, quoted. */
+function renderChoice(choice: Choice, scope: Scope, mode: Mode): string | undefined {
+  if (!choice.extract && !choice.replace) return renderTemplate(choice.template, scope, mode);
+  const rendered = renderTemplate(choice.template, scope, 'prose');
+  const extracted = choice.extract ? extractValue(choice.extract, rendered) : rendered;
+  const value = choice.replace
+    ? extracted?.replace(choice.replace.pattern, () => choice.replace?.with ?? '')
+    : extracted;
+  return value ? quoteFor(mode, value) : undefined;
+}
+
+/**
+ * `set:` of a delegate: the context with the primary alert's fields replaced by the rendered (prose) templates
+ * that are non-empty; the primary is replaced among the matched alerts too.
+ */
+function withFields(
+  ctx: SignatureContext,
+  set: [SettableField, Template][],
+  makeScope: (view: AlertView, ctx: SignatureContext) => Scope,
+): SignatureContext {
+  const v = ctx.primary;
+  const scope = makeScope(v, ctx);
+  const changes: Partial<Record<SettableField, string>> = {};
+  for (const [field, t] of set) {
+    const value = renderTemplate(t, scope, 'prose');
+    if (value) changes[field] = value;
+  }
+  if (Object.keys(changes).length === 0) return ctx;
+  const primary: AlertView = { ...v, ...changes };
+  return { ...ctx, primary, alerts: ctx.alerts.map((alert) => (alert === v ? primary : alert)) };
+}
 
 type Step = (scope: Scope) => string | undefined;
 
@@ -429,14 +687,120 @@ const shWord = sh;
 interface CompiledCause {
   when?: Test;
   title: Template;
-  likelihood: number;
+  likelihood: (v: AlertView, ctx: SignatureContext) => number;
   category: RootCause['category'];
+  evidence?: EvidenceSource[];
+}
+
+/** A compiled `actions:` entry: the actions it proposes for the matched alerts. */
+type Actions = (ctx: SignatureContext, scopeOf: (view: AlertView) => Scope) => ProposedAction[];
+
+/** `actions:` — one action per matched alert whose params all render (as prose), deduplicated, at most `max`. */
+function compileActions(spec: ActionSpec, varNames: ReadonlySet<string>, path: Path): Actions {
+  const { kind, max = 5, ...params } = spec;
+  const shape = proposedActionSchema.options.find((option) => option.shape.kind.value === kind)?.shape ?? {};
+  const allowed = Object.keys(shape).filter((key) => key !== 'kind');
+  for (const key of Object.keys(params))
+    if (!allowed.includes(key))
+      throw new At([...path, key], `a ${kind} action has no "${key}" (it has: ${allowed.join(', ')})`);
+  const templates = Object.entries(params).map(
+    ([key, source]) => [key, template(source as string, varNames, 'prose', [...path, key])] as const,
+  );
+  return (ctx, scopeOf) => {
+    const seen = new Set<string>();
+    const out: ProposedAction[] = [];
+    for (const view of ctx.alerts) {
+      const scope = scopeOf(view);
+      const values = templates.map(([key, t]) => [key, renderTemplate(t, scope, 'prose')] as const);
+      if (values.some(([, value]) => !value)) continue;
+      const id = JSON.stringify(values);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const parsed = proposedActionSchema.safeParse({ kind, ...Object.fromEntries(values) });
+      if (parsed.success) out.push(parsed.data);
+    }
+    return out.slice(0, max);
+  };
+}
+
+/** One source of a cause's evidence, compiled. */
+type EvidenceSource = (scope: Scope, ctx: SignatureContext, matched: string[]) => string[];
+
+function compileEvidence(
+  items: z.output<typeof evidenceItem>[],
+  varNames: ReadonlySet<string>,
+  path: Path,
+  sets: AlertSets,
+): EvidenceSource[] {
+  return items.map((item, index): EvidenceSource => {
+    if (item === 'alerts') return (_scope, _ctx, matched) => matched;
+    if (item === 'first') return (_scope, _ctx, matched) => matched.slice(0, 1);
+    if ('alerts' in item) {
+      const max = item.alerts;
+      return (_scope, _ctx, matched) => matched.slice(0, max);
+    }
+    if ('set' in item) {
+      if (!sets.names.has(item.set)) throw new At([...path, index, 'set'], `no set "${item.set}" in sets:`);
+      const { set, max } = item;
+      return (_scope, ctx) => alertEvidence(sets.of(set, ctx)).slice(0, max);
+    }
+    const t = template(item.text, varNames, 'prose', [...path, index, 'text']);
+    return (scope) => {
+      const line = renderTemplate(t, scope, 'prose');
+      return line ? [line] : []; // a sentence that renders nothing is left out
+    };
+  });
+}
+
+function compileLikelihood(
+  spec: CauseSpec['likelihood'],
+  varNames: ReadonlySet<string>,
+  path: Path,
+  value: FieldValue,
+): CompiledCause['likelihood'] {
+  if (typeof spec === 'number') return () => spec;
+  const choices = spec.map((choice, index) => ({
+    value: choice.value,
+    when: choice.when ? compileCondition(choice.when, varNames, [...path, index, 'when'], value) : undefined,
+  }));
+  return (v, ctx) => choices.find((choice) => !choice.when || choice.when(v, ctx))?.value ?? 0;
+}
+
+/** Compiles `sets:` into `value.sets` (conditions compiled later see them); set names join the template vars. */
+function compileSets(
+  spec: Record<string, ConditionSpec> | undefined,
+  varNames: Set<string>,
+  path: Path,
+  value: FieldValue,
+): AlertSets {
+  const tests = new Map<string, Test>();
+  const sets: AlertSets = {
+    names: new Set(Object.keys(spec ?? {})),
+    of: (name, ctx) => {
+      const test = tests.get(name);
+      return test ? ctx.all.filter((view) => test(view, ctx)) : [];
+    },
+  };
+  // The sets' own conditions are compiled before the sets are known: a set cannot name a set (no loops).
+  for (const [name, condition] of Object.entries(spec ?? {}))
+    tests.set(name, compileCondition(condition, varNames, [...path, name], value));
+  value.sets = sets;
+  for (const name of sets.names) varNames.add(`${SET_PREFIX}${name}`);
+  return sets;
+}
+
+interface DelegateEntry {
+  when?: Test;
+  to: string;
+  path: Path;
+  at?: string;
+  set?: [SettableField, Template][];
 }
 
 /** A signature compiled from data; `delegates` are resolved by id once the whole catalogue is assembled. */
 export interface DataSignature extends Signature {
   file: string;
-  delegates?: { when?: Test; to: string; path: Path; at?: string }[];
+  delegates?: DelegateEntry[];
   examples: z.output<typeof example>[];
 }
 
@@ -466,12 +830,19 @@ function compileSignature(
       view,
       ...(ctx ? { ctx } : {}),
       variable: (name, mode) => {
-        const chosen = pick(compiledVars.get(name) ?? [], view, ctx);
-        return chosen ? renderTemplate(chosen, scope, mode) : undefined;
+        const chosen = pickChoice(compiledVars.get(name) ?? [], view, ctx);
+        return chosen ? renderChoice(chosen, scope, mode) : undefined;
       },
+      other: (other) => makeScope(other, ctx),
+      hook: (name) => hookValues?.(view)[name],
+      set: (name) => (ctx && sets.names.has(name) ? sets.of(name, ctx) : undefined),
     };
     return scope;
   };
+  const sets = compileSets(spec.sets, varNames, [...path, 'sets'], fieldValue);
+  const hookValues = spec.hook === undefined ? undefined : HOOKS[spec.hook]?.values;
+  for (const name of (spec.hook === undefined ? undefined : HOOKS[spec.hook]?.provides) ?? [])
+    varNames.add(`${HOOK_PREFIX}${name}`);
   for (const [name, value] of Object.entries(allVars)) {
     const where = spec.vars?.[name] !== undefined ? [...path, 'vars', name] : ['vars', name];
     if (templateFields().includes(name)) throw new At(where, `the var "${name}" has the name of a field`);
@@ -516,12 +887,14 @@ function compileSignature(
 
   if (spec.delegate) {
     signature.delegates = spec.delegate.map((item, index) => {
-      const out: { when?: Test; to: string; path: Path } = {
-        to: item.to,
-        path: [...path, 'delegate', index, 'to'],
-      };
+      const out: DelegateEntry = { to: item.to, path: [...path, 'delegate', index, 'to'] };
       if (item.when)
         out.when = compileCondition(item.when, varNames, [...path, 'delegate', index, 'when'], fieldValue);
+      if (item.set)
+        out.set = Object.entries(item.set).map(([field, source]) => [
+          field as SettableField,
+          template(source as string, varNames, 'prose', [...path, 'delegate', index, 'set', field]),
+        ]);
       return out;
     });
     const delegates = signature.delegates;
@@ -529,21 +902,24 @@ function compileSignature(
       const chosen = delegates.find((item) => !item.when || item.when(ctx.primary, ctx));
       const target = chosen ? resolve()(chosen.to) : undefined;
       if (!target) throw new Error(`signature ${spec.id}: no delegate applies`);
-      const finding = target.analyze(ctx);
+      const finding = target.analyze(chosen?.set ? withFields(ctx, chosen.set, makeScope) : ctx);
       return hook?.analyze ? hook.analyze(ctx, finding) : finding;
     };
     return signature;
   }
 
   const summary = compileText(spec.summary as TextSpec, varNames, [...path, 'summary'], fieldValue);
+  const more =
+    spec.more !== undefined ? compileText(spec.more, varNames, [...path, 'more'], fieldValue) : undefined;
   const causeGroups: { when?: Test; causes: CompiledCause[] }[] = [];
   const compileCause = (item: CauseSpec, where: Path): CompiledCause => {
     const out: CompiledCause = {
       title: template(item.title, varNames, 'prose', [...where, 'title']),
-      likelihood: item.likelihood,
+      likelihood: compileLikelihood(item.likelihood, varNames, [...where, 'likelihood'], fieldValue),
       category: item.category,
     };
     if (item.when) out.when = compileCondition(item.when, varNames, [...where, 'when'], fieldValue);
+    if (item.evidence) out.evidence = compileEvidence(item.evidence, varNames, [...where, 'evidence'], sets);
     return out;
   };
   const causes = spec.causes ?? [];
@@ -565,6 +941,9 @@ function compileSignature(
     compileStep(item, varNames, [...path, 'steps', index], fieldValue),
   );
   const runbook = spec.runbook;
+  const actions = (spec.actions ?? []).map((item, index) =>
+    compileActions(item, varNames, [...path, 'actions', index]),
+  );
 
   signature.analyze = (ctx): Finding => {
     const v = ctx.primary;
@@ -572,24 +951,36 @@ function compileSignature(
     const evidence = alertEvidence(ctx.alerts);
     const group = causeGroups.find((candidate) => !candidate.when || candidate.when(v, ctx));
     const chosen = (group?.causes ?? []).filter((item) => !item.when || item.when(v, ctx));
-    const more = ctx.alerts.length > 1 ? ` (${ctx.alerts.length} alerts)` : '';
+    const moreTemplate = ctx.alerts.length > 1 && more ? pick(more, v, ctx) : undefined;
+    const suffix =
+      ctx.alerts.length <= 1
+        ? ''
+        : more
+          ? moreTemplate
+            ? renderTemplate(moreTemplate, scope, 'prose')
+            : ''
+          : ` (${ctx.alerts.length} alerts)`;
     const summaryTemplate = pick(summary, v, ctx);
     const alertRunbook = runbookStep(v);
     const finding: Finding = {
-      summary: `${summaryTemplate ? renderTemplate(summaryTemplate, scope, 'prose') : ''}${more}`,
+      summary: `${summaryTemplate ? renderTemplate(summaryTemplate, scope, 'prose') : ''}${suffix}`,
       causes: chosen.map((item, index) =>
         cause(
           renderTemplate(item.title, scope, 'prose'),
-          item.likelihood,
+          item.likelihood(v, ctx),
           item.category,
-          index === 0 ? evidence : evidence.slice(0, 1),
+          item.evidence
+            ? item.evidence.flatMap((source) => source(scope, ctx, evidence))
+            : index === 0
+              ? evidence
+              : evidence.slice(0, 1),
         ),
       ),
       nextSteps: steps(
         ...stepList.map((render) => render(scope)),
         alertRunbook ?? (runbook ? `Follow the runbook: ${runbook}` : null),
       ),
-      actions: [],
+      actions: actions.flatMap((propose) => propose(ctx, (other) => makeScope(other, ctx))),
     };
     return hook?.analyze ? hook.analyze(ctx, finding) : finding;
   };

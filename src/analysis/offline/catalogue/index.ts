@@ -8,14 +8,7 @@
  * file it does not name goes last.
  */
 import type { Signature } from '../types.ts';
-import { awsSignatures } from './cloud-aws.ts';
-import { otherCloudSignatures } from './cloud-other.ts';
-import { controllerSignatures } from './controllers.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
-import { nodeSignatures } from './nodes.ts';
-import { probeSignatures } from './probes.ts';
-import { serviceSignatures } from './services.ts';
-import { workloadSignatures } from './workloads.ts';
 
 let byId: ReadonlyMap<string, Signature> = new Map();
 let builtInById: ReadonlyMap<string, Signature> = new Map();
@@ -42,21 +35,21 @@ const data = (domain: string): readonly Signature[] => {
 
 const ORDER: readonly (readonly Signature[] | string)[] = [
   'platform',
-  workloadSignatures,
-  controllerSignatures,
+  'workloads',
+  'controllers',
   'kubernetes',
   'messaging',
-  nodeSignatures,
+  'nodes',
   'hosts',
   'monitoring',
   'datastores',
   'storage-systems',
   'cluster-addons',
-  awsSignatures,
-  otherCloudSignatures,
+  'cloud-aws',
+  'cloud-other',
   'proxies',
-  probeSignatures,
-  serviceSignatures,
+  'probes',
+  'services',
   'home-grown',
 ];
 

@@ -4,13 +4,13 @@
  * `raw`; `open`/`close` for a literal `{{`/`}}`). Quoting is decided by where a template is used, never by its author: in a `run:` step every value is
  * a shell word (`sh()`), in a `promql:` step a PromQL string (`pq()`), in prose it is inserted as it is.
  */
-import { hostOf, kubectl, pq, sel, sh } from '../facts.ts';
+import { hostOf, kubectl, listOf, pq, sel, sh } from '../facts.ts';
 import type { AlertView, SignatureContext } from '../types.ts';
 
 export type Mode = 'prose' | 'shell' | 'promql';
 
 /** One link of a fallback chain: a view field, a label, an annotation, a var, or a quoted literal. */
-type Ref = { kind: 'path'; path: string } | { kind: 'literal'; value: string };
+type Ref = { kind: 'path'; path: string; skipEmpty?: boolean } | { kind: 'literal'; value: string };
 
 type Node =
   | { kind: 'text'; text: string }
@@ -20,6 +20,8 @@ type Node =
   | { kind: 'kubectl'; chain?: Ref[] }
   | { kind: 'sel'; pairs: [string, Ref[]][] }
   | { kind: 'word'; chain: Ref[] }
+  | { kind: 'url'; chain: Ref[] }
+  | { kind: 'list'; chain: Ref[]; set?: string }
   | { kind: 'section'; negated: boolean; chain: Ref[]; children: Node[] };
 
 export interface Template {
@@ -32,6 +34,8 @@ export class TemplateError extends Error {}
 /** Fields of an alert a template may name, besides `labels.X` and `annotations.X`. */
 const FIELDS: Record<string, (v: AlertView, ctx: SignatureContext | undefined) => string | undefined> = {
   name: (v) => v.name,
+  /** The alert's one-line summary (its summary annotation, else its description, else its name). */
+  summary: (v) => v.alert.summary,
   key: (v) => v.key,
   reason: (v) => v.reason || undefined,
   namespace: (v) => v.namespace,
@@ -57,7 +61,22 @@ const FIELDS: Record<string, (v: AlertView, ctx: SignatureContext | undefined) =
   where: (v) => v.instance ?? v.pod ?? v.labels.job ?? v.labels.service ?? v.node,
   /** How many alerts the signature matched. */
   count: (_v, ctx) => (ctx ? String(ctx.alerts.length) : undefined),
+  /** The alert's PromQL expression (from its generatorURL), when it has one. */
+  expr: (v) => v.expr || undefined,
+  /** The host of the probe target (`instance`, `target`, `url` or `host` read as `scheme://host:port/…`). */
+  targetHost: (v) => probeTarget(v)?.host,
+  /** The port of the probe target, when it names one. */
+  targetPort: (v) => probeTarget(v)?.port,
 };
+
+const URL_TARGET = /^(?:[a-z]+:\/\/)?([^/:?#]+)(?::(\d+))?/i;
+
+/** Host and port of a probe target such as `https://shop.example.com/health` or `db:5432`. */
+function probeTarget(view: AlertView): { host: string; port: string | undefined } | undefined {
+  const target = view.labels.instance ?? view.labels.target ?? view.labels.url ?? view.labels.host;
+  const match = target ? URL_TARGET.exec(target) : null;
+  return match?.[1] ? { host: match[1], port: match[2] } : undefined;
+}
 
 /** Fields whose values are safe words by construction: inserted as they are in every mode (even in quotes). */
 const SAFE_FIELDS: ReadonlySet<string> = new Set(['devicePath', 'nic']);
@@ -68,9 +87,21 @@ const TAG = /\{\{\s*([#^/]?)\s*([^}]*?)\s*\}\}/g;
 const IDENT = /^[A-Za-z_][\w-]*$/;
 const LABEL_PATH = /^(?:labels|annotations)\.[\w.-]+$/;
 
+/**
+ * `a || b`: a chain whose links count only when non-empty (JavaScript `||`), where `a | b` stops at an empty
+ * label (`??`). One chain uses one of the two.
+ */
+function chainParts(text: string): { parts: string[]; skipEmpty: boolean } {
+  if (!text.includes('||')) return { parts: text.split('|').map((part) => part.trim()), skipEmpty: false };
+  const parts = text.split('||').map((part) => part.trim());
+  if (parts.some((part) => part.includes('|')))
+    throw new TemplateError(`"${text}" mixes | and || (use one of them)`);
+  return { parts, skipEmpty: true };
+}
+
 function parseChain(text: string, vars: ReadonlySet<string>): Ref[] {
   const refs: Ref[] = [];
-  const parts = text.split('|').map((part) => part.trim());
+  const { parts, skipEmpty } = chainParts(text);
   parts.forEach((part, index) => {
     const literal = /^'([^']*)'$/.exec(part);
     if (literal) {
@@ -79,14 +110,33 @@ function parseChain(text: string, vars: ReadonlySet<string>): Ref[] {
       refs.push({ kind: 'literal', value: literal[1] as string });
       return;
     }
-    if (!(part in FIELDS) && !LABEL_PATH.test(part) && !vars.has(part))
+    if (!(part in FIELDS) && !LABEL_PATH.test(part) && !vars.has(part) && !isHookValue(part, vars))
       throw new TemplateError(
         `unknown placeholder "${part}" (fields: ${Object.keys(FIELDS).join(', ')}, labels.X, annotations.X, or a var)`,
       );
-    refs.push({ kind: 'path', path: part });
+    refs.push(skipEmpty ? { kind: 'path', path: part, skipEmpty } : { kind: 'path', path: part });
   });
   if (refs.length === 0) throw new TemplateError('an empty placeholder');
   return refs;
+}
+
+/** How the values a signature's hook provides travel in `vars` (`hook.NAME` in a template). */
+export const HOOK_PREFIX = '@hook:';
+export const isHookValue = (path: string, vars: ReadonlySet<string>): boolean =>
+  path.startsWith('hook.') && vars.has(`${HOOK_PREFIX}${path.slice(5)}`);
+
+/** How a signature's set names travel in the `vars` of `compileTemplate` (a var name cannot hold `@`). */
+export const SET_PREFIX = '@set:';
+
+/** `{{list PATH}}` / `{{list PATH in SET}}`: prose only (the values come back in backticks). */
+function parseList(argument: string, vars: ReadonlySet<string>, mode: Mode | 'any'): Node {
+  if (mode === 'shell' || mode === 'promql')
+    throw new TemplateError('{{list …}} is prose: not in a run: or promql: step');
+  const match = /^(.*?)\s+in\s+([A-Za-z_]\w*)$/.exec(argument);
+  const chain = parseChain(match ? (match[1] as string) : argument, vars);
+  if (match && !vars.has(`${SET_PREFIX}${match[2]}`))
+    throw new TemplateError(`{{list … in ${match[2]}}}: no set "${match[2]}" in sets:`);
+  return match ? { kind: 'list', chain, set: match[2] as string } : { kind: 'list', chain };
 }
 
 /**
@@ -130,6 +180,8 @@ export function compileTemplate(source: string, vars: ReadonlySet<string>, mode:
       current().push(argument ? { kind: 'kubectl', chain: parseChain(argument, vars) } : { kind: 'kubectl' });
     else if (head === 'q') current().push({ kind: 'q', chain: parseChain(argument, vars) });
     else if (head === 'word') current().push({ kind: 'word', chain: parseChain(argument, vars) });
+    else if (head === 'url') current().push({ kind: 'url', chain: parseChain(argument, vars) });
+    else if (head === 'list') current().push(parseList(argument, vars, mode));
     else if (head === 'raw') {
       if (mode !== 'shell' || !/(?:^|\s)#\s/.test(consumed))
         throw new TemplateError('{{raw …}} is only allowed after a " # " comment mark in a run: step');
@@ -159,6 +211,12 @@ export interface Scope {
   ctx?: SignatureContext;
   /** A var's value in a mode (undefined when none of its choices applies). */
   variable(name: string, mode: Mode): string | undefined;
+  /** The same scope for another alert of the incident (for `{{list …}}`). */
+  other?(view: AlertView): Scope;
+  /** A value of the signature's hook (`hook.NAME`). */
+  hook?(name: string): string | undefined;
+  /** The alerts of a named set (`sets:`); undefined for an unknown set. */
+  set?(name: string): AlertView[] | undefined;
 }
 
 function lookup(ref: Ref, scope: Scope, mode: Mode): { value: string; rendered: boolean } | undefined {
@@ -170,6 +228,10 @@ function lookup(ref: Ref, scope: Scope, mode: Mode): { value: string; rendered: 
   }
   if (path.startsWith('annotations.')) {
     const value = scope.view.alert.annotations[path.slice(12)];
+    return value === undefined ? undefined : { value, rendered: false };
+  }
+  if (path.startsWith('hook.')) {
+    const value = scope.hook?.(path.slice(5));
     return value === undefined ? undefined : { value, rendered: false };
   }
   const field = FIELDS[path];
@@ -186,12 +248,13 @@ function lookup(ref: Ref, scope: Scope, mode: Mode): { value: string; rendered: 
 function resolve(chain: Ref[], scope: Scope, mode: Mode): { value: string; rendered: boolean } | undefined {
   for (const ref of chain) {
     const hit = lookup(ref, scope, mode);
-    if (hit) return hit;
+    if (hit && !(ref.kind === 'path' && ref.skipEmpty && hit.value === '')) return hit;
   }
   return undefined;
 }
 
-const quoteFor = (mode: Mode, value: string): string =>
+/** A plain value as `mode` quotes it: a shell word, a PromQL string, or as it is in prose. */
+export const quoteFor = (mode: Mode, value: string): string =>
   mode === 'shell' ? sh(value) : mode === 'promql' ? pq(value) : value;
 
 function renderNodes(nodes: Node[], scope: Scope, mode: Mode): string {
@@ -221,6 +284,14 @@ function renderNodes(nodes: Node[], scope: Scope, mode: Mode): string {
         if (hit) out += sh(hit.value);
         break;
       }
+      case 'url': {
+        const hit = resolve(node.chain, scope, 'prose');
+        if (hit) out += encodeURIComponent(hit.value);
+        break;
+      }
+      case 'list':
+        out += listIn(node, scope);
+        break;
       case 'sel': {
         const matchers: Record<string, string | undefined> = {};
         for (const [key, chain] of node.pairs) matchers[key] = resolve(chain, scope, 'prose')?.value;
@@ -236,6 +307,15 @@ function renderNodes(nodes: Node[], scope: Scope, mode: Mode): string {
     }
   }
   return out;
+}
+
+/** facts.ts `listOf` of a chain over the matched alerts, or over a named set. */
+function listIn(node: Extract<Node, { kind: 'list' }>, scope: Scope): string {
+  const alerts = node.set ? (scope.set?.(node.set) ?? []) : (scope.ctx?.alerts ?? [scope.view]);
+  return listOf(
+    alerts,
+    (view) => resolve(node.chain, scope.other ? scope.other(view) : scope, 'prose')?.value,
+  );
 }
 
 export const renderTemplate = (template: Template, scope: Scope, mode: Mode): string =>
