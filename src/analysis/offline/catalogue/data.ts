@@ -566,17 +566,33 @@ function compileSignature(
       compiled = compileTemplate(`{{${name}}}`, varNames, 'prose');
       fieldTemplates.set(name, compiled);
     }
-    return renderTemplate(compiled, makeScope(view, undefined), 'prose');
+    return renderTemplate(compiled, viewScope(view), 'prose');
   };
   const makeScope = (view: AlertView, ctx: SignatureContext | undefined): Scope => {
+    // A var's value depends only on the alert, the context and the mode: rendered once per scope.
+    const rendered = new Map<string, string | undefined>();
     const scope: Scope = {
       view,
       ...(ctx ? { ctx } : {}),
       variable: (name, mode) => {
+        const key = `${mode}:${name}`;
+        if (rendered.has(key)) return rendered.get(key);
         const chosen = pickChoice(compiledVars.get(name) ?? [], view, ctx);
-        return chosen ? renderChoice(chosen, scope, mode) : undefined;
+        const value = chosen ? renderChoice(chosen, scope, mode) : undefined;
+        rendered.set(key, value);
+        return value;
       },
     };
+    return scope;
+  };
+  /** The scope conditions see (no incident context), one per alert. */
+  const viewScopes = new WeakMap<AlertView, Scope>();
+  const viewScope = (view: AlertView): Scope => {
+    let scope = viewScopes.get(view);
+    if (!scope) {
+      scope = makeScope(view, undefined);
+      viewScopes.set(view, scope);
+    }
     return scope;
   };
   for (const [name, value] of Object.entries(allVars)) {
