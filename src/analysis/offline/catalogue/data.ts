@@ -823,15 +823,21 @@ function compileSignature(
       compiled = compileTemplate(`{{${name}}}`, varNames, 'prose');
       fieldTemplates.set(name, compiled);
     }
-    return renderTemplate(compiled, makeScope(view, undefined), 'prose');
+    return renderTemplate(compiled, viewScope(view), 'prose');
   };
   const makeScope = (view: AlertView, ctx: SignatureContext | undefined): Scope => {
+    // A var's value depends only on the alert, the context and the mode: rendered once per scope.
+    const rendered = new Map<string, string | undefined>();
     const scope: Scope = {
       view,
       ...(ctx ? { ctx } : {}),
       variable: (name, mode) => {
+        const key = `${mode}:${name}`;
+        if (rendered.has(key)) return rendered.get(key);
         const chosen = pickChoice(compiledVars.get(name) ?? [], view, ctx);
-        return chosen ? renderChoice(chosen, scope, mode) : undefined;
+        const value = chosen ? renderChoice(chosen, scope, mode) : undefined;
+        rendered.set(key, value);
+        return value;
       },
       other: (other) => makeScope(other, ctx),
       hook: (name) => hookValues?.(view)[name],
@@ -843,6 +849,16 @@ function compileSignature(
   const hookValues = spec.hook === undefined ? undefined : HOOKS[spec.hook]?.values;
   for (const name of (spec.hook === undefined ? undefined : HOOKS[spec.hook]?.provides) ?? [])
     varNames.add(`${HOOK_PREFIX}${name}`);
+  /** The scope conditions see (no incident context), one per alert. */
+  const viewScopes = new WeakMap<AlertView, Scope>();
+  const viewScope = (view: AlertView): Scope => {
+    let scope = viewScopes.get(view);
+    if (!scope) {
+      scope = makeScope(view, undefined);
+      viewScopes.set(view, scope);
+    }
+    return scope;
+  };
   for (const [name, value] of Object.entries(allVars)) {
     const where = spec.vars?.[name] !== undefined ? [...path, 'vars', name] : ['vars', name];
     if (templateFields().includes(name)) throw new At(where, `the var "${name}" has the name of a field`);
