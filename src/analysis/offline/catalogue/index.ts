@@ -3,9 +3,9 @@
  * kubernetes-mixin, awesome-prometheus-alerts) and on reason labels and alert text. Order matters for the
  * pattern tiers: specific signatures come before broad ones.
  *
- * Part of it is data (`catalogue/*.yaml` at the package root, loaded and validated once, here, at start; see
- * docs/catalogue.md), part still TypeScript while the conversion goes on. `ORDER` places each domain; a data
- * file it does not name goes last.
+ * All of it is data: `catalogue/*.yaml` at the package root, loaded and validated once, here, at start (see
+ * docs/catalogue.md). `ORDER` places each domain file; a data file it does not name goes last. Code joins a
+ * signature only through a hook (`hooks.ts`).
  */
 import type { Signature } from '../types.ts';
 import { CATALOGUE_DIR, checkDelegates, type LoadedFile, loadCatalogueDir } from './data.ts';
@@ -33,7 +33,7 @@ const data = (domain: string): readonly Signature[] => {
   return found.signatures;
 };
 
-const ORDER: readonly (readonly Signature[] | string)[] = [
+const ORDER: readonly string[] = [
   'platform',
   'workloads',
   'controllers',
@@ -54,9 +54,9 @@ const ORDER: readonly (readonly Signature[] | string)[] = [
 ];
 
 export const CATALOGUE: readonly Signature[] = (() => {
-  const placed = new Set(ORDER.filter((item): item is string => typeof item === 'string'));
+  const placed = new Set(ORDER);
   const all = [
-    ...ORDER.flatMap((item) => (typeof item === 'string' ? data(item) : item)),
+    ...ORDER.flatMap(data),
     ...DATA_FILES.filter((loaded) => !placed.has(loaded.domain)).flatMap((loaded) => loaded.signatures),
   ];
   const map = new Map<string, Signature>();
