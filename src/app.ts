@@ -182,6 +182,13 @@ export async function executorsFromConfig(config: Config, clock: Clock): Promise
   ];
 }
 
+/**
+ * Jobs the job worker runs at once. One after another, a webhook storm's new incidents had their root
+ * messages and first answers queued behind each other's (~20 statements each), so on a loaded machine
+ * the last incidents' first answers came seconds late (issue 13, docs/performance.md).
+ */
+const JOB_LANES = 4;
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.env.LOG_LEVEL);
@@ -303,7 +310,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       });
       if (slack?.socketMode) await slack.app.start();
       if (startWorkers) {
-        worker.start({ kinds: Object.keys(handlers).filter((kind) => !slowKinds.includes(kind)) });
+        worker.start({
+          kinds: Object.keys(handlers).filter((kind) => !slowKinds.includes(kind)),
+          concurrency: JOB_LANES,
+        });
         analysisWorker.start();
         poster.start();
       }
