@@ -183,11 +183,12 @@ export async function executorsFromConfig(config: Config, clock: Clock): Promise
 }
 
 /**
- * Jobs the job worker runs at once. One after another, a webhook storm's new incidents had their root
- * messages and first answers queued behind each other's (~20 statements each), so on a loaded machine
- * the last incidents' first answers came seconds late (issue 13, docs/performance.md).
+ * Jobs the job worker runs at once. With one, a job that takes its time (a remediation run, a job waiting
+ * on a lock) held up every new incident's root message and first answer behind it. More lanes are not
+ * faster when the CPU is the limit: in `bench:analysis` on the loaded VM two lanes measured like one
+ * (first answer p50 0.9-1.2 s vs 0.9-2.0 s) and four worse (1.4-4.9 s) — docs/performance.md.
  */
-const JOB_LANES = 4;
+const JOB_LANES = 2;
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
