@@ -182,6 +182,14 @@ export async function executorsFromConfig(config: Config, clock: Clock): Promise
   ];
 }
 
+/**
+ * Jobs the job worker runs at once. With one, a job that takes its time (a remediation run, a job waiting
+ * on a lock) held up every new incident's root message and first answer behind it. More lanes are not
+ * faster when the CPU is the limit: in `bench:analysis` on the loaded VM two lanes measured like one
+ * (first answer p50 0.9-1.2 s vs 0.9-2.0 s) and four worse (1.4-4.9 s) — docs/performance.md.
+ */
+const JOB_LANES = 2;
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.env.LOG_LEVEL);
@@ -303,7 +311,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       });
       if (slack?.socketMode) await slack.app.start();
       if (startWorkers) {
-        worker.start({ kinds: Object.keys(handlers).filter((kind) => !slowKinds.includes(kind)) });
+        worker.start({
+          kinds: Object.keys(handlers).filter((kind) => !slowKinds.includes(kind)),
+          concurrency: JOB_LANES,
+        });
         analysisWorker.start();
         poster.start();
       }

@@ -37,6 +37,16 @@ export interface JobWorkerOptions {
   name?: string;
 }
 
+export interface RoundOptions {
+  /** Also take jobs due within this time (debounced work the CLI wants done now). */
+  aheadMs?: number;
+  kinds?: readonly string[];
+  /** At most this many jobs (the worker's batchSize by default). */
+  limit?: number;
+  /** Called once jobs were claimed, before they run. */
+  onClaimed?: () => void;
+}
+
 /** What happened to a claimed job that the database was not there to record. */
 type Unsettled =
   | { job: Job; outcome: 'done' }
@@ -45,8 +55,6 @@ type Unsettled =
 
 export class JobWorker {
   readonly workerId: string;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
   private stopped = true;
   /** Claimed jobs whose outcome waits for the database, by id. */
   private readonly unsettled = new Map<number, Unsettled>();
@@ -72,7 +80,7 @@ export class JobWorker {
    * Claims what is due and runs it; returns how many jobs it ran. Safe to call concurrently with others.
    * `aheadMs` also takes jobs due within that time (debounced work the CLI wants done now).
    */
-  async runOnce(options: { aheadMs?: number; kinds?: readonly string[] } = {}): Promise<number> {
+  async runOnce(options: RoundOptions = {}): Promise<number> {
     try {
       return await this.claimAndRun(options);
     } catch (error) {
@@ -81,7 +89,7 @@ export class JobWorker {
     }
   }
 
-  private async claimAndRun(options: { aheadMs?: number; kinds?: readonly string[] }): Promise<number> {
+  private async claimAndRun(options: RoundOptions): Promise<number> {
     this.active += 1;
     try {
       return await this.round(options);
@@ -90,7 +98,7 @@ export class JobWorker {
     }
   }
 
-  private async round(options: { aheadMs?: number; kinds?: readonly string[] }): Promise<number> {
+  private async round(options: RoundOptions): Promise<number> {
     const { db, clock, handlers } = this.options;
     await this.settle();
     // Only with no other round of this worker under way, whose fresh claim could look like an orphan.
@@ -102,8 +110,9 @@ export class JobWorker {
       workerId: this.workerId,
       kinds: options.kinds ?? Object.keys(handlers),
       leaseMs: this.options.leaseMs ?? 60_000,
-      limit: this.options.batchSize ?? 10,
+      limit: options.limit ?? this.options.batchSize ?? 10,
     });
+    if (jobs.length > 0) options.onClaimed?.();
     for (const job of jobs) this.inFlight.add(job.id);
     try {
       for (const [index, job] of jobs.entries()) {
@@ -204,56 +213,87 @@ export class JobWorker {
     }
   }
 
-  private tick: (() => Promise<void>) | null = null;
-  private woken = false;
+  private lanes: Lane[] = [];
 
-  /** Polls until stopped; `kinds` limits what it claims (every kind it has a handler for by default). */
-  start(options: { kinds?: readonly string[] } = {}): void {
+  /**
+   * Polls until stopped; `kinds` limits what it claims (every kind it has a handler for by default).
+   * `concurrency` lanes run jobs at once (1 by default). With more than one, each lane claims one job at a
+   * time and wakes an idle lane as soon as it got one, so a burst spreads over the lanes and a slow job
+   * (another incident's, a remediation run) holds up only its own lane. The first lane polls when idle; the
+   * others wait to be woken.
+   */
+  start(options: { kinds?: readonly string[]; concurrency?: number } = {}): void {
     if (!this.stopped) return;
     this.stopped = false;
     const { kinds } = options;
-    const tick = async () => {
-      if (this.stopped) return;
-      this.woken = false;
-      let wait: number | null = null;
-      this.running = this.runOnce(kinds ? { kinds } : {}).then(
-        (ran) => {
-          this.outage.succeeded();
-          return ran;
-        },
-        (error: unknown) => {
-          wait = this.outage.failed(error);
-          if (wait === null) this.options.logger.warn({ err: error }, 'job poll failed');
-          return 0;
-        },
-      );
-      const ran = await this.running;
-      this.running = null;
-      // Database down: back off; busy queue (or woken meanwhile): poll again at once; idle: wait.
-      if (!this.stopped)
-        this.timer = setTimeout(tick, wait ?? (ran > 0 || this.woken ? 0 : (this.options.pollMs ?? 1_000)));
-    };
-    this.tick = tick;
-    this.timer = setTimeout(tick, 0);
+    const count = Math.max(1, Math.floor(options.concurrency ?? 1));
+    this.lanes = [];
+    for (let index = 0; index < count; index += 1) {
+      const lane: Lane = { timer: null, running: null, woken: false, tick: async () => {} };
+      lane.tick = async () => {
+        if (this.stopped) return;
+        lane.timer = null;
+        lane.woken = false;
+        let wait: number | null = null;
+        lane.running = this.runOnce({
+          ...(kinds ? { kinds } : {}),
+          ...(count > 1 ? { limit: 1, onClaimed: () => this.wakeIdle(lane) } : {}),
+        }).then(
+          (ran) => {
+            this.outage.succeeded();
+            return ran;
+          },
+          (error: unknown) => {
+            wait = this.outage.failed(error);
+            if (wait === null) this.options.logger.warn({ err: error }, 'job poll failed');
+            return 0;
+          },
+        );
+        const ran = await lane.running;
+        lane.running = null;
+        if (this.stopped) return;
+        // Database down: back off; busy queue (or woken meanwhile): poll again at once; idle: wait.
+        const next: number | null =
+          wait ?? (ran > 0 || lane.woken ? 0 : index === 0 ? (this.options.pollMs ?? 1_000) : null);
+        if (next !== null) lane.timer = setTimeout(lane.tick, next);
+      };
+      this.lanes.push(lane);
+    }
+    const first = this.lanes[0] as Lane;
+    first.timer = setTimeout(first.tick, 0);
+  }
+
+  /** Has a lane other than `except` that is not running poll now; false when every lane is busy. */
+  private wakeIdle(except?: Lane): boolean {
+    const idle = this.lanes.find((lane) => lane !== except && !lane.running);
+    if (!idle) return false;
+    if (idle.timer) clearTimeout(idle.timer);
+    idle.timer = setTimeout(idle.tick, 0);
+    return true;
   }
 
   /**
-   * Work was just queued in this process (an approved remediation): poll now instead of at the end of the
-   * idle wait. Other replicas still find the job on their next poll.
+   * Work was just queued in this process (an approved remediation, a new incident): poll now instead of at
+   * the end of the idle wait. Other replicas still find the job on their next poll.
    */
   wake(): void {
-    if (this.stopped || !this.tick) return;
-    if (this.running) {
-      this.woken = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(this.tick, 0);
+    if (this.stopped || this.lanes.length === 0) return;
+    if (this.wakeIdle()) return;
+    for (const lane of this.lanes) lane.woken = true;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    for (const lane of this.lanes) if (lane.timer) clearTimeout(lane.timer);
+    await Promise.all(this.lanes.map((lane) => lane.running));
   }
+}
+
+/** One polling loop of a started worker. */
+interface Lane {
+  timer: NodeJS.Timeout | null;
+  running: Promise<number> | null;
+  /** Woken while running: poll again at once when done. */
+  woken: boolean;
+  tick: () => Promise<void>;
 }

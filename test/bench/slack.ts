@@ -29,8 +29,15 @@ const CONCURRENCY = 100;
 const ROUNDS = QUICK ? 3 : 10;
 const STORM = { alerts: 1_000, seconds: 10, alertsPerRequest: 10 };
 const TARGETS = { ackP99Ms: 100, rootMessages: 1, maxUpdates: 10, rootP50Ms: 300 };
-/** New incidents sent one at a time, spaced so the channel's 1-message-per-second pace never delays a root. */
-const FIRST = { incidents: QUICK ? 10 : 30, spacingMs: 2_500 };
+/**
+ * New incidents sent one at a time, spaced so that the channel's 1-message-per-second pace leaves room for
+ * each root. A new incident now brings three paced messages to the channel — its root, its first answer,
+ * and the settled analysis' edit of that answer ~10 s later — so 2.5 s (made for one message per incident)
+ * kept the channel busy (1.2 messages/s) and most roots waited for the pace slot of another incident's
+ * message. At 3.5 s the edits still land at random against later roots (and the seeded incident's messages
+ * against the first): phase 3 reports the roots that found the channel free apart from those it held.
+ */
+const FIRST = { incidents: QUICK ? 10 : 30, spacingMs: 3_500 };
 const wallNow = () => Date.now();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -143,6 +150,8 @@ async function main(): Promise<number> {
     const firstCalls = await slack.calls();
     const rootLatency: number[] = [];
     const analysisLatency: number[] = [];
+    const rootFree: number[] = [];
+    const rootPaced: number[] = [];
     for (const [alertname, sent] of sentAt) {
       const root = firstCalls.find(
         (call) =>
@@ -150,7 +159,13 @@ async function main(): Promise<number> {
           !call.body.thread_ts &&
           String(call.body.text).includes(alertname),
       );
-      if (root) rootLatency.push(root.at - sent);
+      if (root) {
+        rootLatency.push(root.at - sent);
+        // Did the channel's pace hold this root? Another message went to the channel less than its interval
+        // (1 s) before the alert, or between the alert and the root.
+        const paced = firstCalls.some((call) => call !== root && call.at > sent - 1_000 && call.at < root.at);
+        (paced ? rootPaced : rootFree).push(root.at - sent);
+      }
       const analysis = firstCalls.find(
         (call) =>
           call.method === 'chat.postMessage' &&
@@ -160,11 +175,27 @@ async function main(): Promise<number> {
       );
       if (analysis) analysisLatency.push(analysis.at - sent);
     }
+    if (env.BENCH_TRACE === '1') {
+      // What the channel carried meanwhile, ms after the first alert: the pace explains a late root.
+      const t0 = Math.min(...sentAt.values());
+      for (const call of firstCalls) {
+        const text = String(call.body.text ?? '').slice(0, 60);
+        log(
+          `   ${fmt(call.at - t0, 0).padStart(7)} ${call.method}${call.body.thread_ts ? ' (reply)' : ''} ${text}`,
+        );
+      }
+    }
     const rootFirst = summarize(rootLatency);
     const analysisFirst = summarize(analysisLatency);
     log(
       `3. alert → root message, ${rootFirst.count} of ${FIRST.incidents} new incidents: p50 ${fmt(rootFirst.p50)} ms, p99 ${fmt(rootFirst.p99)} ms; ` +
         `→ first analysis reply (${analysisFirst.count} seen): p50 ${fmt(analysisFirst.p50)} ms, p99 ${fmt(analysisFirst.p99)} ms`,
+    );
+    const free = summarize(rootFree);
+    const held = summarize(rootPaced);
+    log(
+      `   roots on a free channel: ${free.count}, p50 ${fmt(free.p50)} ms, max ${fmt(free.max)} ms; ` +
+        `held by the channel's pace (another incident's message < 1 s before): ${held.count}, p50 ${fmt(held.p50)} ms`,
     );
 
     const burst = async (make: (i: number) => string) => {
@@ -286,7 +317,7 @@ async function main(): Promise<number> {
     return report('aiops-bot-slack', results, {
       ack: { commands, buttons },
       storm: { alerts: Number(stored.rows[0]?.n), roots, updates, replies },
-      firstAnswer: { rootMs: rootFirst, analysisReplyMs: analysisFirst },
+      firstAnswer: { rootMs: rootFirst, rootFreeMs: free, rootPacedMs: held, analysisReplyMs: analysisFirst },
     });
   } finally {
     await app.close();
