@@ -18,6 +18,7 @@ import { acknowledgeIncident, resolveIncident } from '../../src/incidents/lifecy
 import { listAudit } from '../../src/incidents/remediation.ts';
 import { redactForSlack, type SlackMessage } from '../../src/slack/message.ts';
 import {
+  MESSAGE_ALERTS,
   renderAnswer,
   renderError,
   renderExplain,
@@ -159,7 +160,7 @@ async function answerCommand(deps: CommandDeps, ctx: CommandContext, text: strin
       }
       case 'status': {
         const id = await requireIncident(deps, ctx, command.args);
-        const detail = await getIncident(deps.db, id);
+        const detail = await getIncident(deps.db, id, { alertLimit: MESSAGE_ALERTS });
         if (!detail) throw new AiopsError(ErrorCode.NotFound, `incident ${id} not found`);
         return renderIncidentStatus(detail, deps.clock.now());
       }

@@ -220,13 +220,25 @@ async function timelineOf(db: Queryable, id: number): Promise<TimelineEvent[]> {
 }
 
 /** The incident with every alert (the analysis, Slack and the CLI read it whole) and its timeline. */
-export async function getIncident(db: Queryable, id: number): Promise<IncidentDetail | null> {
+export async function getIncident(
+  db: Queryable,
+  id: number,
+  options: { alertLimit?: number } = {},
+): Promise<IncidentDetail | null> {
   const row = await incidentRow(db, id);
   if (!row) return null;
-  const alerts = await db.query<AlertRow>(
-    `SELECT ${ALERT_COLUMNS} FROM alerts WHERE incident_id = $1 ORDER BY id`,
-    [id],
-  );
+  // Bounded (Slack messages, commands): the firing alerts first, then in the order they joined; the counts
+  // stay on the incident row (alertCount, firingCount), so a 10,000-alert incident reads `alertLimit` rows.
+  const alerts =
+    options.alertLimit === undefined
+      ? await db.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE incident_id = $1 ORDER BY id`, [
+          id,
+        ])
+      : await db.query<AlertRow>(
+          `SELECT ${ALERT_COLUMNS} FROM alerts WHERE incident_id = $1
+            ORDER BY (status = 'firing') DESC, id LIMIT $2`,
+          [id, options.alertLimit],
+        );
   return { ...toSummary(row), alerts: alerts.rows.map(toAlert), timeline: await timelineOf(db, id) };
 }
 

@@ -12,6 +12,7 @@ import type { Db, Queryable } from '../db/index.ts';
 import type { SlackMessage } from './message.ts';
 import { enqueueReply, enqueueReplyUpdate, enqueueRootMessage, enqueueRootUpdate } from './outbox.ts';
 import {
+  MESSAGE_ALERTS,
   renderAnalysis,
   renderIncidentRoot,
   renderReplacedAnalysisPart,
@@ -96,7 +97,7 @@ export interface ThreadDeps {
 export async function syncIncidentThread(deps: ThreadDeps, incidentId: number): Promise<void> {
   await deps.db.transaction(async (tx) => {
     await lockThread(tx, incidentId);
-    const incident = await getIncident(tx, incidentId);
+    const incident = await getIncident(tx, incidentId, { alertLimit: MESSAGE_ALERTS });
     if (!incident) return; // deleted (retention) since the job was queued
     await syncLocked(tx, deps.clock.now(), incident);
   });

@@ -7,9 +7,10 @@
  * `checkSlackLimits` knows).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getIncident } from '../../src/db/incidents.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { SlackMessage } from '../../src/slack/message.ts';
-import { checkSlackLimits } from '../../src/slack/render/index.ts';
+import { checkSlackLimits, MESSAGE_ALERTS } from '../../src/slack/render/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { testDatabases } from '../support/databases.ts';
 import { alertmanagerBody, post, type TestAlert } from '../support/payloads.ts';
@@ -168,6 +169,19 @@ describe.each(testDatabases())('Slack limits for a 10,000-alert incident on $nam
     // The root message shows the size of the incident.
     const lastRoot = slack.callsOf('chat.update').at(-1)?.body ?? {};
     expect(JSON.stringify(lastRoot)).toMatch(/10,?000/);
+    // It read only the first MESSAGE_ALERTS alerts (firing first); the list's tail counts all the others.
+    expect(JSON.stringify(lastRoot)).toMatch(/and 9,?995 more alerts/);
+    expect(JSON.stringify(lastRoot)).toContain('🔥');
+  });
+
+  it('reads a bounded number of alerts for a message, firing first', async () => {
+    const detail = await getIncident(db, incidentId, { alertLimit: MESSAGE_ALERTS });
+    expect(detail?.alertCount).toBe(ALERTS);
+    expect(detail?.alerts).toHaveLength(MESSAGE_ALERTS);
+    expect(detail?.alerts.every((alert) => alert.status === 'firing')).toBe(true);
+    // The first firing alerts in the order they joined: the first third resolved.
+    expect(detail?.alerts[0]?.fingerprint).toBe(`storm-${Math.floor(ALERTS / 3)}`);
+    expect((await getIncident(db, incidentId))?.alerts).toHaveLength(ALERTS);
   });
 
   it('answers /aiops why, status and logs within the limits', async () => {

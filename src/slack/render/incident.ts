@@ -42,6 +42,11 @@ const MAX_LINKS = 3;
 /** Alerts listed on the root message; `/aiops status` lists more. */
 const ROOT_ALERTS = 5;
 const STATUS_ALERTS = 15;
+/**
+ * How many of an incident's alerts its messages read (firing first): the lists show 15 at most, the links
+ * line up to MAX_LINKS distinct sources and runbooks; counts come from the incident row.
+ */
+export const MESSAGE_ALERTS = 200;
 /** Timeline lines in one update reply, and in `/aiops status`; characters a list may take. */
 const UPDATE_LINES = 20;
 const STATUS_EVENTS = 10;
@@ -164,16 +169,21 @@ function alertList(incident: IncidentDetail, max: number, withTime: boolean): st
     ...incident.alerts.filter((alert) => alert.status !== 'firing'),
   ];
   const lines = ordered.slice(0, max).map((alert) => alertLine(alert, withTime));
-  const more = (left: number) => `_…and ${plural(left + ordered.length - lines.length, 'more alert')}_`;
+  const total = alertTotal(incident);
+  const more = (left: number) => `_…and ${plural(left + total - lines.length, 'more alert')}_`;
   const kept = linesWithin(lines, LIST_BUDGET, more);
-  if (kept.length === lines.length && ordered.length > lines.length) kept.push(more(0));
+  if (kept.length === lines.length && total > lines.length) kept.push(more(0));
   return kept.join('\n');
 }
+
+/** How many alerts the incident has: its count, when only the first ones were read (`getIncident`'s alertLimit). */
+const alertTotal = (incident: IncidentDetail): number =>
+  Math.max(incident.alertCount, incident.alerts.length);
 
 /** A single alert that only repeats the incident title (PagerDuty) is not worth listing. */
 function alertsWorthListing(incident: IncidentDetail): boolean {
   if (incident.alerts.length === 0) return false;
-  if (incident.alerts.length > 1) return true;
+  if (alertTotal(incident) > 1) return true;
   const only = incident.alerts[0] as IncidentAlert;
   return only.alertname !== incident.title || (only.summary !== '' && only.summary !== incident.title);
 }

@@ -17,7 +17,12 @@ export {
   renderLifecycleAnswer,
 } from './commands.ts';
 export { renderFixDiff, renderFixOutcome, renderFixPosted } from './fixes.ts';
-export { renderIncidentRoot, renderIncidentStatus, renderTimelineUpdate } from './incident.ts';
+export {
+  MESSAGE_ALERTS,
+  renderIncidentRoot,
+  renderIncidentStatus,
+  renderTimelineUpdate,
+} from './incident.ts';
 export { kubeContextLine, renderKubeLogs } from './kubernetes.ts';
 export { checkSlackLimits } from './limits.ts';
 export { renderAsText } from './text.ts';
