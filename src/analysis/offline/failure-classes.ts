@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../errors.ts';
 import { packagePath } from '../../package.ts';
 import { type RootCause, rootCauseCategories } from '../schema.ts';
+import { pattern, toRegExp } from './catalogue/data.ts';
 import type { Facts } from './explain-patterns.ts';
 import { clip } from './facts.ts';
 
@@ -22,21 +23,6 @@ export const FAILURE_CLASSES_FILE = packagePath('catalogue', 'evidence', 'failur
 
 /** Which clues a class reads: container logs, Warning events, or the termination and waiting messages. */
 export type ClassSource = 'logs' | 'events' | 'status';
-
-/** A JavaScript regular expression's source; a leading `(?i)` makes it case-insensitive. */
-const toRegExp = (source: string): RegExp =>
-  source.startsWith('(?i)') ? new RegExp(source.slice(4), 'i') : new RegExp(source);
-const pattern = z
-  .string()
-  .min(1)
-  .refine((value) => {
-    try {
-      toRegExp(value);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'not a valid regular expression');
 
 /** `{a|b|"text"}`: the first present fact, else the literal; `{said}` is the line's own words. */
 const PLACEHOLDER = /\{([^{}]+)\}/g;

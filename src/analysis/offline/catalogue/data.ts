@@ -38,7 +38,7 @@ export const CATALOGUE_DIR = packagePath('catalogue');
 // ─── The format ─────────────────────────────────────────────────────────────────────────────────────────────
 
 /** A JavaScript regular expression's source; a leading `(?i)` makes it case-insensitive. */
-const pattern = z
+export const pattern = z
   .string()
   .min(1)
   .refine((value) => {
