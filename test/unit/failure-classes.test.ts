@@ -480,6 +480,40 @@ describe('classifying a line into a failure class, naming what it names', () => 
     ).toMatch(/^The Readiness probe is refused at `10\.0\.0\.9:5000`/);
   });
 
+  it('does not take a source position, a hex id or a time stamp for an address, a host or a command', () => {
+    // A logger's caller (`main.go:170`), a stack frame's file and line, a script's line: not host:port.
+    for (const line of [
+      'level=error ts=2026-03-01T09:59:01.142871Z caller=main.go:170 msg="error creating agent" error="too many open files"',
+      'E0301 09:59:01.000000       1 server.go:88] failed to start: too many open files',
+      'at com.acme.Worker.run(Worker.java:1553) after connection refused',
+      'Error: connect ECONNREFUSED (in handler.ts:42) while starting',
+      'app.py:31: RuntimeError: connection refused',
+      '2026/03/01 09:59:01 lib.rs:88: could not connect: connection refused',
+      '2026-03-01 09:59:01.981 UTC [29] FATAL: could not connect: connection refused',
+      'Mar 01 09:59:01 worker[12]: connection refused at 09:59:01',
+    ]) {
+      const facts = lineFacts(line);
+      expect({ line, address: facts.address, host: facts.host }).toEqual({
+        line,
+        address: undefined,
+        host: undefined,
+      });
+    }
+    // A container or exec id is not the command: the command is what the runtime says it could not run.
+    expect(
+      classifyLine(
+        'Unhealthy: Liveness probe errored: rpc error: code = Unknown desc = failed to exec in container: failed to start exec "5d1e0c9a7b3f42e8a6c4d2b0f9e7c5a3b1d9f7e5c3a1b9d7f5e3c1a9b7d5f3e1": OCI runtime exec failed: exec failed: unable to start container process: exec: "wget": executable file not found in $PATH: unknown',
+        'events',
+      )?.facts.command,
+    ).toBe('wget');
+    expect(lineFacts('dial tcp 3f2a9c1b7e4d:8080: connect: connection refused').address).toBeUndefined();
+    // Real addresses still are.
+    expect(lineFacts('dial tcp orders-db.shop.svc:5432: connect: connection refused').address).toBe(
+      'orders-db.shop.svc:5432',
+    );
+    expect(lineFacts('could not connect to cache:6379').address).toBe('cache:6379');
+  });
+
   it('reads general facts from a line', () => {
     const facts = lineFacts(
       'dial tcp: lookup orders-db on 10.96.0.10:53: no such host; url=https://api.example.com/v1/x',

@@ -61,6 +61,13 @@ const classSchema = z
 const fileSchema = z
   .object({
     extract: z.array(pattern),
+    reject: z
+      .array(
+        z
+          .object({ facts: z.array(z.string().regex(/^[a-z]\w*$/i)).min(1), match: pattern })
+          .strict(),
+      )
+      .default([]),
     echoes: z.array(pattern),
     products: z.array(
       z
@@ -111,6 +118,8 @@ export interface FailureClass {
 
 export interface Vocabulary {
   extract: RegExp[];
+  /** Values a fact never is (a source position is no address, a hex id no command), by fact name. */
+  reject: { facts: string[]; match: RegExp }[];
   echoes: RegExp[];
   products: { name: string; match: RegExp; ports: number[] }[];
   classes: FailureClass[];
@@ -132,6 +141,7 @@ export function compileVocabulary(text: string, shown = 'failure-classes.yaml'):
   const file = parsed.data;
   return {
     extract: file.extract.map(toRegExp),
+    reject: file.reject.map((entry) => ({ facts: entry.facts, match: toRegExp(entry.match) })),
     echoes: file.echoes.map(toRegExp),
     products: file.products.map((product) => ({
       name: product.name,
@@ -240,13 +250,37 @@ export interface Classified {
   title: string;
 }
 
+/** True when `value` cannot be the fact `name` (a source position for an address, a hex id for a command). */
+export function rejected(name: string, value: string, vocab: Vocabulary = vocabulary()): boolean {
+  return vocab.reject.some((entry) => entry.facts.includes(name) && entry.match.test(value));
+}
+
+const GLOBAL = new Map<RegExp, RegExp>();
+/**
+ * A regex's named groups at its first match in `text` whose groups are all plausible (none `rejected`): a
+ * logger's `caller=main.go:170` is skipped for the `host:port` later in the line.
+ */
+export function plausibleGroups(re: RegExp, text: string, vocab: Vocabulary = vocabulary()): Facts {
+  let global = GLOBAL.get(re);
+  if (!global) {
+    global = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
+    GLOBAL.set(re, global);
+  }
+  for (const match of text.matchAll(global)) {
+    const groups = Object.entries(match.groups ?? {}).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    );
+    if (groups.every(([name, value]) => !rejected(name, value, vocab))) return Object.fromEntries(groups);
+  }
+  return {};
+}
+
 /** Facts every line gives (url, address, host, port, path, env, key, exception), its product and target. */
 export function lineFacts(text: string, vocab: Vocabulary = vocabulary()): Facts {
   const facts: Facts = {};
   for (const re of vocab.extract) {
-    const groups = re.exec(text)?.groups ?? {};
-    for (const [name, value] of Object.entries(groups)) {
-      if (value !== undefined && facts[name] === undefined) facts[name] = value;
+    for (const [name, value] of Object.entries(plausibleGroups(re, text, vocab))) {
+      if (facts[name] === undefined) facts[name] = value;
     }
   }
   // A path read from inside a URL is the URL's, not a file's.
@@ -320,8 +354,7 @@ export function classifyLine(
     if (!found || cls.unless.some((re) => re.test(words))) continue;
     const facts = lineFacts(words, vocab);
     for (const re of cls.facts) {
-      for (const [name, value] of Object.entries(re.exec(words)?.groups ?? {}))
-        if (value !== undefined) facts[name] = value;
+      for (const [name, value] of Object.entries(plausibleGroups(re, words, vocab))) facts[name] = value;
     }
     // An event's words start with its reason ("FailedMount: …"): the message is what it says.
     const message = source === 'events' ? words.replace(/^\w+:\s*/, '') : words;
