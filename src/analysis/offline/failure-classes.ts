@@ -62,11 +62,7 @@ const fileSchema = z
   .object({
     extract: z.array(pattern),
     reject: z
-      .array(
-        z
-          .object({ facts: z.array(z.string().regex(/^[a-z]\w*$/i)).min(1), match: pattern })
-          .strict(),
-      )
+      .array(z.object({ facts: z.array(z.string().regex(/^[a-z]\w*$/i)).min(1), match: pattern }).strict())
       .default([]),
     echoes: z.array(pattern),
     products: z.array(
