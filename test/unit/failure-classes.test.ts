@@ -76,8 +76,19 @@ describe('picking the decisive lines', () => {
       '{"level":"error","msg":"dial tcp 10.0.0.7:5432: connect: connection refused"}',
       'Error reading info: open /etc/app/app.yaml: permission denied',
       'fatal: could not load the trace file /var/run/app.trace',
+      // Ruby prints the exception's own line as file:line:in `method': message (Class): not a frame.
+      '/app/lib/settings.rb:12:in `fetch\': key not found: "DATABASE_URL" (KeyError)',
     ])
       expect(isDecisiveLine(line), line).toBe(true);
+    // An ECS (Elastic Common Schema) log's level is `log.level`.
+    expect(
+      isDecisiveLine('{"@timestamp":"2026-03-01T10:00:00Z", "log.level":"INFO", "message":"stopping ..."}'),
+    ).toBe(false);
+    expect(
+      wordsOf(
+        '{"@timestamp":"2026-03-01T10:00:00Z", "log.level":"ERROR", "message":"boom", "ecs.version":"1.2.0"}',
+      ),
+    ).toBe('boom');
   });
 
   it("reads a JSON log's message and drops time stamps and levels", () => {
@@ -87,6 +98,20 @@ describe('picking the decisive lines', () => {
       ),
     ).toBe('cannot start: open /etc/app/config.yaml: no such file');
     expect(wordsOf('2026-03-01T10:00:00.123Z ERROR: boom')).toBe('boom');
+    // A JSON log whose error quotes a child's stderr with escaped line breaks (\\r\\n inside the JSON string).
+    expect(
+      wordsOf(
+        '{"ts":"2026-03-01 10:00:00.1","msg":"sync failed","error":"exit status 128: { stderr: \\"git@git.example.com: Permission denied (publickey).\\\\r\\\\nfatal: Could not read from remote repository.\\" }"}',
+      ),
+    ).toBe(
+      'sync failed: exit status 128: { stderr: "git@git.example.com: Permission denied (publickey).  fatal: Could not read from remote repository." }',
+    );
+    // pino and bunyan log an error as an object: its type and message are the words, not its stack.
+    expect(
+      wordsOf(
+        '{"level":50,"time":1,"msg":"query failed","err":{"type":"QueryError","message":"permission denied for table orders","stack":"QueryError: x\\n    at run (/app/db.js:1:1)"}}',
+      ),
+    ).toBe('query failed: QueryError: permission denied for table orders');
     // Vault's agent quotes the API's answer with escaped line breaks.
     expect(
       classifyLine(
@@ -261,7 +286,7 @@ describe('classifying a line into a failure class, naming what it names', () => 
     ['Error: listen EADDRINUSE: address already in use :::3000', 'port-in-use'],
     ['nginx: [emerg] bind() to 0.0.0.0:80 failed (13: Permission denied)', 'bind-permission-denied'],
     ['Error: listen EACCES: permission denied 0.0.0.0:443', 'bind-permission-denied'],
-    ['OSError: [Errno 24] Too many open files', 'limit-exceeded'],
+    ['redis.exceptions.ConnectionError: max number of clients reached', 'limit-exceeded'],
     ['exec /usr/local/bin/entrypoint.sh: permission denied', 'exec-failure'],
     ['exec /app/server: exec format error', 'exec-failure'],
     // more products and runtimes, in no evaluation set
@@ -478,6 +503,131 @@ describe('classifying a line into a failure class, naming what it names', () => 
         'events',
       )?.title,
     ).toMatch(/^The Readiness probe is refused at `10\.0\.0\.9:5000`/);
+  });
+
+  // Round 2: classes of failure read from set 4's misses, each tested on products in no evaluation set.
+  it.each([
+    // thread and process limits (the pod's PID limit, the node's threads-max, a thread leak)
+    ["RuntimeError: can't start new thread", 'thread-limit'],
+    ['runtime: failed to create new OS thread (have 2049 already; errno=11)', 'thread-limit'],
+    ['bash: fork: retry: Resource temporarily unavailable', 'thread-limit'],
+    ['LOG:  could not fork new process for connection: Resource temporarily unavailable', 'thread-limit'],
+    ['Error: spawn EAGAIN', 'thread-limit'],
+    ['cgroup: fork rejected by pids controller in /kubepods/burstable/pod1234', 'thread-limit'],
+    // file descriptors and file watches
+    ['http: Accept error: accept tcp [::]:8080: accept4: too many open files; retrying in 1s', 'fd-limit'],
+    ["OSError: [Errno 24] Too many open files: '/data/segments/0001.log'", 'fd-limit'],
+    ['Error: EMFILE: too many open files, watch', 'fd-limit'],
+    ['failed to create fsnotify watcher: too many open files', 'fd-limit'],
+    ['inotify_add_watch(/var/log/pods/app/0.log) failed: No space left on device', 'fd-limit'],
+    ['Error: ENOSPC: System limit for number of file watchers reached, watch', 'fd-limit'],
+    // a kernel setting (sysctl) too low or not allowed
+    [
+      'bootstrap check failure [1] of [1]: max file descriptors [4096] for opensearch process is too low, increase to at least [65535]',
+      'kernel-setting-too-low',
+    ],
+    ['sysctl: permission denied on key "net.core.somaxconn"', 'kernel-setting-too-low'],
+    [
+      'SysctlForbidden: forbidden sysctl: "net.ipv4.tcp_keepalive_time" not allowlisted',
+      'kernel-setting-too-low',
+      'events',
+    ],
+    // an application secret or key setting absent, in many frameworks
+    [
+      'django.core.exceptions.ImproperlyConfigured: The SECRET_KEY setting must not be empty.',
+      'app-secret-missing',
+    ],
+    ['RuntimeError: The session is unavailable because no secret key was set.', 'app-secret-missing'],
+    ['** (RuntimeError) environment variable SECRET_KEY_BASE is missing.', 'app-secret-missing'],
+    ['[next-auth][error][NO_SECRET] Please define a `secret` in production.', 'app-secret-missing'],
+    ['Error: secret option required for sessions', 'app-secret-missing'],
+    ['Error: JWT_SECRET is not set', 'app-secret-missing'],
+    ['Encryption key is not set: set APP_ENCRYPTION_KEY to a 32-byte key', 'app-secret-missing'],
+    // a broker's virtual host, queue, topic or tenant that does not exist
+    ["amqp: Exception (404) Reason: \"NOT_FOUND - no queue 'emails' in vhost '/'\"", 'broker-target-missing'],
+    ['Exception (530) Reason: "NOT_ALLOWED - vhost staging not found"', 'broker-target-missing'],
+    [
+      'org.apache.kafka.common.errors.TimeoutException: Topic orders.v2 not present in metadata after 60000 ms.',
+      'broker-target-missing',
+    ],
+    [
+      'kafka server: Request was for a topic or partition that does not exist on this broker',
+      'broker-target-missing',
+    ],
+    [
+      'org.apache.pulsar.client.api.PulsarClientException$TopicDoesNotExistException: Topic Not Found.',
+      'broker-target-missing',
+    ],
+    ['nats: stream not found', 'broker-target-missing'],
+    [
+      "Azure.Messaging.ServiceBus.ServiceBusException: The messaging entity 'sb://acme.servicebus.windows.net/orders' could not be found. (MessagingEntityNotFound)",
+      'broker-target-missing',
+    ],
+    [
+      'botocore.errorfactory.QueueDoesNotExist: An error occurred (AWS.SimpleQueueService.NonExistentQueue) when calling the ReceiveMessage operation: The specified queue does not exist.',
+      'broker-target-missing',
+    ],
+    // SSH and git access refused
+    ['git@gitlab.example.com: Permission denied (publickey).', 'git-ssh-access-refused'],
+    ['Host key verification failed.', 'git-ssh-access-refused'],
+    [
+      'ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain',
+      'git-ssh-access-refused',
+    ],
+    ["fatal: Authentication failed for 'https://gitlab.example.com/team/app.git/'", 'git-ssh-access-refused'],
+    [
+      "fatal: could not read Username for 'https://github.com': terminal prompts disabled",
+      'git-ssh-access-refused',
+    ],
+    ['unable to clone: knownhosts: key is unknown', 'git-ssh-access-refused'],
+    ['Load key "/etc/git-secret/ssh": invalid format', 'git-ssh-access-refused'],
+    // TLS chains not trusted, in .NET, Rust, Erlang and Node wordings
+    [
+      'System.Security.Authentication.AuthenticationException: The remote certificate is invalid because of errors in the certificate chain: UntrustedRoot',
+      'tls-untrusted',
+    ],
+    ['invalid peer certificate: UnknownIssuer', 'tls-untrusted'],
+    [
+      'TLS client: In state certify at ssl_handshake.erl:2111 generated CLIENT ALERT: Fatal - Unknown CA',
+      'tls-untrusted',
+    ],
+    ['{tls_alert,{unknown_ca,"TLS client: received SERVER ALERT: Fatal - Unknown CA"}}', 'tls-untrusted'],
+    ["Error: unable to get issuer certificate (code: 'UNABLE_TO_GET_ISSUER_CERT')", 'tls-untrusted'],
+    // what Kubernetes records: a pod over its own local-storage limits; anti-affinity against the node count
+    [
+      'Evicted: Pod ephemeral local storage usage exceeds the total limit of containers 2Gi.',
+      'evicted-own-storage-limit',
+      'events',
+    ],
+    [
+      'Evicted: Container worker exceeded its local ephemeral storage limit "1Gi".',
+      'evicted-own-storage-limit',
+      'events',
+    ],
+    [
+      'Evicted: Usage of EmptyDir volume "cache" exceeds the limit "500Mi".',
+      'evicted-own-storage-limit',
+      'events',
+    ],
+    [
+      "FailedScheduling: 0/3 nodes are available: 3 node(s) didn't satisfy existing pods anti-affinity rules.",
+      'scheduling-anti-affinity',
+      'events',
+    ],
+  ] as [string, string, ('logs' | 'events' | 'status')?][])('%s → %s', (line, id, source) => {
+    expect(classOf(line, source ?? 'logs')).toBe(id);
+  });
+
+  it('names the secret setting, the virtual host and the git remote', () => {
+    expect(classifyLine('Error: environment variable SECRET_KEY_BASE is missing.', 'logs')?.title).toMatch(
+      /`SECRET_KEY_BASE`/,
+    );
+    expect(
+      classifyLine('Exception (530) Reason: "NOT_ALLOWED - vhost staging not found"', 'logs')?.title,
+    ).toMatch(/virtual host.*`staging`/);
+    expect(classifyLine('git@gitlab.example.com: Permission denied (publickey).', 'logs')?.title).toMatch(
+      /`gitlab\.example\.com`/,
+    );
   });
 
   it('does not take a source position, a hex id or a time stamp for an address, a host or a command', () => {

@@ -175,12 +175,12 @@ const NOISE_LEVEL = [
   // "Error reading info: …" is not taken for one.
   /^(?:\S+\s+){0,3}\[?(?:INFO|DEBUG|TRACE|NOTICE|VERBOSE)\]?[\s:]/,
   /^(?:\S+\s+){0,3}\[(?:info|debug|trace|notice|verbose)\s*\]/i,
-  /\blevel[=:]\s*"?(?:info|debug|trace)\b|"(?:level|severity)"\s*:\s*"(?:info|debug|trace|notice)"/i,
+  /\blevel[=:]\s*"?(?:info|debug|trace)\b|"(?:log\.)?(?:level|severity)"\s*:\s*"(?:info|debug|trace|notice)"/i,
   /^[ID]\d{4} \d\d:\d\d/,
 ];
 /** A stack trace's frames (Java/JVM, Python, Go, Node, .NET, Ruby): the exception line decides, not these. */
 const FRAME =
-  /^\s+at\s|^\s*\.\.\. \d+ (?:more|common frames)|^\s*File ".+", line \d+|^\s*\/\S+\.(?:go|rb|py|js|ts):\d+|^\s*goroutine \d+ \[|^\s*created by |^\s+from \S+:\d+:in|^\s*\^+\s*$/;
+  /^\s+at\s|^\s*\.\.\. \d+ (?:more|common frames)|^\s*File ".+", line \d+|^\s+\/\S+\.(?:go|rb|py|js|ts):\d+|^\/\S+\.(?:go|rb|py|js|ts):\d+(?: \+0x[0-9a-f]+)?\s*$|^\s*goroutine \d+ \[|^\s*created by |^\s+from \S+:\d+:in|^\s*\^+\s*$/;
 
 /** True when a line can decide: not a frame of a stack trace, not information or debugging output. */
 export function isDecisiveLine(line: string): boolean {
@@ -199,7 +199,7 @@ export function isEcho(line: string, vocab: Vocabulary = vocabulary()): boolean 
 const MESSAGE_KEYS = ['msg', 'message', 'error', 'err', 'exception', 'stack_trace'];
 /** A JSON log's bookkeeping fields: time, level, logger, caller, ids. */
 const JSON_META =
-  /^(?:t|ts|time|timestamp|@timestamp|date|s|level|severity|lvl|logger|caller|source|thread|pid|id|ctx|c)$/i;
+  /^(?:t|ts|time|timestamp|@timestamp|date|s|level|severity|lvl|logger|caller|source|thread|pid|id|ctx|c)$|^(?:log|ecs|event|process|service|agent|trace|span|transaction)\./i;
 
 /** A JSON log field's scalar values as `key=value` words (one level of nesting). */
 function flatFields(key: string, value: unknown, depth = 0): string[] {
@@ -209,32 +209,43 @@ function flatFields(key: string, value: unknown, depth = 0): string[] {
   return [];
 }
 
+/** A JSON message field's words: a string, or an error object's type and message (pino, bunyan), not its stack. */
+function messageOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const error = value as Record<string, unknown>;
+  const message = [error.message, error.msg].find((part) => typeof part === 'string' && part.length > 0);
+  if (typeof message !== 'string') return undefined;
+  const type = [error.type, error.name, error.code].find(
+    (part) => typeof part === 'string' && part.length > 0,
+  );
+  return typeof type === 'string' && !message.startsWith(type) ? `${type}: ${message}` : message;
+}
+
 /** A line's own words, without its time stamp and level, or a JSON log's message fields. */
 export function wordsOf(line: string): string {
-  // Escaped line breaks inside a quoted error ("…request.\n\nCode: 403") separate words.
-  const trimmed = line
-    .replace(ISO_PREFIX, '')
-    .replace(/\\[nrt]/g, ' ')
-    .trim();
+  // Escaped line breaks inside a quoted error ("…request.\n\nCode: 403") separate words; in a JSON log they
+  // are read after its parsing (replacing them first would break the JSON's own escapes).
+  const unescape = (text: string) => text.replace(/\\[nrt]/g, ' ');
+  const trimmed = line.replace(ISO_PREFIX, '').trim();
   if (trimmed.startsWith('{')) {
     try {
       const record = JSON.parse(trimmed) as Record<string, unknown>;
-      const parts = MESSAGE_KEYS.map((key) => record[key]).filter(
+      const parts = MESSAGE_KEYS.map((key) => messageOf(record[key])).filter(
         (value): value is string => typeof value === 'string' && value.length > 0,
       );
       // The other fields (a host, a path, a user) follow the message, as key=value.
       const rest = Object.entries(record)
         .filter(([key]) => !MESSAGE_KEYS.includes(key) && !JSON_META.test(key))
         .flatMap(([key, value]) => flatFields(key, value));
-      if (parts.length > 0) return [parts.join(': '), ...rest].join(' ');
+      if (parts.length > 0) return unescape([parts.join(': '), ...rest].join(' ')).trim();
     } catch {
       // not JSON after all: the line as it is
     }
   }
-  return trimmed.replace(
-    /^(?:\[?(?:ERROR|ERR|FATAL|CRITICAL|CRIT|WARN(?:ING)?|SEVERE|PANIC|E|F|W)\]?[\s:|]+)/,
-    '',
-  );
+  return unescape(trimmed)
+    .trim()
+    .replace(/^(?:\[?(?:ERROR|ERR|FATAL|CRITICAL|CRIT|WARN(?:ING)?|SEVERE|PANIC|E|F|W)\]?[\s:|]+)/, '');
 }
 
 // ─── Classifying and extracting ───────────────────────────────────────────────────────────────────────────
