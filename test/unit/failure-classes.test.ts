@@ -861,6 +861,77 @@ describe('failure classes in the offline analyzer', () => {
     expect(cause?.evidence[0]).toMatch(/^Log of `api` in pod `shop\/api-7d9f8-abcde` \(previous instance\)/);
   });
 
+  it.each(['Readiness probe failed: ', 'Liveness probe failed: '])(
+    'an exec probe failing with no output (%s) names nothing: not determined',
+    (message) => {
+      const context = pod({
+        state: 'running',
+        events: [{ type: 'Warning', reason: 'Unhealthy', message, count: 40, at: T0 }],
+        lines: ['2026-03-01 09:59:00,000 INFO [main] ready to serve'],
+      });
+      const running = context.objects[0]?.containers[0];
+      if (running) Object.assign(running, { restarts: 0, lastTermination: null });
+      const cause = first([pendingAlert], context);
+      expect(cause?.category).toBe('unknown');
+      expect(cause?.title).toMatch(/^Not determined: .*probe fails without output/);
+    },
+  );
+
+  it("a Job's pod kept Running by a sidecar after its main container finished names the sidecar", () => {
+    const jobAlert = testAlert(
+      {
+        labels: {
+          alertname: 'KubeJobNotCompleted',
+          namespace: 'shop',
+          job_name: 'nightly-export-2941',
+          severity: 'warning',
+        },
+        annotations: {
+          description: 'Job shop/nightly-export-2941 is taking more than 12h 0m 0s to complete.',
+        },
+      },
+      { at: T0 },
+    );
+    const container = (name: string, state: 'running' | 'terminated', exitCode?: number): KubeContainer => ({
+      name,
+      ready: state === 'running',
+      restarts: 0,
+      state,
+      ...(state === 'terminated' ? { reason: 'Completed' } : {}),
+      lastTermination:
+        exitCode === undefined ? null : { reason: 'Completed', exitCode, at: '2026-03-01T09:00:00.000Z' },
+      requests: {},
+      limits: {},
+    });
+    const context = (main: KubeContainer): KubeContext => ({
+      notes: [],
+      objects: [
+        {
+          kind: 'Pod',
+          namespace: 'shop',
+          name: 'nightly-export-2941-x7k2p',
+          status: 'Running',
+          containers: [main, container('cloud-sql-proxy', 'running')],
+          events: [],
+          notes: [],
+          logs: [
+            {
+              container: 'export',
+              previous: false,
+              truncated: false,
+              lines: ['2026-03-01 09:00:00,000 INFO export: wrote 1200 rows, done'],
+            },
+          ],
+        },
+      ],
+    });
+    const cause = first([jobAlert], context(container('export', 'terminated', 0)));
+    expect(cause?.title).toMatch(/`export` finished.*`cloud-sql-proxy` keeps running/);
+    expect(cause?.category).toBe('configuration');
+    // Both running: nothing is kept alive by a finished container.
+    expect(first([jobAlert], context(container('export', 'running')))?.title).not.toMatch(/keeps running/);
+  });
+
   it('a container waiting in CreateContainerConfigError for runAsNonRoot is not a missing Secret', () => {
     const context = pod({ state: 'waiting', events: [] });
     const [object] = context.objects;
