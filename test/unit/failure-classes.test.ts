@@ -618,6 +618,130 @@ describe('classifying a line into a failure class, naming what it names', () => 
     expect(classOf(line, source ?? 'logs')).toBe(id);
   });
 
+  // Round 2, widened from general knowledge of how clusters and their workloads fail (no case).
+  it.each([
+    // what the kubelet, the API server and controllers record
+    [
+      'Failed: Container image "registry.local/app:1.2" is not present with pull policy of Never',
+      'image-never-pull',
+      'events',
+    ],
+    ['Failed: Error: ErrImageNeverPull', 'image-never-pull', 'events'],
+    [
+      "OutOfcpu: Node didn't have enough resource: cpu, requested: 500, used: 3800, capacity: 4000",
+      'node-admission-rejected',
+      'events',
+    ],
+    ["Pod was rejected: Node didn't have enough resource: memory", 'node-admission-rejected', 'status'],
+    [
+      'FailedCreate: Error creating: Pod "web-1" is invalid: spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit',
+      'pod-spec-invalid',
+      'events',
+    ],
+    [
+      'Unhealthy: Liveness probe failed: OCI runtime exec failed: exec failed: unable to start container process: exec: "pg_isready": executable file not found in $PATH: unknown',
+      'probe-command-missing',
+      'events',
+    ],
+    [
+      'Failed: Error: failed to create containerd container: error unpacking image: failed to extract layer sha256:1a2b: write /var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/9/fs/x: no space left on device',
+      'node-disk-full',
+      'events',
+    ],
+    [
+      'UpdateFailed: error retrieving secret at .data[0], key: prod/db, err: could not get secret data from provider',
+      'external-secret-sync-failed',
+      'events',
+    ],
+    ['SecretSyncedError: ClusterSecretStore "vault" is not ready', 'external-secret-sync-failed', 'events'],
+    [
+      'Failed to create Order: 429 urn:ietf:params:acme:error:rateLimited: too many certificates already issued',
+      'certificate-issuance-failed',
+      'events',
+    ],
+    [
+      "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'",
+      'certificate-issuance-failed',
+      'events',
+    ],
+    [
+      'Referenced "ClusterIssuer" not found: clusterissuer.cert-manager.io "letsencrypt" not found',
+      'certificate-issuance-failed',
+      'events',
+    ],
+    // the API or a peer of another version
+    [
+      'error: resource mapping not found for name: "web" namespace: "" from "ingress.yaml": no matches for kind "Ingress" in version "extensions/v1beta1"',
+      'api-kind-missing',
+    ],
+    ['failed to list *v1alpha1.Widget: the server could not find the requested resource', 'api-kind-missing'],
+    ['rpc error: code = Unimplemented desc = unknown service orders.v2.Orders', 'peer-version-mismatch'],
+    [
+      'io.grpc.StatusRuntimeException: UNIMPLEMENTED: Method not found: orders.v1.Orders/Create',
+      'peer-version-mismatch',
+    ],
+    // services without endpoints
+    ['no endpoints available for service "orders"', 'service-no-endpoints'],
+    ['Service "shop/web" does not have any active Endpoint.', 'service-no-endpoints'],
+    ['no healthy upstream', 'service-no-endpoints'],
+    // addresses the pod does not have
+    ['OSError: [Errno 99] Cannot assign requested address', 'address-not-available'],
+    ['Error: listen EADDRNOTAVAIL: address not available 10.0.0.5:8080', 'address-not-available'],
+    // clocks
+    ['jwt: token used before issued', 'clock-skew'],
+    ['JWTClaimValidationFailed: "iat" claim timestamp check failed (it should be in the past)', 'clock-skew'],
+    ['clock skew detected between client and server', 'clock-skew'],
+    // shared memory and CPU instructions
+    [
+      'ERROR: could not resize shared memory segment "/PostgreSQL.1234" to 8388608 bytes: No space left on device',
+      'shm-too-small',
+    ],
+    [
+      '[0301/100000.000:FATAL:platform_shared_memory_region_posix.cc(46)] Creating shared memory in /dev/shm/.org.chromium.x failed: No space left on device',
+      'shm-too-small',
+    ],
+    ['Illegal instruction (core dumped)', 'cpu-instruction-unsupported'],
+    [
+      "The TensorFlow library was compiled to use AVX instructions, but these aren't available on your machine.",
+      'cpu-instruction-unsupported',
+    ],
+    // a runtime older than the code
+    [
+      'Error [ERR_REQUIRE_ESM]: require() of ES Module /app/node_modules/x/index.js not supported.',
+      'missing-module',
+    ],
+    // credentials and access in more words
+    ['FATAL:  role "app" does not exist', 'credentials-rejected'],
+    ['error: You must be logged in to the server (Unauthorized)', 'credentials-rejected'],
+    ['RBAC: access denied', 'authorisation-forbidden'],
+    ["Error: P1001: Can't reach database server at `db:5432`", 'connection-refused'],
+    // configuration
+    [
+      'config: yaml: unmarshal errors: line 3: field prot not found in type config.Server',
+      'invalid-configuration',
+    ],
+    [
+      "Datasource '<default>': The 'quarkus.datasource.jdbc.url' property is not set",
+      'missing-configuration',
+    ],
+  ] as [string, string, ('logs' | 'events' | 'status')?][])('%s → %s', (line, id, source) => {
+    expect(classOf(line, source ?? 'logs')).toBe(id);
+  });
+
+  it('names a quoted setting that precedes its noun', () => {
+    expect(
+      classifyLine("Datasource '<default>': The 'quarkus.datasource.jdbc.url' property is not set", 'logs')
+        ?.title,
+    ).toMatch(/^Missing configuration `quarkus\.datasource\.jdbc\.url`/);
+  });
+
+  it('takes no verb for a host (Envoy\'s "upstream connect error")', () => {
+    expect(
+      lineFacts('upstream connect error or disconnect/reset before headers. reset reason: connection failure')
+        .host,
+    ).toBeUndefined();
+  });
+
   it('names the secret setting, the virtual host and the git remote', () => {
     expect(classifyLine('Error: environment variable SECRET_KEY_BASE is missing.', 'logs')?.title).toMatch(
       /`SECRET_KEY_BASE`/,
