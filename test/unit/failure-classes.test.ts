@@ -635,7 +635,7 @@ describe('classifying a line into a failure class, naming what it names', () => 
     ["Pod was rejected: Node didn't have enough resource: memory", 'node-admission-rejected', 'status'],
     [
       'FailedCreate: Error creating: Pod "web-1" is invalid: spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit',
-      'pod-spec-invalid',
+      'object-invalid',
       'events',
     ],
     [
@@ -740,6 +740,58 @@ describe('classifying a line into a failure class, naming what it names', () => 
       lineFacts('upstream connect error or disconnect/reset before headers. reset reason: connection failure')
         .host,
     ).toBeUndefined();
+  });
+
+  // Round 2, a second widening from general knowledge (no case).
+  it.each([
+    [
+      '[FATAL] plugin/loop: Loop (127.0.0.1:57347 -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting',
+      'dns-forwarding-loop',
+    ],
+    ['nf_conntrack: nf_conntrack: table full, dropping packet', 'conntrack-full'],
+    ['write udp 10.0.0.4:4789->10.0.0.5:4789: sendmsg: message too long', 'mtu-mismatch'],
+    ['ICMP fragmentation needed and DF set', 'mtu-mismatch'],
+    [
+      'NetworkNotReady: network is not ready: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+      'cni-not-ready',
+      'events',
+    ],
+    [
+      'Unhealthy: Readiness probe failed: calico/node is not ready: BIRD is not ready: BGP not established with 10.0.0.2',
+      'cni-not-ready',
+      'events',
+    ],
+    [
+      'FailedCreate: Error creating: ConfigMap "dashboards" is invalid: metadata.annotations: Too long: must have at most 262144 bytes',
+      'object-invalid',
+      'events',
+    ],
+    [
+      'javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is disabled or cipher suites are inappropriate)',
+      'tls-protocol-mismatch',
+    ],
+    ['ssl.SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)', 'tls-protocol-mismatch'],
+    ['http: server gave HTTP response to HTTPS client', 'tls-protocol-mismatch'],
+    ['400 The plain HTTP request was sent to HTTPS port', 'tls-protocol-mismatch'],
+    ['tls: no cipher suite supported by both client and server', 'tls-protocol-mismatch'],
+    [
+      'org.apache.kafka.common.errors.RecordTooLargeException: The message is 2097152 bytes when serialized which is larger than 1048576, which is the value of the max.request.size configuration.',
+      'limit-exceeded',
+    ],
+    ['413 Request Entity Too Large', 'limit-exceeded'],
+    [
+      '[parent] Data too large, data for [<http_request>] would be [1020054488/972.7mb], which is larger than the limit of [1020054528/972.7mb] (circuit_breaking_exception)',
+      'out-of-memory',
+    ],
+    ["ERROR 1114 (HY000): The table 'events' is full", 'disk-full'],
+    ['[ERROR] InnoDB: Unable to lock ./ibdata1 error: 11', 'data-dir-locked'],
+    ['opening storage failed: lock DB directory: resource temporarily unavailable', 'data-dir-locked'],
+    [
+      'java.io.IOException: Unable to acquire lock on store /var/lib/app/data; another process may be using it',
+      'data-dir-locked',
+    ],
+  ] as [string, string, ('logs' | 'events' | 'status')?][])('%s → %s', (line, id, source) => {
+    expect(classOf(line, source ?? 'logs')).toBe(id);
   });
 
   it('names the secret setting, the virtual host and the git remote', () => {
