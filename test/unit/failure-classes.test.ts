@@ -1104,6 +1104,13 @@ describe('failure classes in the offline analyzer', () => {
     const cause = first([jobAlert], context(container('export', 'terminated', 0)));
     expect(cause?.title).toMatch(/`export` finished.*`cloud-sql-proxy` keeps running/);
     expect(cause?.category).toBe('configuration');
+    // The finished container was not restarted: it is no one-shot task run as a Deployment.
+    const analysis = analyzeOffline(
+      testInput([jobAlert], T0, { kubernetes: context(container('export', 'terminated', 0)) }),
+    );
+    expect(analysis.rootCauses.map((root) => root.title).join('\n')).not.toMatch(
+      /is restarted: a one-shot task/,
+    );
     // Both running: nothing is kept alive by a finished container.
     expect(first([jobAlert], context(container('export', 'running')))?.title).not.toMatch(/keeps running/);
   });

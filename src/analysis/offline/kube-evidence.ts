@@ -516,7 +516,7 @@ export const RULES: readonly EvidenceRule[] = [
   {
     // Exit code 0 and restarted: the process finished its work; a one-shot task belongs in a Job.
     id: 'completed-restarted',
-    re: /^completed exit code 0\b/i,
+    re: /^completed exit code 0\b(?! \(not restarted\))/i,
     sources: ['termination'],
     title: () =>
       'The container exits 0 (Completed) and is restarted: a one-shot task run as a Deployment (restartPolicy Always); run it as a Job',
@@ -647,9 +647,12 @@ export function cluesOf(context: KubeContext): Clue[] {
       const last = container.lastTermination;
       if (last) {
         const limits = container.limits.memory ? `; memory limit ${container.limits.memory}` : '';
+        // A container terminated now and never restarted (a Job's, restartPolicy Never/OnFailure) says so: its
+        // exit 0 is no one-shot task restarted by a Deployment.
+        const kept = container.state === 'terminated' && container.restarts === 0 ? ' (not restarted)' : '';
         clues.push({
           source: 'termination',
-          text: `${last.reason} exit code ${last.exitCode}${last.message ? ` ${last.message}` : ''}`,
+          text: `${last.reason} exit code ${last.exitCode}${kept}${last.message ? ` ${last.message}` : ''}`,
           quote: `Last termination of \`${container.name}\` in ${ref}: ${last.reason} (exit code ${last.exitCode})${hhmm(last.at)}${limits}${last.message ? `: "${clipEnds(last.message, QUOTED)}"` : ''}`,
           at: last.at,
           exitCode: last.exitCode,
