@@ -794,6 +794,45 @@ describe('classifying a line into a failure class, naming what it names', () => 
     expect(classOf(line, source ?? 'logs')).toBe(id);
   });
 
+  // Round 2, a third widening (defects and gaps found by reading more wordings through the mechanism).
+  it.each([
+    [
+      'could not open file "/var/lib/postgresql/data/PG_VERSION": Permission denied',
+      'file-permission-denied',
+    ],
+    [
+      'The server requested password-based authentication, but no password was provided.',
+      'credentials-rejected',
+    ],
+    ['fe_sendauth: no password supplied', 'credentials-rejected'],
+    [
+      'PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes)',
+      'out-of-memory',
+    ],
+    ['AxiosError: Request failed with status code 401', 'credentials-rejected'],
+    [
+      "FailedScheduling: 0/6 nodes are available: 6 node(s) didn't match Pod's node affinity/selector.",
+      'scheduling-node-selector',
+      'events',
+    ],
+    [
+      'FailedScheduling: running PreBind plugin "VolumeBinding": binding volumes: timed out waiting for the condition',
+      'volume-binding-timeout',
+      'events',
+    ],
+  ] as [string, string, ('logs' | 'events' | 'status')?][])('%s → %s', (line, id, source) => {
+    expect(classOf(line, source ?? 'logs')).toBe(id);
+  });
+
+  it('takes a file name inside a path for the path, not for an environment variable', () => {
+    expect(
+      classifyLine('could not open file "/var/lib/postgresql/data/PG_VERSION": Permission denied', 'logs')
+        ?.title,
+    ).toMatch(/`\/var\/lib\/postgresql\/data\/PG_VERSION`/);
+    expect(lineFacts('open /etc/app/APP_CONFIG.yaml: no such file').env).toBeUndefined();
+    expect(lineFacts('DATABASE_URL is not set').env).toBe('DATABASE_URL');
+  });
+
   it('names the secret setting, the virtual host and the git remote', () => {
     expect(classifyLine('Error: environment variable SECRET_KEY_BASE is missing.', 'logs')?.title).toMatch(
       /`SECRET_KEY_BASE`/,
