@@ -824,6 +824,16 @@ describe('classifying a line into a failure class, naming what it names', () => 
     expect(classOf(line, source ?? 'logs')).toBe(id);
   });
 
+  it("does not read a healthy start-up's advice as a failure", () => {
+    for (const line of [
+      '1:M 01 Mar 2026 10:00:00.000 # WARNING: The TCP backlog setting of 511 cannot be enforced because /proc/sys/net/core/somaxconn is set to the lower value of 128.',
+      '1:M 01 Mar 2026 10:00:00.000 # WARNING Memory overcommit must be enabled! Without it, a background save or replication may fail under low memory condition.',
+      '{"t":{"$date":"2026-03-01T10:00:00Z"},"s":"W","c":"CONTROL","msg":"Access control is not enabled for the database. Read and write access to data and configuration is unrestricted"}',
+      'HikariPool-1 - Thread starvation or clock leap detected (housekeeper delta=1m2s).',
+    ])
+      expect({ line, cls: classOf(line) }).toEqual({ line, cls: null });
+  });
+
   it('takes a file name inside a path for the path, not for an environment variable', () => {
     expect(
       classifyLine('could not open file "/var/lib/postgresql/data/PG_VERSION": Permission denied', 'logs')
