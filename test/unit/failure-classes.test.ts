@@ -830,8 +830,26 @@ describe('classifying a line into a failure class, naming what it names', () => 
       '1:M 01 Mar 2026 10:00:00.000 # WARNING Memory overcommit must be enabled! Without it, a background save or replication may fail under low memory condition.',
       '{"t":{"$date":"2026-03-01T10:00:00Z"},"s":"W","c":"CONTROL","msg":"Access control is not enabled for the database. Read and write access to data and configuration is unrestricted"}',
       'HikariPool-1 - Thread starvation or clock leap detected (housekeeper delta=1m2s).',
+      // settings printed at start-up, defaults taken, nothing to do
+      'SENTRY_KEY not set, error reporting disabled',
+      'Optional setting CACHE_TTL is missing; defaulting to 60s',
+      'No config file found at /etc/app/config.yaml, using defaults',
+      'request timeout set to 30s',
+      'max_connections = 100',
+      'rate limiter initialised: 100 req/s',
+      'No pending migrations',
     ])
       expect({ line, cls: classOf(line) }).toEqual({ line, cls: null });
+  });
+
+  it('still reads the failing forms of those words', () => {
+    expect(classOf('AxiosError: timeout of 30000ms exceeded')).toBe('unreachable-timeout');
+    expect(classOf('FATAL: remaining connection slots are reserved; max_connections reached')).toBe(
+      'limit-exceeded',
+    );
+    expect(classOf('429 Too Many Requests: rate limit exceeded')).toBe('limit-exceeded');
+    expect(classOf('ActiveRecord::PendingMigrationError: Migrations are pending.')).toBe('schema-migration');
+    expect(classOf('Error: SECRET_KEY is not set')).toBe('app-secret-missing');
   });
 
   it('takes a file name inside a path for the path, not for an environment variable', () => {
