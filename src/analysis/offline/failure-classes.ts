@@ -226,7 +226,7 @@ function messageOf(value: unknown): string | undefined {
 export function wordsOf(line: string): string {
   // Escaped line breaks inside a quoted error ("…request.\n\nCode: 403") separate words; in a JSON log they
   // are read after its parsing (replacing them first would break the JSON's own escapes).
-  const unescape = (text: string) => text.replace(/\\[nrt]/g, ' ');
+  const breaksToSpaces = (text: string) => text.replace(/\\[nrt]/g, ' ');
   const trimmed = line.replace(ISO_PREFIX, '').trim();
   if (trimmed.startsWith('{')) {
     try {
@@ -238,12 +238,12 @@ export function wordsOf(line: string): string {
       const rest = Object.entries(record)
         .filter(([key]) => !MESSAGE_KEYS.includes(key) && !JSON_META.test(key))
         .flatMap(([key, value]) => flatFields(key, value));
-      if (parts.length > 0) return unescape([parts.join(': '), ...rest].join(' ')).trim();
+      if (parts.length > 0) return breaksToSpaces([parts.join(': '), ...rest].join(' ')).trim();
     } catch {
       // not JSON after all: the line as it is
     }
   }
-  return unescape(trimmed)
+  return breaksToSpaces(trimmed)
     .trim()
     .replace(/^(?:\[?(?:ERROR|ERR|FATAL|CRITICAL|CRIT|WARN(?:ING)?|SEVERE|PANIC|E|F|W)\]?[\s:|]+)/, '');
 }
