@@ -861,6 +861,23 @@ describe('classifying a line into a failure class, naming what it names', () => 
     expect(lineFacts('DATABASE_URL is not set').env).toBe('DATABASE_URL');
   });
 
+  it("names the broker from its client library's words", () => {
+    expect(
+      classifyLine("kombu.exceptions.OperationalError: (530, 'NOT_ALLOWED - vhost jobs not found')", 'logs')
+        ?.title,
+    ).toMatch(/^RabbitMQ has no virtual host/);
+    expect(
+      classifyLine('kafkajs: KafkaJSProtocolError: This server does not host this topic-partition', 'logs')
+        ?.title,
+    ).toMatch(/^Kafka has no/);
+    expect(
+      classifyLine(
+        'org.apache.pulsar.client.api.PulsarClientException$TopicDoesNotExistException: Topic Not Found.',
+        'logs',
+      )?.title,
+    ).toMatch(/^Pulsar has no/);
+  });
+
   it('names the secret setting, the virtual host and the git remote', () => {
     expect(classifyLine('Error: environment variable SECRET_KEY_BASE is missing.', 'logs')?.title).toMatch(
       /`SECRET_KEY_BASE`/,
