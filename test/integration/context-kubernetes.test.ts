@@ -367,6 +367,17 @@ describe('Kubernetes context source', () => {
     ]);
   });
 
+  it('keeps more of an error line than of other lines: its cause is often at its end', () => {
+    const error = `{"log.level":"ERROR","message":"node validation exception\\n${'x'.repeat(330)}\\nbootstrap check failure: the kernel setting is too low"}`;
+    const info = `INFO ${'y'.repeat(400)}`;
+    const { lines } = selectLogLines([info, error].join('\n'));
+    expect(lines[0]?.length).toBeLessThanOrEqual(300);
+    expect(lines[1]).toBe(error);
+    // Never beyond the schema's 500 characters a line.
+    const { lines: long } = selectLogLines(`ERROR ${'z'.repeat(900)}`);
+    expect(long[0]?.length).toBe(500);
+  });
+
   it('finds pods, workloads and nodes in alert labels', () => {
     const alerts = [
       crashAlert(),

@@ -28,6 +28,9 @@ export const LOG_TAIL_LINES = 200;
 export const LOG_LIMIT_BYTES = 64 * 1024;
 export const LOG_LINES_KEPT = 20;
 export const LOG_LINE_MAX = 300;
+/** An error line is kept up to the schema's limit: its cause is often at its end (a JSON log's multi-line
+ * message, a wrapped child's stderr). */
+export const LOG_ERROR_LINE_MAX = 500;
 export const EVENTS_KEPT = 8;
 /** An event's or a container's message kept at most (the schema's limit): head and tail when longer. */
 export const EVENT_MESSAGE_MAX = 500;
@@ -182,8 +185,10 @@ export function selectLogLines(
     .split('\n')
     .map((line) => line.trimEnd())
     .filter((line) => line.trim().length > 0);
-  if (lines.length <= max) return { lines: lines.map((line) => cutLine(line, lineMax)), truncated: false };
   const rank = (line: string) => (SEVERE.test(line) ? 2 : WARNING.test(line) ? 1 : 0);
+  const cut = (line: string) =>
+    cutLine(line, rank(line) === 2 ? Math.max(lineMax, LOG_ERROR_LINE_MAX) : lineMax);
+  if (lines.length <= max) return { lines: lines.map(cut), truncated: false };
   const order = lines.map((line, index) => ({ index, rank: rank(line) }));
   // Highest rank first; within a rank the latest first.
   order.sort((a, b) => b.rank - a.rank || b.index - a.index);
@@ -191,7 +196,7 @@ export function selectLogLines(
     .slice(0, max)
     .map((entry) => entry.index)
     .sort((a, b) => a - b);
-  return { lines: kept.map((index) => cutLine(lines[index] as string, lineMax)), truncated: true };
+  return { lines: kept.map((index) => cut(lines[index] as string)), truncated: true };
 }
 
 const cutLine = (line: string, max: number): string => redactAndCut(line, max);

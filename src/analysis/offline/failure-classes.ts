@@ -47,6 +47,9 @@ const classSchema = z
 const fileSchema = z
   .object({
     extract: z.array(pattern),
+    reject: z
+      .array(z.object({ facts: z.array(z.string().regex(/^[a-z]\w*$/i)).min(1), match: pattern }).strict())
+      .default([]),
     echoes: z.array(pattern),
     products: z.array(
       z
@@ -97,6 +100,8 @@ export interface FailureClass {
 
 export interface Vocabulary {
   extract: RegExp[];
+  /** Values a fact never is (a source position is no address, a hex id no command), by fact name. */
+  reject: { facts: string[]; match: RegExp }[];
   echoes: RegExp[];
   products: { name: string; match: RegExp; ports: number[] }[];
   classes: FailureClass[];
@@ -118,6 +123,7 @@ export function compileVocabulary(text: string, shown = 'failure-classes.yaml'):
   const file = parsed.data;
   return {
     extract: file.extract.map(toRegExp),
+    reject: file.reject.map((entry) => ({ facts: entry.facts, match: toRegExp(entry.match) })),
     echoes: file.echoes.map(toRegExp),
     products: file.products.map((product) => ({
       name: product.name,
@@ -155,12 +161,12 @@ const NOISE_LEVEL = [
   // "Error reading info: …" is not taken for one.
   /^(?:\S+\s+){0,3}\[?(?:INFO|DEBUG|TRACE|NOTICE|VERBOSE)\]?[\s:]/,
   /^(?:\S+\s+){0,3}\[(?:info|debug|trace|notice|verbose)\s*\]/i,
-  /\blevel[=:]\s*"?(?:info|debug|trace)\b|"(?:level|severity)"\s*:\s*"(?:info|debug|trace|notice)"/i,
+  /\blevel[=:]\s*"?(?:info|debug|trace)\b|"(?:log\.)?(?:level|severity)"\s*:\s*"(?:info|debug|trace|notice)"/i,
   /^[ID]\d{4} \d\d:\d\d/,
 ];
 /** A stack trace's frames (Java/JVM, Python, Go, Node, .NET, Ruby): the exception line decides, not these. */
 const FRAME =
-  /^\s+at\s|^\s*\.\.\. \d+ (?:more|common frames)|^\s*File ".+", line \d+|^\s*\/\S+\.(?:go|rb|py|js|ts):\d+|^\s*goroutine \d+ \[|^\s*created by |^\s+from \S+:\d+:in|^\s*\^+\s*$/;
+  /^\s+at\s|^\s*\.\.\. \d+ (?:more|common frames)|^\s*File ".+", line \d+|^\s+\/\S+\.(?:go|rb|py|js|ts):\d+|^\/\S+\.(?:go|rb|py|js|ts):\d+(?: \+0x[0-9a-f]+)?\s*$|^\s*goroutine \d+ \[|^\s*created by |^\s+from \S+:\d+:in|^\s*\^+\s*$/;
 
 /** True when a line can decide: not a frame of a stack trace, not information or debugging output. */
 export function isDecisiveLine(line: string): boolean {
@@ -179,7 +185,7 @@ export function isEcho(line: string, vocab: Vocabulary = vocabulary()): boolean 
 const MESSAGE_KEYS = ['msg', 'message', 'error', 'err', 'exception', 'stack_trace'];
 /** A JSON log's bookkeeping fields: time, level, logger, caller, ids. */
 const JSON_META =
-  /^(?:t|ts|time|timestamp|@timestamp|date|s|level|severity|lvl|logger|caller|source|thread|pid|id|ctx|c)$/i;
+  /^(?:t|ts|time|timestamp|@timestamp|date|s|level|severity|lvl|logger|caller|source|thread|pid|id|ctx|c)$|^(?:log|ecs|event|process|service|agent|trace|span|transaction)\./i;
 
 /** A JSON log field's scalar values as `key=value` words (one level of nesting). */
 function flatFields(key: string, value: unknown, depth = 0): string[] {
@@ -189,32 +195,43 @@ function flatFields(key: string, value: unknown, depth = 0): string[] {
   return [];
 }
 
+/** A JSON message field's words: a string, or an error object's type and message (pino, bunyan), not its stack. */
+function messageOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const error = value as Record<string, unknown>;
+  const message = [error.message, error.msg].find((part) => typeof part === 'string' && part.length > 0);
+  if (typeof message !== 'string') return undefined;
+  const type = [error.type, error.name, error.code].find(
+    (part) => typeof part === 'string' && part.length > 0,
+  );
+  return typeof type === 'string' && !message.startsWith(type) ? `${type}: ${message}` : message;
+}
+
 /** A line's own words, without its time stamp and level, or a JSON log's message fields. */
 export function wordsOf(line: string): string {
-  // Escaped line breaks inside a quoted error ("…request.\n\nCode: 403") separate words.
-  const trimmed = line
-    .replace(ISO_PREFIX, '')
-    .replace(/\\[nrt]/g, ' ')
-    .trim();
+  // Escaped line breaks inside a quoted error ("…request.\n\nCode: 403") separate words; in a JSON log they
+  // are read after its parsing (replacing them first would break the JSON's own escapes).
+  const breaksToSpaces = (text: string) => text.replace(/\\[nrt]/g, ' ');
+  const trimmed = line.replace(ISO_PREFIX, '').trim();
   if (trimmed.startsWith('{')) {
     try {
       const record = JSON.parse(trimmed) as Record<string, unknown>;
-      const parts = MESSAGE_KEYS.map((key) => record[key]).filter(
+      const parts = MESSAGE_KEYS.map((key) => messageOf(record[key])).filter(
         (value): value is string => typeof value === 'string' && value.length > 0,
       );
       // The other fields (a host, a path, a user) follow the message, as key=value.
       const rest = Object.entries(record)
         .filter(([key]) => !MESSAGE_KEYS.includes(key) && !JSON_META.test(key))
         .flatMap(([key, value]) => flatFields(key, value));
-      if (parts.length > 0) return [parts.join(': '), ...rest].join(' ');
+      if (parts.length > 0) return breaksToSpaces([parts.join(': '), ...rest].join(' ')).trim();
     } catch {
       // not JSON after all: the line as it is
     }
   }
-  return trimmed.replace(
-    /^(?:\[?(?:ERROR|ERR|FATAL|CRITICAL|CRIT|WARN(?:ING)?|SEVERE|PANIC|E|F|W)\]?[\s:|]+)/,
-    '',
-  );
+  return breaksToSpaces(trimmed)
+    .trim()
+    .replace(/^(?:\[?(?:ERROR|ERR|FATAL|CRITICAL|CRIT|WARN(?:ING)?|SEVERE|PANIC|E|F|W)\]?[\s:|]+)/, '');
 }
 
 // ─── Classifying and extracting ───────────────────────────────────────────────────────────────────────────
@@ -226,13 +243,37 @@ export interface Classified {
   title: string;
 }
 
+/** True when `value` cannot be the fact `name` (a source position for an address, a hex id for a command). */
+export function rejected(name: string, value: string, vocab: Vocabulary = vocabulary()): boolean {
+  return vocab.reject.some((entry) => entry.facts.includes(name) && entry.match.test(value));
+}
+
+const GLOBAL = new Map<RegExp, RegExp>();
+/**
+ * A regex's named groups at its first match in `text` whose groups are all plausible (none `rejected`): a
+ * logger's `caller=main.go:170` is skipped for the `host:port` later in the line.
+ */
+export function plausibleGroups(re: RegExp, text: string, vocab: Vocabulary = vocabulary()): Facts {
+  let global = GLOBAL.get(re);
+  if (!global) {
+    global = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
+    GLOBAL.set(re, global);
+  }
+  for (const match of text.matchAll(global)) {
+    const groups = Object.entries(match.groups ?? {}).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    );
+    if (groups.every(([name, value]) => !rejected(name, value, vocab))) return Object.fromEntries(groups);
+  }
+  return {};
+}
+
 /** Facts every line gives (url, address, host, port, path, env, key, exception), its product and target. */
 export function lineFacts(text: string, vocab: Vocabulary = vocabulary()): Facts {
   const facts: Facts = {};
   for (const re of vocab.extract) {
-    const groups = re.exec(text)?.groups ?? {};
-    for (const [name, value] of Object.entries(groups)) {
-      if (value !== undefined && facts[name] === undefined) facts[name] = value;
+    for (const [name, value] of Object.entries(plausibleGroups(re, text, vocab))) {
+      if (facts[name] === undefined) facts[name] = value;
     }
   }
   // A path read from inside a URL is the URL's, not a file's.
@@ -306,8 +347,7 @@ export function classifyLine(
     if (!found || cls.unless.some((re) => re.test(words))) continue;
     const facts = lineFacts(words, vocab);
     for (const re of cls.facts) {
-      for (const [name, value] of Object.entries(re.exec(words)?.groups ?? {}))
-        if (value !== undefined) facts[name] = value;
+      for (const [name, value] of Object.entries(plausibleGroups(re, words, vocab))) facts[name] = value;
     }
     // An event's words start with its reason ("FailedMount: …"): the message is what it says.
     const message = source === 'events' ? words.replace(/^\w+:\s*/, '') : words;

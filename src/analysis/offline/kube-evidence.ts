@@ -258,6 +258,18 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 85,
   },
   {
+    // A probe that fails and prints nothing (an exec probe exiting non-zero without output) names no cause.
+    id: 'probe-silent',
+    re: /^\w+: (?<probe>liveness|readiness|startup) probe failed:\s*$/i,
+    sources: ['event'],
+    facts: /(?<probe>liveness|readiness|startup) probe failed/i,
+    title: (f) =>
+      `The ${f.probe?.toLowerCase() ?? 'health'} probe fails without output (an exec probe exiting non-zero)`,
+    category: 'application',
+    weight: 60,
+    seen: (f) => `its ${f.probe?.toLowerCase() ?? 'health'} probe fails without output`,
+  },
+  {
     // A probe that times out says the application answers too slowly: it corroborates a CPU-starvation cause the
     // incident already has (CPUThrottlingHigh on the container), else it is the probe killing the container.
     id: 'liveness-timeout',
@@ -490,9 +502,21 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 72,
   },
   {
+    // A pod whose main container finished while another still runs (`cluesOf` reads it from the containers'
+    // states): a Job's pod cannot complete while its sidecar (a mesh proxy, a log shipper) never exits.
+    id: 'sidecar-keeps-pod',
+    re: /^finished container \S+ while \S+ keeps running\b/,
+    sources: ['status'],
+    facts: /^finished container (?<main>\S+) while (?<sidecar>\S+) keeps running/,
+    title: (f) =>
+      `The pod cannot complete: ${q(f.main)} finished (exit 0) but the sidecar ${q(f.sidecar)} keeps running (a mesh proxy or log shipper that never exits); make it a native sidecar or have it exit`,
+    category: 'configuration',
+    weight: 92,
+  },
+  {
     // Exit code 0 and restarted: the process finished its work; a one-shot task belongs in a Job.
     id: 'completed-restarted',
-    re: /^completed exit code 0\b/i,
+    re: /^completed exit code 0\b(?! \(not restarted\))/i,
     sources: ['termination'],
     title: () =>
       'The container exits 0 (Completed) and is restarted: a one-shot task run as a Deployment (restartPolicy Always); run it as a Job',
@@ -623,9 +647,12 @@ export function cluesOf(context: KubeContext): Clue[] {
       const last = container.lastTermination;
       if (last) {
         const limits = container.limits.memory ? `; memory limit ${container.limits.memory}` : '';
+        // A container terminated now and never restarted (a Job's, restartPolicy Never/OnFailure) says so: its
+        // exit 0 is no one-shot task restarted by a Deployment.
+        const kept = container.state === 'terminated' && container.restarts === 0 ? ' (not restarted)' : '';
         clues.push({
           source: 'termination',
-          text: `${last.reason} exit code ${last.exitCode}${last.message ? ` ${last.message}` : ''}`,
+          text: `${last.reason} exit code ${last.exitCode}${kept}${last.message ? ` ${last.message}` : ''}`,
           quote: `Last termination of \`${container.name}\` in ${ref}: ${last.reason} (exit code ${last.exitCode})${hhmm(last.at)}${limits}${last.message ? `: "${clipEnds(last.message, QUOTED)}"` : ''}`,
           at: last.at,
           exitCode: last.exitCode,
@@ -648,6 +675,19 @@ export function cluesOf(context: KubeContext): Clue[] {
           at: null,
         });
       }
+    }
+    // A container that finished (exit 0) beside one still running: the pod stays Running while its sidecar runs.
+    const finished = object.containers.find(
+      (container) => container.state === 'terminated' && container.lastTermination?.exitCode === 0,
+    );
+    const running = object.containers.find((container) => container.state === 'running');
+    if (finished && running && !/^(?:Succeeded|Failed)\b/i.test(object.status ?? '')) {
+      clues.push({
+        source: 'status',
+        text: `finished container ${finished.name} while ${running.name} keeps running`,
+        quote: `\`${finished.name}\` in ${ref} finished (exit code 0${hhmm(finished.lastTermination?.at ?? null)}) while \`${running.name}\` keeps running; pod status: ${clip(object.status ?? '', 120)}`,
+        at: finished.lastTermination?.at ?? null,
+      });
     }
     for (const event of object.events) {
       if (event.type !== 'Warning') continue;
