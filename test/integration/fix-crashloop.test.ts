@@ -20,17 +20,18 @@ import { type GitHubFake, startGitHubFake } from '../support/github-fake.ts';
 import { type KubeFake, startKubeFake } from '../support/kube-fake.ts';
 import { addEvent, addPod } from '../support/kube-scenarios.ts';
 import { alertmanagerBody, post } from '../support/payloads.ts';
-import { buttonClickBody, type SlackFake, slackSignature, startSlackFake } from '../support/slack-fake.ts';
+import {
+  buttonClickBody,
+  lastFixButtons,
+  type SlackFake,
+  slackSignature,
+  startSlackFake,
+} from '../support/slack-fake.ts';
 import { waitFor } from '../support/wait.ts';
 
 const SIGNING_SECRET = 'test-signing-secret';
 const SLOW = 120_000;
 const IMAGE = 'us-central1-docker.pkg.dev/google-samples/microservices-demo/checkoutservice';
-
-interface Button {
-  action_id: string;
-  value: string;
-}
 
 interface Probe {
   grpc?: { port: number };
@@ -173,17 +174,7 @@ describe.each(testDatabases())('crash loop after a deploy → rollback and probe
     expect(response.status).toBe(202);
     const incidentId = (response.json.incidentIds as number[])[0] as number;
     await settle();
-    const messages = [...slack.callsOf('chat.postMessage'), ...slack.callsOf('chat.update')];
-    const buttons = messages.map((call) =>
-      ((call.body.blocks ?? []) as { text?: { text?: string }; accessory?: Partial<Button> }[])
-        .filter(
-          (block) =>
-            block.accessory?.action_id?.startsWith('fix_open_pr:') &&
-            (JSON.parse(block.accessory.value ?? '{}') as { incidentId?: number }).incidentId === incidentId,
-        )
-        .map((s) => ({ text: s.text?.text ?? '', button: s.accessory as Button })),
-    );
-    return { incidentId, buttons: buttons.filter((list) => list.length > 0).at(-1) ?? [] };
+    return { incidentId, buttons: lastFixButtons(slack, incidentId) };
   }
 
   /** A signed click of `fix_open_pr:N` with this value; resolves to the private answer's text. */

@@ -15,7 +15,13 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { testDatabases } from '../support/databases.ts';
 import { type GitHubFake, startGitHubFake } from '../support/github-fake.ts';
 import { alertmanagerBody, post } from '../support/payloads.ts';
-import { buttonClickBody, type SlackFake, slackSignature, startSlackFake } from '../support/slack-fake.ts';
+import {
+  buttonClickBody,
+  lastFixButtons,
+  type SlackFake,
+  slackSignature,
+  startSlackFake,
+} from '../support/slack-fake.ts';
 import { waitFor } from '../support/wait.ts';
 
 const MYSQL = readFileSync(
@@ -25,11 +31,6 @@ const MYSQL = readFileSync(
 const BROKEN = MYSQL.replace('image: mysql:8.0', 'image: mysql:8.4.99-typo');
 const SIGNING_SECRET = 'test-signing-secret';
 const SLOW = 120_000;
-
-interface Button {
-  action_id: string;
-  value: string;
-}
 
 const PULL_BACKOFF = {
   alertname: 'KubePodImagePullBackOff',
@@ -115,17 +116,7 @@ describe.each(testDatabases())('bad rollout → previous image tag on $name', (d
     expect(response.status).toBe(202);
     const incidentId = (response.json.incidentIds as number[])[0] as number;
     await settle();
-    const messages = [...slack.callsOf('chat.postMessage'), ...slack.callsOf('chat.update')];
-    const buttons = messages.map((call) =>
-      ((call.body.blocks ?? []) as { text?: { text?: string }; accessory?: Partial<Button> }[])
-        .filter(
-          (block) =>
-            block.accessory?.action_id?.startsWith('fix_open_pr:') &&
-            (JSON.parse(block.accessory.value ?? '{}') as { incidentId?: number }).incidentId === incidentId,
-        )
-        .map((s) => ({ text: s.text?.text ?? '', button: s.accessory as Button })),
-    );
-    return { incidentId, buttons: buttons.filter((list) => list.length > 0).at(-1) ?? [] };
+    return { incidentId, buttons: lastFixButtons(slack, incidentId) };
   }
 
   it(

@@ -259,3 +259,30 @@ export function appMentionBody(fields: {
     },
   });
 }
+
+/** A button as the thread shows it. */
+export interface ShownButton {
+  action_id: string;
+  value: string;
+}
+
+/**
+ * The **Open fix PR** buttons (`fix_open_pr:N`) of an incident as the thread last showed them: from the last
+ * message (post or edit) that carried any, with the text of the section each sits in.
+ */
+export function lastFixButtons(
+  slack: SlackFake,
+  incidentId: number,
+): { text: string; button: ShownButton }[] {
+  const messages = [...slack.callsOf('chat.postMessage'), ...slack.callsOf('chat.update')];
+  const lists = messages.map((call) =>
+    ((call.body.blocks ?? []) as { text?: { text?: string }; accessory?: Partial<ShownButton> }[])
+      .filter(
+        (block) =>
+          block.accessory?.action_id?.startsWith('fix_open_pr:') &&
+          (JSON.parse(block.accessory.value ?? '{}') as { incidentId?: number }).incidentId === incidentId,
+      )
+      .map((block) => ({ text: block.text?.text ?? '', button: block.accessory as ShownButton })),
+  );
+  return lists.filter((list) => list.length > 0).at(-1) ?? [];
+}
