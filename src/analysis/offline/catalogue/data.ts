@@ -1,7 +1,7 @@
 /**
  * Signatures as data: one YAML file per domain in the package's `catalogue/` folder (format in
- * docs/catalogue.md), validated with zod and compiled once, at start, into the same `Signature` objects the
- * TypeScript catalogue builds. A broken file stops start-up with a `ConfigError` naming the file, the line and
+ * docs/catalogue.md), validated with zod and compiled once, at start, into the `Signature` objects the
+ * analyzer matches. A broken file stops start-up with a `ConfigError` naming the file, the line and
  * the field.
  */
 import { readdirSync, readFileSync } from 'node:fs';
