@@ -179,24 +179,37 @@ export const maxConnections: Generator = {
     const all = (request.files.terraform ?? []).filter((f) => f.path.endsWith('.tf'));
     if (all.length === 0)
       return { none: 'no Terraform files are mapped (max_connections lives in a parameter group)' };
-    const tf: RepoFile[] = [];
-    const unreadable: string[] = [];
-    for (const f of all) {
+    // HCL is parsed only where it decides something (the WebAssembly parser is most of this generator's time):
+    // the edited file once, after the edit; other files only to drop a broken file's hits or to say why none.
+    const unreadable = new Map<string, string>();
+    const parses = async (f: RepoFile): Promise<boolean> => {
       try {
         await parseHcl(f.path, f.content);
-        tf.push(f);
+        return true;
       } catch (error) {
-        unreadable.push(
+        unreadable.set(
+          f.path,
           `${f.path} does not parse as HCL: ${error instanceof Error ? error.message : String(error)}`,
         );
+        return false;
       }
+    };
+    const found = findHclParameter(all, 'max_connections');
+    const problems = found.problems;
+    let hits = found.hits;
+    if (hits.length > 1) {
+      const readable: HclHit[] = [];
+      for (const h of hits) if (await parses(h.file)) readable.push(h);
+      hits = readable;
     }
-    const { hits, problems } = findHclParameter(tf, 'max_connections');
-    problems.push(...unreadable);
-    if (hits.length === 0)
+    if (hits.length === 0) {
+      for (const f of all) if (!unreadable.has(f.path)) await parses(f);
+      problems.push(...unreadable.values());
+      const readable = all.length - unreadable.size;
       return {
-        none: `no max_connections parameter with a number in ${tf.length} Terraform file(s)${problems.length ? `: ${problems.join('; ')}` : ''}`,
+        none: `no max_connections parameter with a number in ${readable} Terraform file(s)${problems.length ? `: ${problems.join('; ')}` : ''}`,
       };
+    }
     if (hits.length > 1)
       return {
         none: `ambiguous: max_connections is set ${hits.length} times (${hits.map((h) => h.file.path).join(', ')})`,
@@ -208,6 +221,9 @@ export const maxConnections: Generator = {
     const readBack = await hclReadsBack(hit.file.path, after, 'max_connections').catch((e: unknown) => [
       String(e),
     ]);
+    // An edit that does not parse: say so of the file when it did not parse before the edit either.
+    if (!readBack.includes(String(next)) && !(await parses(hit.file)))
+      return { none: unreadable.get(hit.file.path) as string };
     if (!readBack.includes(String(next)))
       return {
         none: `the edit of ${hit.file.path} does not read back max_connections = ${next} (${readBack.join(', ')})`,
