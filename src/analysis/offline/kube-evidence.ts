@@ -572,7 +572,14 @@ function objectRef(object: KubeObjectContext): string {
   return `${object.kind.toLowerCase()} \`${object.namespace ? `${object.namespace}/` : ''}${object.name}\``;
 }
 
-type SchedulerReasonKind = 'incidental' | 'volume' | 'resources' | 'node-condition' | 'constraints' | 'other';
+type SchedulerReasonKind =
+  | 'incidental'
+  | 'extended'
+  | 'volume'
+  | 'resources'
+  | 'node-condition'
+  | 'constraints'
+  | 'other';
 
 /**
  * What each reason in the scheduler's "0/N nodes are available: …" list means. The first match wins; on a tie
@@ -581,6 +588,9 @@ type SchedulerReasonKind = 'incidental' | 'volume' | 'resources' | 'node-conditi
 export const SCHEDULER_REASONS: readonly { re: RegExp; kind: SchedulerReasonKind }[] = [
   // Control-plane nodes refuse workloads by design: their taint explains nothing unless it is all there is.
   { re: /taint \{node-role\.kubernetes\.io\/(?:control-plane|master)\b/i, kind: 'incidental' },
+  // An extended resource (`vendor.domain/name`: a GPU, an FPGA, a device) exists only on the nodes that have it:
+  // the other nodes fail on taints or selectors whatever their number, so the few nodes short of it decide.
+  { re: /insufficient [a-z0-9][\w-]*(?:\.[\w-]+)*\.[a-z]{2,}\/[\w.-]+/i, kind: 'extended' },
   {
     re: /persistentvolumeclaim|persistent volumes to bind|volume node affinity conflict|max volume count|volume zone/i,
     kind: 'volume',
@@ -600,7 +610,7 @@ const KIND_ORDER: SchedulerReasonKind[] = [...SCHEDULER_REASONS.map((reason) => 
 /**
  * A FailedScheduling message's decisive reasons: the scheduler counts the nodes each reason excludes, and the
  * kind of reason that excludes the most nodes decides (control-plane taints only when nothing else is
- * listed). `list` is the message without its "preemption: …" part; null when the message has no such list.
+ * listed; an extended resource such as `nvidia.com/gpu` whenever it is listed). `list` is the message without its "preemption: …" part; null when the message has no such list.
  */
 export function schedulingFocus(message: string): { decisive: string; list: string } | null {
   const match = /(\d+)\/(\d+) nodes are available:\s*/i.exec(message);
@@ -626,7 +636,11 @@ export function schedulingFocus(message: string): { decisive: string; list: stri
   const nodes = new Map<SchedulerReasonKind, number>();
   for (const { kind, count } of items) nodes.set(kind, (nodes.get(kind) ?? 0) + count);
   const relevant = [...nodes.keys()].filter((kind) => kind !== 'incidental');
-  const candidates = relevant.length > 0 ? relevant : ['incidental' as const];
+  const candidates = nodes.has('extended')
+    ? ['extended' as const]
+    : relevant.length > 0
+      ? relevant
+      : ['incidental' as const];
   const [winner] = candidates.sort(
     (a, b) => (nodes.get(b) ?? 0) - (nodes.get(a) ?? 0) || KIND_ORDER.indexOf(a) - KIND_ORDER.indexOf(b),
   );
