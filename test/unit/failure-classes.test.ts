@@ -1266,6 +1266,28 @@ describe('failure classes in the offline analyzer', () => {
     );
     expect(cause?.title).toMatch(/Insufficient memory/);
   });
+
+  it('a bare StartError says the container could not start; the Failed event that says why leads', () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        reason: 'StartError',
+        exitCode: 128,
+        events: [
+          {
+            type: 'Warning',
+            reason: 'Failed',
+            message:
+              'Error: failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "/var/lib/kubelet/pods/1f2e/volume-subpaths/certs/api/2" to rootfs at "/etc/ssl/certs": mount /var/lib/kubelet/pods/1f2e/volume-subpaths/certs/api/2:/etc/ssl/certs (via /proc/self/fd/6), flags: 0x5001: not a directory: unknown',
+            count: 9,
+            at: T0,
+          },
+          backOff,
+        ],
+      }),
+    );
+    expect(cause?.title).toMatch(/mounted onto a path of the other kind/);
+  });
 });
 
 describe('round 3: failure families across products', () => {

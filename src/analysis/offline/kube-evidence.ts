@@ -167,6 +167,17 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 88,
   },
   {
+    // The runtime's reason alone (no message) says that the container could not start, not why: a command, a
+    // volume mount or the image. A Failed event or a message that says why decides over it.
+    id: 'start-error',
+    re: /^(?:StartError|ContainerCannotRun|RunContainerError) exit code -?\d+(?: \(not restarted\))?$/i,
+    sources: ['termination'],
+    title: () =>
+      'The container runtime cannot start the container (its command, a volume mount or the image: its Failed events say which)',
+    category: 'configuration',
+    weight: 70,
+  },
+  {
     id: 'cannot-run',
     re: /containercannotrun|starterror|runcontainererror|executable file not found|exec format error|no such file or directory: unknown/i,
     // The runtime's own words also reach the container's log ("exec /app: exec format error").
