@@ -934,6 +934,45 @@ const ERRORISH =
   /\b(?:error|err|fatal|fail(?:ed|ure)?|exception|panic|cannot|can't|unable|refused|denied|invalid|not (?:specified|found|set))\b/i;
 
 /**
+ * Pods that say nothing, with no finding at all: a container waiting in a state the kubelet would explain with a
+ * Warning event (none came), a Pending pod without any event (not even the scheduler's), or pods whose every
+ * container runs and is ready (their trouble, if any, is outside what was read). Null when a pod shows more.
+ */
+function silentPods(pods: KubeObjectContext[]): { seen: string; evidence: string } | null {
+  const all = pods.flatMap((object) => object.containers.map((container) => ({ object, container })));
+  const waiting = all.find(
+    ({ container }) => container.state === 'waiting' && SILENT_WAITING.test(container.reason ?? ''),
+  );
+  if (waiting)
+    return {
+      seen: `the container waits in \`${waiting.container.reason}\``,
+      evidence: `\`${waiting.container.name}\` in ${objectRef(waiting.object)} is waiting: ${waiting.container.reason}; no Warning event, no log line`,
+    };
+  const pending = pods.find(
+    (object) =>
+      /^Pending\b/i.test(object.status ?? '') &&
+      object.events.length === 0 &&
+      object.containers.every((container) => container.state === 'waiting' && !container.reason),
+  );
+  if (pending)
+    return {
+      seen: 'the pod is Pending and no event says why (not even the scheduler)',
+      evidence: `${objectRef(pending).replace(/^./, (c) => c.toUpperCase())} is Pending; no event at all, no container started`,
+    };
+  const healthy =
+    all.length > 0 &&
+    all.every(
+      ({ container }) => container.state === 'running' && container.ready && container.restarts === 0,
+    );
+  if (healthy)
+    return {
+      seen: `its pods' containers run and are ready, never restarted`,
+      evidence: `${pods.length === 1 ? objectRef(pods[0] as KubeObjectContext) : `${pods.length} pods`}: every container running and ready, no restart, no Warning event, no error in the logs`,
+    };
+  return null;
+}
+
+/**
  * No clue, no invented cause: when the pods were read and every finding names nothing (a bare exit code, a pod
  * not ready, a 5xx readiness answer; or nothing at all while a container waits), and no strong match stands,
  * the first answer is "not determined", saying what was seen and quoting it. Null otherwise.
@@ -960,17 +999,10 @@ function notDetermined(
   const seen = findings.map((finding) => finding.rule.seen?.(finding.facts) ?? '');
   const evidence = findings.map((finding) => clip(finding.clue.quote, 500));
   if (findings.length === 0) {
-    const waiting = pods
-      .flatMap((object) => object.containers.map((container) => ({ object, container })))
-      .find(({ container }) => container.state === 'waiting' && SILENT_WAITING.test(container.reason ?? ''));
-    if (!waiting) return null;
-    seen.push(`the container waits in \`${waiting.container.reason}\``);
-    evidence.push(
-      clip(
-        `\`${waiting.container.name}\` in ${objectRef(waiting.object)} is waiting: ${waiting.container.reason}; no Warning event, no log line`,
-        500,
-      ),
-    );
+    const silent = silentPods(pods);
+    if (!silent) return null;
+    seen.push(silent.seen);
+    evidence.push(clip(silent.evidence, 500));
   }
   return {
     title: clip(
