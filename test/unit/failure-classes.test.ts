@@ -15,7 +15,7 @@ import {
   wordsOf,
 } from '../../src/analysis/offline/failure-classes.ts';
 import { analyzeOffline } from '../../src/analysis/offline/index.ts';
-import { findingsOf } from '../../src/analysis/offline/kube-evidence.ts';
+import { findingsOf, schedulingFocus } from '../../src/analysis/offline/kube-evidence.ts';
 import {
   analysisSchema,
   type KubeContainer,
@@ -1265,5 +1265,131 @@ describe('failure classes in the offline analyzer', () => {
       }),
     );
     expect(cause?.title).toMatch(/Insufficient memory/);
+  });
+
+  it('a bare StartError says the container could not start; the Failed event that says why leads', () => {
+    const cause = first(
+      [crashAlert],
+      pod({
+        reason: 'StartError',
+        exitCode: 128,
+        events: [
+          {
+            type: 'Warning',
+            reason: 'Failed',
+            message:
+              'Error: failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "/var/lib/kubelet/pods/1f2e/volume-subpaths/certs/api/2" to rootfs at "/etc/ssl/certs": mount /var/lib/kubelet/pods/1f2e/volume-subpaths/certs/api/2:/etc/ssl/certs (via /proc/self/fd/6), flags: 0x5001: not a directory: unknown',
+            count: 9,
+            at: T0,
+          },
+          backOff,
+        ],
+      }),
+    );
+    expect(cause?.title).toMatch(/mounted onto a path of the other kind/);
+  });
+});
+
+describe('round 3: failure families across products', () => {
+  const titleOf = (line: string, source: 'logs' | 'events' | 'status' = 'logs') =>
+    classifyLine(line, source)?.title ?? '';
+
+  it('a server that requires TLS from a plain-text client is no refused connection', () => {
+    // MySQL's require_secure_transport, nginx and Go's HTTPS servers answering plain HTTP.
+    for (const line of [
+      'cannot open audit store: Connections using insecure transport are prohibited while --require_secure_transport=ON.',
+      'ldap_bind: Confidentiality required (13) additional info: TLS confidentiality required',
+      'unable to connect to the event bus: the server requires a secure connection',
+    ])
+      expect(classOf(line), line).toBe('tls-required');
+    // A plain HTTP request to a TLS port stays a protocol mismatch.
+    for (const line of [
+      'http: TLS handshake error from 10.0.4.17:50122: client sent an HTTP request to an HTTPS server',
+      'upstream answered: 400 The plain HTTP request was sent to HTTPS port',
+    ])
+      expect(classOf(line), line).toBe('tls-protocol-mismatch');
+    expect(classOf('connection refused: dial tcp 10.0.0.9:4222')).toBe('connection-refused');
+  });
+
+  it('an extended resource the scheduler lacks decides over the nodes that never had it', () => {
+    expect(
+      schedulingFocus(
+        "0/12 nodes are available: 3 Insufficient amd.com/gpu, 9 node(s) didn't match Pod's node affinity/selector. preemption: 0/12 nodes are available: 3 No preemption victims found for incoming pod, 9 Preemption is not helpful for scheduling.",
+      )?.decisive,
+    ).toBe('0/12 nodes are available: 3 Insufficient amd.com/gpu.');
+    // An ordinary resource keeps the count rule.
+    expect(
+      schedulingFocus(
+        "0/5 nodes are available: 1 Insufficient cpu, 4 node(s) didn't match Pod's node affinity/selector.",
+      )?.decisive,
+    ).toBe("0/5 nodes are available: 4 node(s) didn't match Pod's node affinity/selector.");
+    const line = 'FailedScheduling: 0/6 nodes are available: 2 Insufficient habana.ai/gaudi.';
+    expect(classOf(line, 'events')).toBe('scheduling-extended-resource');
+    expect(titleOf(line, 'events')).toContain('`habana.ai/gaudi`');
+  });
+
+  it('a hostPath type check names the path and is not a subPath mismatch', () => {
+    const line =
+      'FailedMount: MountVolume.SetUp failed for volume "dev-kvm" : hostPath type check failed: /dev/kvm is not a character device';
+    expect(classOf(line, 'events')).toBe('hostpath-type-check');
+    expect(titleOf(line, 'events')).toContain('`/dev/kvm`');
+    expect(
+      classOf('FailedMount: hostPath type check failed: /var/lib/libvirt is not a directory', 'events'),
+    ).toBe('hostpath-type-check');
+  });
+
+  it('a runtime option removed from the runtime version is named', () => {
+    for (const line of [
+      "Unrecognized VM option 'UseConcMarkSweepGC'",
+      '/usr/local/bin/node: bad option: --experimental-specifier-resolution=node',
+      'Unrecognized VM option "AggressiveHeap=true"',
+    ])
+      expect(classOf(line), line).toBe('runtime-option-unsupported');
+    expect(titleOf("Unrecognized VM option 'UseConcMarkSweepGC'")).toContain('`UseConcMarkSweepGC`');
+  });
+
+  it('time zones, locales and ICU missing from a slim image are named', () => {
+    for (const line of [
+      "zoneinfo._common.ZoneInfoNotFoundError: 'No time zone found with key Europe/Berlin'",
+      'panic: unknown time zone America/Sao_Paulo',
+      'locale.Error: unsupported locale setting',
+      "TZInfo::DataSourceNotFound: tzinfo-data is not present. Please add gem 'tzinfo-data' to your Gemfile",
+      'System.Globalization.CultureNotFoundException: Only the invariant culture is supported in globalization-invariant mode.',
+    ])
+      expect(classOf(line), line).toBe('runtime-data-missing');
+  });
+
+  it('a Host header outside the allow-list is named', () => {
+    for (const line of [
+      '[ActionDispatch::HostAuthorization::DefaultResponseApp] Blocked hosts: 10.42.0.17:3000',
+      'Blocked request. This host ("web.apps.svc") is not allowed.',
+      'Invalid Host header',
+    ])
+      expect(classOf(line), line).toBe('host-header-rejected');
+  });
+
+  it('a saturated worker or thread pool is named', () => {
+    for (const line of [
+      '[mpm_event:error] [pid 1:tid 140] AH03490: scoreboard is full, not at MaxRequestWorkers.Increase ServerLimit.',
+      '[mpm_prefork:error] [pid 1] AH00161: server reached MaxRequestWorkers setting, consider raising the MaxRequestWorkers setting',
+      'SEVERE [http-nio-8080-Acceptor] All threads (200) are currently busy, waiting. Increase maxThreads (200) or check the servlet status',
+      'E, [2026-03-01T10:00:00.000000 #1] ERROR -- : worker=2 PID:88 timeout (61s > 60s), killing',
+    ])
+      expect(classOf(line), line).toBe('worker-pool-saturated');
+  });
+
+  it('a database that blocks the client host is named, not a credentials refusal', () => {
+    const line =
+      "SQLSTATE[HY000] [1129] Host '172.17.0.1' is blocked because of many connection errors; unblock with 'mariadb-admin flush-hosts'";
+    expect(classOf(line)).toBe('client-host-blocked');
+    expect(titleOf(line)).toMatch(/blocked/i);
+  });
+
+  it('a client tool older than its server is named', () => {
+    for (const line of [
+      'pg_restore: error: unsupported version (1.16) in file header',
+      'server selection error: server at mongo-0:27017 reports wire version 6, but this version of the Go driver requires at least 8 (MongoDB 4.2)',
+    ])
+      expect(classOf(line), line).toBe('client-server-version-mismatch');
   });
 });

@@ -920,6 +920,47 @@ describe('Kubernetes evidence in the offline analyzer', () => {
       expect(analysis.rootCauses[0]).toMatchObject({ category: 'unknown' });
       expect(analysis.rootCauses[0]?.title).toMatch(/ContainerCreating/);
     });
+
+    it('a Pending pod that no event explains (no FailedScheduling: the scheduler never said why)', () => {
+      const analysis = analyze(
+        [notReadyAlert],
+        pod({
+          status: 'Pending',
+          containers: [container({ reason: undefined, restarts: 0, lastTermination: null })],
+          events: [],
+        }),
+      );
+      expect(analysis.rootCauses[0]).toMatchObject({ category: 'unknown' });
+      expect(analysis.rootCauses[0]?.title).toMatch(/^Not determined: .*Pending/);
+    });
+
+    it('pods whose containers all run and are ready, with only information in their logs', () => {
+      const ready = container({
+        state: 'running',
+        ready: true,
+        reason: undefined,
+        restarts: 0,
+        lastTermination: null,
+      });
+      const analysis = analyze(
+        [replicasAlert],
+        pod({
+          status: 'Running',
+          containers: [ready],
+          events: [],
+          logs: [
+            {
+              container: 'checkout',
+              previous: false,
+              truncated: false,
+              lines: ['{"level":"info","msg":"GET /health 200","duration_ms":1}'],
+            },
+          ],
+        }),
+      );
+      expect(analysis.rootCauses[0]).toMatchObject({ category: 'unknown' });
+      expect(analysis.rootCauses[0]?.title).toMatch(/^Not determined: .*ready/);
+    });
   });
 
   describe('a liveness probe that times out', () => {

@@ -167,6 +167,17 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 88,
   },
   {
+    // The runtime's reason alone (no message) says that the container could not start, not why: a command, a
+    // volume mount or the image. A Failed event or a message that says why decides over it.
+    id: 'start-error',
+    re: /^(?:StartError|ContainerCannotRun|RunContainerError) exit code -?\d+(?: \(not restarted\))?$/i,
+    sources: ['termination'],
+    title: () =>
+      'The container runtime cannot start the container (its command, a volume mount or the image: its Failed events say which)',
+    category: 'configuration',
+    weight: 70,
+  },
+  {
     id: 'cannot-run',
     re: /containercannotrun|starterror|runcontainererror|executable file not found|exec format error|no such file or directory: unknown/i,
     // The runtime's own words also reach the container's log ("exec /app: exec format error").
@@ -572,7 +583,14 @@ function objectRef(object: KubeObjectContext): string {
   return `${object.kind.toLowerCase()} \`${object.namespace ? `${object.namespace}/` : ''}${object.name}\``;
 }
 
-type SchedulerReasonKind = 'incidental' | 'volume' | 'resources' | 'node-condition' | 'constraints' | 'other';
+type SchedulerReasonKind =
+  | 'incidental'
+  | 'extended'
+  | 'volume'
+  | 'resources'
+  | 'node-condition'
+  | 'constraints'
+  | 'other';
 
 /**
  * What each reason in the scheduler's "0/N nodes are available: …" list means. The first match wins; on a tie
@@ -581,6 +599,9 @@ type SchedulerReasonKind = 'incidental' | 'volume' | 'resources' | 'node-conditi
 export const SCHEDULER_REASONS: readonly { re: RegExp; kind: SchedulerReasonKind }[] = [
   // Control-plane nodes refuse workloads by design: their taint explains nothing unless it is all there is.
   { re: /taint \{node-role\.kubernetes\.io\/(?:control-plane|master)\b/i, kind: 'incidental' },
+  // An extended resource (`vendor.domain/name`: a GPU, an FPGA, a device) exists only on the nodes that have it:
+  // the other nodes fail on taints or selectors whatever their number, so the few nodes short of it decide.
+  { re: /insufficient [a-z0-9][\w-]*(?:\.[\w-]+)*\.[a-z]{2,}\/[\w.-]+/i, kind: 'extended' },
   {
     re: /persistentvolumeclaim|persistent volumes to bind|volume node affinity conflict|max volume count|volume zone/i,
     kind: 'volume',
@@ -600,7 +621,7 @@ const KIND_ORDER: SchedulerReasonKind[] = [...SCHEDULER_REASONS.map((reason) => 
 /**
  * A FailedScheduling message's decisive reasons: the scheduler counts the nodes each reason excludes, and the
  * kind of reason that excludes the most nodes decides (control-plane taints only when nothing else is
- * listed). `list` is the message without its "preemption: …" part; null when the message has no such list.
+ * listed; an extended resource such as `nvidia.com/gpu` whenever it is listed). `list` is the message without its "preemption: …" part; null when the message has no such list.
  */
 export function schedulingFocus(message: string): { decisive: string; list: string } | null {
   const match = /(\d+)\/(\d+) nodes are available:\s*/i.exec(message);
@@ -626,7 +647,11 @@ export function schedulingFocus(message: string): { decisive: string; list: stri
   const nodes = new Map<SchedulerReasonKind, number>();
   for (const { kind, count } of items) nodes.set(kind, (nodes.get(kind) ?? 0) + count);
   const relevant = [...nodes.keys()].filter((kind) => kind !== 'incidental');
-  const candidates = relevant.length > 0 ? relevant : ['incidental' as const];
+  const candidates = nodes.has('extended')
+    ? ['extended' as const]
+    : relevant.length > 0
+      ? relevant
+      : ['incidental' as const];
   const [winner] = candidates.sort(
     (a, b) => (nodes.get(b) ?? 0) - (nodes.get(a) ?? 0) || KIND_ORDER.indexOf(a) - KIND_ORDER.indexOf(b),
   );
@@ -909,6 +934,45 @@ const ERRORISH =
   /\b(?:error|err|fatal|fail(?:ed|ure)?|exception|panic|cannot|can't|unable|refused|denied|invalid|not (?:specified|found|set))\b/i;
 
 /**
+ * Pods that say nothing, with no finding at all: a container waiting in a state the kubelet would explain with a
+ * Warning event (none came), a Pending pod without any event (not even the scheduler's), or pods whose every
+ * container runs and is ready (their trouble, if any, is outside what was read). Null when a pod shows more.
+ */
+function silentPods(pods: KubeObjectContext[]): { seen: string; evidence: string } | null {
+  const all = pods.flatMap((object) => object.containers.map((container) => ({ object, container })));
+  const waiting = all.find(
+    ({ container }) => container.state === 'waiting' && SILENT_WAITING.test(container.reason ?? ''),
+  );
+  if (waiting)
+    return {
+      seen: `the container waits in \`${waiting.container.reason}\``,
+      evidence: `\`${waiting.container.name}\` in ${objectRef(waiting.object)} is waiting: ${waiting.container.reason}; no Warning event, no log line`,
+    };
+  const pending = pods.find(
+    (object) =>
+      /^Pending\b/i.test(object.status ?? '') &&
+      object.events.length === 0 &&
+      object.containers.every((container) => container.state === 'waiting' && !container.reason),
+  );
+  if (pending)
+    return {
+      seen: 'the pod is Pending and no event says why (not even the scheduler)',
+      evidence: `${objectRef(pending).replace(/^./, (c) => c.toUpperCase())} is Pending; no event at all, no container started`,
+    };
+  const healthy =
+    all.length > 0 &&
+    all.every(
+      ({ container }) => container.state === 'running' && container.ready && container.restarts === 0,
+    );
+  if (healthy)
+    return {
+      seen: `its pods' containers run and are ready, never restarted`,
+      evidence: `${pods.length === 1 ? objectRef(pods[0] as KubeObjectContext) : `${pods.length} pods`}: every container running and ready, no restart, no Warning event, no error in the logs`,
+    };
+  return null;
+}
+
+/**
  * No clue, no invented cause: when the pods were read and every finding names nothing (a bare exit code, a pod
  * not ready, a 5xx readiness answer; or nothing at all while a container waits), and no strong match stands,
  * the first answer is "not determined", saying what was seen and quoting it. Null otherwise.
@@ -935,17 +999,10 @@ function notDetermined(
   const seen = findings.map((finding) => finding.rule.seen?.(finding.facts) ?? '');
   const evidence = findings.map((finding) => clip(finding.clue.quote, 500));
   if (findings.length === 0) {
-    const waiting = pods
-      .flatMap((object) => object.containers.map((container) => ({ object, container })))
-      .find(({ container }) => container.state === 'waiting' && SILENT_WAITING.test(container.reason ?? ''));
-    if (!waiting) return null;
-    seen.push(`the container waits in \`${waiting.container.reason}\``);
-    evidence.push(
-      clip(
-        `\`${waiting.container.name}\` in ${objectRef(waiting.object)} is waiting: ${waiting.container.reason}; no Warning event, no log line`,
-        500,
-      ),
-    );
+    const silent = silentPods(pods);
+    if (!silent) return null;
+    seen.push(silent.seen);
+    evidence.push(clip(silent.evidence, 500));
   }
   return {
     title: clip(
