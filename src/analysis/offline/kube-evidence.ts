@@ -935,8 +935,8 @@ const ERRORISH =
 
 /**
  * Pods that say nothing, with no finding at all: a container waiting in a state the kubelet would explain with a
- * Warning event (none came), a Pending pod without any event (not even the scheduler's), or pods whose every
- * container runs and is ready (their trouble, if any, is outside what was read). Null when a pod shows more.
+ * Warning event (none came), or a Pending pod without any event (not even the scheduler's). Null when a pod
+ * shows more.
  */
 function silentPods(pods: KubeObjectContext[]): { seen: string; evidence: string } | null {
   const all = pods.flatMap((object) => object.containers.map((container) => ({ object, container })));
@@ -959,16 +959,9 @@ function silentPods(pods: KubeObjectContext[]): { seen: string; evidence: string
       seen: 'the pod is Pending and no event says why (not even the scheduler)',
       evidence: `${objectRef(pending).replace(/^./, (c) => c.toUpperCase())} is Pending; no event at all, no container started`,
     };
-  const healthy =
-    all.length > 0 &&
-    all.every(
-      ({ container }) => container.state === 'running' && container.ready && container.restarts === 0,
-    );
-  if (healthy)
-    return {
-      seen: `its pods' containers run and are ready, never restarted`,
-      evidence: `${pods.length === 1 ? objectRef(pods[0] as KubeObjectContext) : `${pods.length} pods`}: every container running and ready, no restart, no Warning event, no error in the logs`,
-    };
+  // Pods that run ready and never restarted are not said to be "not determined": that they are healthy is
+  // consistent with the catalogue's causes of many alerts (load over maxReplicas, a slow dependency), not
+  // evidence against them.
   return null;
 }
 
