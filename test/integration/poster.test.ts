@@ -39,8 +39,10 @@ describe.each(testDatabases())('slack outbox poster on $name', (database) => {
   beforeEach(async () => {
     slack.calls.length = 0;
     clock = new ManualClock('2026-03-01T10:00:00Z');
-    // Earlier tests' rows must not be claimed by this test's posters.
+    // Earlier tests' rows must not be claimed by this test's posters, nor their paces hold them up (the
+    // edit budget is one key for every channel).
     await db.query("UPDATE slack_outbox SET status = 'sent' WHERE status = 'pending'");
+    await db.query('DELETE FROM slack_channel_pace');
   });
 
   const poster = (options: { workerId?: string; leaseMs?: number } = {}) =>
@@ -165,6 +167,119 @@ describe.each(testDatabases())('slack outbox poster on $name', (database) => {
     expect(await other.runOnce()).toBe(1);
     // The retried message is due later than the other thread's: that one goes first.
     expect(slack.callsOf('chat.postMessage').map((call) => call.body.text)).toEqual(['first', 'second']);
+  });
+
+  /** An incident in `channel` whose root message is posted (by a poster of its own, leaving no pace). */
+  async function posted(channel: string, text = 'root'): Promise<number> {
+    const id = await incident(channel);
+    await db.transaction((tx) =>
+      enqueueRootMessage(tx, clock.now(), { incidentId: id, channel, message: message(text) }),
+    );
+    await poster({ workerId: 'setup' }).drain({ ignorePacing: true });
+    return id;
+  }
+  const edit = (incidentId: number, text: string) =>
+    db.transaction((tx) => enqueueRootUpdate(tx, clock.now(), { incidentId, message: message(text) }));
+
+  it("an edit does not take the channel's posting slot: a new incident's root goes out beside it", async () => {
+    const a = await posted('#edits-vs-roots', 'a');
+    await edit(a, 'a edited');
+    const p = poster();
+    // The edit goes at once: edits are not paced per channel (Slack's Tier 3: per workspace).
+    expect(await p.runOnce()).toBe(1);
+    expect(slack.callsOf('chat.update').map((call) => call.body.text)).toEqual(['a edited']);
+    // A new incident in the same channel, the same instant: its root is not held by the edit's pace.
+    const b = await incident('#edits-vs-roots');
+    await db.transaction((tx) =>
+      enqueueRootMessage(tx, clock.now(), {
+        incidentId: b,
+        channel: '#edits-vs-roots',
+        message: message('b'),
+      }),
+    );
+    expect(await p.runOnce()).toBe(1);
+    expect(slack.callsOf('chat.postMessage').map((call) => call.body.text)).toEqual(['a', 'b']);
+    // Posts keep their pace: a reply of b waits the channel's second, not the edit.
+    await db.transaction((tx) =>
+      enqueueReply(tx, clock.now(), { incidentId: b, message: message('b reply') }),
+    );
+    expect(await p.runOnce()).toBe(0);
+    clock.advance(1_000);
+    expect(await p.runOnce()).toBe(1);
+    expect(slack.callsOf('chat.postMessage').map((call) => call.body.text)).toEqual(['a', 'b', 'b reply']);
+  });
+
+  it("an edit waits for its thread's earlier post, then not for the channel's pace", async () => {
+    const id = await incident('#edit-after-post');
+    await db.transaction(async (tx) => {
+      await enqueueRootMessage(tx, clock.now(), {
+        incidentId: id,
+        channel: '#edit-after-post',
+        message: message('root'),
+      });
+      await enqueueReply(tx, clock.now(), { incidentId: id, message: message('reply') });
+    });
+    const p = poster();
+    expect(await p.runOnce()).toBe(1); // the root
+    // The thread's next row is the reply (a post): the edit queued now stays behind it.
+    await edit(id, 'root edited');
+    expect(await p.runOnce()).toBe(0);
+    expect(slack.callsOf('chat.update')).toEqual([]);
+    clock.advance(1_000);
+    expect(await p.runOnce()).toBe(1);
+    expect(await p.runOnce()).toBe(1);
+    expect(slack.calls.map((call) => `${call.method} ${call.body.text}`)).toEqual([
+      'chat.postMessage root',
+      'chat.postMessage reply',
+      'chat.update root edited',
+    ]);
+  });
+
+  it("a 429 on an edit holds every edit (any channel, any replica), not the channel's posts", async () => {
+    const a = await posted('#edit-429-a', 'a');
+    const c = await posted('#edit-429-c', 'c');
+    await edit(a, 'a edited');
+    slack.failNext('chat.update', { status: 429, retryAfterSec: 30 });
+    expect(await poster({ workerId: 'replica-a' }).runOnce()).toBe(1);
+    const other = poster({ workerId: 'replica-b' });
+    // Posts to that channel are not held: a new incident's root goes out now.
+    const b = await incident('#edit-429-a');
+    await db.transaction((tx) =>
+      enqueueRootMessage(tx, clock.now(), { incidentId: b, channel: '#edit-429-a', message: message('b') }),
+    );
+    expect(await other.runOnce()).toBe(1);
+    expect(slack.callsOf('chat.postMessage').map((call) => call.body.text)).toEqual(['a', 'c', 'b']);
+    // Edits are, in every channel: Slack's limit on chat.update is the workspace's.
+    await edit(c, 'c edited');
+    clock.advance(29_000);
+    expect(await other.runOnce()).toBe(0);
+    clock.advance(1_000);
+    expect(await other.runOnce()).toBe(1);
+    clock.advance(1_200);
+    expect(await other.runOnce()).toBe(1);
+    expect(slack.callsOf('chat.update').map((call) => call.body.text)).toEqual([
+      'a edited', // the 429
+      'c edited', // due before the retried one
+      'a edited',
+    ]);
+  });
+
+  it('edits share one interval across channels and replicas', async () => {
+    const ids = [await posted('#edit-x'), await posted('#edit-y'), await posted('#edit-z')];
+    for (const [i, id] of ids.entries()) await edit(id, `edit ${i}`);
+    const replicas = [poster({ workerId: 'replica-a' }), poster({ workerId: 'replica-b' })];
+    const sentAt: number[] = [];
+    const start = clock.now().getTime();
+    for (let step = 0; step < 40 && sentAt.length < 3; step += 1) {
+      for (const replica of replicas) {
+        const handled = await replica.runOnce();
+        for (let n = 0; n < handled; n += 1) sentAt.push(clock.now().getTime() - start);
+      }
+      clock.advance(100);
+    }
+    // One edit per 1.2 s in all, though each is to a channel of its own and two posters take turns.
+    expect(sentAt).toEqual([0, 1_200, 2_400]);
+    expect(slack.callsOf('chat.update')).toHaveLength(3);
   });
 
   it('folds a storm of root edits: the newest content only, one chat.update', async () => {
