@@ -8,7 +8,13 @@ import { createSlackWebClient } from '../../src/clients/slack.ts';
 import { ManualClock, systemClock } from '../../src/clock.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { SlackMessage } from '../../src/slack/message.ts';
-import { claimOutbox, enqueueReply, enqueueRootMessage, enqueueRootUpdate } from '../../src/slack/outbox.ts';
+import {
+  claimOutbox,
+  enqueueReply,
+  enqueueReplyUpdate,
+  enqueueRootMessage,
+  enqueueRootUpdate,
+} from '../../src/slack/outbox.ts';
 import { retryDelayMs, SlackPoster } from '../../src/slack/poster.ts';
 import { WebApiTransport } from '../../src/slack/transport.ts';
 import { testDatabases } from '../support/databases.ts';
@@ -261,6 +267,40 @@ describe.each(testDatabases())('slack outbox poster on $name', (database) => {
       'a edited', // the 429
       'c edited', // due before the retried one
       'a edited',
+    ]);
+  });
+
+  it("an edit posted as its refused reply counts against the channel's posting pace", async () => {
+    const id = await posted('#edit-as-reply');
+    const replyId = (await db.transaction((tx) =>
+      enqueueReply(tx, clock.now(), { incidentId: id, message: message('proposed') }),
+    )) as number;
+    const p = poster();
+    slack.failNext('chat.postMessage', { error: 'msg_too_long' });
+    expect(await p.runOnce()).toBe(1); // the reply, refused for good
+    clock.advance(1_500);
+    await db.transaction((tx) =>
+      enqueueReplyUpdate(tx, clock.now(), { replyId, message: message('running') }),
+    );
+    expect(await p.runOnce()).toBe(1); // the edit, posted as the reply (chat.postMessage)
+    const b = await incident('#edit-as-reply');
+    await db.transaction((tx) =>
+      enqueueRootMessage(tx, clock.now(), {
+        incidentId: b,
+        channel: '#edit-as-reply',
+        message: message('b'),
+      }),
+    );
+    // Another poster (no local hint): the channel's shared pace holds the new root for a second.
+    const other = poster({ workerId: 'replica-b' });
+    expect(await other.runOnce()).toBe(0);
+    clock.advance(1_000);
+    expect(await other.runOnce()).toBe(1);
+    expect(slack.callsOf('chat.postMessage').map((call) => call.body.text)).toEqual([
+      'root',
+      'proposed',
+      'running',
+      'b',
     ]);
   });
 
