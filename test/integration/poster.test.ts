@@ -322,6 +322,40 @@ describe.each(testDatabases())('slack outbox poster on $name', (database) => {
     expect(slack.callsOf('chat.update')).toHaveLength(3);
   });
 
+  it('two posters (two replicas) keep edits in all channels to one per update interval between them', async () => {
+    // Real time, as for the channel pace above: the gaps are measured at the fake's receive times.
+    const intervalMs = 200;
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i += 1) ids.push(await posted(`#edit-replicas-${i}`));
+    for (const [i, id] of ids.entries()) await edit(id, `edit ${i}`);
+    const replicas = ['replica-a', 'replica-b'].map(
+      (workerId) =>
+        new SlackPoster({
+          db,
+          clock: systemClock,
+          logger: silent,
+          transport: new WebApiTransport(createSlackWebClient({ token: 'xoxb-t', apiUrl: slack.apiUrl })),
+          channelIntervalMs: 1_000,
+          updateIntervalMs: intervalMs,
+          pollMs: 10,
+          workerId,
+        }),
+    );
+    for (const replica of replicas) replica.start();
+    try {
+      await waitFor(() => slack.callsOf('chat.update').length >= 5 || undefined, 20_000);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.stop()));
+    }
+    const times = slack
+      .callsOf('chat.update')
+      .map((call) => call.at)
+      .sort((a, b) => a - b);
+    const gaps = times.slice(1).map((at, i) => Math.round(at - (times[i] as number)));
+    expect(times).toHaveLength(5);
+    expect(gaps.filter((gap) => gap < intervalMs)).toEqual([]);
+  });
+
   it('folds a storm of root edits: the newest content only, one chat.update', async () => {
     const id = await incident();
     await db.transaction((tx) =>
