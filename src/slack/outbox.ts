@@ -332,26 +332,40 @@ const fromRaw = (row: RawRow): OutboxRow => ({
 });
 
 /**
- * Claims at most one due row per channel, each the head (lowest pending id) of its thread, with a lease
- * until `now + leaseMs`; of a channel's due heads a root message goes first (a new incident is told
- * before another thread's reply or edit: the channel's pace would otherwise keep it waiting behind them). `heads` picks the first pending row of every thread — locked or not, so a row
- * behind an in-flight one is never a candidate; `picks` keeps the due, unleased heads of channels the
- * caller is not pacing, one per channel. The outer SELECT locks them FOR UPDATE SKIP LOCKED: a row
- * another poster is claiming right now is skipped, and a row whose claim (or send) committed after this
- * statement's snapshot is re-read and re-checked against the repeated conditions under READ COMMITTED,
- * so it drops out. A row becomes a head only once the row before it is sent or dead, which is final, so
- * a stale snapshot can never make a later row of a thread claimable early.
+ * The pace key of every edit (`chat.update`): Slack limits edits per workspace (Tier 3, 50+ a minute),
+ * not per channel, so edits share one budget in `slack_channel_pace` under a key no channel can have, and
+ * never wait for (or hold) a channel's 1-message-a-second posting pace.
+ */
+export const UPDATE_PACE_KEY = 'method:chat.update';
+
+/** The pace a row of `kind` takes: its channel's for a post, the workspace's edit budget for an edit. */
+export const paceKeyOf = (row: { kind: OutboxKind; channel: string }): string =>
+  row.kind === 'update_root' || row.kind === 'update_reply' ? UPDATE_PACE_KEY : row.channel;
+
+/**
+ * Claims due rows, each the head (lowest pending id) of its thread, with a lease until `now + leaseMs`:
+ * at most one per pace key — per channel for posts (`root`, `reply`), and with `pace` one edit
+ * (`update_root`, `update_reply`) for the whole workspace (UPDATE_PACE_KEY); without `pace`, one row per
+ * channel whatever its kind. Of a channel's due heads a root message goes first (a new incident is told
+ * before another thread's reply: the channel's pace would otherwise keep it waiting behind them). `heads`
+ * picks the first pending row of every thread — locked or not, so a row behind an in-flight one is never
+ * a candidate (an edit never overtakes the post it edits, whichever pace each takes); `picks` keeps the
+ * due, unleased heads of pace keys the caller is not pacing, one per key. The outer SELECT locks them FOR
+ * UPDATE SKIP LOCKED: a row another poster is claiming right now is skipped, and a row whose claim (or
+ * send) committed after this statement's snapshot is re-read and re-checked against the repeated
+ * conditions under READ COMMITTED, so it drops out. A row becomes a head only once the row before it is
+ * sent or dead, which is final, so a stale snapshot can never make a later row of a thread claimable early.
  *
- * With `pace`, the channel's pace is shared by every poster through `slack_channel_pace`: a row is
- * claimed only together with its channel, taken by the upsert in `paced` (next_at <= now) and held for
- * the lease, i.e. while the message is in flight; once Slack answered, the poster sets next_at to the
- * answer's time + the interval (paceChannel). So the interval counts from Slack's side: a claim that sat
- * in a queue, or a slow request, cannot bring two messages closer than the interval. ON CONFLICT DO
- * UPDATE re-checks its WHERE against the latest committed row after waiting for a concurrent claimer, so
- * of two replicas claiming one channel at once only one gets it (channels are upserted in name order:
- * two claimers cannot deadlock). A channel taken whose row is then skipped after all (a claim racing this
- * one for the same row, which the pace itself makes all but impossible) stays quiet until the lease ends:
- * slower, never faster. A poster that dies mid-send holds its channel as long as its row: one lease.
+ * With `pace`, each key's pace is shared by every poster through `slack_channel_pace`: a row is claimed
+ * only together with its key, taken by the upsert in `paced` (next_at <= now) and held for the lease,
+ * i.e. while the message is in flight; once Slack answered, the poster sets next_at to the answer's time
+ * + the interval (paceChannel). So the interval counts from Slack's side: a claim that sat in a queue, or
+ * a slow request, cannot bring two messages closer than the interval. ON CONFLICT DO UPDATE re-checks its
+ * WHERE against the latest committed row after waiting for a concurrent claimer, so of two replicas
+ * claiming one key at once only one gets it (keys are upserted in order: two claimers cannot deadlock).
+ * A key taken whose row is then skipped after all (a claim racing this one for the same row, which the
+ * pace itself makes all but impossible) stays quiet until the lease ends: slower, never faster. A poster
+ * that dies mid-send holds its key as long as its row: one lease.
  */
 export async function claimOutbox(
   db: Queryable,
@@ -360,32 +374,38 @@ export async function claimOutbox(
     workerId: string;
     leaseMs: number;
     limit: number;
+    /** Pace keys (channels, UPDATE_PACE_KEY) to leave alone this round. */
     skipChannels?: readonly string[];
-    /** Pace channels across every poster (see above); none when absent. */
+    /** Pace channels and edits across every poster (see above); none when absent. */
     pace?: boolean;
   },
 ): Promise<OutboxRow[]> {
   const paced = options.pace === true;
+  const paceKey = paced
+    ? `CASE WHEN kind IN ('update_root', 'update_reply') THEN $7::text ELSE channel END`
+    : 'channel';
   const result = await db.query<RawRow>(
     `WITH heads AS (
        SELECT DISTINCT ON (thread_key) id, channel, kind, next_attempt_at, locked_until
        FROM slack_outbox
        WHERE status = 'pending'
        ORDER BY thread_key, id
+     ), keyed AS (
+       SELECT id, kind, next_attempt_at, locked_until, ${paceKey} AS pace_key FROM heads
      ), picks AS (
-       SELECT DISTINCT ON (channel) id, channel, next_attempt_at
-       FROM heads
+       SELECT DISTINCT ON (pace_key) id, pace_key, next_attempt_at
+       FROM keyed
        WHERE next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
-         AND channel NOT IN (SELECT jsonb_array_elements_text($4::jsonb))
-         ${paced ? 'AND NOT EXISTS (SELECT 1 FROM slack_channel_pace p WHERE p.channel = heads.channel AND p.next_at > $1)' : ''}
-       ORDER BY channel, kind <> 'root', next_attempt_at, id
+         AND pace_key NOT IN (SELECT jsonb_array_elements_text($4::jsonb))
+         ${paced ? 'AND NOT EXISTS (SELECT 1 FROM slack_channel_pace p WHERE p.channel = keyed.pace_key AND p.next_at > $1)' : ''}
+       ORDER BY pace_key, kind <> 'root', next_attempt_at, id
      ), chosen AS (
-       SELECT id, channel FROM picks ORDER BY next_attempt_at, id LIMIT $5
+       SELECT id, pace_key FROM picks ORDER BY next_attempt_at, id LIMIT $5
      )${
        paced
          ? `, paced AS (
        INSERT INTO slack_channel_pace (channel, next_at)
-       SELECT channel, $6::timestamptz FROM chosen ORDER BY channel
+       SELECT pace_key, $6::timestamptz FROM chosen ORDER BY pace_key
        ON CONFLICT (channel) DO UPDATE SET next_at = EXCLUDED.next_at
          WHERE slack_channel_pace.next_at <= $1
        RETURNING channel
@@ -395,7 +415,7 @@ export async function claimOutbox(
      UPDATE slack_outbox SET attempts = attempts + 1, locked_by = $2, locked_until = $3
      WHERE id IN (
        SELECT id FROM slack_outbox
-       WHERE id IN (SELECT id FROM chosen${paced ? ' WHERE channel IN (SELECT channel FROM paced)' : ''})
+       WHERE id IN (SELECT id FROM chosen${paced ? ' WHERE pace_key IN (SELECT channel FROM paced)' : ''})
          AND status = 'pending' AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
        FOR UPDATE SKIP LOCKED
      )
@@ -406,21 +426,29 @@ export async function claimOutbox(
       new Date(options.now.getTime() + options.leaseMs),
       jsonParam(options.skipChannels ?? []),
       options.limit,
-      ...(paced ? [new Date(options.now.getTime() + options.leaseMs)] : []),
+      ...(paced ? [new Date(options.now.getTime() + options.leaseMs), UPDATE_PACE_KEY] : []),
     ],
   );
   return result.rows.map(fromRaw).sort((a, b) => a.id - b.id);
 }
 
 /**
- * Opens `channel` again at `until`, for every poster: the claimer calls it once Slack answered (answer
- * time + the interval, or a 429's Retry-After). Only the poster holding the channel sends to it, so it
- * replaces the hold.
+ * Opens pace key `channel` (a channel, or UPDATE_PACE_KEY) again at `until`, for every poster: the
+ * claimer calls it once Slack answered (answer time + the interval, or a 429's Retry-After). Only the
+ * poster holding the key sends on it, so it replaces the hold.
  */
-export async function paceChannel(db: Queryable, channel: string, until: Date): Promise<void> {
+export async function paceChannel(
+  db: Queryable,
+  channel: string,
+  until: Date,
+  options: { atLeast?: boolean } = {},
+): Promise<void> {
+  // atLeast: a poster not holding the key (an edit posted as a reply) only pushes it later, never earlier.
   await db.query(
     `INSERT INTO slack_channel_pace (channel, next_at) VALUES ($1, $2)
-     ON CONFLICT (channel) DO UPDATE SET next_at = EXCLUDED.next_at`,
+     ON CONFLICT (channel) DO UPDATE SET next_at = ${
+       options.atLeast ? 'GREATEST(slack_channel_pace.next_at, EXCLUDED.next_at)' : 'EXCLUDED.next_at'
+     }`,
     [channel, until],
   );
 }

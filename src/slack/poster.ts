@@ -1,15 +1,19 @@
 /**
  * The poster: drains the Slack outbox (outbox.ts) into a transport (the Web API, or the console in local
- * mode). Per channel it sends at most one message per `channelIntervalMs` (Slack allows about one per
- * second per channel), in order per thread; it waits out `429 Retry-After` on that channel, backs off on
+ * mode). Per channel it posts at most one message per `channelIntervalMs` (Slack allows about one per
+ * second per channel), and it edits (`chat.update`, a Tier 3 method: 50+ a minute per workspace, not per
+ * channel) at most once per `updateIntervalMs` across all channels, never waiting for a channel's posting
+ * pace; in order per thread. It waits out `429 Retry-After` on what it paces (the channel for a post, the
+ * edit budget for an edit), backs off on
  * 5xx and network errors without ever giving up on them, and drops a message only when Slack refuses it
  * for good (e.g. `channel_not_found`), recording why. All state is in the outbox, so a restarted poster
- * (or another replica) resumes where this one stopped. The pace is shared by every replica through
- * `slack_channel_pace` (claimOutbox holds a channel with its row while the message is in flight; Slack's
- * answer opens it again an interval later, a 429 after Retry-After), so two replicas still make one
- * message per interval per channel, counted where Slack sees them. The in-process map only spares the
- * database a claim for channels this poster knows are paced. If the database is unreachable right after a
- * send, the channel stays held until the row's lease ends (slower, never faster).
+ * (or another replica) resumes where this one stopped. The paces are shared by every replica through
+ * `slack_channel_pace` (claimOutbox holds a channel, or the edit budget's key UPDATE_PACE_KEY, with its
+ * row while the message is in flight; Slack's answer opens it again an interval later, a 429 after
+ * Retry-After), so two replicas still make one post per interval per channel and one edit per interval in
+ * all, counted where Slack sees them. The in-process map only spares the database a claim for keys this
+ * poster knows are paced. If the database is unreachable right after a send, the key stays held until the
+ * row's lease ends (slower, never faster).
  *
  * The database going away is not a Slack failure: a message Slack took while the database was down is
  * recorded as sent once it is back (not sent twice), a row it interrupted is given back, and polling backs
@@ -30,6 +34,7 @@ import {
   markRootSent,
   type OutboxRow,
   paceChannel,
+  paceKeyOf,
   releaseOrphanedOutbox,
   releaseOutbox,
   replyStatus,
@@ -45,8 +50,13 @@ export interface SlackPosterOptions {
   logger: Logger;
   transport: SlackTransport;
   workerId?: string;
-  /** Minimum time between two messages to one channel. */
+  /** Minimum time between two posts to one channel. */
   channelIntervalMs?: number;
+  /**
+   * Minimum time between two edits (`chat.update`), whatever their channel: Slack's Tier 3 allows 50+ a
+   * minute per workspace, so 1.2 s by default. Paced only when channels are (`channelIntervalMs` > 0).
+   */
+  updateIntervalMs?: number;
   /** How long a claimed row is ours; a poster that died mid-send loses it after this. */
   leaseMs?: number;
   /** Idle poll interval. */
@@ -86,7 +96,7 @@ export function retryDelayMs(attempts: number, cap: number, random = Math.random
 
 export class SlackPoster {
   readonly workerId: string;
-  /** Channel → the earliest time (ms, poster clock) another message may go to it. */
+  /** Pace key (channel, or UPDATE_PACE_KEY) → the earliest time (ms, poster clock) it may send again. */
   private readonly nextSendAt = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
@@ -112,6 +122,11 @@ export class SlackPoster {
 
   private get channelIntervalMs() {
     return this.options.channelIntervalMs ?? 1_000;
+  }
+
+  /** The interval of the pace `row` takes (paceKeyOf): its channel's posting pace or the edit budget. */
+  private intervalOf(row: OutboxRow): number {
+    return paceKeyOf(row) === row.channel ? this.channelIntervalMs : (this.options.updateIntervalMs ?? 1_200);
   }
 
   /** Sends what is due now, one row per channel not being paced; returns how many rows it handled. */
@@ -218,18 +233,18 @@ export class SlackPoster {
     const { db, clock, logger } = this.options;
     let outcome: PostOutcome;
     try {
-      outcome = await this.send(row);
-      if (pacing) await this.paceShared(row.channel, clock.now().getTime() + this.channelIntervalMs);
+      outcome = await this.send(row, pacing);
+      if (pacing) await this.paceShared(paceKeyOf(row), clock.now().getTime() + this.intervalOf(row));
     } catch (error) {
       // Not Slack's doing: the database went away (before the send, or while recording it).
       if (isDatabaseUnavailable(error)) throw error;
       const failure = classifySlackError(error);
       const now = clock.now();
       // The request reached Slack (or may have): the interval counts for every replica; a 429's
-      // Retry-After holds them all off the channel.
+      // Retry-After holds them all off what it limits (the channel for a post, every edit for an edit).
       if (pacing) {
         const waitMs = failure.kind === 'rate_limited' ? failure.retryAfterSec * 1000 : 0;
-        await this.paceShared(row.channel, now.getTime() + Math.max(waitMs, this.channelIntervalMs));
+        await this.paceShared(paceKeyOf(row), now.getTime() + Math.max(waitMs, this.intervalOf(row)));
       }
       const fallback = this.options.fallbackChannel;
       if (
@@ -253,7 +268,7 @@ export class SlackPoster {
             ? failure.retryAfterSec * 1000
             : retryDelayMs(row.attempts, this.options.maxBackoffMs ?? 5 * 60_000);
         const retryAt = new Date(now.getTime() + delayMs);
-        if (failure.kind === 'rate_limited') this.pace(row.channel, retryAt.getTime());
+        if (failure.kind === 'rate_limited') this.pace(paceKeyOf(row), retryAt.getTime());
         await releaseOutbox(db, row, this.workerId, retryAt, failure.error);
         outcome = { rowId: row.id, kind: row.kind, result: 'retry', failure, retryAt };
       }
@@ -277,10 +292,10 @@ export class SlackPoster {
     this.options.onOutcome?.(outcome);
   }
 
-  private async send(row: OutboxRow): Promise<PostOutcome> {
+  private async send(row: OutboxRow, pacing: boolean): Promise<PostOutcome> {
     const { db, clock, transport } = this.options;
     const { text, blocks } = row.message;
-    this.pace(row.channel, clock.now().getTime() + this.channelIntervalMs);
+    this.pace(paceKeyOf(row), clock.now().getTime() + this.intervalOf(row));
 
     if (row.kind === 'root') {
       const posted = await transport.postMessage({ channel: row.channel, text, blocks });
@@ -313,6 +328,13 @@ export class SlackPoster {
           blocks,
           thread_ts: thread.rootTs,
         });
+        // A post after all, claimed with the edit budget: it counts against the channel's posting pace
+        // too (pushed later only: another poster may hold the channel right now).
+        if (pacing) {
+          await this.paceShared(row.channel, clock.now().getTime() + this.channelIntervalMs, {
+            atLeast: true,
+          });
+        }
         const result = await this.record(row, () =>
           markEditPostedAsReply(db, row, this.workerId, clock.now(), posted.ts),
         );
@@ -337,11 +359,15 @@ export class SlackPoster {
     return { rowId: row.id, kind: row.kind, result: result === 'done' ? 'sent' : result };
   }
 
-  /** The channel's shared pace (every replica); the local hint too. A failure is logged, not fatal. */
-  private async paceShared(channel: string, untilMs: number): Promise<void> {
+  /** A pace key's shared pace (every replica); the local hint too. A failure is logged, not fatal. */
+  private async paceShared(
+    channel: string,
+    untilMs: number,
+    options: { atLeast?: boolean } = {},
+  ): Promise<void> {
     this.pace(channel, untilMs);
     try {
-      await paceChannel(this.options.db, channel, new Date(untilMs));
+      await paceChannel(this.options.db, channel, new Date(untilMs), options);
     } catch (error) {
       this.options.logger.warn({ err: error, channel }, 'slack channel pace not recorded');
     }

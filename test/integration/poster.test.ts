@@ -8,7 +8,13 @@ import { createSlackWebClient } from '../../src/clients/slack.ts';
 import { ManualClock, systemClock } from '../../src/clock.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { SlackMessage } from '../../src/slack/message.ts';
-import { claimOutbox, enqueueReply, enqueueRootMessage, enqueueRootUpdate } from '../../src/slack/outbox.ts';
+import {
+  claimOutbox,
+  enqueueReply,
+  enqueueReplyUpdate,
+  enqueueRootMessage,
+  enqueueRootUpdate,
+} from '../../src/slack/outbox.ts';
 import { retryDelayMs, SlackPoster } from '../../src/slack/poster.ts';
 import { WebApiTransport } from '../../src/slack/transport.ts';
 import { testDatabases } from '../support/databases.ts';
@@ -39,8 +45,10 @@ describe.each(testDatabases())('slack outbox poster on $name', (database) => {
   beforeEach(async () => {
     slack.calls.length = 0;
     clock = new ManualClock('2026-03-01T10:00:00Z');
-    // Earlier tests' rows must not be claimed by this test's posters.
+    // Earlier tests' rows must not be claimed by this test's posters, nor their paces hold them up (the
+    // edit budget is one key for every channel).
     await db.query("UPDATE slack_outbox SET status = 'sent' WHERE status = 'pending'");
+    await db.query('DELETE FROM slack_channel_pace');
   });
 
   const poster = (options: { workerId?: string; leaseMs?: number } = {}) =>
@@ -165,6 +173,187 @@ describe.each(testDatabases())('slack outbox poster on $name', (database) => {
     expect(await other.runOnce()).toBe(1);
     // The retried message is due later than the other thread's: that one goes first.
     expect(slack.callsOf('chat.postMessage').map((call) => call.body.text)).toEqual(['first', 'second']);
+  });
+
+  /** An incident in `channel` whose root message is posted (by a poster of its own, leaving no pace). */
+  async function posted(channel: string, text = 'root'): Promise<number> {
+    const id = await incident(channel);
+    await db.transaction((tx) =>
+      enqueueRootMessage(tx, clock.now(), { incidentId: id, channel, message: message(text) }),
+    );
+    await poster({ workerId: 'setup' }).drain({ ignorePacing: true });
+    return id;
+  }
+  const edit = (incidentId: number, text: string) =>
+    db.transaction((tx) => enqueueRootUpdate(tx, clock.now(), { incidentId, message: message(text) }));
+
+  it("an edit does not take the channel's posting slot: a new incident's root goes out beside it", async () => {
+    const a = await posted('#edits-vs-roots', 'a');
+    await edit(a, 'a edited');
+    const p = poster();
+    // The edit goes at once: edits are not paced per channel (Slack's Tier 3: per workspace).
+    expect(await p.runOnce()).toBe(1);
+    expect(slack.callsOf('chat.update').map((call) => call.body.text)).toEqual(['a edited']);
+    // A new incident in the same channel, the same instant: its root is not held by the edit's pace.
+    const b = await incident('#edits-vs-roots');
+    await db.transaction((tx) =>
+      enqueueRootMessage(tx, clock.now(), {
+        incidentId: b,
+        channel: '#edits-vs-roots',
+        message: message('b'),
+      }),
+    );
+    expect(await p.runOnce()).toBe(1);
+    expect(slack.callsOf('chat.postMessage').map((call) => call.body.text)).toEqual(['a', 'b']);
+    // Posts keep their pace: a reply of b waits the channel's second, not the edit.
+    await db.transaction((tx) =>
+      enqueueReply(tx, clock.now(), { incidentId: b, message: message('b reply') }),
+    );
+    expect(await p.runOnce()).toBe(0);
+    clock.advance(1_000);
+    expect(await p.runOnce()).toBe(1);
+    expect(slack.callsOf('chat.postMessage').map((call) => call.body.text)).toEqual(['a', 'b', 'b reply']);
+  });
+
+  it("an edit waits for its thread's earlier post, then not for the channel's pace", async () => {
+    const id = await incident('#edit-after-post');
+    await db.transaction(async (tx) => {
+      await enqueueRootMessage(tx, clock.now(), {
+        incidentId: id,
+        channel: '#edit-after-post',
+        message: message('root'),
+      });
+      await enqueueReply(tx, clock.now(), { incidentId: id, message: message('reply') });
+    });
+    const p = poster();
+    expect(await p.runOnce()).toBe(1); // the root
+    // The thread's next row is the reply (a post): the edit queued now stays behind it.
+    await edit(id, 'root edited');
+    expect(await p.runOnce()).toBe(0);
+    expect(slack.callsOf('chat.update')).toEqual([]);
+    clock.advance(1_000);
+    expect(await p.runOnce()).toBe(1);
+    expect(await p.runOnce()).toBe(1);
+    expect(slack.calls.map((call) => `${call.method} ${call.body.text}`)).toEqual([
+      'chat.postMessage root',
+      'chat.postMessage reply',
+      'chat.update root edited',
+    ]);
+  });
+
+  it("a 429 on an edit holds every edit (any channel, any replica), not the channel's posts", async () => {
+    const a = await posted('#edit-429-a', 'a');
+    const c = await posted('#edit-429-c', 'c');
+    await edit(a, 'a edited');
+    slack.failNext('chat.update', { status: 429, retryAfterSec: 30 });
+    expect(await poster({ workerId: 'replica-a' }).runOnce()).toBe(1);
+    const other = poster({ workerId: 'replica-b' });
+    // Posts to that channel are not held: a new incident's root goes out now.
+    const b = await incident('#edit-429-a');
+    await db.transaction((tx) =>
+      enqueueRootMessage(tx, clock.now(), { incidentId: b, channel: '#edit-429-a', message: message('b') }),
+    );
+    expect(await other.runOnce()).toBe(1);
+    expect(slack.callsOf('chat.postMessage').map((call) => call.body.text)).toEqual(['a', 'c', 'b']);
+    // Edits are, in every channel: Slack's limit on chat.update is the workspace's.
+    await edit(c, 'c edited');
+    clock.advance(29_000);
+    expect(await other.runOnce()).toBe(0);
+    clock.advance(1_000);
+    expect(await other.runOnce()).toBe(1);
+    clock.advance(1_200);
+    expect(await other.runOnce()).toBe(1);
+    expect(slack.callsOf('chat.update').map((call) => call.body.text)).toEqual([
+      'a edited', // the 429
+      'c edited', // due before the retried one
+      'a edited',
+    ]);
+  });
+
+  it("an edit posted as its refused reply counts against the channel's posting pace", async () => {
+    const id = await posted('#edit-as-reply');
+    const replyId = (await db.transaction((tx) =>
+      enqueueReply(tx, clock.now(), { incidentId: id, message: message('proposed') }),
+    )) as number;
+    const p = poster();
+    slack.failNext('chat.postMessage', { error: 'msg_too_long' });
+    expect(await p.runOnce()).toBe(1); // the reply, refused for good
+    clock.advance(1_500);
+    await db.transaction((tx) =>
+      enqueueReplyUpdate(tx, clock.now(), { replyId, message: message('running') }),
+    );
+    expect(await p.runOnce()).toBe(1); // the edit, posted as the reply (chat.postMessage)
+    const b = await incident('#edit-as-reply');
+    await db.transaction((tx) =>
+      enqueueRootMessage(tx, clock.now(), {
+        incidentId: b,
+        channel: '#edit-as-reply',
+        message: message('b'),
+      }),
+    );
+    // Another poster (no local hint): the channel's shared pace holds the new root for a second.
+    const other = poster({ workerId: 'replica-b' });
+    expect(await other.runOnce()).toBe(0);
+    clock.advance(1_000);
+    expect(await other.runOnce()).toBe(1);
+    expect(slack.callsOf('chat.postMessage').map((call) => call.body.text)).toEqual([
+      'root',
+      'proposed',
+      'running',
+      'b',
+    ]);
+  });
+
+  it('edits share one interval across channels and replicas', async () => {
+    const ids = [await posted('#edit-x'), await posted('#edit-y'), await posted('#edit-z')];
+    for (const [i, id] of ids.entries()) await edit(id, `edit ${i}`);
+    const replicas = [poster({ workerId: 'replica-a' }), poster({ workerId: 'replica-b' })];
+    const sentAt: number[] = [];
+    const start = clock.now().getTime();
+    for (let step = 0; step < 40 && sentAt.length < 3; step += 1) {
+      for (const replica of replicas) {
+        const handled = await replica.runOnce();
+        for (let n = 0; n < handled; n += 1) sentAt.push(clock.now().getTime() - start);
+      }
+      clock.advance(100);
+    }
+    // One edit per 1.2 s in all, though each is to a channel of its own and two posters take turns.
+    expect(sentAt).toEqual([0, 1_200, 2_400]);
+    expect(slack.callsOf('chat.update')).toHaveLength(3);
+  });
+
+  it('two posters (two replicas) keep edits in all channels to one per update interval between them', async () => {
+    // Real time, as for the channel pace above: the gaps are measured at the fake's receive times.
+    const intervalMs = 200;
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i += 1) ids.push(await posted(`#edit-replicas-${i}`));
+    for (const [i, id] of ids.entries()) await edit(id, `edit ${i}`);
+    const replicas = ['replica-a', 'replica-b'].map(
+      (workerId) =>
+        new SlackPoster({
+          db,
+          clock: systemClock,
+          logger: silent,
+          transport: new WebApiTransport(createSlackWebClient({ token: 'xoxb-t', apiUrl: slack.apiUrl })),
+          channelIntervalMs: 1_000,
+          updateIntervalMs: intervalMs,
+          pollMs: 10,
+          workerId,
+        }),
+    );
+    for (const replica of replicas) replica.start();
+    try {
+      await waitFor(() => slack.callsOf('chat.update').length >= 5 || undefined, 20_000);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.stop()));
+    }
+    const times = slack
+      .callsOf('chat.update')
+      .map((call) => call.at)
+      .sort((a, b) => a - b);
+    const gaps = times.slice(1).map((at, i) => Math.round(at - (times[i] as number)));
+    expect(times).toHaveLength(5);
+    expect(gaps.filter((gap) => gap < intervalMs)).toEqual([]);
   });
 
   it('folds a storm of root edits: the newest content only, one chat.update', async () => {
