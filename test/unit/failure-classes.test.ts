@@ -17,7 +17,12 @@ import {
   wordsOf,
 } from '../../src/analysis/offline/failure-classes.ts';
 import { analyzeOffline } from '../../src/analysis/offline/index.ts';
-import { findingsOf, readClue, schedulingFocus } from '../../src/analysis/offline/kube-evidence.ts';
+import {
+  findingsOf,
+  readClue,
+  schedulingFocus,
+  workloadOf,
+} from '../../src/analysis/offline/kube-evidence.ts';
 import {
   analysisSchema,
   type KubeContainer,
@@ -1568,5 +1573,79 @@ describe('round 4: words inside a type name', () => {
       readClue({ source: 'log', text: 'Error: getaddrinfo ENOTFOUND ledger-api', quote: '', at: null })?.rule
         .category,
     ).toBe('dependency');
+  });
+});
+
+describe('round 4: several pods in one incident', () => {
+  const podWith = (name: string, lines: string[]): KubeObjectContext => ({
+    kind: 'Pod',
+    namespace: 'shop',
+    name,
+    status: 'Running',
+    containers: [],
+    events: [],
+    notes: [],
+    logs: [{ container: 'main', previous: true, truncated: false, lines }],
+  });
+  const app = podWith('ledger-api-6c9f8d7b5-m7q2x', [
+    'connecting to rates-service.shop.svc.cluster.local:8080',
+    'fatal: dial tcp 10.96.4.9:8080: connect: connection refused',
+  ]);
+  const dependency = podWith('rates-service-0', [
+    'Caused by: org.yaml.snakeyaml.parser.ParserException: while parsing a block mapping',
+  ]);
+  const bystander = podWith('audit-writer-7f9c6d8b5-lk8mw', [
+    'Caused by: org.yaml.snakeyaml.parser.ParserException: expected <block end>',
+  ]);
+
+  it("names a workload from its pod's name", () => {
+    expect(workloadOf('ledger-api-6c9f8d7b5-m7q2x')).toBe('ledger-api');
+    expect(workloadOf('rates-service-0')).toBe('rates-service');
+    expect(workloadOf('node-agent-8x2kd')).toBe('node-agent');
+    expect(workloadOf('nightly-export-29419200-8tq2n')).toBe('nightly-export');
+  });
+
+  it("the dependency's own failure leads over the refusal the application sees", () => {
+    const [first] = findingsOf({ notes: [], objects: [app, dependency] });
+    expect(first?.clue.object).toBe('Pod/shop/rates-service-0');
+    expect(first?.rule.category).toBe('configuration');
+  });
+
+  it('a failing pod the application does not name does not take the lead', () => {
+    const [first] = findingsOf({ notes: [], objects: [app, bystander] });
+    expect(first?.rule.category).toBe('dependency');
+  });
+});
+
+describe('round 4: a traceback names its cause on its last line', () => {
+  it("the exception line's class leads over the traceback's header", () => {
+    const [first] = findingsOf({
+      notes: [],
+      objects: [
+        {
+          kind: 'Pod',
+          namespace: 'etl',
+          name: 'rollup-29419200-8tq2n',
+          status: 'Failed',
+          containers: [],
+          events: [],
+          notes: [],
+          logs: [
+            {
+              container: 'rollup',
+              previous: false,
+              truncated: false,
+              lines: [
+                'Traceback (most recent call last):',
+                '  File "/app/rollup/__main__.py", line 3, in <module>',
+                '    import pyarrow',
+                "ModuleNotFoundError: No module named 'pyarrow'",
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(first?.rule.id).toBe('class:missing-module');
   });
 });
