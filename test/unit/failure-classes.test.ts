@@ -1649,3 +1649,63 @@ describe('round 4: a traceback names its cause on its last line', () => {
     expect(first?.rule.id).toBe('class:missing-module');
   });
 });
+
+describe('round 4: probes and resolvers', () => {
+  it("a cluster name looked up on the node's resolver is a hostNetwork pod's DNS policy", () => {
+    for (const line of [
+      'lookup kafka.events.svc.cluster.local. on 127.0.0.53:53: no such host',
+      'dial tcp: lookup ledger.finance.svc on 169.254.169.254:53: no such host',
+    ])
+      expect(classOf(line), line).toBe('cluster-name-on-node-resolver');
+    // The cluster DNS itself answering "no such host": the name or its Service is wrong.
+    expect(classOf('dial tcp: lookup orders-db.shop.svc.cluster.local on 10.96.0.10:53: no such host')).toBe(
+      'host-not-found',
+    );
+  });
+
+  it('a probe answered 401 or 403 is refused by authentication, not a wrong path', () => {
+    expect(
+      classOf('Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 403', 'events'),
+    ).toBe('probe-http-unauthorised');
+    expect(
+      classOf('Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 404', 'events'),
+    ).toBe('probe-http-client-error');
+  });
+
+  it('an exit 0 restarted beside failing liveness probes is the kubelet stopping it: the probe leads', () => {
+    const [first] = findingsOf({
+      notes: [],
+      objects: [
+        {
+          kind: 'Pod',
+          namespace: 'crm',
+          name: 'contacts-api-5f8d9c7b6-tq7rn',
+          status: 'Running',
+          containers: [
+            {
+              name: 'api',
+              ready: false,
+              restarts: 9,
+              state: 'running',
+              lastTermination: { reason: 'Completed', exitCode: 0, at: '2026-03-01T10:00:00Z' },
+              requests: {},
+              limits: {},
+            } as KubeContainer,
+          ],
+          events: [
+            {
+              type: 'Warning',
+              reason: 'Unhealthy',
+              message: 'Liveness probe failed: HTTP probe failed with statuscode: 403',
+              count: 30,
+              at: '2026-03-01T10:00:00Z',
+            },
+          ],
+          notes: [],
+          logs: [],
+        },
+      ],
+    });
+    expect(first?.rule.id).toBe('class:probe-http-unauthorised');
+  });
+});

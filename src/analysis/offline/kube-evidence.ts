@@ -837,10 +837,28 @@ export function findingsOf(context: KubeContext): KubeFinding[] {
       score === known.score;
     if (!known || score > known.score || later) best.set(rule.id, { rule, clue, facts, score });
   }
-  return ownFailureFirst(
-    [...best.values()].sort((a, b) => b.score - a.score),
-    cluesOf(context),
+  return probeKillFirst(
+    ownFailureFirst(
+      [...best.values()].sort((a, b) => b.score - a.score),
+      cluesOf(context),
+    ),
   );
+}
+
+/**
+ * A container that exits 0 and is restarted beside failing liveness probes on its pod was stopped by the
+ * kubelet (the application exits cleanly on SIGTERM): no one-shot task, the probe's failure says why it restarts.
+ */
+function probeKillFirst(findings: KubeFinding[]): KubeFinding[] {
+  const [first] = findings;
+  if (first?.rule.id !== 'completed-restarted') return findings;
+  const probe = findings.find(
+    (finding) =>
+      finding.clue.object === first.clue.object &&
+      /^Unhealthy: Liveness probe failed\b/i.test(finding.clue.text) &&
+      !finding.rule.seen,
+  );
+  return probe ? [probe, ...findings.filter((finding) => finding !== probe)] : findings;
 }
 
 /**
