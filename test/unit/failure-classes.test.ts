@@ -1709,3 +1709,16 @@ describe('round 4: probes and resolvers', () => {
     expect(first?.rule.id).toBe('class:probe-http-unauthorised');
   });
 });
+
+describe('round 4: a gRPC health answer names nothing', () => {
+  it('a readiness probe answered NOT_SERVING or SERVICE_UNKNOWN says what was seen, like an HTTP 5xx', () => {
+    for (const text of [
+      'Unhealthy: Readiness probe failed: service unhealthy (responded with "NOT_SERVING")',
+      'Unhealthy: Readiness probe failed: status: SERVICE_UNKNOWN',
+    ]) {
+      const read = readClue({ source: 'event', text, quote: '', at: null });
+      expect(read?.rule.id, text).toBe('readiness-http-error');
+      expect(read?.rule.seen?.(read.facts)).toMatch(/gRPC `(?:NOT_SERVING|SERVICE_UNKNOWN)`/);
+    }
+  });
+});

@@ -304,16 +304,18 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 70,
   },
   {
-    // The application answers its own readiness check with a 5xx: it says it is unhealthy, not why.
+    // The application answers its own readiness check with a 5xx, or gRPC health's NOT_SERVING: it says it is
+    // unhealthy, not why.
     id: 'readiness-http-error',
-    re: /readiness probe failed: HTTP probe failed with statuscode: 5\d\d\b/i,
+    re: /readiness probe failed: (?:HTTP probe failed with statuscode: 5\d\d\b|.*\b(?:NOT_SERVING|SERVICE_UNKNOWN)\b)/i,
     sources: ['event'],
-    facts: /statuscode: (?<status>\d+)/i,
+    facts: /statuscode: (?<status>\d+)|\b(?<grpc>NOT_SERVING|SERVICE_UNKNOWN)\b/i,
     title: () => 'Readiness probe fails: the application is unhealthy or a dependency it checks is down',
     category: 'application',
     confirms: /readiness/i,
     weight: 60,
-    seen: (f) => `its readiness endpoint answers HTTP ${f.status ?? '5xx'}`,
+    seen: (f) =>
+      `its readiness endpoint answers ${f.grpc ? `gRPC \`${f.grpc}\`` : `HTTP ${f.status ?? '5xx'}`}`,
   },
   {
     id: 'readiness-probe',
