@@ -1479,6 +1479,8 @@ describe('round 4: an exception whose type says what failed', () => {
       "TypeError: Cannot read properties of undefined (reading 'id')",
       'java.lang.UnsupportedOperationException: null',
       'System.InvalidOperationException: Sequence contains no elements',
+      'django.db.utils.DatabaseError: value too long for type character varying(32)',
+      'org.springframework.data.mapping.PropertyReferenceException: No property nmae found for type Customer',
     ])
       expect(classOf(line), line).toBe('unhandled-exception');
   });
