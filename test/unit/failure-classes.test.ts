@@ -1527,6 +1527,12 @@ describe('round 4: failure families across products', () => {
       'ERROR kuma-dp failed to connect to the control plane: dial tcp 10.0.4.2:5678: i/o timeout',
     ])
       expect(classOf(line), line).toBe('mesh-control-plane-unreachable');
+    // A routine reconnection (gRPC status 0) is not a failure.
+    expect(
+      classOf(
+        '2026-03-01T10:00:00.000Z\twarning\tenvoy config\tStreamAggregatedResources gRPC config stream to xds-grpc closed since 1803s ago: 0, ',
+      ),
+    ).toBeNull();
   });
 
   it('a service-link variable over an application setting', () => {
@@ -1536,6 +1542,8 @@ describe('round 4: failure families across products', () => {
     expect(titleOf('fatal: POSTGRES_PORT=tcp://10.96.12.7:5432 is not a number')).toContain(
       '`POSTGRES_PORT`',
     );
+    // An environment dump at start-up is no failure.
+    expect(classOf('REDIS_PORT=tcp://10.96.140.21:6379')).toBeNull();
   });
 
   it('TLS enabled without its certificate', () => {
