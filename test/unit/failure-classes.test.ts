@@ -1442,6 +1442,7 @@ describe('round 4: an exception whose type says what failed', () => {
       'Caused by: com.example.vault.VaultAuthenticationException: role binding lookup returned nothing',
       'google.auth.exceptions.RefreshError_TokenRefreshException: refresh was refused',
       'Caused by: org.example.sftp.SftpPermissionException: /outbound/report.csv',
+      'Caused by: org.example.ldap.AccountDisabledException: uid=svc-reports',
     ])
       expect(classifyLine(line, 'logs')?.cls.category, line).toBe('configuration');
     expect(classOf('Caused by: org.example.sftp.SftpPermissionException: /outbound/report.csv')).toBe(
