@@ -1454,6 +1454,8 @@ describe('round 4: an exception whose type says what failed', () => {
     for (const line of [
       '** (DBConnection.ConnectionError) tcp recv (idle): closed',
       'Caused by: io.lettuce.core.RedisCommandTimeoutException: Command timed out after 1 minute(s)',
+      'ERROR boot: unable to warm up (Mongo::Error::NoServerAvailable)',
+      'Caused by: org.example.ws.ClientDisconnectedException: session 42',
     ])
       expect(classifyLine(line, 'logs')?.cls.category, line).toBe('dependency');
   });
