@@ -5,9 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { PATTERNS } from '../../src/analysis/offline/explain-patterns.ts';
 import {
   classifyLine,
   compileVocabulary,
+  exceptionWords,
   FAILURE_CLASSES_FILE,
   isDecisiveLine,
   lineFacts,
@@ -15,7 +17,12 @@ import {
   wordsOf,
 } from '../../src/analysis/offline/failure-classes.ts';
 import { analyzeOffline } from '../../src/analysis/offline/index.ts';
-import { findingsOf, schedulingFocus } from '../../src/analysis/offline/kube-evidence.ts';
+import {
+  findingsOf,
+  readClue,
+  schedulingFocus,
+  workloadOf,
+} from '../../src/analysis/offline/kube-evidence.ts';
 import {
   analysisSchema,
   type KubeContainer,
@@ -60,6 +67,7 @@ describe('picking the decisive lines', () => {
     for (const line of [
       '\tat org.postgresql.core.v3.ConnectionFactoryImpl.openConnectionImpl(ConnectionFactoryImpl.java:293)',
       '  File "/app/worker.py", line 12, in <module>',
+      '    raise exc.TimeoutError(',
       '\t... 42 more',
       'goroutine 1 [running]:',
       '2026-03-01T10:00:00Z INFO  [main] o.s.b.StartupInfoLogger : connection refused is retried by design',
@@ -1391,5 +1399,339 @@ describe('round 3: failure families across products', () => {
       'server selection error: server at mongo-0:27017 reports wire version 6, but this version of the Go driver requires at least 8 (MongoDB 4.2)',
     ])
       expect(classOf(line), line).toBe('client-server-version-mismatch');
+  });
+});
+
+describe('round 4: an exception whose type says what failed', () => {
+  const titleOf = (line: string, source: 'logs' | 'events' | 'status' = 'logs') =>
+    classifyLine(line, source)?.title ?? '';
+
+  it("reads an exception type's own words across Java, .NET, Python, Ruby and Rust naming", () => {
+    expect(exceptionWords('com.example.driver.InvalidKeyspaceException')).toBe('Invalid Keyspace');
+    expect(exceptionWords('Psych::DisallowedClass')).toBe('Disallowed Class');
+    expect(exceptionWords('ParseIntError')).toBe('Parse Int');
+    expect(exceptionWords('System.IO.FileLoadException')).toBe('File Load');
+    expect(exceptionWords('ModuleNotFoundError')).toBe('Module Not Found');
+    expect(exceptionWords('DBConnection.ConnectionError')).toBe('Connection');
+    expect(exceptionWords('XMLParseError')).toBe('XML Parse');
+  });
+
+  it('a malformed setting is configuration, not a bug in the code', () => {
+    for (const line of [
+      'System.FormatException: Input string was not in a correct format.',
+      'org.yaml.snakeyaml.parser.ParserException: while parsing a block mapping',
+      'Unhandled exception. System.UriFormatException: Invalid URI: The hostname could not be parsed.',
+      'ConfigurationError: AMQP_URL has no scheme',
+    ]) {
+      expect(classOf(line), line).toBe('exception-configuration');
+      expect(classifyLine(line, 'logs')?.cls.category).toBe('configuration');
+    }
+  });
+
+  it('a keyspace, schema or table that does not exist is data', () => {
+    for (const line of [
+      'org.hibernate.tool.schema.spi.SchemaManagementException: Schema-validation: missing table [invoices]',
+      'elasticsearch.exceptions.IndexNotFoundError: no such index [audit-2026]',
+      'Cassandra::Errors::InvalidError: unconfigured keyspace reports (Cassandra::Errors::InvalidError)',
+    ])
+      expect(classifyLine(line, 'logs')?.cls.category, line).toBe('data');
+  });
+
+  it('credentials and permissions named by the type are configuration', () => {
+    for (const line of [
+      'Caused by: com.example.vault.VaultAuthenticationException: role binding lookup returned nothing',
+      'google.auth.exceptions.RefreshError_TokenRefreshException: refresh was refused',
+      'Caused by: org.example.sftp.SftpPermissionException: /outbound/report.csv',
+      'Caused by: org.example.ldap.AccountDisabledException: uid=svc-reports',
+    ])
+      expect(classifyLine(line, 'logs')?.cls.category, line).toBe('configuration');
+    expect(classOf('Caused by: org.example.sftp.SftpPermissionException: /outbound/report.csv')).toBe(
+      'exception-credentials',
+    );
+  });
+
+  it('a connection or timeout named by the type is a dependency', () => {
+    for (const line of [
+      '** (DBConnection.ConnectionError) tcp recv (idle): closed',
+      'Caused by: io.lettuce.core.RedisCommandTimeoutException: Command timed out after 1 minute(s)',
+      'ERROR boot: unable to warm up (Mongo::Error::NoServerAvailable)',
+      'Caused by: org.example.ws.ClientDisconnectedException: session 42',
+    ])
+      expect(classifyLine(line, 'logs')?.cls.category, line).toBe('dependency');
+  });
+
+  it('a runtime or library mismatch is deployment (build vs runtime)', () => {
+    for (const line of [
+      'Exception in thread "main" java.lang.NoSuchMethodError: \'void com.google.common.base.Preconditions.checkArgument(boolean)\'',
+      "Unhandled exception. System.TypeLoadException: Could not load type 'Microsoft.Extensions.Options.IOptions' from assembly",
+      'java.lang.IncompatibleClassChangeError: Found interface org.objectweb.asm.ClassVisitor, but class was expected',
+    ])
+      expect(classifyLine(line, 'logs')?.cls.category, line).toBe('deployment');
+  });
+
+  it('a feature a library refuses (a changed default) is named with its type', () => {
+    const line =
+      "/usr/lib/ruby/3.1.0/psych/class_loader.rb:99:in `find': Tried to load unspecified class: Symbol (Psych::DisallowedClass)";
+    expect(classOf(line)).toBe('exception-feature-disabled');
+    expect(titleOf(line)).toContain('`Psych::DisallowedClass`');
+  });
+
+  it('types that say nothing of the cause stay unhandled exceptions', () => {
+    for (const line of [
+      'Exception in thread "main" java.lang.NullPointerException: Cannot invoke "String.length()"',
+      "TypeError: Cannot read properties of undefined (reading 'id')",
+      'java.lang.UnsupportedOperationException: null',
+      'System.InvalidOperationException: Sequence contains no elements',
+      'django.db.utils.DatabaseError: value too long for type character varying(32)',
+      'org.springframework.data.mapping.PropertyReferenceException: No property nmae found for type Customer',
+    ])
+      expect(classOf(line), line).toBe('unhandled-exception');
+  });
+
+  it('a JVM option naming OutOfMemoryError is no out-of-memory', () => {
+    expect(classOf('Picked up JAVA_TOOL_OPTIONS: -Xmx512m -XX:+HeapDumpOnOutOfMemoryError')).toBeNull();
+    expect(classOf('java.lang.OutOfMemoryError: Java heap space')).toBe('out-of-memory');
+  });
+});
+
+describe('round 4: failure families across products', () => {
+  const titleOf = (line: string, source: 'logs' | 'events' | 'status' = 'logs') =>
+    classifyLine(line, source)?.title ?? '';
+
+  it('an authentication method or plugin the client does not support', () => {
+    for (const line of [
+      'org.postgresql.util.PSQLException: The authentication type 10 is not supported.',
+      "UnsupportedSaslMechanismException: Client SASL mechanism 'PLAIN' not enabled in the server, enabled mechanisms are [SCRAM-SHA-512]",
+      'FATAL: SCRAM authentication requires libpq version 10 or above',
+    ])
+      expect(classOf(line), line).toBe('auth-method-unsupported');
+    expect(
+      titleOf('SQLSTATE[HY000] [2054] The server requested authentication method unknown to the client'),
+    ).toMatch(/^MySQL/);
+  });
+
+  it('a cluster redirection the client does not follow', () => {
+    for (const line of [
+      "CROSSSLOT Keys in request don't hash to the same slot",
+      'redis.exceptions.ResponseError: ERR This instance has cluster support disabled',
+      'io.lettuce.core.RedisCommandExecutionException: MOVED 3999 10.0.2.15:6381',
+    ])
+      expect(classOf(line), line).toBe('cluster-redirect');
+  });
+
+  it("a data store's storage quota", () => {
+    for (const line of ['Error: etcdserver: alarm:NOSPACE', 'write /data/segment-0042: disk quota exceeded'])
+      expect(classOf(line), line).toBe('storage-quota-exceeded');
+  });
+
+  it('a service-mesh proxy without its control plane', () => {
+    for (const line of [
+      'warning envoy config StreamAggregatedResources gRPC config stream to xds-grpc closed: 14, connection error: desc = "transport: Error while dialing dial tcp 10.96.5.2:15012: i/o timeout"',
+      'ERROR kuma-dp failed to connect to the control plane: dial tcp 10.0.4.2:5678: i/o timeout',
+    ])
+      expect(classOf(line), line).toBe('mesh-control-plane-unreachable');
+    // A routine reconnection (gRPC status 0) is not a failure.
+    expect(
+      classOf(
+        '2026-03-01T10:00:00.000Z\twarning\tenvoy config\tStreamAggregatedResources gRPC config stream to xds-grpc closed since 1803s ago: 0, ',
+      ),
+    ).toBeNull();
+  });
+
+  it('a service-link variable over an application setting', () => {
+    expect(titleOf("ValueError: invalid literal for int() with base 10: 'tcp://10.96.12.7:5432'")).toMatch(
+      /service-link/,
+    );
+    expect(titleOf('fatal: POSTGRES_PORT=tcp://10.96.12.7:5432 is not a number')).toContain(
+      '`POSTGRES_PORT`',
+    );
+    // An environment dump at start-up is no failure.
+    expect(classOf('REDIS_PORT=tcp://10.96.140.21:6379')).toBeNull();
+  });
+
+  it('TLS enabled without its certificate', () => {
+    for (const line of [
+      'nginx: [emerg] cannot load certificate "/etc/nginx/tls/tls.crt": BIO_new_file() failed',
+      'Error: no certificate configured for the HTTPS listener',
+    ])
+      expect(classOf(line), line).toBe('tls-certificate-missing');
+  });
+
+  it("a volume provider that refuses the pod's identity", () => {
+    const line =
+      "FailedMount: MountVolume.SetUp failed for volume \"secrets\" : rpc error: code = Unknown desc = failed to mount secrets store objects for pod shop/api-0, err: rpc error: code = PermissionDenied desc = Permission 'secretmanager.versions.access' denied for resource 'projects/shop/secrets/db'";
+    expect(classOf(line, 'events')).toBe('volume-provider-access-denied');
+    expect(
+      classOf(
+        'FailedMount: MountVolume.SetUp failed for volume "nfs" : mount failed: exit status 32 access denied by server',
+        'events',
+      ),
+    ).toBe('volume-mount-refused');
+  });
+});
+
+describe('round 4: words inside a type name', () => {
+  it('ModuleNotFoundError is no DNS failure (ENOTFOUND is a word of its own)', () => {
+    const read = readClue({
+      source: 'log-previous',
+      text: "ModuleNotFoundError: No module named 'polars'",
+      quote: '',
+      at: null,
+    });
+    expect(read?.rule.id).toBe('class:missing-module');
+    const dns = PATTERNS.find((pattern) => pattern.id === 'dns');
+    expect(dns?.re.test("ModuleNotFoundError: No module named 'polars'")).toBe(false);
+    expect(dns?.re.test('Error: getaddrinfo ENOTFOUND ledger-api')).toBe(true);
+    expect(
+      readClue({ source: 'log', text: 'Error: getaddrinfo ENOTFOUND ledger-api', quote: '', at: null })?.rule
+        .category,
+    ).toBe('dependency');
+  });
+});
+
+describe('round 4: several pods in one incident', () => {
+  const podWith = (name: string, lines: string[]): KubeObjectContext => ({
+    kind: 'Pod',
+    namespace: 'shop',
+    name,
+    status: 'Running',
+    containers: [],
+    events: [],
+    notes: [],
+    logs: [{ container: 'main', previous: true, truncated: false, lines }],
+  });
+  const app = podWith('ledger-api-6c9f8d7b5-m7q2x', [
+    'connecting to rates-service.shop.svc.cluster.local:8080',
+    'fatal: dial tcp 10.96.4.9:8080: connect: connection refused',
+  ]);
+  const dependency = podWith('rates-service-0', [
+    'Caused by: org.yaml.snakeyaml.parser.ParserException: while parsing a block mapping',
+  ]);
+  const bystander = podWith('audit-writer-7f9c6d8b5-lk8mw', [
+    'Caused by: org.yaml.snakeyaml.parser.ParserException: expected <block end>',
+  ]);
+
+  it("names a workload from its pod's name", () => {
+    expect(workloadOf('ledger-api-6c9f8d7b5-m7q2x')).toBe('ledger-api');
+    expect(workloadOf('rates-service-0')).toBe('rates-service');
+    expect(workloadOf('node-agent-8x2kd')).toBe('node-agent');
+    expect(workloadOf('nightly-export-29419200-8tq2n')).toBe('nightly-export');
+  });
+
+  it("the dependency's own failure leads over the refusal the application sees", () => {
+    const [first] = findingsOf({ notes: [], objects: [app, dependency] });
+    expect(first?.clue.object).toBe('Pod/shop/rates-service-0');
+    expect(first?.rule.category).toBe('configuration');
+  });
+
+  it('a failing pod the application does not name does not take the lead', () => {
+    const [first] = findingsOf({ notes: [], objects: [app, bystander] });
+    expect(first?.rule.category).toBe('dependency');
+  });
+});
+
+describe('round 4: a traceback names its cause on its last line', () => {
+  it("the exception line's class leads over the traceback's header", () => {
+    const [first] = findingsOf({
+      notes: [],
+      objects: [
+        {
+          kind: 'Pod',
+          namespace: 'etl',
+          name: 'rollup-29419200-8tq2n',
+          status: 'Failed',
+          containers: [],
+          events: [],
+          notes: [],
+          logs: [
+            {
+              container: 'rollup',
+              previous: false,
+              truncated: false,
+              lines: [
+                'Traceback (most recent call last):',
+                '  File "/app/rollup/__main__.py", line 3, in <module>',
+                '    import pyarrow',
+                "ModuleNotFoundError: No module named 'pyarrow'",
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(first?.rule.id).toBe('class:missing-module');
+  });
+});
+
+describe('round 4: probes and resolvers', () => {
+  it("a cluster name looked up on the node's resolver is a hostNetwork pod's DNS policy", () => {
+    for (const line of [
+      'lookup kafka.events.svc.cluster.local. on 127.0.0.53:53: no such host',
+      'dial tcp: lookup ledger.finance.svc on 169.254.169.254:53: no such host',
+    ])
+      expect(classOf(line), line).toBe('cluster-name-on-node-resolver');
+    // The cluster DNS itself answering "no such host": the name or its Service is wrong.
+    expect(classOf('dial tcp: lookup orders-db.shop.svc.cluster.local on 10.96.0.10:53: no such host')).toBe(
+      'host-not-found',
+    );
+  });
+
+  it('a probe answered 401 or 403 is refused by authentication, not a wrong path', () => {
+    expect(
+      classOf('Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 403', 'events'),
+    ).toBe('probe-http-unauthorised');
+    expect(
+      classOf('Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 404', 'events'),
+    ).toBe('probe-http-client-error');
+  });
+
+  it('an exit 0 restarted beside failing liveness probes is the kubelet stopping it: the probe leads', () => {
+    const [first] = findingsOf({
+      notes: [],
+      objects: [
+        {
+          kind: 'Pod',
+          namespace: 'crm',
+          name: 'contacts-api-5f8d9c7b6-tq7rn',
+          status: 'Running',
+          containers: [
+            {
+              name: 'api',
+              ready: false,
+              restarts: 9,
+              state: 'running',
+              lastTermination: { reason: 'Completed', exitCode: 0, at: '2026-03-01T10:00:00Z' },
+              requests: {},
+              limits: {},
+            } as KubeContainer,
+          ],
+          events: [
+            {
+              type: 'Warning',
+              reason: 'Unhealthy',
+              message: 'Liveness probe failed: HTTP probe failed with statuscode: 403',
+              count: 30,
+              at: '2026-03-01T10:00:00Z',
+            },
+          ],
+          notes: [],
+          logs: [],
+        },
+      ],
+    });
+    expect(first?.rule.id).toBe('class:probe-http-unauthorised');
+  });
+});
+
+describe('round 4: a gRPC health answer names nothing', () => {
+  it('a readiness probe answered NOT_SERVING or SERVICE_UNKNOWN says what was seen, like an HTTP 5xx', () => {
+    for (const text of [
+      'Unhealthy: Readiness probe failed: service unhealthy (responded with "NOT_SERVING")',
+      'Unhealthy: Readiness probe failed: status: SERVICE_UNKNOWN',
+    ]) {
+      const read = readClue({ source: 'event', text, quote: '', at: null });
+      expect(read?.rule.id, text).toBe('readiness-http-error');
+      expect(read?.rule.seen?.(read.facts)).toMatch(/gRPC `(?:NOT_SERVING|SERVICE_UNKNOWN)`/);
+    }
   });
 });

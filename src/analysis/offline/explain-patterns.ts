@@ -307,7 +307,7 @@ export const PATTERNS: readonly ErrorPattern[] = [
   {
     id: 'dns',
     title: 'DNS lookup failed',
-    re: /no such host|enotfound|getaddrinfo|nxdomain|name or service not known|temporary failure in name resolution|could not resolve host|unknownhostexception/i,
+    re: /no such host|\benotfound\b|getaddrinfo|nxdomain|name or service not known|temporary failure in name resolution|could not resolve host|unknownhostexception/i,
     facts:
       /(?:lookup (?<host1>[^\s:]+)(?: on (?<server>[^\s:]+:\d+))?: no such host|getaddrinfo (?:ENOTFOUND|EAI_AGAIN) (?<host2>\S+)|could not resolve host:? (?<host3>\S+)|UnknownHostException: (?<host4>\S+))/i,
     summary: (f) => {

@@ -36,13 +36,18 @@ const classSchema = z
       .array(z.enum(['logs', 'events', 'status']))
       .min(1)
       .optional(),
-    match: z.array(pattern).min(1),
+    match: z.array(pattern).min(1).optional(),
+    /** A regex on the words of the line's exception type (`InvalidKeyspaceException` → `Invalid Keyspace`). */
+    exception: pattern.optional(),
     unless: z.array(pattern).optional(),
     facts: z.array(pattern).optional(),
     title: z.string().min(1).max(300),
     confirms: pattern.optional(),
   })
-  .strict();
+  .strict()
+  .refine((entry) => entry.match !== undefined || entry.exception !== undefined, {
+    message: 'a class needs match or exception',
+  });
 
 const fileSchema = z
   .object({
@@ -92,6 +97,7 @@ export interface FailureClass {
   weight: number;
   sources: readonly ClassSource[];
   match: RegExp[];
+  exception?: RegExp;
   unless: RegExp[];
   facts: RegExp[];
   title: string;
@@ -135,7 +141,8 @@ export function compileVocabulary(text: string, shown = 'failure-classes.yaml'):
       category: entry.category,
       weight: entry.weight,
       sources: entry.sources ?? ['logs', 'events', 'status'],
-      match: entry.match.map(toRegExp),
+      match: (entry.match ?? []).map(toRegExp),
+      ...(entry.exception ? { exception: toRegExp(entry.exception) } : {}),
       unless: (entry.unless ?? []).map(toRegExp),
       facts: (entry.facts ?? []).map(toRegExp),
       title: entry.title,
@@ -164,9 +171,12 @@ const NOISE_LEVEL = [
   /\blevel[=:]\s*"?(?:info|debug|trace)\b|"(?:log\.)?(?:level|severity)"\s*:\s*"(?:info|debug|trace|notice)"/i,
   /^[ID]\d{4} \d\d:\d\d/,
 ];
-/** A stack trace's frames (Java/JVM, Python, Go, Node, .NET, Ruby): the exception line decides, not these. */
+/**
+ * A stack trace's frames (Java/JVM, Python, Go, Node, .NET, Ruby): the exception line decides, not these. A
+ * Python traceback also quotes each frame's source line, indented (`    raise exc.TimeoutError(`).
+ */
 const FRAME =
-  /^\s+at\s|^\s*\.\.\. \d+ (?:more|common frames)|^\s*File ".+", line \d+|^\s+\/\S+\.(?:go|rb|py|js|ts):\d+|^\/\S+\.(?:go|rb|py|js|ts):\d+(?: \+0x[0-9a-f]+)?\s*$|^\s*goroutine \d+ \[|^\s*created by |^\s+from \S+:\d+:in|^\s*\^+\s*$/;
+  /^\s+at\s|^\s*\.\.\. \d+ (?:more|common frames)|^\s*File ".+", line \d+|^\s+\/\S+\.(?:go|rb|py|js|ts):\d+|^\/\S+\.(?:go|rb|py|js|ts):\d+(?: \+0x[0-9a-f]+)?\s*$|^\s*goroutine \d+ \[|^\s*created by |^\s+from \S+:\d+:in|^\s*\^+\s*$|^\s{4,}(?:raise|return|await|yield)\b/;
 
 /** True when a line can decide: not a frame of a stack trace, not information or debugging output. */
 export function isDecisiveLine(line: string): boolean {
@@ -327,6 +337,25 @@ export function saidOf(words: string, at: number, max = 90): string {
 }
 
 /**
+ * An exception type's own words: its last name (after a namespace, module or package), without the
+ * `Exception`/`Error` suffix, split where its case changes: `com.datastax…InvalidKeyspaceException` →
+ * `Invalid Keyspace`, `Psych::AliasesNotEnabled` → `Aliases Not Enabled`, `ParseIntError` → `Parse Int`.
+ */
+export function exceptionWords(type: string): string {
+  const last =
+    type
+      .split(/::|[./$]/)
+      .filter(Boolean)
+      .pop() ?? type;
+  const bare = last.replace(/(?:Exception|Error|Exc|Err)$/, '') || last;
+  return bare
+    .replace(/_/g, ' ')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .trim();
+}
+
+/**
  * The first class (most specific first) whose patterns find the line, with the facts it names and its cause's
  * title; null for a line that cannot decide (a frame, INFO output) or that no class knows.
  */
@@ -337,15 +366,23 @@ export function classifyLine(
 ): Classified | null {
   if (source === 'logs' && !isDecisiveLine(line)) return null;
   const words = source === 'logs' ? wordsOf(line) : line;
+  let general: Facts | undefined;
+  const factsOf = (): Facts => {
+    general ??= lineFacts(words, vocab);
+    return general;
+  };
   for (const cls of vocab.classes) {
     if (!cls.sources.includes(source)) continue;
-    let found: RegExpExecArray | null = null;
+    let found: { index: number } | null = null;
     for (const re of cls.match) {
       found = re.exec(words);
       if (found) break;
     }
+    // A class may read the exception's type name: what failed, in its own words.
+    const type = !found && cls.exception ? factsOf().exception : undefined;
+    if (type && cls.exception?.test(exceptionWords(type))) found = { index: words.indexOf(type) };
     if (!found || cls.unless.some((re) => re.test(words))) continue;
-    const facts = lineFacts(words, vocab);
+    const facts = { ...factsOf() };
     for (const re of cls.facts) {
       for (const [name, value] of Object.entries(plausibleGroups(re, words, vocab))) facts[name] = value;
     }

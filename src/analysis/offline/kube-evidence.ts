@@ -25,6 +25,8 @@ export interface Clue {
   quote: string;
   at: string | null;
   exitCode?: number;
+  /** The object (pod) the clue was read from, as `kind/namespace/name`. */
+  object?: string;
 }
 
 export interface EvidenceRule {
@@ -302,16 +304,18 @@ export const RULES: readonly EvidenceRule[] = [
     weight: 70,
   },
   {
-    // The application answers its own readiness check with a 5xx: it says it is unhealthy, not why.
+    // The application answers its own readiness check with a 5xx, or gRPC health's NOT_SERVING: it says it is
+    // unhealthy, not why.
     id: 'readiness-http-error',
-    re: /readiness probe failed: HTTP probe failed with statuscode: 5\d\d\b/i,
+    re: /readiness probe failed: (?:HTTP probe failed with statuscode: 5\d\d\b|.*\b(?:NOT_SERVING|SERVICE_UNKNOWN)\b)/i,
     sources: ['event'],
-    facts: /statuscode: (?<status>\d+)/i,
+    facts: /statuscode: (?<status>\d+)|\b(?<grpc>NOT_SERVING|SERVICE_UNKNOWN)\b/i,
     title: () => 'Readiness probe fails: the application is unhealthy or a dependency it checks is down',
     category: 'application',
     confirms: /readiness/i,
     weight: 60,
-    seen: (f) => `its readiness endpoint answers HTTP ${f.status ?? '5xx'}`,
+    seen: (f) =>
+      `its readiness endpoint answers ${f.grpc ? `gRPC \`${f.grpc}\`` : `HTTP ${f.status ?? '5xx'}`}`,
   },
   {
     id: 'readiness-probe',
@@ -498,7 +502,7 @@ export const RULES: readonly EvidenceRule[] = [
     sources: LOGS,
     title: () => 'The application crashes on a bug (a panic or unhandled exception in its code)',
     category: 'application',
-    weight: 74,
+    weight: 73,
   },
   {
     // Reachable only from inside its own container: probes (from the kubelet) and Services are refused. Weak:
@@ -668,6 +672,7 @@ export function cluesOf(context: KubeContext): Clue[] {
   const clues: Clue[] = [];
   for (const object of context.objects) {
     const ref = objectRef(object);
+    const from = clues.length;
     for (const container of object.containers) {
       const last = container.lastTermination;
       if (last) {
@@ -741,6 +746,8 @@ export function cluesOf(context: KubeContext): Clue[] {
         });
       }
     }
+    const key = `${object.kind}/${object.namespace ?? ''}/${object.name}`;
+    for (const clue of clues.slice(from)) clue.object = key;
   }
   return clues;
 }
@@ -832,8 +839,65 @@ export function findingsOf(context: KubeContext): KubeFinding[] {
       score === known.score;
     if (!known || score > known.score || later) best.set(rule.id, { rule, clue, facts, score });
   }
-  return [...best.values()].sort((a, b) => b.score - a.score);
+  return probeKillFirst(
+    ownFailureFirst(
+      [...best.values()].sort((a, b) => b.score - a.score),
+      cluesOf(context),
+    ),
+  );
 }
+
+/**
+ * A container that exits 0 and is restarted beside failing liveness probes on its pod was stopped by the
+ * kubelet (the application exits cleanly on SIGTERM): no one-shot task, the probe's failure says why it restarts.
+ */
+function probeKillFirst(findings: KubeFinding[]): KubeFinding[] {
+  const [first] = findings;
+  if (first?.rule.id !== 'completed-restarted') return findings;
+  const probe = findings.find(
+    (finding) =>
+      finding.clue.object === first.clue.object &&
+      /^Unhealthy: Liveness probe failed\b/i.test(finding.clue.text) &&
+      !finding.rule.seen,
+  );
+  return probe ? [probe, ...findings.filter((finding) => finding !== probe)] : findings;
+}
+
+/**
+ * A workload's name from its pod's: without a Deployment's ReplicaSet hash and pod suffix, a DaemonSet's or
+ * Job's pod suffix, or a StatefulSet's ordinal.
+ */
+export function workloadOf(pod: string): string {
+  return pod
+    .replace(/-[a-z0-9]{6,10}-[a-z0-9]{5}$/, '')
+    .replace(/-(?=[a-z0-9]*\d)[a-z0-9]{5}$/, '')
+    .replace(/-\d+$/, '');
+}
+
+/**
+ * Several pods in one incident: when the strongest finding says a dependency refuses or does not answer and the
+ * dependency's own pod — one whose workload the first pod's evidence names (its Service, its host) — shows a
+ * failure of its own that names a cause, that failure is why the dependency is down: it leads.
+ */
+function ownFailureFirst(findings: KubeFinding[], clues: Clue[]): KubeFinding[] {
+  const [first] = findings;
+  const from = first?.clue.object;
+  if (!first || !from || first.rule.category !== 'dependency') return findings;
+  const said = clues
+    .filter((clue) => clue.object === from)
+    .map((clue) => clue.text.toLowerCase())
+    .join('\n');
+  const own = findings.find((finding) => {
+    const object = finding.clue.object;
+    if (!object || object === from || finding.rule.category === 'dependency') return false;
+    if (finding.rule.seen || finding.rule.weight < DECISIVE_WEIGHT) return false;
+    const name = workloadOf(object.split('/').pop() ?? '').toLowerCase();
+    return name.length >= 3 && new RegExp(`(?<![\\w-])${escapeRegExp(name)}(?!\\w)`).test(said);
+  });
+  return own ? [own, ...findings.filter((finding) => finding !== own)] : findings;
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const round = (value: number) => Math.round(value * 100) / 100;
 
