@@ -18,6 +18,7 @@ import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { type Db, openDatabase } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
+import { warnAboutServerSettings } from './db/server-settings.ts';
 import { type AppDeps, remediationDeps } from './deps.ts';
 import { sendJson } from './http/io.ts';
 import { Router } from './http/router.ts';
@@ -237,6 +238,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
   };
   await migrate(db);
+  await warnAboutServerSettings(db, logger);
   registerBacklogGauges(deps.metrics, db);
 
   const slack = await createSlackApp(config, logger, clock);
