@@ -13,6 +13,7 @@ import {
   FAILURE_CLASSES_FILE,
   isDecisiveLine,
   lineFacts,
+  unreadLine,
   vocabulary,
   wordsOf,
 } from '../../src/analysis/offline/failure-classes.ts';
@@ -59,6 +60,21 @@ describe('the vocabulary file', () => {
         'extract: []\nechoes: []\nproducts: []\nclasses:\n  - id: a\n    category: data\n    weight: 1\n    match: [x]\n    title: "{a b}"\n',
       ),
     ).toThrow(/placeholder/);
+    expect(() =>
+      compileVocabulary(
+        text.replace('logs: \'{container|"The container"} fails with {said}\'', "logs: '{a b}'"),
+        'x.yaml',
+      ),
+    ).toThrow(/x\.yaml: unread\.titles\.logs: bad placeholder/);
+  });
+
+  it('reads the unread-line fallback, and a file without it has none', () => {
+    expect(vocabulary().unread?.weight).toBeLessThan(75);
+    const bare = compileVocabulary(
+      'extract: []\nechoes: []\nproducts: []\nclasses:\n  - id: a\n    category: data\n    weight: 1\n    match: [x]\n    title: t\n',
+    );
+    expect(bare.unread).toBeUndefined();
+    expect(unreadLine('ERROR plugin "geo" declares api_level 7', 'logs', {}, bare)).toBeNull();
   });
 });
 

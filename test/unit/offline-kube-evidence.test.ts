@@ -667,6 +667,115 @@ describe('Kubernetes evidence in the offline analyzer', () => {
     });
   });
 
+  describe('a line no class reads is quoted as the cause (failure-classes.yaml `unread`)', () => {
+    const crashLog = (lines: string[]): KubeContext =>
+      pod({ logs: [{ container: 'checkout', previous: true, truncated: false, lines }] });
+
+    it("the crashed container's line that says most leads, not the line that only says it exits", () => {
+      const analysis = analyze(
+        [crashAlert],
+        crashLog([
+          '2026-03-01T09:59:08Z INFO loading plugins from /etc/checkout/plugins.d',
+          '2026-03-01T09:59:09Z ERROR plugin "geo-fence" declares api_level 7, host supports up to 5',
+          '2026-03-01T09:59:09Z FATAL cannot continue without plugins, exiting',
+        ]),
+      );
+      const [first] = analysis.rootCauses;
+      expect(first).toMatchObject({
+        title: '`checkout` fails with "plugin "geo-fence" declares api_level 7, host supports up to 5"',
+        category: 'configuration',
+      });
+      expect(first?.evidence[0]).toBe(
+        'Log of `checkout` in pod `shop/checkout-7d9f8-abcde` (previous instance) at 2026-03-01T09:59:09Z: "2026-03-01T09:59:09Z ERROR plugin "geo-fence" declares api_level 7, host supports up to 5"',
+      );
+      expect(first?.likelihood).toBeGreaterThan(analysis.rootCauses[1]?.likelihood ?? 1);
+    });
+
+    it("pino's numeric levels: a level-30 line is information, the level-50 line decides and its words give the category", () => {
+      const analysis = analyze(
+        [crashAlert],
+        crashLog([
+          '{"level":30,"time":1772359148000,"msg":"warm-up failed for 0 of 12 tenants"}',
+          '{"level":50,"time":1772359149000,"msg":"session store rejected write: quota of 512 keys per tenant used up"}',
+          '{"level":60,"time":1772359149100,"msg":"fatal: exiting"}',
+        ]),
+      );
+      expect(analysis.rootCauses[0]).toMatchObject({
+        title: '`checkout` fails with "session store rejected write: quota of 512 keys per tenant used up"',
+        category: 'resource-exhaustion',
+      });
+    });
+
+    it('a logfmt line is read by its msg and err, without its time, level and caller', () => {
+      const analysis = analyze(
+        [crashAlert],
+        crashLog([
+          'level=info ts=2026-03-01T09:59:08Z caller=main.go:88 msg="starting shipper"',
+          'level=error ts=2026-03-01T09:59:09Z caller=main.go:170 msg="error creating shipper" err="bucket policy denies s3:PutObject on arn:aws:s3:::blocks-eu"',
+        ]),
+      );
+      expect(analysis.rootCauses[0]?.title).toBe(
+        '`checkout` fails with "error creating shipper: bucket policy denies s3:PutObject on arn:aws:s3:::blocks-eu"',
+      );
+    });
+
+    it("a Spring Boot line is read by its message after the logger; a schema's words make it data", () => {
+      const analysis = analyze(
+        [crashAlert],
+        crashLog([
+          '2026-03-01 09:59:09.100  WARN 1 --- [checkout] [           main] ConfigServletWebServerApplicationContext : Exception encountered during context initialization - cancelling refresh attempt: tenant registry schema v3 expected, found v2',
+          '2026-03-01 09:59:09.101 ERROR 1 --- [checkout] [           main] o.s.boot.SpringApplication               : Application run failed',
+        ]),
+      );
+      expect(analysis.rootCauses[0]).toMatchObject({
+        title:
+          '`checkout` fails with "Exception encountered during context initialization - cancelling refresh attempt: tenant registry schema v3 expected, found v2"',
+        category: 'data',
+      });
+    });
+
+    it('a strong match keeps the lead: the unread line is weaker than decisive evidence', () => {
+      const slimImage = {
+        kind: 'pull_request' as const,
+        title: 'Slim production image: multi-stage Dockerfile, runtime stage copies only dist/',
+        url: 'https://github.com/acme/shop/pull/1934',
+        at: '2026-03-01T09:40:00.000Z',
+        author: 'dana-w',
+      };
+      const analysis = analyzeOffline(
+        testInput([crashAlert], T0, {
+          recentChanges: [slimImage],
+          kubernetes: crashLog([
+            '2026-03-01T09:59:09Z ERROR plugin "geo-fence" declares api_level 7, host supports up to 5',
+          ]),
+        }),
+      );
+      expect(analysis.rootCauses[0]?.title).toMatch(/^Bad change/);
+      expect(analysis.rootCauses[1]?.title).toMatch(/^`checkout` fails with "plugin "geo-fence"/);
+    });
+
+    it('a line a rule read as naming nothing stays so: a probe answering 500 is still "not determined"', () => {
+      const analysis = analyze(
+        [notReadyAlert],
+        pod({
+          containers: [
+            container({ state: 'running', reason: undefined, restarts: 0, lastTermination: undefined }),
+          ],
+          events: [
+            {
+              type: 'Warning',
+              reason: 'Unhealthy',
+              message: 'Readiness probe failed: HTTP probe failed with statuscode: 500',
+              count: 40,
+              at: T0,
+            },
+          ],
+        }),
+      );
+      expect(analysis.rootCauses[0]?.title).toMatch(/^Not determined/);
+    });
+  });
+
   it("a NodeNotReady event on the pod names its node as the cause, above the replacement's FailedScheduling", () => {
     const nodeAlert = testAlert(
       {

@@ -66,9 +66,37 @@ const fileSchema = z
         .strict(),
     ),
     classes: z.array(classSchema).min(1),
+    unread: z
+      .object({
+        weight: z.number().int().min(1).max(100),
+        match: pattern,
+        generic: z.array(pattern).default([]),
+        category: z.enum(rootCauseCategories),
+        categories: z.array(z.object({ category: z.enum(rootCauseCategories), match: pattern }).strict()),
+        titles: z
+          .object({
+            logs: z.string().min(1).max(300),
+            events: z.string().min(1).max(300),
+            status: z.string().min(1).max(300),
+          })
+          .strict(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((file, ctx) => {
+    /** Each `{a|b|"text"}` part is a fact name or a quoted literal. */
+    const checkTitle = (title: string, path: (string | number)[]) => {
+      for (const [, name] of title.matchAll(PLACEHOLDER)) {
+        for (const alt of (name ?? '').split('|').map((part) => part.trim())) {
+          if (!/^(?:"[^"]*"|[a-z][\w]*)$/i.test(alt))
+            ctx.addIssue({ code: 'custom', path, message: `bad placeholder part ${JSON.stringify(alt)}` });
+        }
+      }
+    };
+    for (const [source, title] of Object.entries(file.unread?.titles ?? {}))
+      checkTitle(title, ['unread', 'titles', source]);
     const seen = new Set<string>();
     for (const [index, entry] of file.classes.entries()) {
       if (seen.has(entry.id))
@@ -78,16 +106,7 @@ const fileSchema = z
           message: `duplicate id "${entry.id}"`,
         });
       seen.add(entry.id);
-      for (const [, name] of entry.title.matchAll(PLACEHOLDER)) {
-        for (const alt of (name ?? '').split('|').map((part) => part.trim())) {
-          if (!/^(?:"[^"]*"|[a-z][\w]*)$/i.test(alt))
-            ctx.addIssue({
-              code: 'custom',
-              path: ['classes', index, 'title'],
-              message: `bad placeholder part ${JSON.stringify(alt)}`,
-            });
-        }
-      }
+      checkTitle(entry.title, ['classes', index, 'title']);
     }
   });
 
@@ -104,6 +123,21 @@ export interface FailureClass {
   confirms?: RegExp;
 }
 
+/**
+ * A decisive line no class reads: when nothing else names a cause, the line itself is quoted as the cause, with a
+ * category read from its words (the first of `categories` that matches, else `category`).
+ */
+export interface UnreadLines {
+  weight: number;
+  /** A line that reads as a failure, whatever its product. */
+  match: RegExp;
+  /** Words of a line that only says the process gives up (`Program will exit`): another line says why. */
+  generic: RegExp[];
+  category: RootCause['category'];
+  categories: { category: RootCause['category']; match: RegExp }[];
+  titles: Record<ClassSource, string>;
+}
+
 export interface Vocabulary {
   extract: RegExp[];
   /** Values a fact never is (a source position is no address, a hex id no command), by fact name. */
@@ -111,6 +145,8 @@ export interface Vocabulary {
   echoes: RegExp[];
   products: { name: string; match: RegExp; ports: number[] }[];
   classes: FailureClass[];
+  /** Absent: a line no class reads stays unread. */
+  unread?: UnreadLines;
 }
 
 /** Parses and validates a vocabulary file's text; a broken file is a ConfigError naming the field. */
@@ -148,6 +184,21 @@ export function compileVocabulary(text: string, shown = 'failure-classes.yaml'):
       title: entry.title,
       ...(entry.confirms ? { confirms: toRegExp(entry.confirms) } : {}),
     })),
+    ...(file.unread
+      ? {
+          unread: {
+            weight: file.unread.weight,
+            match: toRegExp(file.unread.match),
+            generic: file.unread.generic.map(toRegExp),
+            category: file.unread.category,
+            categories: file.unread.categories.map((entry) => ({
+              category: entry.category,
+              match: toRegExp(entry.match),
+            })),
+            titles: file.unread.titles,
+          },
+        }
+      : {}),
   };
 }
 
@@ -169,14 +220,31 @@ const NOISE_LEVEL = [
   /^(?:\S+\s+){0,3}\[?(?:INFO|DEBUG|TRACE|NOTICE|VERBOSE)\]?[\s:]/,
   /^(?:\S+\s+){0,3}\[(?:info|debug|trace|notice|verbose)\s*\]/i,
   /\blevel[=:]\s*"?(?:info|debug|trace)\b|"(?:log\.)?(?:level|severity)"\s*:\s*"(?:info|debug|trace|notice)"/i,
+  // pino and bunyan write levels as numbers: 10 trace, 20 debug, 30 info.
+  /^\s*\{.*"level"\s*:\s*(?:10|20|30)\s*[,}]/,
   /^[ID]\d{4} \d\d:\d\d/,
 ];
 /**
  * A stack trace's frames (Java/JVM, Python, Go, Node, .NET, Ruby): the exception line decides, not these. A
- * Python traceback also quotes each frame's source line, indented (`    raise exc.TimeoutError(`).
+ * Python traceback also quotes each frame's source line, indented (`    raise exc.TimeoutError(`), and Node the line that
+ * threw (`    throw err;`).
  */
 const FRAME =
-  /^\s+at\s|^\s*\.\.\. \d+ (?:more|common frames)|^\s*File ".+", line \d+|^\s+\/\S+\.(?:go|rb|py|js|ts):\d+|^\/\S+\.(?:go|rb|py|js|ts):\d+(?: \+0x[0-9a-f]+)?\s*$|^\s*goroutine \d+ \[|^\s*created by |^\s+from \S+:\d+:in|^\s*\^+\s*$|^\s{4,}(?:raise|return|await|yield)\b/;
+  /^\s+at\s|^\s*\.\.\. \d+ (?:more|common frames)|^\s*File ".+", line \d+|^\s+\/\S+\.(?:go|rb|py|js|ts):\d+|^\/\S+\.(?:go|rb|py|js|ts):\d+(?: \+0x[0-9a-f]+)?\s*$|^\s*goroutine \d+ \[|^\s*created by |^\s+from \S+:\d+:in|^\s*\^+\s*$|^\s{4,}(?:raise|return|await|yield|throw)\b/;
+
+/** A line a logger marked as an error (whatever its words say). */
+const ERROR_LEVEL = [
+  /^(?:\S+\s+){0,3}\[?(?:ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE|PANIC|EMERG|ALERT)\]?[\s:|]/,
+  /\blevel[=:]\s*"?(?:error|fatal|critical|crit|panic|emerg)\b/i,
+  /"(?:log\.)?(?:level|severity)"\s*:\s*(?:"(?:error|fatal|critical|crit|panic|emerg|alert)"|[56]0\b)/i,
+  /^[EF]\d{4} \d\d:\d\d/,
+];
+
+/** True when a logger marked the line as an error or worse. */
+export function isErrorLevel(line: string): boolean {
+  const body = line.replace(ISO_PREFIX, '');
+  return ERROR_LEVEL.some((re) => re.test(body));
+}
 
 /** True when a line can decide: not a frame of a stack trace, not information or debugging output. */
 export function isDecisiveLine(line: string): boolean {
@@ -218,7 +286,32 @@ function messageOf(value: unknown): string | undefined {
   return typeof type === 'string' && !message.startsWith(type) ? `${type}: ${message}` : message;
 }
 
-/** A line's own words, without its time stamp and level, or a JSON log's message fields. */
+/** logfmt's `key=value` and `key="quoted value"` pairs (Go kit, logrus, Prometheus, Loki, Grafana). */
+const LOGFMT_PAIR = /(?:^|\s)([\w.-]+)=("(?:[^"\\]|\\.)*"|[^\s"]*)/g;
+const LOGFMT_MESSAGE = ['msg', 'message', 'err', 'error', 'exception'];
+/** logfmt's bookkeeping keys: time, level, caller, component. */
+const LOGFMT_META = /^(?:t|ts|time|timestamp|level|lvl|caller|source|logger|component|module|pid|thread)$/i;
+/** A Spring Boot / Logback line: `LEVEL pid --- [app] [thread] logger : message`. */
+const SPRING_LINE = /^(?:\S+\s+)?[A-Z]{4,5}\s+\d+\s+---\s+(?:\[[^\]]*\]\s*){1,2}\S+\s*:\s+(.+)$/;
+
+/** A logfmt line's message and error values then its other fields as `key=value`; undefined for other lines. */
+function logfmtWords(text: string): string | undefined {
+  if (!/(?:^|\s)msg=/.test(text)) return undefined;
+  const pairs = [...text.matchAll(LOGFMT_PAIR)].map(([, key = '', raw = '']) => [
+    key,
+    raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(["\\])/g, '$1') : raw,
+  ]);
+  if (pairs.length < 2) return undefined;
+  const parts = LOGFMT_MESSAGE.flatMap((name) =>
+    pairs.filter(([key, value]) => key === name && value).map(([, value]) => value),
+  );
+  const rest = pairs
+    .filter(([key]) => !LOGFMT_MESSAGE.includes(key ?? '') && !LOGFMT_META.test(key ?? ''))
+    .map(([key, value]) => `${key}=${value}`);
+  return parts.length > 0 ? [parts.join(': '), ...rest].join(' ') : undefined;
+}
+
+/** A line's own words, without its time stamp and level, or a JSON or logfmt log's message fields. */
 export function wordsOf(line: string): string {
   // Escaped line breaks inside a quoted error ("…request.\n\nCode: 403") separate words; in a JSON log they
   // are read after its parsing (replacing them first would break the JSON's own escapes).
@@ -239,6 +332,8 @@ export function wordsOf(line: string): string {
       // not JSON after all: the line as it is
     }
   }
+  const structured = logfmtWords(trimmed) ?? SPRING_LINE.exec(trimmed)?.[1];
+  if (structured) return breaksToSpaces(structured).trim();
   return breaksToSpaces(trimmed)
     .trim()
     .replace(/^(?:\[?(?:ERROR|ERR|FATAL|CRITICAL|CRIT|WARN(?:ING)?|SEVERE|PANIC|E|F|W)\]?[\s:|]+)/, '');
@@ -259,17 +354,21 @@ export function rejected(name: string, value: string, vocab: Vocabulary = vocabu
 }
 
 const GLOBAL = new Map<RegExp, RegExp>();
-/**
- * A regex's named groups at its first match in `text` whose groups are all plausible (none `rejected`): a
- * logger's `caller=main.go:170` is skipped for the `host:port` later in the line.
- */
-export function plausibleGroups(re: RegExp, text: string, vocab: Vocabulary = vocabulary()): Facts {
+/** `re` with the global flag (cached): for `matchAll`. */
+function globalOf(re: RegExp): RegExp {
   let global = GLOBAL.get(re);
   if (!global) {
     global = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
     GLOBAL.set(re, global);
   }
-  for (const match of text.matchAll(global)) {
+  return global;
+}
+/**
+ * A regex's named groups at its first match in `text` whose groups are all plausible (none `rejected`): a
+ * logger's `caller=main.go:170` is skipped for the `host:port` later in the line.
+ */
+export function plausibleGroups(re: RegExp, text: string, vocab: Vocabulary = vocabulary()): Facts {
+  for (const match of text.matchAll(globalOf(re))) {
     const groups = Object.entries(match.groups ?? {}).filter(
       (entry): entry is [string, string] => entry[1] !== undefined,
     );
@@ -303,7 +402,7 @@ export function lineFacts(text: string, vocab: Vocabulary = vocabulary()): Facts
 }
 
 /** Facts rendered as they are (already worded); every other fact is quoted as code. */
-const RAW_FACTS = new Set(['target', 'product', 'said', 'probe']);
+const RAW_FACTS = new Set(['target', 'product', 'said', 'probe', 'object']);
 
 export function renderTitle(template: string, facts: Facts): string {
   const out = template.replace(PLACEHOLDER, (_, body: string) => {
@@ -393,4 +492,51 @@ export function classifyLine(
     return { cls, facts, title: renderTitle(cls.title, facts) };
   }
   return null;
+}
+
+/** A decisive line no class reads, as its own cause: what `unreadLine` gives. */
+export interface UnreadCause {
+  category: RootCause['category'];
+  facts: Facts;
+  title: string;
+  /**
+   * How much the line says: the things it names (an address, a URL, a path, a variable, a key, an exception, a
+   * quoted value) and its failure words; less for a line that only says the process gives up. Of several
+   * lines of one log, the one that says most is the cause (the later on a tie: the last error before the crash).
+   */
+  detail: number;
+}
+
+const NAMED_FACTS = ['url', 'address', 'path', 'env', 'key', 'exception'];
+const QUOTED_VALUE = /(['"`‘“])[^'"`’”\s][^'"`’”]{0,78}[’”'"`]/;
+
+/**
+ * A line that no class reads but that reads as a failure (for a log line: a decisive line, no echo of an exit),
+ * as its own cause: the title quotes the line's words from their start, the category is the first of the
+ * vocabulary's `unread.categories` whose words the line has. `names` adds facts the caller knows (the container,
+ * the object). Null for a line that does not read as a failure.
+ */
+export function unreadLine(
+  line: string,
+  source: ClassSource,
+  names: Facts = {},
+  vocab: Vocabulary = vocabulary(),
+): UnreadCause | null {
+  const { unread } = vocab;
+  if (!unread || (source === 'logs' && (!isDecisiveLine(line) || isEcho(line, vocab)))) return null;
+  const words = source === 'logs' ? wordsOf(line) : line;
+  // An event's words start with its reason ("FailedMount: …"): the message is what it says.
+  const message = source === 'events' ? words.replace(/^\w+:\s*/, '') : words;
+  if (!unread.match.test(message) && !(source === 'logs' && isErrorLevel(line))) return null;
+  const category = unread.categories.find((entry) => entry.match.test(message))?.category ?? unread.category;
+  const facts: Facts = { ...lineFacts(words, vocab), ...names, said: saidOf(message, 0, 150) };
+  const failureWords = new Set(
+    [...message.matchAll(globalOf(unread.match))].map((match) => match[0].toLowerCase()),
+  ).size;
+  const detail =
+    NAMED_FACTS.filter((name) => facts[name]).length +
+    (QUOTED_VALUE.test(message) ? 1 : 0) +
+    Math.min(2, failureWords) -
+    (unread.generic.some((re) => re.test(message)) ? 3 : 0);
+  return { category, facts, title: renderTitle(unread.titles[source], facts), detail };
 }

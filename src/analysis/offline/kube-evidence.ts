@@ -12,7 +12,16 @@ import type { KubeContext, KubeObjectContext, RootCause } from '../schema.ts';
 import { rankRootCauses } from '../schema.ts';
 import { type ErrorPattern, type Facts, PATTERNS } from './explain-patterns.ts';
 import { clip, clipEnds } from './facts.ts';
-import { type ClassSource, classifyLine, type FailureClass, isEcho, renderTitle } from './failure-classes.ts';
+import {
+  type ClassSource,
+  classifyLine,
+  type FailureClass,
+  isEcho,
+  renderTitle,
+  type UnreadCause,
+  unreadLine,
+  vocabulary,
+} from './failure-classes.ts';
 
 /** Where a clue comes from: the decisive ones (what Kubernetes recorded) weigh more than a current log line. */
 export type ClueSource = 'termination' | 'waiting' | 'event' | 'log-previous' | 'log' | 'node' | 'status';
@@ -27,6 +36,10 @@ export interface Clue {
   exitCode?: number;
   /** The object (pod) the clue was read from, as `kind/namespace/name`. */
   object?: string;
+  /** The container it is about (a termination, a waiting state, a log). */
+  container?: string;
+  /** The object in words (`pod \`ns/name\``). */
+  ref?: string;
 }
 
 export interface EvidenceRule {
@@ -686,6 +699,7 @@ export function cluesOf(context: KubeContext): Clue[] {
           quote: `Last termination of \`${container.name}\` in ${ref}: ${last.reason} (exit code ${last.exitCode})${hhmm(last.at)}${limits}${last.message ? `: "${clipEnds(last.message, QUOTED)}"` : ''}`,
           at: last.at,
           exitCode: last.exitCode,
+          container: container.name,
         });
       }
       // Running, never restarted, not ready: the status itself says where to look (not at scheduling or a crash).
@@ -703,6 +717,7 @@ export function cluesOf(context: KubeContext): Clue[] {
           text: `${container.reason} ${container.message ?? ''}`.trim(),
           quote: `\`${container.name}\` in ${ref} is waiting: ${container.reason}${container.message ? `: "${clipEnds(container.message, QUOTED)}"` : ''}`,
           at: null,
+          container: container.name,
         });
       }
     }
@@ -743,11 +758,15 @@ export function cluesOf(context: KubeContext): Clue[] {
           text: line,
           quote: `Log of \`${tail.container}\` in ${ref}${tail.previous ? ' (previous instance)' : ''}${hhmm(at)}: "${clip(line, QUOTED)}"`,
           at,
+          container: tail.container,
         });
       }
     }
     const key = `${object.kind}/${object.namespace ?? ''}/${object.name}`;
-    for (const clue of clues.slice(from)) clue.object = key;
+    for (const clue of clues.slice(from)) {
+      clue.object = key;
+      clue.ref = ref;
+    }
   }
   return clues;
 }
@@ -826,7 +845,8 @@ export function readClue(clue: Clue): { rule: EvidenceRule; facts: Facts } | nul
  */
 export function findingsOf(context: KubeContext): KubeFinding[] {
   const best = new Map<string, KubeFinding>();
-  for (const clue of cluesOf(context)) {
+  const clues = cluesOf(context);
+  for (const clue of clues) {
     const read = readClue(clue);
     if (!read) continue;
     const { rule, facts } = read;
@@ -839,12 +859,78 @@ export function findingsOf(context: KubeContext): KubeFinding[] {
       score === known.score;
     if (!known || score > known.score || later) best.set(rule.id, { rule, clue, facts, score });
   }
+  if (![...best.values()].some((finding) => !finding.rule.seen && finding.rule.weight >= DECISIVE_WEIGHT)) {
+    const unread = unreadFinding(clues);
+    if (unread) best.set(unread.rule.id, unread);
+  }
   return probeKillFirst(
     ownFailureFirst(
       [...best.values()].sort((a, b) => b.score - a.score),
-      cluesOf(context),
+      clues,
     ),
   );
+}
+
+/** Waiting reasons whose message only repeats the symptom (a restart backing off, a container being created). */
+const SYMPTOM_WAITING = /^(?:CrashLoopBackOff|ContainerCreating|PodInitializing)\b/;
+/** Where an unread line is looked for, in this order: what the app or Kubernetes recorded, then the logs. */
+const UNREAD_ORDER: ClueSource[] = ['termination', 'event', 'log-previous', 'log', 'waiting'];
+
+/** The words of a clue an unread line may be: a termination's message, an event, a log line, a waiting message. */
+function unreadText(clue: Clue): string | null {
+  switch (clue.source) {
+    case 'termination':
+      return /\bexit code -?\d+(?: \(not restarted\))? (.+)$/s.exec(clue.text)?.[1] ?? null;
+    case 'event':
+      return GENERIC_EVENTS.test(clue.text) ? null : clue.text;
+    case 'waiting':
+      return SYMPTOM_WAITING.test(clue.text) ? null : clue.text;
+    case 'log-previous':
+    case 'log':
+      return clue.text;
+    default:
+      return null;
+  }
+}
+
+/**
+ * When no finding names a cause, a line that reads as a failure but that no rule or class reads is quoted as the
+ * cause itself (`failure-classes.yaml`'s `unread`): the app's termination message, a Warning event, the crashed
+ * container's last such line before it exited (the previous instance's log first), a waiting message. An honest
+ * "this is what it says" instead of the runbook's generic list; below decisive weight, so a strong catalogue match
+ * keeps the lead.
+ */
+function unreadFinding(clues: Clue[]): KubeFinding | null {
+  const { unread } = vocabulary();
+  if (!unread) return null;
+  for (const source of UNREAD_ORDER) {
+    let found: { clue: Clue; read: UnreadCause } | null = null;
+    for (const clue of clues.filter((candidate) => candidate.source === source)) {
+      const text = unreadText(clue);
+      const as = CLASS_SOURCE[clue.source];
+      if (!text || !as) continue;
+      // A line a rule read as naming nothing (a probe answering 500) stays so; a termination's message is read
+      // apart from its exit code.
+      const known = readClue(clue);
+      if (known && (source !== 'termination' || !known.rule.seen)) continue;
+      const names: Facts = {};
+      if (clue.container) names.container = clue.container;
+      if (clue.ref) names.object = clue.ref;
+      const read = unreadLine(text, as, names);
+      // The line that says most; in a log, the later on a tie (the last error before the crash).
+      if (read && (!found || read.detail >= found.read.detail)) found = { clue, read };
+    }
+    if (!found) continue;
+    const { clue, read } = found;
+    const rule: EvidenceRule = {
+      id: 'unread',
+      title: () => read.title,
+      category: read.category,
+      weight: unread.weight,
+    };
+    return { rule, clue, facts: read.facts, score: unread.weight * SOURCE_FACTOR[clue.source] };
+  }
+  return null;
 }
 
 /**
