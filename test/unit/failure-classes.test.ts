@@ -638,6 +638,12 @@ describe('classifying a line into a failure class, naming what it names', () => 
       'scheduling-anti-affinity',
       'events',
     ],
+    // Round 5: required pod affinity (not anti-affinity) that no running pod satisfies.
+    [
+      "FailedScheduling: 0/5 nodes are available: 5 node(s) didn't match pod affinity rules.",
+      'scheduling-pod-affinity',
+      'events',
+    ],
   ] as [string, string, ('logs' | 'events' | 'status')?][])('%s → %s', (line, id, source) => {
     expect(classOf(line, source ?? 'logs')).toBe(id);
   });
@@ -882,6 +888,9 @@ describe('classifying a line into a failure class, naming what it names', () => 
         ?.title,
     ).toMatch(/`\/var\/lib\/postgresql\/data\/PG_VERSION`/);
     expect(lineFacts('open /etc/app/APP_CONFIG.yaml: no such file').env).toBeUndefined();
+    // A field and a number is no host:port (`Timestamp:2024-05-01…` in a .NET exception's message).
+    expect(lineFacts('Unauthorized access. Timestamp:2024-05-01T10:00:00Z').address).toBeUndefined();
+    expect(lineFacts('retrying (attempt:3) against db-1:5432').address).toBe('db-1:5432');
     expect(lineFacts('DATABASE_URL is not set').env).toBe('DATABASE_URL');
   });
 

@@ -754,6 +754,97 @@ describe('Kubernetes evidence in the offline analyzer', () => {
       expect(analysis.rootCauses[1]?.title).toMatch(/^`checkout` fails with "plugin "geo-fence"/);
     });
 
+    it('a probe refused because the process exited yields to what its last run logged', () => {
+      const probeRefused = {
+        type: 'Warning',
+        reason: 'Unhealthy',
+        message:
+          'Startup probe failed: Get "http://10.0.4.7:8080/healthz": dial tcp 10.0.4.7:8080: connect: connection refused',
+        count: 9,
+        at: T0,
+      };
+      const logs = [
+        {
+          container: 'checkout',
+          previous: true,
+          truncated: false,
+          lines: ['FATAL: license file /etc/acme/license.key expired on 2026-02-01, refusing to start'],
+        },
+      ];
+      const exited = analyze([crashAlert], pod({ events: [probeRefused], logs }));
+      expect(exited.rootCauses[0]?.title).toBe(
+        '`checkout` fails with "license file /etc/acme/license.key expired on 2026-02-01, refusing to start"',
+      );
+      expect(exited.rootCauses[1]?.title).toMatch(/^The Startup probe is refused at `10\.0\.4\.7:8080`/);
+      // Killed by the kubelet (137): the process did not exit on its own, the refused probe is why it restarts.
+      const killed = analyze(
+        [crashAlert],
+        pod({
+          containers: [
+            container({
+              lastTermination: { reason: 'Error', exitCode: 137, at: '2026-03-01T09:59:10.000Z' },
+            }),
+          ],
+          events: [probeRefused],
+          logs,
+        }),
+      );
+      expect(killed.rootCauses[0]?.title).toMatch(/^The Startup probe is refused/);
+    });
+
+    it('an exception read only as "a bug" is read again by its words: a TypeError stays a bug, quoted', () => {
+      const analysis = analyze(
+        [crashAlert],
+        crashLog([
+          "TypeError: Cannot read properties of undefined (reading 'tenantId')",
+          '    at handler (/app/server.js:41:18)',
+        ]),
+      );
+      expect(analysis.rootCauses[0]).toMatchObject({
+        title:
+          '`checkout` fails with "TypeError: Cannot read properties of undefined (reading \'tenantId\')"',
+        category: 'application',
+      });
+    });
+
+    it("several pods: the dependency's own failure line, read by nothing else, leads over its client's refused connection", () => {
+      const context = pod({
+        logs: [
+          {
+            container: 'checkout',
+            previous: true,
+            truncated: false,
+            lines: ['2026-03-01T09:59:10Z ERROR dial tcp nats.events.svc:4222: connect: connection refused'],
+          },
+        ],
+      });
+      context.objects.push({
+        kind: 'Pod',
+        namespace: 'events',
+        name: 'nats-0',
+        status: 'Running, 0/1 ready, 5 restarts',
+        containers: [container({ name: 'nats' })],
+        events: [],
+        logs: [
+          {
+            container: 'nats',
+            previous: true,
+            truncated: false,
+            lines: [
+              '[1] 2026/03/01 09:59:08.000000 [INF] Starting nats-server',
+              '[1] 2026/03/01 09:59:09.000000 [FTL] JetStream store directory /data/jetstream is locked by another server instance',
+            ],
+          },
+        ],
+        notes: [],
+      });
+      const analysis = analyze([crashAlert], context);
+      expect(analysis.rootCauses[0]?.title).toBe(
+        '`nats` fails with "JetStream store directory /data/jetstream is locked by another server instance"',
+      );
+      expect(analysis.rootCauses[1]?.title).toMatch(/refuses connections/);
+    });
+
     it('a line a rule read as naming nothing stays so: a probe answering 500 is still "not determined"', () => {
       const analysis = analyze(
         [notReadyAlert],

@@ -43,6 +43,7 @@ const classSchema = z
     facts: z.array(pattern).optional(),
     title: z.string().min(1).max(300),
     confirms: pattern.optional(),
+    yields: z.boolean().optional(),
   })
   .strict()
   .refine((entry) => entry.match !== undefined || entry.exception !== undefined, {
@@ -121,6 +122,8 @@ export interface FailureClass {
   facts: RegExp[];
   title: string;
   confirms?: RegExp;
+  /** A symptom of the process's exit: yields to the lines of a run that ended on an error of its own. */
+  yields?: boolean;
 }
 
 /**
@@ -183,6 +186,7 @@ export function compileVocabulary(text: string, shown = 'failure-classes.yaml'):
       facts: (entry.facts ?? []).map(toRegExp),
       title: entry.title,
       ...(entry.confirms ? { confirms: toRegExp(entry.confirms) } : {}),
+      ...(entry.yields ? { yields: true } : {}),
     })),
     ...(file.unread
       ? {
@@ -234,7 +238,7 @@ const FRAME =
 
 /** A line a logger marked as an error (whatever its words say). */
 const ERROR_LEVEL = [
-  /^(?:\S+\s+){0,3}\[?(?:ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE|PANIC|EMERG|ALERT)\]?[\s:|]/,
+  /^(?:\S+\s+){0,3}\[?(?:ERROR|ERR|FATAL|FTL|CRITICAL|CRIT|SEVERE|PANIC|EMERG|ALERT)\]?[\s:|]/,
   /\blevel[=:]\s*"?(?:error|fatal|critical|crit|panic|emerg)\b/i,
   /"(?:log\.)?(?:level|severity)"\s*:\s*(?:"(?:error|fatal|critical|crit|panic|emerg|alert)"|[56]0\b)/i,
   /^[EF]\d{4} \d\d:\d\d/,
@@ -311,6 +315,13 @@ function logfmtWords(text: string): string | undefined {
   return parts.length > 0 ? [parts.join(': '), ...rest].join(' ') : undefined;
 }
 
+/**
+ * A level opening the line, with what may come before it: a process id in brackets and a date and time
+ * (NATS's `[1] 2026/03/01 09:59:09.000000 [FTL] …`, Go's `2026/03/01 09:59:09 ERROR …`).
+ */
+const LEVEL_PREFIX =
+  /^(?:\[\d+\]\s+)?(?:\d{4}[-/]\d\d[-/]\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+)?\[?(?:ERROR|ERR|FATAL|FTL|CRITICAL|CRIT|WARN(?:ING)?|WRN|SEVERE|PANIC|E|F|W)\]?[\s:|]+/;
+
 /** A line's own words, without its time stamp and level, or a JSON or logfmt log's message fields. */
 export function wordsOf(line: string): string {
   // Escaped line breaks inside a quoted error ("…request.\n\nCode: 403") separate words; in a JSON log they
@@ -334,9 +345,7 @@ export function wordsOf(line: string): string {
   }
   const structured = logfmtWords(trimmed) ?? SPRING_LINE.exec(trimmed)?.[1];
   if (structured) return breaksToSpaces(structured).trim();
-  return breaksToSpaces(trimmed)
-    .trim()
-    .replace(/^(?:\[?(?:ERROR|ERR|FATAL|CRITICAL|CRIT|WARN(?:ING)?|SEVERE|PANIC|E|F|W)\]?[\s:|]+)/, '');
+  return breaksToSpaces(trimmed).trim().replace(LEVEL_PREFIX, '');
 }
 
 // ─── Classifying and extracting ───────────────────────────────────────────────────────────────────────────

@@ -64,6 +64,8 @@ export interface EvidenceRule {
    * the honest first answer is "not determined", saying what was seen. Rules without it name their cause.
    */
   seen?: (facts: Facts) => string;
+  /** A symptom of the process's exit (a probe refused): yields to the lines of a run that ended on its own error. */
+  yields?: boolean;
 }
 
 const q = (value: string | undefined): string => (value ? `\`${clip(value, 80)}\`` : '');
@@ -813,6 +815,7 @@ export function classRule(cls: FailureClass): EvidenceRule {
       category: cls.category,
       weight: cls.weight,
       ...(cls.confirms ? { confirms: cls.confirms } : {}),
+      ...(cls.yields ? { yields: true } : {}),
     };
     CLASS_RULES.set(cls, rule);
   }
@@ -846,11 +849,17 @@ export function readClue(clue: Clue): { rule: EvidenceRule; facts: Facts } | nul
 export function findingsOf(context: KubeContext): KubeFinding[] {
   const best = new Map<string, KubeFinding>();
   const clues = cluesOf(context);
+  const crashed = crashedOnTheirOwn(context);
+  const yielded = (rule: EvidenceRule, clue: Clue) =>
+    rule.yields === true && clue.object !== undefined && crashed.has(clue.object);
   for (const clue of clues) {
     const read = readClue(clue);
     if (!read) continue;
     const { rule, facts } = read;
-    const score = rule.weight * SOURCE_FACTOR[clue.source];
+    // A symptom of the exit (a probe refused: nothing listens) ranks below what that run's lines say.
+    const score = yielded(rule, clue)
+      ? Math.min(rule.weight, YIELDED_WEIGHT) * SOURCE_FACTOR[clue.source]
+      : rule.weight * SOURCE_FACTOR[clue.source];
     const known = best.get(rule.id);
     // In the logs, the later line of a kind is the last error before the crash: it decides (tail order).
     const later =
@@ -859,9 +868,19 @@ export function findingsOf(context: KubeContext): KubeFinding[] {
       score === known.score;
     if (!known || score > known.score || later) best.set(rule.id, { rule, clue, facts, score });
   }
-  if (![...best.values()].some((finding) => !finding.rule.seen && finding.rule.weight >= DECISIVE_WEIGHT)) {
-    const unread = unreadFinding(clues);
-    if (unread) best.set(unread.rule.id, unread);
+  // Per pod: where nothing decisive names a cause, a failure line that nothing reads is quoted as the cause.
+  const findings = [...best.values()];
+  for (const object of new Set(clues.map((clue) => clue.object))) {
+    const decisive = findings.some(
+      (finding) =>
+        finding.clue.object === object &&
+        !finding.rule.seen &&
+        finding.rule.weight >= DECISIVE_WEIGHT &&
+        !yielded(finding.rule, finding.clue),
+    );
+    if (decisive) continue;
+    const unread = unreadFinding(clues.filter((clue) => clue.object === object));
+    if (unread) best.set(`unread:${object ?? ''}`, unread);
   }
   return probeKillFirst(
     ownFailureFirst(
@@ -869,6 +888,25 @@ export function findingsOf(context: KubeContext): KubeFinding[] {
       clues,
     ),
   );
+}
+
+/** A yielding finding's weight on a pod whose container crashed on its own: below an unread line's. */
+const YIELDED_WEIGHT = 70;
+
+/**
+ * The pods (`kind/namespace/name`) with a container whose last run ended on an error exit of its own: not an
+ * OOM kill, not a signal the kubelet sends (137, 143), not a clean exit.
+ */
+function crashedOnTheirOwn(context: KubeContext): Set<string> {
+  const keys = new Set<string>();
+  for (const object of context.objects) {
+    const crashed = object.containers.some((container) => {
+      const last = container.lastTermination;
+      return last && last.reason !== 'OOMKilled' && ![0, 137, 143].includes(last.exitCode);
+    });
+    if (crashed) keys.add(`${object.kind}/${object.namespace ?? ''}/${object.name}`);
+  }
+  return keys;
 }
 
 /** Waiting reasons whose message only repeats the symptom (a restart backing off, a container being created). */
@@ -910,9 +948,14 @@ function unreadFinding(clues: Clue[]): KubeFinding | null {
       const as = CLASS_SOURCE[clue.source];
       if (!text || !as) continue;
       // A line a rule read as naming nothing (a probe answering 500) stays so; a termination's message is read
-      // apart from its exit code.
+      // apart from its exit code; a line read only as "a bug" (an exception, whatever it says) is read again.
       const known = readClue(clue);
-      if (known && (source !== 'termination' || !known.rule.seen)) continue;
+      const asBug =
+        known &&
+        !known.rule.seen &&
+        known.rule.category === 'application' &&
+        known.rule.weight < unread.weight;
+      if (known && !asBug && (source !== 'termination' || !known.rule.seen)) continue;
       const names: Facts = {};
       if (clue.container) names.container = clue.container;
       if (clue.ref) names.object = clue.ref;
@@ -976,7 +1019,9 @@ function ownFailureFirst(findings: KubeFinding[], clues: Clue[]): KubeFinding[] 
   const own = findings.find((finding) => {
     const object = finding.clue.object;
     if (!object || object === from || finding.rule.category === 'dependency') return false;
-    if (finding.rule.seen || finding.rule.weight < DECISIVE_WEIGHT) return false;
+    // The dependency's own failure: decisive, or a failure line of its own that nothing else reads.
+    if (finding.rule.seen || (finding.rule.weight < DECISIVE_WEIGHT && finding.rule.id !== 'unread'))
+      return false;
     const name = workloadOf(object.split('/').pop() ?? '').toLowerCase();
     return name.length >= 3 && new RegExp(`(?<![\\w-])${escapeRegExp(name)}(?!\\w)`).test(said);
   });
