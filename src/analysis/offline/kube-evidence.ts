@@ -827,6 +827,16 @@ export function classRule(cls: FailureClass): EvidenceRule {
  * decisive than that row (a specific class over a generic row; a known message keeps its row on a tie).
  */
 export function readClue(clue: Clue): { rule: EvidenceRule; facts: Facts } | null {
+  // A clue is read once: the fallback and "not determined" ask again about the same clues.
+  if (READ.has(clue)) return READ.get(clue) ?? null;
+  const read = readClueOnce(clue);
+  READ.set(clue, read);
+  return read;
+}
+
+const READ = new WeakMap<Clue, { rule: EvidenceRule; facts: Facts } | null>();
+
+function readClueOnce(clue: Clue): { rule: EvidenceRule; facts: Facts } | null {
   let read: { rule: EvidenceRule; facts: Facts } | null = null;
   for (const rule of RULES) {
     const facts = ruleMatches(rule, clue);
