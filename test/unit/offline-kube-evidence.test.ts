@@ -691,47 +691,49 @@ describe('Kubernetes evidence in the offline analyzer', () => {
       expect(first?.likelihood).toBeGreaterThan(analysis.rootCauses[1]?.likelihood ?? 1);
     });
 
-    it("pino's numeric levels: a level-30 line is information, the level-50 line decides and its words give the category", () => {
-      const analysis = analyze(
-        [crashAlert],
-        crashLog([
+    it.each([
+      {
+        reads: "pino's numeric levels: a level-30 line is information, the level-50 line decides",
+        lines: [
           '{"level":30,"time":1772359148000,"msg":"warm-up failed for 0 of 12 tenants"}',
           '{"level":50,"time":1772359149000,"msg":"session store rejected write: quota of 512 keys per tenant used up"}',
           '{"level":60,"time":1772359149100,"msg":"fatal: exiting"}',
-        ]),
-      );
-      expect(analysis.rootCauses[0]).toMatchObject({
+        ],
         title: '`checkout` fails with "session store rejected write: quota of 512 keys per tenant used up"',
         category: 'resource-exhaustion',
-      });
-    });
-
-    it('a logfmt line is read by its msg and err, without its time, level and caller', () => {
-      const analysis = analyze(
-        [crashAlert],
-        crashLog([
+      },
+      {
+        reads: 'a logfmt line by its msg and err, without its time, level and caller',
+        lines: [
           'level=info ts=2026-03-01T09:59:08Z caller=main.go:88 msg="starting shipper"',
           'level=error ts=2026-03-01T09:59:09Z caller=main.go:170 msg="error creating shipper" err="bucket policy denies s3:PutObject on arn:aws:s3:::blocks-eu"',
-        ]),
-      );
-      expect(analysis.rootCauses[0]?.title).toBe(
-        '`checkout` fails with "error creating shipper: bucket policy denies s3:PutObject on arn:aws:s3:::blocks-eu"',
-      );
-    });
-
-    it("a Spring Boot line is read by its message after the logger; a schema's words make it data", () => {
-      const analysis = analyze(
-        [crashAlert],
-        crashLog([
+        ],
+        title:
+          '`checkout` fails with "error creating shipper: bucket policy denies s3:PutObject on arn:aws:s3:::blocks-eu"',
+        category: 'configuration',
+      },
+      {
+        reads: "a Spring Boot line by its message after the logger; a schema's words make it data",
+        lines: [
           '2026-03-01 09:59:09.100  WARN 1 --- [checkout] [           main] ConfigServletWebServerApplicationContext : Exception encountered during context initialization - cancelling refresh attempt: tenant registry schema v3 expected, found v2',
           '2026-03-01 09:59:09.101 ERROR 1 --- [checkout] [           main] o.s.boot.SpringApplication               : Application run failed',
-        ]),
-      );
-      expect(analysis.rootCauses[0]).toMatchObject({
+        ],
         title:
           '`checkout` fails with "Exception encountered during context initialization - cancelling refresh attempt: tenant registry schema v3 expected, found v2"',
         category: 'data',
-      });
+      },
+      {
+        reads: 'an exception read only as "a bug" again by its words: a TypeError stays a bug, quoted',
+        lines: [
+          "TypeError: Cannot read properties of undefined (reading 'tenantId')",
+          '    at handler (/app/server.js:41:18)',
+        ],
+        title:
+          '`checkout` fails with "TypeError: Cannot read properties of undefined (reading \'tenantId\')"',
+        category: 'application',
+      },
+    ])('reads $reads', ({ lines, title, category }) => {
+      expect(analyze([crashAlert], crashLog(lines)).rootCauses[0]).toMatchObject({ title, category });
     });
 
     it('a strong match keeps the lead: the unread line is weaker than decisive evidence', () => {
@@ -790,21 +792,6 @@ describe('Kubernetes evidence in the offline analyzer', () => {
         }),
       );
       expect(killed.rootCauses[0]?.title).toMatch(/^The Startup probe is refused/);
-    });
-
-    it('an exception read only as "a bug" is read again by its words: a TypeError stays a bug, quoted', () => {
-      const analysis = analyze(
-        [crashAlert],
-        crashLog([
-          "TypeError: Cannot read properties of undefined (reading 'tenantId')",
-          '    at handler (/app/server.js:41:18)',
-        ]),
-      );
-      expect(analysis.rootCauses[0]).toMatchObject({
-        title:
-          '`checkout` fails with "TypeError: Cannot read properties of undefined (reading \'tenantId\')"',
-        category: 'application',
-      });
     });
 
     it("several pods: the dependency's own failure line, read by nothing else, leads over its client's refused connection", () => {
