@@ -376,6 +376,9 @@ describe('Kubernetes context source', () => {
     // Never beyond the schema's 500 characters a line.
     const { lines: long } = selectLogLines(`ERROR ${'z'.repeat(900)}`);
     expect(long[0]?.length).toBe(500);
+    // A line that names an exception type is an error line, whatever its other words (Ruby's `(…NameError)`).
+    const ruby = `/app/lib/loader.rb:33:in 'load': expected ${'/gems/'.repeat(60)} to define X (Zeitwerk::NameError)`;
+    expect(selectLogLines(ruby).lines[0]?.length).toBeGreaterThan(300);
   });
 
   it('finds pods, workloads and nodes in alert labels', () => {

@@ -79,6 +79,30 @@ describe('the vocabulary file', () => {
 });
 
 describe('picking the decisive lines', () => {
+  it('reads Ruby\'s uncaught exception as "Module::Class: message", its type as the exception', () => {
+    const line =
+      "/usr/local/bundle/gems/zeitwerk-2.6.13/lib/zeitwerk/loader/callbacks.rb:33:in 'on_file_autoloaded': expected file /app/lib/billing/tax.rb to define constant Billing::Tax, but didn't (Zeitwerk::NameError)";
+    expect(wordsOf(line)).toBe(
+      "Zeitwerk::NameError: expected file /app/lib/billing/tax.rb to define constant Billing::Tax, but didn't",
+    );
+    expect(lineFacts(wordsOf(line)).exception).toBe('Zeitwerk::NameError');
+  });
+
+  it('does not read what a program resolves, or a bind that fails for another reason, as DNS or a port in use', () => {
+    expect(
+      classifyLine(
+        "Unhandled exception. System.InvalidOperationException: Unable to resolve service for type 'Acme.IClock' while attempting to activate 'Acme.Worker'.",
+        'logs',
+      )?.cls.id,
+    ).not.toBe('host-not-found');
+    expect(
+      classifyLine(
+        'Error: failed to bind [::]:8080: Address family not supported by protocol (os error 97)',
+        'logs',
+      )?.cls.id,
+    ).not.toBe('port-in-use');
+  });
+
   it('skips stack frames and information output', () => {
     for (const line of [
       '\tat org.postgresql.core.v3.ConnectionFactoryImpl.openConnectionImpl(ConnectionFactoryImpl.java:293)',
@@ -643,6 +667,11 @@ describe('classifying a line into a failure class, naming what it names', () => 
       "FailedScheduling: 0/5 nodes are available: 5 node(s) didn't match pod affinity rules.",
       'scheduling-pod-affinity',
       'events',
+    ],
+    // Round 6: a refusal because of the clock is the clock's, not an authorisation's.
+    [
+      'RequestTimeTooSkewed: The difference between the request time and the current time is too large. status code: 403',
+      'clock-skew',
     ],
   ] as [string, string, ('logs' | 'events' | 'status')?][])('%s → %s', (line, id, source) => {
     expect(classOf(line, source ?? 'logs')).toBe(id);

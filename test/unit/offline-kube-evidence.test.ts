@@ -736,6 +736,33 @@ describe('Kubernetes evidence in the offline analyzer', () => {
       expect(analyze([crashAlert], crashLog(lines)).rootCauses[0]).toMatchObject({ title, category });
     });
 
+    it("a row in general words ends with its line's words: what the line names is in the title", () => {
+      const analysis = analyze(
+        [crashAlert],
+        crashLog(['java.lang.OutOfMemoryError: Compressed class space']),
+      );
+      expect(analysis.rootCauses[0]?.title).toMatch(
+        /heap memory.*: "java\.lang\.OutOfMemoryError: Compressed class space"$/,
+      );
+    });
+
+    it("a warning no class reads is quoted when nothing else says why; an exception's name makes a line a failure", () => {
+      const warned = analyze(
+        [crashAlert],
+        crashLog([
+          '2026-03-01T09:59:09Z WARN shard allocator gave up on tenant eu-7 after rebalancing twice',
+        ]),
+      );
+      expect(warned.rootCauses[0]?.title).toBe(
+        '`checkout` fails with "shard allocator gave up on tenant eu-7 after rebalancing twice"',
+      );
+      const named = analyze([crashAlert], crashLog(["NameError: name 'tenant_cache' is not defined"]));
+      expect(named.rootCauses[0]).toMatchObject({
+        title: '`checkout` fails with "NameError: name \'tenant_cache\' is not defined"',
+        category: 'application',
+      });
+    });
+
     it('a strong match keeps the lead: the unread line is weaker than decisive evidence', () => {
       const slimImage = {
         kind: 'pull_request' as const,

@@ -169,7 +169,7 @@ const quantities = (value: unknown): Record<string, string> => {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 const SEVERE =
-  /\b(?:error|err|fatal|panic|exception|fail(?:ed|ure|s)?|refused|timed? ?out|denied|killed|critical|crit|traceback|unable|cannot|could not|no such|not found|oom)\b|\blevel=(?:error|fatal)\b/i;
+  /\b(?:error|err|fatal|panic|exception|fail(?:ed|ure|s)?|refused|timed? ?out|denied|killed|critical|crit|traceback|unable|cannot|could not|no such|not found|oom)\b|\blevel=(?:error|fatal)\b|[a-z](?:Error|Exception)\b/i;
 const WARNING = /\bwarn(?:ing)?\b|\blevel=warn/i;
 
 /**

@@ -244,10 +244,21 @@ const ERROR_LEVEL = [
   /^[EF]\d{4} \d\d:\d\d/,
 ];
 
-/** True when a logger marked the line as an error or worse. */
-export function isErrorLevel(line: string): boolean {
+/** A line a logger marked as a warning. */
+const WARN_LEVEL = [
+  /^(?:\S+\s+){0,3}\[?(?:WARN|WARNING|WRN)\]?[\s:|]/,
+  /\blevel[=:]\s*"?warn(?:ing)?\b/i,
+  /"(?:log\.)?(?:level|severity)"\s*:\s*(?:"warn(?:ing)?"|40\b)/i,
+  /^W\d{4} \d\d:\d\d/,
+];
+
+/** True when a logger marked the line as an error or worse (or, with `warnings`, as a warning). */
+export function isErrorLevel(line: string, options: { warnings?: boolean } = {}): boolean {
   const body = line.replace(ISO_PREFIX, '');
-  return ERROR_LEVEL.some((re) => re.test(body));
+  return (
+    ERROR_LEVEL.some((re) => re.test(body)) ||
+    (options.warnings === true && WARN_LEVEL.some((re) => re.test(body)))
+  );
 }
 
 /** True when a line can decide: not a frame of a stack trace, not information or debugging output. */
@@ -298,6 +309,15 @@ const LOGFMT_META = /^(?:t|ts|time|timestamp|level|lvl|caller|source|logger|comp
 /** A Spring Boot / Logback line: `LEVEL pid --- [app] [thread] logger : message`. */
 const SPRING_LINE = /^(?:\S+\s+)?[A-Z]{4,5}\s+\d+\s+---\s+(?:\[[^\]]*\]\s*){1,2}\S+\s*:\s+(.+)$/;
 
+/** Ruby's uncaught exception, `file.rb:12:in 'method': message (Module::Class)`. */
+const RUBY_UNCAUGHT = /^\S+\.rb:\d+:in [`'‘][^'’]*['’]: (.+) \(((?:[A-Z]\w*::)*[A-Z]\w*)\)\s*$/;
+
+/** Ruby's uncaught exception as other runtimes print one: `Module::Class: message`; undefined for other lines. */
+function rubyUncaught(text: string): string | undefined {
+  const match = RUBY_UNCAUGHT.exec(text);
+  return match ? `${match[2]}: ${match[1]}` : undefined;
+}
+
 /** A logfmt line's message and error values then its other fields as `key=value`; undefined for other lines. */
 function logfmtWords(text: string): string | undefined {
   if (!/(?:^|\s)msg=/.test(text)) return undefined;
@@ -343,7 +363,7 @@ export function wordsOf(line: string): string {
       // not JSON after all: the line as it is
     }
   }
-  const structured = logfmtWords(trimmed) ?? SPRING_LINE.exec(trimmed)?.[1];
+  const structured = logfmtWords(trimmed) ?? SPRING_LINE.exec(trimmed)?.[1] ?? rubyUncaught(trimmed);
   if (structured) return breaksToSpaces(structured).trim();
   return breaksToSpaces(trimmed).trim().replace(LEVEL_PREFIX, '');
 }
@@ -536,9 +556,15 @@ export function unreadLine(
   const words = source === 'logs' ? wordsOf(line) : line;
   // An event's words start with its reason ("FailedMount: …"): the message is what it says.
   const message = source === 'events' ? words.replace(/^\w+:\s*/, '') : words;
-  if (!unread.match.test(message) && !(source === 'logs' && isErrorLevel(line))) return null;
+  const general = lineFacts(words, vocab);
+  // A failure by its words, its logger's level, or the exception it names (`uninitialized constant … (NameError)`).
+  const failure =
+    unread.match.test(message) ||
+    general.exception !== undefined ||
+    (source === 'logs' && isErrorLevel(line, { warnings: true }));
+  if (!failure) return null;
   const category = unread.categories.find((entry) => entry.match.test(message))?.category ?? unread.category;
-  const facts: Facts = { ...lineFacts(words, vocab), ...names, said: saidOf(message, 0, 150) };
+  const facts: Facts = { ...general, ...names, said: saidOf(message, 0, 150) };
   const failureWords = new Set(
     [...message.matchAll(globalOf(unread.match))].map((match) => match[0].toLowerCase()),
   ).size;

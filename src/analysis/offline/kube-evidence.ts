@@ -18,9 +18,11 @@ import {
   type FailureClass,
   isEcho,
   renderTitle,
+  saidOf,
   type UnreadCause,
   unreadLine,
   vocabulary,
+  wordsOf,
 } from './failure-classes.ts';
 
 /** Where a clue comes from: the decisive ones (what Kubernetes recorded) weigh more than a current log line. */
@@ -1099,7 +1101,7 @@ export function applyKubeEvidence(
       target.evidence = [quote, ...target.evidence.filter((item) => item !== quote)].slice(0, 10);
     } else {
       target = {
-        title,
+        title: withWords(title, finding.clue),
         likelihood: index === 0 ? lead : Math.min(likelihood, lead - 0.01),
         category: finding.rule.category,
         evidence: [quote],
@@ -1115,6 +1117,30 @@ export function applyKubeEvidence(
       cause.likelihood = round(lead - 0.02);
   }
   return { causes: rankRootCauses(unnamed ? leadWith(out, unnamed) : out), decisive: findings[0] ?? null };
+}
+
+/**
+ * A new cause's title in general words only (a row's or class's: "Volume attach/mount … blocks container
+ * creation") ends with the line's own words, so what the line names (`fsck`, `Metaspace`) is in the title as well
+ * as in the evidence. A title that quotes its line or names a fact (`DATABASE_URL`), or a clue without words of
+ * its own (a status summary), stays as it is.
+ */
+const TRACE_HEADER =
+  /^\s*(?:Traceback \(most recent call last\):?|goroutine \d+ \[[^\]]*\]:?|Exception in thread "[^"]*"\s*)\s*$/;
+
+function withWords(title: string, clue: Clue): string {
+  if (title.includes('"') || title.includes('`')) return title;
+  const words =
+    clue.source === 'log-previous' || clue.source === 'log'
+      ? wordsOf(clue.text)
+      : clue.source === 'event'
+        ? clue.text.replace(/^\w+:\s*/, '')
+        : clue.source === 'termination'
+          ? (/\bexit code -?\d+(?: \(not restarted\))? (.+)$/s.exec(clue.text)?.[1] ?? '')
+          : '';
+  // A stack trace's header names nothing ("Traceback (most recent call last):", "goroutine 1 [running]:").
+  if (!words.trim() || TRACE_HEADER.test(words)) return title;
+  return clip(`${title}: ${saidOf(words, 0, 120)}`, 200);
 }
 
 /** `first` above every other cause (the clues raised theirs: they say what happened, not why). */
