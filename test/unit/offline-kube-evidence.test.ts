@@ -763,6 +763,19 @@ describe('Kubernetes evidence in the offline analyzer', () => {
       });
     });
 
+    it('a line that only says the process gave up, or counts zero failures, is no cause: "not determined"', () => {
+      for (const lines of [
+        [
+          '[2026-03-01 09:59:08 +0000] [1] [INFO] Booting worker with pid: 7',
+          '[2026-03-01 09:59:10 +0000] [1] [ERROR] Shutting down: Master',
+          '[2026-03-01 09:59:10 +0000] [1] [ERROR] Reason: child exited.',
+        ],
+        ['cache stats: hits=1200 errors=0 expired: 0, warm-up done'],
+      ]) {
+        expect(analyze([crashAlert], crashLog(lines)).rootCauses[0]?.title).toMatch(/^Not determined/);
+      }
+    });
+
     it('a strong match keeps the lead: the unread line is weaker than decisive evidence', () => {
       const slimImage = {
         kind: 'pull_request' as const,

@@ -216,7 +216,7 @@ export const vocabulary = (): Vocabulary => SHIPPED;
 
 // ─── Selecting the decisive lines ─────────────────────────────────────────────────────────────────────────
 
-const ISO_PREFIX = /^\s*\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?\s*/;
+const ISO_PREFIX = /^\s*\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?: ?(?:Z|[+-]\d\d:?\d\d))?\]?\s*/;
 /** A line a logger marked as information or debugging: it does not decide. */
 const NOISE_LEVEL = [
   // An upper-case level among the first words ("2026/03/01 10:00:00 INFO …", "INFO: …"); case-sensitive, so
@@ -537,6 +537,10 @@ export interface UnreadCause {
 }
 
 const NAMED_FACTS = ['url', 'address', 'path', 'env', 'key', 'exception'];
+/** An `Error:` label opening the words: the line is an error, the words after it say what. */
+const ERROR_LABEL = /^\W*(?:error|err|fatal|panic)\b\W*/i;
+/** A counter at zero (`keys expired: 0`, `errors=0`): its name is no failure. */
+const COUNTER = /\b[\w-]+\s*[:=]\s*0(?:\.0+)?(?![\w.])/g;
 const QUOTED_VALUE = /(['"`‘“])[^'"`’”\s][^'"`’”]{0,78}[’”'"`]/;
 
 /**
@@ -557,21 +561,29 @@ export function unreadLine(
   // An event's words start with its reason ("FailedMount: …"): the message is what it says.
   const message = source === 'events' ? words.replace(/^\w+:\s*/, '') : words;
   const general = lineFacts(words, vocab);
-  // A failure by its words, its logger's level, or the exception it names (`uninitialized constant … (NameError)`).
+  // What the line says beyond giving up ("Worker failed to boot", "exiting"), an `Error:` label and counters
+  // (`keys expired: 0`, `errors=0`): a failure by these words, its logger's level (with some words left), or the
+  // exception it names (`uninitialized constant … (NameError)`).
+  const stripped = unread.generic
+    .reduce((text, re) => text.replace(globalOf(re), ' '), message)
+    .replace(COUNTER, ' ');
+  const label = ERROR_LABEL.exec(stripped);
+  const rest = label ? stripped.slice(label[0].length) : stripped;
+  const marked = label !== null || (source === 'logs' && isErrorLevel(line, { warnings: true }));
   const failure =
-    unread.match.test(message) ||
+    unread.match.test(rest) ||
     general.exception !== undefined ||
-    (source === 'logs' && isErrorLevel(line, { warnings: true }));
+    (marked && (rest.match(/[a-z]{2,}/gi)?.length ?? 0) >= 3);
   if (!failure) return null;
   const category = unread.categories.find((entry) => entry.match.test(message))?.category ?? unread.category;
   const facts: Facts = { ...general, ...names, said: saidOf(message, 0, 150) };
   const failureWords = new Set(
-    [...message.matchAll(globalOf(unread.match))].map((match) => match[0].toLowerCase()),
+    [...rest.matchAll(globalOf(unread.match))].map((match) => match[0].toLowerCase()),
   ).size;
   const detail =
     NAMED_FACTS.filter((name) => facts[name]).length +
     (QUOTED_VALUE.test(message) ? 1 : 0) +
-    Math.min(2, failureWords) -
+    Math.min(2, failureWords + (label ? 1 : 0)) -
     (unread.generic.some((re) => re.test(message)) ? 3 : 0);
   return { category, facts, title: renderTitle(unread.titles[source], facts), detail };
 }

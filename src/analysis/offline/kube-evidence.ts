@@ -16,7 +16,6 @@ import {
   type ClassSource,
   classifyLine,
   type FailureClass,
-  isEcho,
   renderTitle,
   saidOf,
   type UnreadCause,
@@ -1160,9 +1159,6 @@ function leadWith(causes: RootCause[], first: RootCause): RootCause[] {
 const SILENT_WAITING = /^(?:ContainerCreating|PodInitializing)$/;
 /** Warning events that only repeat the symptom (restarts backing off, a Job out of retries). */
 const GENERIC_EVENTS = /^(?:BackOff|BackoffLimitExceeded):/;
-/** A log line that reads as an error, whether or not the table knows its words. */
-const ERRORISH =
-  /\b(?:error|err|fatal|fail(?:ed|ure)?|exception|panic|cannot|can't|unable|refused|denied|invalid|not (?:specified|found|set))\b/i;
 
 /**
  * Pods that say nothing, with no finding at all: a container waiting in a state the kubelet would explain with a
@@ -1210,15 +1206,13 @@ function notDetermined(
   if (pods.length === 0) return null;
   if (findings.some((finding) => !finding.rule.seen)) return null;
   if (causes.some((cause) => cause.likelihood >= STRONG_MATCH || cause.title === options.strong)) return null;
-  // A Warning event or an error line the table cannot read may well say why: then "nothing says why" is not true.
-  const unread = cluesOf({ ...(options.context as KubeContext), objects: pods }).some(
-    (clue) =>
-      ((clue.source === 'event' && !GENERIC_EVENTS.test(clue.text)) ||
-        ((clue.source === 'log' || clue.source === 'log-previous') &&
-          ERRORISH.test(clue.text) &&
-          !isEcho(clue.text))) &&
-      !readClue(clue),
-  );
+  // A Warning event or a failure line nothing reads may well say why: then "nothing says why" is not true. The
+  // test is the unread-line fallback's own (a line it would quote), so the two never disagree.
+  const unread = cluesOf({ ...(options.context as KubeContext), objects: pods }).some((clue) => {
+    const text = unreadText(clue);
+    const as = CLASS_SOURCE[clue.source];
+    return text !== null && as !== null && !readClue(clue) && unreadLine(text, as) !== null;
+  });
   if (unread) return null;
   const seen = findings.map((finding) => finding.rule.seen?.(finding.facts) ?? '');
   const evidence = findings.map((finding) => clip(finding.clue.quote, 500));
