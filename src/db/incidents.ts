@@ -1,4 +1,5 @@
 /** Read side of incidents: the list and the detail the API, the CLI and (later) Slack show. */
+import { SEVERITY_RANK, type Severity } from '../ingest/alert.ts';
 import type { ServiceSource } from '../ingest/service.ts';
 import type { Queryable } from './db.ts';
 
@@ -262,21 +263,25 @@ export async function getIncidentAlertPage(
 }
 
 /**
- * Counted here, in one grouped scan of the incident's alerts. When the incident row keeps these counts
- * (maintained by ingest), read them from there instead: this is the only place that computes them.
+ * The incident's alert counts, as ingest keeps them on its row (migration 030: maintained by deltas in each
+ * delivery's transaction): one indexed row read, whatever the incident's size — no scan of its alerts.
  */
 export async function incidentAlertCounts(db: Queryable, incidentId: number): Promise<AlertCounts> {
-  const result = await db.query<{ severity: string; status: string; n: number }>(
-    'SELECT severity, status, count(*) AS n FROM alerts WHERE incident_id = $1 GROUP BY severity, status',
+  const result = await db.query<Record<string, number>>(
+    `SELECT alert_count, firing_count, critical_alert_count, high_alert_count, warning_alert_count,
+            info_alert_count
+       FROM incidents WHERE id = $1`,
     [incidentId],
   );
+  const row = result.rows[0];
   const counts: AlertCounts = { total: 0, firing: 0, resolved: 0, bySeverity: {} };
-  for (const row of result.rows) {
-    const n = Number(row.n);
-    counts.total += n;
-    if (row.status === 'firing') counts.firing += n;
-    else counts.resolved += n;
-    counts.bySeverity[row.severity] = (counts.bySeverity[row.severity] ?? 0) + n;
+  if (!row) return counts;
+  counts.total = Number(row.alert_count);
+  counts.firing = Number(row.firing_count);
+  counts.resolved = counts.total - counts.firing;
+  for (const severity of Object.keys(SEVERITY_RANK) as Severity[]) {
+    const n = Number(row[`${severity}_alert_count`] ?? 0);
+    if (n > 0) counts.bySeverity[severity] = n;
   }
   return counts;
 }
