@@ -88,6 +88,19 @@ describe('picking the decisive lines', () => {
     expect(lineFacts(wordsOf(line)).exception).toBe('Zeitwerk::NameError');
   });
 
+  it("skips Ruby's frames printed without `from`, and reads a version requirement as a failure", () => {
+    expect(isDecisiveLine("/usr/local/bundle/gems/resque-2.6.0/bin/resque:31:in `<top (required)>'")).toBe(
+      false,
+    );
+    expect(isDecisiveLine("/app/bin/worker:12:in 'load'")).toBe(false);
+    expect(
+      unreadLine(
+        'You are connecting to PostgreSQL 11.2, this release requires PostgreSQL 13 or newer',
+        'logs',
+      ),
+    ).not.toBeNull();
+  });
+
   it('does not read what a program resolves, or a bind that fails for another reason, as DNS or a port in use', () => {
     expect(
       classifyLine(

@@ -231,10 +231,10 @@ const NOISE_LEVEL = [
 /**
  * A stack trace's frames (Java/JVM, Python, Go, Node, .NET, Ruby): the exception line decides, not these. A
  * Python traceback also quotes each frame's source line, indented (`    raise exc.TimeoutError(`), and Node the line that
- * threw (`    throw err;`).
+ * threw (`    throw err;`); Ruby's frames may come without `from` (`/app/bin/sidekiq:31:in '<main>'`).
  */
 const FRAME =
-  /^\s+at\s|^\s*\.\.\. \d+ (?:more|common frames)|^\s*File ".+", line \d+|^\s+\/\S+\.(?:go|rb|py|js|ts):\d+|^\/\S+\.(?:go|rb|py|js|ts):\d+(?: \+0x[0-9a-f]+)?\s*$|^\s*goroutine \d+ \[|^\s*created by |^\s+from \S+:\d+:in|^\s*\^+\s*$|^\s{4,}(?:raise|return|await|yield|throw)\b/;
+  /^\s+at\s|^\s*\.\.\. \d+ (?:more|common frames)|^\s*File ".+", line \d+|^\s+\/\S+\.(?:go|rb|py|js|ts):\d+|^\/\S+\.(?:go|rb|py|js|ts):\d+(?: \+0x[0-9a-f]+)?\s*$|^\s*goroutine \d+ \[|^\s*created by |^\s+from \S+:\d+:in|^\s*\^+\s*$|^\s{4,}(?:raise|return|await|yield|throw)\b|^\S+:\d+:in [`'‘][^'’]*['’]\s*$/;
 
 /** A line a logger marked as an error (whatever its words say). */
 const ERROR_LEVEL = [
