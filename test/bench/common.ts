@@ -56,3 +56,11 @@ export function runBench(main: () => Promise<number>): void {
     },
   );
 }
+
+/** Ctrl-C during a run: `cleanup` (drop the bench database, stop children) before exiting with 130. */
+export function cleanUpOnInterrupt(cleanup: () => Promise<void>): void {
+  process.once('SIGINT', () => {
+    log('\ninterrupted: cleaning up');
+    void cleanup().finally(() => process.exit(130));
+  });
+}

@@ -33,6 +33,7 @@ import { systemClock } from '../../src/clock.ts';
 import { configFrom } from '../../src/config.ts';
 import { alertmanagerBinary, type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { postgresDatabase } from '../support/databases.ts';
+import { cleanUpOnInterrupt, log } from './common.ts';
 import type { BodySource, PhaseResult, PhaseSpec } from './load.ts';
 import { type Loadgen, startLoadgen } from './loadgen-process.ts';
 import { backgroundLoadPct, CpuWindow, machineInfo } from './machine.ts';
@@ -50,7 +51,6 @@ const settings = {
 const ALERTS_PER_GROUP = 10;
 const POOL_SIZE = 10;
 
-const log = (text = '') => process.stdout.write(`${text}\n`);
 const loadavg = () => os.loadavg().map((value) => fmt(value, 2));
 
 const traffic = (tag: string, seed: number): BodySource => ({
@@ -281,10 +281,7 @@ async function main(): Promise<void> {
       .dispose()
       .catch((error: unknown) => log(`could not drop the bench database: ${String(error)}`));
   };
-  process.once('SIGINT', () => {
-    log('\ninterrupted: cleaning up');
-    void cleanup().finally(() => process.exit(130));
-  });
+  cleanUpOnInterrupt(cleanup);
 
   try {
     await created.db.query('CREATE TABLE floor_raw (id bigserial PRIMARY KEY, body jsonb NOT NULL)');

@@ -29,6 +29,7 @@ import { configFrom } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
 import { alertmanagerBinary, type RunningAlertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { pgliteDatabase, postgresDatabase } from '../support/databases.ts';
+import { cleanUpOnInterrupt, log } from './common.ts';
 import type { BodySource, PhaseResult, PhaseSpec } from './load.ts';
 import { type Loadgen, startLoadgen } from './loadgen-process.ts';
 import { backgroundLoadPct, CpuWindow, machineInfo, RssSampler } from './machine.ts';
@@ -73,7 +74,6 @@ const TARGETS = {
   growthRatio: 0.9,
 };
 
-const log = (text = '') => process.stdout.write(`${text}\n`);
 const mb = (bytes: number) => bytes / 1024 ** 2;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -448,10 +448,7 @@ async function main(): Promise<void> {
       .dispose()
       .catch((error: unknown) => log(`could not drop the bench database: ${String(error)}`));
   };
-  process.once('SIGINT', () => {
-    log('\ninterrupted: cleaning up');
-    void cleanup().finally(() => process.exit(130));
-  });
+  cleanUpOnInterrupt(cleanup);
 
   try {
     const config = configFrom({

@@ -451,6 +451,9 @@ export function renderTitle(template: string, facts: Facts): string {
     .replace(/^./, (first) => first.toUpperCase());
 }
 
+/** An event clue's words start with its reason ("FailedMount: …"): the message is what it says. */
+export const eventMessage = (words: string): string => words.replace(/^\w+:\s*/, '');
+
 /** Up to `max` characters of the line's words around where the class matched, in quotes. */
 export function saidOf(words: string, at: number, max = 90): string {
   const flat = words.replace(/\s+/g, ' ').trim();
@@ -514,8 +517,7 @@ export function classifyLine(
     for (const re of cls.facts) {
       for (const [name, value] of Object.entries(plausibleGroups(re, words, vocab))) facts[name] = value;
     }
-    // An event's words start with its reason ("FailedMount: …"): the message is what it says.
-    const message = source === 'events' ? words.replace(/^\w+:\s*/, '') : words;
+    const message = source === 'events' ? eventMessage(words) : words;
     const offset = words.length - message.length;
     facts.said = saidOf(message, Math.max(0, found.index - offset));
     return { cls, facts, title: renderTitle(cls.title, facts) };
@@ -558,8 +560,7 @@ export function unreadLine(
   const { unread } = vocab;
   if (!unread || (source === 'logs' && (!isDecisiveLine(line) || isEcho(line, vocab)))) return null;
   const words = source === 'logs' ? wordsOf(line) : line;
-  // An event's words start with its reason ("FailedMount: …"): the message is what it says.
-  const message = source === 'events' ? words.replace(/^\w+:\s*/, '') : words;
+  const message = source === 'events' ? eventMessage(words) : words;
   const general = lineFacts(words, vocab);
   // What the line says beyond giving up ("Worker failed to boot", "exiting"), an `Error:` label and counters
   // (`keys expired: 0`, `errors=0`): a failure by these words, its logger's level (with some words left), or the

@@ -15,6 +15,7 @@ import { clip, clipEnds } from './facts.ts';
 import {
   type ClassSource,
   classifyLine,
+  eventMessage,
   type FailureClass,
   renderTitle,
   saidOf,
@@ -925,11 +926,14 @@ const SYMPTOM_WAITING = /^(?:CrashLoopBackOff|ContainerCreating|PodInitializing)
 /** Where an unread line is looked for, in this order: what the app or Kubernetes recorded, then the logs. */
 const UNREAD_ORDER: ClueSource[] = ['termination', 'event', 'log-previous', 'log', 'waiting'];
 
+/** A termination clue's message, after its reason and exit code (`Error exit code 1 <message>`). */
+const TERMINATION_MESSAGE = /\bexit code -?\d+(?: \(not restarted\))? (.+)$/s;
+
 /** The words of a clue an unread line may be: a termination's message, an event, a log line, a waiting message. */
 function unreadText(clue: Clue): string | null {
   switch (clue.source) {
     case 'termination':
-      return /\bexit code -?\d+(?: \(not restarted\))? (.+)$/s.exec(clue.text)?.[1] ?? null;
+      return TERMINATION_MESSAGE.exec(clue.text)?.[1] ?? null;
     case 'event':
       return GENERIC_EVENTS.test(clue.text) ? null : clue.text;
     case 'waiting':
@@ -1118,26 +1122,26 @@ export function applyKubeEvidence(
   return { causes: rankRootCauses(unnamed ? leadWith(out, unnamed) : out), decisive: findings[0] ?? null };
 }
 
+/** A stack trace's header names nothing ("Traceback (most recent call last):", "goroutine 1 [running]:"). */
+const TRACE_HEADER =
+  /^\s*(?:Traceback \(most recent call last\):?|goroutine \d+ \[[^\]]*\]:?|Exception in thread "[^"]*"\s*)\s*$/;
+
 /**
  * A new cause's title in general words only (a row's or class's: "Volume attach/mount … blocks container
  * creation") ends with the line's own words, so what the line names (`fsck`, `Metaspace`) is in the title as well
  * as in the evidence. A title that quotes its line or names a fact (`DATABASE_URL`), or a clue without words of
  * its own (a status summary), stays as it is.
  */
-const TRACE_HEADER =
-  /^\s*(?:Traceback \(most recent call last\):?|goroutine \d+ \[[^\]]*\]:?|Exception in thread "[^"]*"\s*)\s*$/;
-
 function withWords(title: string, clue: Clue): string {
   if (title.includes('"') || title.includes('`')) return title;
   const words =
     clue.source === 'log-previous' || clue.source === 'log'
       ? wordsOf(clue.text)
       : clue.source === 'event'
-        ? clue.text.replace(/^\w+:\s*/, '')
+        ? eventMessage(clue.text)
         : clue.source === 'termination'
-          ? (/\bexit code -?\d+(?: \(not restarted\))? (.+)$/s.exec(clue.text)?.[1] ?? '')
+          ? (TERMINATION_MESSAGE.exec(clue.text)?.[1] ?? '')
           : '';
-  // A stack trace's header names nothing ("Traceback (most recent call last):", "goroutine 1 [running]:").
   if (!words.trim() || TRACE_HEADER.test(words)) return title;
   return clip(`${title}: ${saidOf(words, 0, 120)}`, 200);
 }
