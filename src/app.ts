@@ -24,6 +24,7 @@ import { sendJson } from './http/io.ts';
 import { Router } from './http/router.ts';
 import { fixPrPollJob } from './incidents/fixes.ts';
 import { remediationSyncHandlers } from './incidents/remediation-thread.ts';
+import { type BatchOptions, createIngestBatcher } from './ingest/batch.ts';
 import { CronScheduler } from './jobs/cron.ts';
 import { incidentJobHandlers, remediationJobHandlers } from './jobs/handlers.ts';
 import { scheduledJobs } from './jobs/scheduled.ts';
@@ -58,6 +59,8 @@ export interface AppOptions {
   slackTransport?: SlackTransport;
   /** Replaces the GitHub client built from GITHUB_TOKEN / the GitHub App (tests, the benchmark). */
   github?: GitHubClient | null;
+  /** How concurrent webhook deliveries share transactions (the benchmark tunes it). */
+  ingestBatch?: BatchOptions;
 }
 
 export interface App {
@@ -237,6 +240,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       return { input, sources: sources.filter((s) => s.status === 'ok').map((s) => s.name) };
     },
   };
+  deps.ingest = createIngestBatcher({ db, config, clock, logger }, options.ingestBatch).ingest;
   await migrate(db);
   await warnAboutServerSettings(db, logger);
   registerBacklogGauges(deps.metrics, db);

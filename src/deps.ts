@@ -5,6 +5,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
 import type { RemediationDeps } from './incidents/remediation.ts';
+import type { IngestRequest, IngestResult } from './ingest/ingest.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { Executor } from './remediation/types.ts';
@@ -26,6 +27,8 @@ export interface AppDeps {
   executors?: Executor[];
   /** Slack user-group members by handle (usergroups.users.list); absent in local mode. */
   slackGroups?: (groupHandle: string) => Promise<string[]>;
+  /** Ingests a webhook delivery with the others in flight (createApp's batcher); alone when absent. */
+  ingest?: (request: IngestRequest) => Promise<IngestResult>;
   /** Tells this process's job worker that work was just queued (an approval), so it starts at once. */
   wakeJobs?: () => void;
 }

@@ -29,7 +29,8 @@ export async function receiveWebhook(
     auth.beforeBody?.(req);
     const rawBody = await readBody(req, deps.config.file.ingest.maxBodyBytes);
     auth.afterBody?.(req, rawBody);
-    const result = await ingestDelivery(deps, {
+    const ingest = deps.ingest ?? ((request: IngestRequest) => ingestDelivery(deps, request));
+    const result = await ingest({
       source,
       rawBody: rawBody.toString('utf8'),
       contentType: req.headers['content-type'],

@@ -5,7 +5,6 @@
  * never on a redelivery. Alert names come from `incident_alertnames` (migrations/030), summaries from a
  * bounded sample of the incident's alerts, so the cost does not grow with the incident.
  */
-import type { Queryable } from './db.ts';
 
 /** How many distinct alert summaries go into a document: enough to describe a storm, bounded in cost. */
 const MAX_SUMMARIES = 50;
@@ -24,20 +23,21 @@ const SUMMARY_SAMPLE = 5_000;
 const split = (column: string) =>
   `${column} || ' ' || regexp_replace(${column}, '([a-z0-9])([A-Z])', '\\1 \\2', 'g')`;
 
-export async function refreshIncidentSearch(tx: Queryable, incidentId: number): Promise<void> {
-  await tx.query(
-    `INSERT INTO incident_search (incident_id, document)
-     SELECT i.id,
-       setweight(to_tsvector('english', ${split('i.title')}), 'A')
-       || setweight(to_tsvector('english', coalesce(
-            (SELECT string_agg(${split('n.alertname')}, ' ')
-             FROM incident_alertnames n WHERE n.incident_id = i.id), '')), 'A')
-       || setweight(to_tsvector('english', coalesce(
-            (SELECT string_agg(left(s.summary, $3), ' ')
-             FROM (SELECT DISTINCT summary
-                   FROM (SELECT summary FROM alerts WHERE incident_id = i.id LIMIT $4) sample LIMIT $2) s), '')), 'B')
-     FROM incidents i WHERE i.id = $1
-     ON CONFLICT (incident_id) DO UPDATE SET document = EXCLUDED.document`,
-    [incidentId, MAX_SUMMARIES, MAX_SUMMARY_CHARS, SUMMARY_SAMPLE],
-  );
-}
+/**
+ * The statement (or CTE body) that rewrites the search documents of the incidents whose ids are in
+ * `idsParam` (a bigint[] parameter); the other parameters are inlined constants.
+ */
+export const searchDocumentSql = (idsParam: string) =>
+  `INSERT INTO incident_search (incident_id, document)
+   SELECT i.id,
+     setweight(to_tsvector('english', ${split('i.title')}), 'A')
+     || setweight(to_tsvector('english', coalesce(
+          (SELECT string_agg(${split('n.alertname')}, ' ')
+           FROM incident_alertnames n WHERE n.incident_id = i.id), '')), 'A')
+     || setweight(to_tsvector('english', coalesce(
+          (SELECT string_agg(left(s.summary, ${MAX_SUMMARY_CHARS}), ' ')
+           FROM (SELECT DISTINCT summary
+                 FROM (SELECT summary FROM alerts WHERE incident_id = i.id LIMIT ${SUMMARY_SAMPLE}) sample
+                 LIMIT ${MAX_SUMMARIES}) s), '')), 'B')
+   FROM incidents i WHERE i.id = ANY(${idsParam}::bigint[])
+   ON CONFLICT (incident_id) DO UPDATE SET document = EXCLUDED.document`;

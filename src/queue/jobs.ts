@@ -209,6 +209,18 @@ export async function heldJobs(db: Queryable, workerId: string): Promise<Job[]> 
 }
 
 /** Runs `kind` for the incident after `delayMs`, or sooner when a pending one is due earlier. */
+/**
+ * Enqueues incident jobs in one statement (or CTE body): `rowsParam` is a jsonb array of
+ * `{kind, incident_id, dedupe_key, run_at}`, at most one per dedupe key; `nowParam` the time. A pending job
+ * of the same key keeps its place and moves earlier only (as enqueueJob).
+ */
+export const incidentJobsSql = (rowsParam: string, nowParam: string) =>
+  `INSERT INTO jobs (kind, payload, dedupe_key, max_attempts, run_at, created_at, updated_at)
+   SELECT x.kind, jsonb_build_object('incidentId', x.incident_id), x.dedupe_key, 5, x.run_at, ${nowParam}, ${nowParam}
+   FROM jsonb_to_recordset(${rowsParam}::jsonb) AS x(kind text, incident_id bigint, dedupe_key text, run_at timestamptz)
+   ON CONFLICT (dedupe_key) WHERE status = 'pending' AND dedupe_key IS NOT NULL
+   DO UPDATE SET run_at = EXCLUDED.run_at WHERE EXCLUDED.run_at < jobs.run_at`;
+
 export function enqueueIncidentJob(tx: Queryable, now: Date, kind: string, incidentId: number, delayMs = 0) {
   return enqueueJob(
     tx,

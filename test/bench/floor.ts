@@ -395,7 +395,20 @@ async function main(): Promise<void> {
 
     const runBot = async (key: string) => {
       const config = configFrom({ LOG_LEVEL: env.LOG_LEVEL ?? 'warn', DATABASE_URL: created.url as string });
-      app = await createApp({ config, clock: systemClock, startWorkers: false, print: () => {} });
+      app = await createApp({
+        config,
+        clock: systemClock,
+        startWorkers: false,
+        print: () => {},
+        ...(env.BENCH_INGEST_SLOTS
+          ? {
+              ingestBatch: {
+                slots: Number(env.BENCH_INGEST_SLOTS),
+                maxBatch: Number(env.BENCH_INGEST_MAX_BATCH ?? 32),
+              },
+            }
+          : {}),
+      });
       const { port } = await app.listen(0, '127.0.0.1');
       const spec = closed(`http://127.0.0.1:${port}/webhooks/alertmanager`);
       await checkpoint();
