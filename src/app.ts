@@ -24,7 +24,7 @@ import { sendJson } from './http/io.ts';
 import { Router } from './http/router.ts';
 import { fixPrPollJob } from './incidents/fixes.ts';
 import { remediationSyncHandlers } from './incidents/remediation-thread.ts';
-import { type BatchOptions, createIngestBatcher } from './ingest/batch.ts';
+import { type BatchOptions, createIngestBatcher, DEFAULT_BATCH } from './ingest/batch.ts';
 import { CronScheduler } from './jobs/cron.ts';
 import { incidentJobHandlers, remediationJobHandlers } from './jobs/handlers.ts';
 import { scheduledJobs } from './jobs/scheduled.ts';
@@ -240,7 +240,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       return { input, sources: sources.filter((s) => s.status === 'ok').map((s) => s.name) };
     },
   };
-  deps.ingest = createIngestBatcher({ db, config, clock, logger }, options.ingestBatch).ingest;
+  // One embedded connection runs one transaction at a time: there, every waiting delivery joins the next.
+  const batching =
+    options.ingestBatch ?? (db.kind === 'pglite' ? { ...DEFAULT_BATCH, slots: 1 } : DEFAULT_BATCH);
+  deps.ingest = createIngestBatcher({ db, config, clock, logger }, batching).ingest;
   await migrate(db);
   await warnAboutServerSettings(db, logger);
   registerBacklogGauges(deps.metrics, db);

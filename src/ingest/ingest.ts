@@ -102,7 +102,7 @@ async function insertDeliveriesAndLock(
   // so this transaction plans without sequential scans of tables (set_config … true: this transaction only).
   const result = await tx.query<{ id: number; inserted: boolean }>(
     `WITH input AS MATERIALIZED (
-       SELECT nextval(pg_get_serial_sequence('webhook_deliveries', 'id')) AS id, x.*
+       SELECT nextval('webhook_deliveries_id_seq'::regclass) AS id, x.*
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY
          AS x(source, delivery_key, content_type, raw_body, ord)
      ),
@@ -114,7 +114,8 @@ async function insertDeliveriesAndLock(
        RETURNING id
      )
      SELECT i.id, EXISTS (SELECT 1 FROM delivery d WHERE d.id = i.id) AS inserted, ${lockKeysSql('$6')} AS locks,
-       set_config('enable_seqscan', 'off', true) AS by_key
+       set_config('enable_seqscan', 'off', true) AS by_key,
+       set_config('plan_cache_mode', 'force_generic_plan', true) AS generic
      FROM input i ORDER BY i.ord`,
     [
       column((delivery) => delivery.request.source),
