@@ -9,7 +9,7 @@
  * fails alone (stored as `failed`, as ever) and the others are answered as if it had not been there. An
  * outage fails the batch's deliveries with it (the senders retry), as it fails a delivery alone.
  */
-import { isConnectionError } from '../errors.ts';
+import { DatabaseUnavailableError, isConnectionError } from '../errors.ts';
 import {
   type IngestDeps,
   type IngestRequest,
@@ -25,15 +25,21 @@ export interface BatchOptions {
   slots: number;
   /** The most deliveries one transaction carries. */
   maxBatch: number;
+  /**
+   * How long a delivery may wait for a slot before it is refused as "database unavailable" (503, the sender
+   * retries): a database that hangs (a lock never released) must not hold requests and memory without end.
+   */
+  maxWaitMs?: number;
 }
 
 /** Defaults: measured in `npm run bench:floor` (docs/performance.md), within a 10-connection pool. */
-export const DEFAULT_BATCH: BatchOptions = { slots: 4, maxBatch: 32 };
+export const DEFAULT_BATCH: BatchOptions = { slots: 4, maxBatch: 32, maxWaitMs: 60_000 };
 
 interface Waiting {
   pending: PendingDelivery;
   resolve: (result: IngestResult) => void;
   reject: (error: unknown) => void;
+  timer: NodeJS.Timeout;
 }
 
 export interface IngestBatcher {
@@ -48,9 +54,11 @@ export function createIngestBatcher(deps: IngestDeps, options: BatchOptions = DE
   const stats = { batches: 0, deliveries: 0 };
   let busy = 0;
 
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_BATCH.maxWaitMs ?? 60_000;
   const pump = () => {
     while (busy < options.slots && queue.length > 0) {
       const batch = queue.splice(0, options.maxBatch);
+      for (const waiting of batch) clearTimeout(waiting.timer);
       busy += 1;
       void run(batch).finally(() => {
         busy -= 1;
@@ -75,7 +83,11 @@ export function createIngestBatcher(deps: IngestDeps, options: BatchOptions = DE
       for (const [index, waiting] of batch.entries()) waiting.resolve(results[index] as IngestResult);
     } catch (error) {
       if (isConnectionError(error)) {
-        for (const waiting of batch) waiting.reject(error);
+        // The database is down: the deliveries still waiting would only find that out one batch at a time.
+        for (const waiting of [...batch, ...queue.splice(0)]) {
+          clearTimeout(waiting.timer);
+          waiting.reject(error);
+        }
         return;
       }
       // Which delivery failed the batch is not known: each goes again alone, in the order they came.
@@ -92,7 +104,19 @@ export function createIngestBatcher(deps: IngestDeps, options: BatchOptions = DE
     stats,
     ingest(request) {
       return new Promise<IngestResult>((resolve, reject) => {
-        queue.push({ pending: { request, normalized: normalizeDelivery(deps, request) }, resolve, reject });
+        const pending = { request, normalized: normalizeDelivery(deps, request) };
+        const waiting: Waiting = {
+          pending,
+          resolve,
+          reject,
+          timer: setTimeout(() => {
+            const index = queue.indexOf(waiting);
+            if (index < 0) return;
+            queue.splice(index, 1);
+            reject(new DatabaseUnavailableError(new Error(`no ingest slot free within ${maxWaitMs} ms`)));
+          }, maxWaitMs),
+        };
+        queue.push(waiting);
         pump();
       });
     },

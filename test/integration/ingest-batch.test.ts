@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { configFrom } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
-import { ValidationError } from '../../src/errors.ts';
+import { DatabaseUnavailableError, ValidationError } from '../../src/errors.ts';
 import { createIngestBatcher } from '../../src/ingest/batch.ts';
 import { type IngestRequest, ingestDelivery } from '../../src/ingest/ingest.ts';
 import { testDatabases } from '../support/databases.ts';
@@ -217,6 +217,41 @@ describe.each(testDatabases())('deliveries batched into one transaction on $name
     expect(batcher.stats.deliveries).toBe(0);
     expect((await db.query('SELECT 1 FROM webhook_deliveries')).rows).toHaveLength(0);
   });
+
+  // Another connection must hold a lock: PGlite has one connection.
+  it.skipIf(database.name !== 'postgres')(
+    'refuse deliveries that wait for a slot longer than the bound, as the database being unavailable',
+    async () => {
+      const db = await fresh();
+      // Another session holds the lock of one key: the batch on that key hangs until it lets go.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let locked = () => {};
+      const isLocked = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const holder = db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['am:stuck']);
+        locked();
+        await held;
+      });
+      await isLocked;
+      const batcher = createIngestBatcher(depsOf(db), { slots: 1, maxBatch: 32, maxWaitMs: 300 });
+      const stuck = batcher.ingest(am('stuck', [['Down', 's1']]));
+      const waiting = batcher.ingest(am('other', [['Down', 'o1']]));
+      await expect(waiting).rejects.toBeInstanceOf(DatabaseUnavailableError);
+      await expect(waiting).rejects.toThrow(/no ingest slot free within 300 ms/);
+      release();
+      await holder;
+      await expect(stuck).resolves.toMatchObject({ duplicate: false });
+      expect(batcher.stats).toEqual({ batches: 1, deliveries: 1 });
+      // The refused delivery left nothing (the sender retries it); the one that waited out the lock is stored.
+      const stored = await db.query<{ raw_body: string }>('SELECT raw_body FROM webhook_deliveries');
+      expect(stored.rows.map((row) => row.raw_body.includes('"s1"'))).toEqual([true]);
+    },
+  );
 
   it('from two replicas racing over the same keys: no deadlock, one incident per key', async () => {
     const db = await fresh();
