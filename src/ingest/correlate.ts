@@ -218,7 +218,7 @@ export async function correlateWave(
          channel, labels, opened_at, last_event_at, service_source)
        SELECT g.source, g.correlation_key, g.external_id, g.external_url, g.title, g.service, g.severity, 'triggered',
          g.channel, g.labels, $3, $3, g.service_source
-       FROM g WHERE NOT g.attach_only AND NOT EXISTS (SELECT 1 FROM candidate c WHERE c.gi = g.gi)
+       FROM g WHERE NOT g.attach_only AND NOT EXISTS (SELECT 1 FROM found f WHERE f.gi = g.gi)
        ORDER BY g.gi
        RETURNING correlation_key, ${INCIDENT_ROW}
      ),

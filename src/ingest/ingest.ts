@@ -78,7 +78,7 @@ export function normalizeDelivery(
   );
 }
 
-/** A delivery on its way into a batch: its request, what it says, and its alert counts. */
+/** A delivery on its way into a batch: its request and what it says (parsed and validated). */
 export interface PendingDelivery {
   request: IngestRequest;
   normalized: NormalizedDelivery;
