@@ -1,6 +1,10 @@
-/** The incident status machine (the database side of correlation is covered by integration tests). */
+/**
+ * The incident status machine and how a batch's groups are split into waves (the database side of
+ * correlation is covered by integration tests).
+ */
 import { describe, expect, it } from 'vitest';
-import { nextStatus } from '../../src/ingest/correlate.ts';
+import type { AlertGroup } from '../../src/ingest/alert.ts';
+import { correlationLockKeys, correlationWaves, nextStatus } from '../../src/ingest/correlate.ts';
 
 const firing = { total: 3, firing: 2, newlyFiring: 0 };
 const firingAgain = { total: 3, firing: 2, newlyFiring: 1 };
@@ -38,5 +42,30 @@ describe('nextStatus', () => {
   it('an incident without alerts is not resolved by its (empty) alert set', () => {
     expect(nextStatus('triggered', noAlerts, undefined)).toBe('triggered');
     expect(nextStatus('acknowledged', noAlerts, undefined)).toBe('acknowledged');
+  });
+});
+
+describe('correlationWaves', () => {
+  const group = (name: string, key: string, legacy: string[] = []) =>
+    ({ title: name, correlationKey: key, legacyCorrelationKeys: legacy }) as unknown as AlertGroup;
+  const titles = (waves: AlertGroup[][]) => waves.map((wave) => wave.map((item) => item.title));
+
+  it('puts groups that share no key in one wave, in the order they came', () => {
+    expect(
+      titles(correlationWaves([group('a', 'k1'), group('b', 'k2'), group('c', 'k3')], (g) => g)),
+    ).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('puts a group after every earlier group it shares a key with, legacy keys included', () => {
+    const groups = [
+      group('a', 'k1'),
+      group('b', 'k2'),
+      group('c', 'k1'), // the same group again: after a
+      group('d', 'k3', ['k2']), // its alerts were under k2 before: after b
+      group('e', 'k4'),
+      group('f', 'k3'), // after d, which came after b
+    ];
+    expect(titles(correlationWaves(groups, (g) => g))).toEqual([['a', 'b', 'e'], ['c', 'd'], ['f']]);
+    expect(correlationLockKeys(groups)).toEqual(['k1', 'k2', 'k3', 'k4']);
   });
 });
